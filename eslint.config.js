@@ -1,0 +1,67 @@
+// One lint config for src, test, examples and bench. Type-aware rules stay on:
+// an unawaited promise in this library is a future that never settles or an error that is lost.
+import js from '@eslint/js';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'docs/api/**', 'node_modules/**', 'bench/node_modules/**', 'coverage/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      globals: { ...globals.node },
+      parserOptions: { projectService: { allowDefaultProject: ['*.js', 'scripts/*.mjs'] }, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': 'error',
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-explicit-any': 'off',
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-unsafe-return': 'off',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/only-throw-error': 'off',
+      '@typescript-eslint/prefer-promise-reject-errors': 'off',
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^(fs|path|os|util|worker_threads|child_process|events|url|net|stream|readline|crypto|perf_hooks|v8|assert|http|https|zlib|timers)(/.*)?$', message: 'Use the node: protocol.' }] }],
+    },
+  },
+  {
+    files: ['src/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['node:worker_threads', 'node:child_process', 'bullmq', 'ioredis', 'commander'], message: 'core/ knows no transport.' },
+        { group: ['../transports/*', '../worker/*', '../futures/*', '../threading/*', '../multiprocessing/*', '../distributed/*', '../cli/*'], message: 'core/ imports only errors and core.' },
+      ] }],
+    },
+  },
+  {
+    files: ['src/worker/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['../core/*', '../transports/*', '../futures/*', '../multiprocessing/*', '../distributed/*', '../cli/*', 'bullmq', 'commander'], message: 'The worker side imports only protocol, errors, sync and task loading.' },
+      ] }],
+    },
+  },
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/distributed/**', 'src/cli/**'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [
+        { name: 'bullmq', message: 'Only src/distributed/ imports bullmq.' },
+        { name: 'ioredis', message: 'Only src/distributed/ imports ioredis.' },
+        { name: 'commander', message: 'Only src/cli/ imports commander.' },
+      ] }],
+    },
+  },
+  {
+    files: ['test/**/*.ts', 'bench/**/*.ts', 'examples/**/*.ts', 'scripts/**/*.mjs'],
+    rules: {
+      '@typescript-eslint/no-floating-promises': ['error', { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'it', 'describe', 'suite'] }] }],
+    },
+  },
+);
