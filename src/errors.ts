@@ -135,7 +135,7 @@ for (const cls of [
   SerializationError, TaskNotAllowedError,
 ]) brand(cls);
 
-type ErrorClass = new (message?: string, ...rest: any[]) => Error;
+type ErrorClass = new (...args: any[]) => Error;
 
 /**
  * Name → class, used to rebuild an error that crossed a thread, process or machine boundary.

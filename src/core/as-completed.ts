@@ -1,0 +1,87 @@
+/**
+ * `asCompleted()`: the futures in the order they finish, like Python's
+ * `concurrent.futures.as_completed`.
+ *
+ * Written as a plain async iterator, not an async generator: a generator awaits what it yields,
+ * and a Future is thenable, so it would yield results instead of futures.
+ *
+ * @module
+ */
+import { TimeoutError } from '../errors.js';
+import { checkTimeout, startTimer, type Timer } from './deadline.js';
+import type { Future } from './future.js';
+
+/** Options of {@link asCompleted}. */
+export interface AsCompletedOptions {
+  /** One deadline in ms, counted from the call, for the whole iteration. */
+  timeout?: number | undefined;
+}
+
+/**
+ * Yields each distinct future once: first those already done, then the others as they finish
+ * (failed and cancelled ones included; the iterator yields futures, not results).
+ *
+ * @throws {ValueError} (at once) for a negative or NaN timeout.
+ * @throws {TimeoutError} from the iterator, `"N (of M) futures unfinished"`, when the deadline
+ * passes first.
+ *
+ * Cancel safety: leaving the loop early (`break`) unsubscribes from the remaining futures.
+ */
+export function asCompleted<T>(fs: Iterable<Future<T>>, options: AsCompletedOptions = {}): AsyncIterableIterator<Future<T>> {
+  const ms = checkTimeout(options.timeout);
+  const deadline = ms === undefined ? undefined : performance.now() + ms;
+  const pending = new Set(fs);
+  const total = pending.size;
+  const finished: Array<Future<T>> = [];
+  for (const f of pending) if (f.done()) finished.push(f);
+  for (const f of finished) pending.delete(f);
+
+  let wake: (() => void) | undefined;
+  let closed = false;
+  const unlisteners: Array<() => void> = [];
+  const close = (): void => {
+    closed = true;
+    for (const off of unlisteners.splice(0)) off();
+    pending.clear();
+  };
+  for (const f of pending) {
+    unlisteners.push(f._listen(() => {
+      pending.delete(f);
+      finished.push(f);
+      wake?.();
+    }));
+  }
+
+  const iterator: AsyncIterableIterator<Future<T>> = {
+    [Symbol.asyncIterator]: () => iterator,
+    async next(): Promise<IteratorResult<Future<T>>> {
+      for (;;) {
+        const next = finished.shift();
+        if (next !== undefined) return { done: false, value: next };
+        if (closed || pending.size === 0) {
+          close();
+          return { done: true, value: undefined };
+        }
+        const left = deadline === undefined ? undefined : deadline - performance.now();
+        if (left !== undefined && left <= 0) {
+          const error = new TimeoutError(`${pending.size} (of ${total}) futures unfinished`);
+          close();
+          throw error;
+        }
+        let timer: Timer | undefined;
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          if (left !== undefined) timer = startTimer(resolve, left);
+        });
+        wake = undefined;
+        timer?.clear();
+      }
+    },
+    return(): Promise<IteratorResult<Future<T>>> {
+      close();
+      finished.length = 0;
+      return Promise.resolve({ done: true, value: undefined });
+    },
+  };
+  return iterator;
+}

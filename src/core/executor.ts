@@ -1,0 +1,104 @@
+/**
+ * `Executor`: the interface every back-end shares (`submit`, `map`, `starmap`, `shutdown`,
+ * `await using`), like Python's abstract `concurrent.futures.Executor`. A back-end implements
+ * `_schedule` and `shutdown`; `map` is written once here, on top of `_schedule`.
+ *
+ * @module
+ */
+import type { Callable } from '../task-ref/task-module.js';
+import type { Future } from './future.js';
+import { MapIterator, type MapHost, type MapMode, type MapOptions, type TaskKind, type TaskOptions } from './map-iterator.js';
+
+/** Options of {@link Executor.shutdown}. */
+export interface ShutdownOptions {
+  /** Wait until every queued and running task has finished and the workers have exited (default `true`). */
+  wait?: boolean;
+  /** Cancel every task that has not started yet (default `false`). */
+  cancelFutures?: boolean;
+}
+
+/** Submitting with per-task options; see {@link Executor.withOptions}. */
+export interface TaskScheduler {
+  submit<A extends unknown[], R>(fn: Callable<A, R>, ...args: A): Future<Awaited<R>>;
+  map<T, R>(fn: Callable<[T], R>, iterable: Iterable<T> | AsyncIterable<T>, options?: MapOptions): MapIterator<Awaited<R>>;
+  starmap<A extends unknown[], R>(fn: Callable<A, R>, iterable: Iterable<A> | AsyncIterable<A>, options?: MapOptions): MapIterator<Awaited<R>>;
+}
+
+/**
+ * Runs calls asynchronously and returns {@link Future}s. Use a concrete executor:
+ * `ThreadPoolExecutor`, `ProcessPoolExecutor` or `DistributedExecutor`.
+ */
+export abstract class Executor implements MapHost, AsyncDisposable {
+  /**
+   * Schedules `fn(...args)` and returns a future for its result.
+   *
+   * `fn` is a self-contained function (sent as source text), a reference from `taskModule()`, or
+   * a built-in such as `Math.abs`. Arguments travel by structured clone; the library's own
+   * primitives (locks, queues, shared values) arrive working.
+   *
+   * @throws {RuntimeError} `cannot schedule new futures after shutdown`.
+   * @throws {BrokenExecutor} if the executor is broken.
+   * @throws {SerializationError} if an argument cannot be sent (names it, e.g. `args[1].cb`).
+   * @throws {TypeError} if `fn` cannot reach a worker (a closure's reason and fix are in the message).
+   */
+  submit<A extends unknown[], R>(fn: Callable<A, R>, ...args: A): Future<Awaited<R>> {
+    return this._schedule(fn, args, 'call', undefined) as Future<Awaited<R>>;
+  }
+
+  /**
+   * Applies `fn` to every item, in parallel; the results come back in input order.
+   *
+   * As in Python, the calls start at once and run even if the results are never read; an
+   * error is thrown when iteration reaches its position, and the calls not yet started are then
+   * cancelled. `timeout` is one deadline counted from this call.
+   *
+   * @example
+   * ```ts
+   * for await (const prime of executor.map(isPrime, nums)) console.log(prime);
+   * ```
+   */
+  map<T, R>(fn: Callable<[T], R>, iterable: Iterable<T> | AsyncIterable<T>, options: MapOptions = {}): MapIterator<Awaited<R>> {
+    return new MapIterator(this, fn, iterable, options);
+  }
+
+  /** Like {@link Executor.map}, with each item an argument list: `fn(...item)`. */
+  starmap<A extends unknown[], R>(fn: Callable<A, R>, iterable: Iterable<A> | AsyncIterable<A>, options: MapOptions = {}): MapIterator<Awaited<R>> {
+    return new MapIterator(this, fn, iterable, options, { star: true });
+  }
+
+  /**
+   * The same `submit`/`map`/`starmap`, with a per-task timeout (counted from the task's start,
+   * not from submission) and/or an AbortSignal. A task that runs past its timeout fails with
+   * `TimeoutError`; its worker is stopped and replaced.
+   */
+  withOptions(options: TaskOptions): TaskScheduler {
+    return {
+      submit: (fn, ...args) => this._schedule(fn, args, 'call', options) as never,
+      map: (fn, iterable, mapOptions = {}) => new MapIterator(this, fn, iterable, mapOptions, {}, options),
+      starmap: (fn, iterable, mapOptions = {}) => new MapIterator(this, fn, iterable, mapOptions, { star: true }, options),
+    };
+  }
+
+  /**
+   * Signals the executor to free its resources once pending work is done. `submit` afterwards
+   * throws. Calling it again is harmless.
+   */
+  abstract shutdown(options?: ShutdownOptions): Promise<void>;
+
+  /** `await using executor = new ThreadPoolExecutor()` waits for the work at the end of the block. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.shutdown({ wait: true });
+  }
+
+  /** @internal */
+  abstract _schedule(fn: unknown, args: unknown[], kind: TaskKind, options: TaskOptions | undefined): Future<unknown>;
+
+  /** How many calls can run at once; sizes `map`'s look-ahead. @internal */
+  abstract _parallelism(): number;
+
+  /** @internal `map` with the modes used by `Pool.imap`, `imapUnordered` and the CLI. */
+  _mapWith<R>(fn: unknown, iterable: Iterable<unknown> | AsyncIterable<unknown>, options: MapOptions, mode: Partial<MapMode>,
+    taskOptions?: TaskOptions): MapIterator<R> {
+    return new MapIterator<R>(this, fn, iterable, options, mode, taskOptions);
+  }
+}

@@ -1,0 +1,419 @@
+/**
+ * `executor.map()`'s result: an async iterator over the results, in input order.
+ *
+ * Items are sent to workers in chunks. Without an explicit `chunksize` the chunk size adapts:
+ * it starts at 1 (so a few heavy items spread over every worker) and grows with the measured cost
+ * per item until a chunk is worth a few milliseconds of work (so a million trivial items become a
+ * few hundred messages). The input is pulled ahead of the consumer, as Python's `map` submits every
+ * call at once: the calls run even if nobody iterates. `buffersize` bounds how far ahead it goes,
+ * which makes an endless input safe.
+ *
+ * @module
+ */
+import { TimeoutError, ValueError } from '../errors.js';
+import { checkTimeout, startTimer, type Timer } from './deadline.js';
+import type { Future } from './future.js';
+import { RingQueue } from './ring-queue.js';
+
+/** What a chunk task returns: one value per item, errors by item index. */
+export interface ChunkOutcome {
+  readonly values: unknown[];
+  readonly errors: ReadonlyMap<number, unknown> | null;
+  /** Milliseconds the chunk took in the worker. */
+  readonly ms: number;
+}
+
+/** The work kinds an executor schedules. */
+export type TaskKind = 'call' | 'chunk' | 'starchunk';
+
+/** Per-task options: a timeout counted from the task's start, and a signal that cancels it. */
+export interface TaskOptions {
+  /** Milliseconds a task may run once started; then it fails with `TimeoutError` and its worker is replaced. */
+  timeout?: number | undefined;
+  /** Aborting cancels the task: a queued one is dropped, a running one is stopped (its worker is replaced). */
+  signal?: AbortSignal | undefined;
+}
+
+/** What the map iterator needs from an executor. */
+export interface MapHost {
+  /** @internal */
+  _schedule(fn: unknown, args: unknown[], kind: TaskKind, options: TaskOptions | undefined): Future<unknown>;
+  /** @internal */
+  _parallelism(): number;
+}
+
+/** Options of `executor.map()` and `executor.starmap()`. */
+export interface MapOptions {
+  /** One deadline in ms, counted from the call: iteration throws `TimeoutError` once it passes. */
+  timeout?: number | undefined;
+  /** Items per task message. Chosen automatically (and adaptively) when omitted. */
+  chunksize?: number | undefined;
+  /** At most this many items are pulled from the input ahead of the consumer. */
+  buffersize?: number | undefined;
+}
+
+/** One item's outcome, for consumers that want errors as values (see `outcomes`). */
+export type MapOutcome<R> =
+  | { readonly index: number; readonly ok: true; readonly value: R }
+  | { readonly index: number; readonly ok: false; readonly error: unknown };
+
+/** @internal How the iterator behaves; `executor.map` uses the defaults. */
+export interface MapMode {
+  star: boolean;
+  /** Yield in completion order instead of input order. */
+  unordered: boolean;
+  /** Keep going after an item fails (the error is thrown at its position, then iteration goes on). */
+  continueOnError: boolean;
+  /** Yield {@link MapOutcome} records; never throw an item's error. */
+  outcomes: boolean;
+}
+
+interface Chunk {
+  readonly base: number;
+  readonly size: number;
+  readonly future: Future<unknown>;
+  outcome: ChunkOutcome | undefined;
+  /** Set when the whole chunk failed (its worker died, it was cancelled…). */
+  failure: unknown;
+  settled: boolean;
+  /** Next position to yield. */
+  pos: number;
+}
+
+const TARGET_CHUNK_MS = 4;
+const MAX_CHUNK = 16384;
+const GROWTH = 8;
+const noSourceError = Symbol('none');
+
+type AnySource = Iterator<unknown> | AsyncIterator<unknown>;
+
+/** Validates `map` options (Python's messages). */
+export function checkMapOptions(options: MapOptions): void {
+  checkTimeout(options.timeout);
+  const { chunksize, buffersize } = options;
+  if (chunksize !== undefined && (!Number.isInteger(chunksize) || chunksize < 1)) {
+    throw new ValueError(`chunksize must be >= 1, got ${String(chunksize)}`);
+  }
+  if (buffersize !== undefined) {
+    if (typeof buffersize !== 'number' || !Number.isInteger(buffersize)) {
+      throw new TypeError(`buffersize must be an integer or undefined, got ${String(buffersize)}`);
+    }
+    if (buffersize < 1) throw new ValueError(`buffersize must be undefined or > 0, got ${buffersize}`);
+  }
+}
+
+/**
+ * The results of `map`, in input order (a `for await` loop reads them). Leaving the loop early
+ * cancels the calls that have not started.
+ */
+export class MapIterator<R> implements AsyncIterableIterator<R> {
+  readonly #host: MapHost;
+  readonly #fn: unknown;
+  readonly #mode: MapMode;
+  readonly #taskOptions: TaskOptions | undefined;
+  readonly #fixedChunk: number | undefined;
+  readonly #buffersize: number | undefined;
+  readonly #deadline: number | undefined;
+  readonly #maxOutstanding: number;
+  #source: AnySource | undefined;
+  #isAsync = false;
+  #sourceDone = false;
+  #sourceError: unknown = noSourceError;
+  #pulling = false;
+  #pulled = 0;
+  #chunkSize = 1;
+  #perItemMs: number | undefined;
+  readonly #chunks = new RingQueue<Chunk>(16);
+  /** Completed chunks in completion order (unordered mode). */
+  readonly #completed = new RingQueue<Chunk>(16);
+  /** Chunks sent and not settled yet. */
+  readonly #pending = new Set<Chunk>();
+  /** Items pulled and not yet yielded. */
+  #held = 0;
+  #closed = false;
+  #wake: (() => void) | undefined;
+
+  /** @internal */
+  constructor(host: MapHost, fn: unknown, source: Iterable<unknown> | AsyncIterable<unknown>, options: MapOptions,
+    mode: Partial<MapMode> = {}, taskOptions?: TaskOptions) {
+    checkMapOptions(options);
+    this.#host = host;
+    this.#fn = fn;
+    this.#mode = { star: false, unordered: false, continueOnError: false, outcomes: false, ...mode };
+    this.#taskOptions = taskOptions;
+    this.#fixedChunk = options.chunksize;
+    this.#buffersize = options.buffersize;
+    if (this.#fixedChunk !== undefined) this.#chunkSize = this.#fixedChunk;
+    const ms = checkTimeout(options.timeout);
+    this.#deadline = ms === undefined ? undefined : performance.now() + ms;
+    this.#maxOutstanding = Math.max(4, host._parallelism() * 3);
+    if (source !== null && typeof source === 'object' && Symbol.asyncIterator in source) {
+      this.#source = (source)[Symbol.asyncIterator]();
+      this.#isAsync = true;
+    } else if (source !== null && source !== undefined && typeof (source)[Symbol.iterator] === 'function') {
+      this.#source = (source)[Symbol.iterator]();
+    } else {
+      throw new TypeError(`map() needs an iterable or async iterable input, got ${source === null ? 'null' : typeof source}`);
+    }
+    // Python submits every call when map() is called; start now, not at the first next().
+    this.#pump();
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  /** Collects every result into an array (Python's `list(executor.map(...))`). */
+  async toArray(): Promise<R[]> {
+    const out: R[] = [];
+    for await (const value of this) out.push(value);
+    return out;
+  }
+
+  async next(): Promise<IteratorResult<R>> {
+    for (;;) {
+      if (this.#closed) return { done: true, value: undefined };
+      const step = this.#mode.unordered ? this.#nextUnordered() : this.#nextOrdered();
+      if (step !== undefined) return step;
+      await this.#sleep();
+    }
+  }
+
+  /** Stops: nothing more is pulled from the input, and calls that have not started are cancelled. */
+  return(): Promise<IteratorResult<R>> {
+    this.#close();
+    return Promise.resolve({ done: true, value: undefined });
+  }
+
+  /** One step in input order; `undefined` means "wait". */
+  #nextOrdered(): IteratorResult<R> | undefined {
+    const head = this.#chunks.peek();
+    if (head === undefined) return this.#endOfInput();
+    if (!head.settled) return undefined;
+    return this.#take(head, this.#chunks);
+  }
+
+  /** One step in completion order. */
+  #nextUnordered(): IteratorResult<R> | undefined {
+    const head = this.#completed.peek();
+    if (head === undefined) return this.#pending.size === 0 ? this.#endOfInput() : undefined;
+    return this.#take(head, this.#completed);
+  }
+
+  /** Yields the next item of a settled chunk at the front of `queue`, or throws its error. */
+  #take(chunk: Chunk, queue: RingQueue<Chunk>): IteratorResult<R> {
+    const at = chunk.pos++;
+    this.#held--;
+    if (chunk.pos === chunk.size) {
+      queue.shift();
+      this.#pump();
+    }
+    const index = chunk.base + at;
+    let failed = chunk.failure !== undefined;
+    let error: unknown = chunk.failure;
+    let value: unknown;
+    if (!failed) {
+      const outcome = chunk.outcome as ChunkOutcome;
+      if (outcome.errors?.has(at) === true) {
+        failed = true;
+        error = outcome.errors.get(at);
+      } else {
+        value = outcome.values[at];
+      }
+    }
+    if (this.#mode.outcomes) {
+      return { done: false, value: (failed ? { index, ok: false, error } : { index, ok: true, value }) as R };
+    }
+    if (failed) {
+      if (!this.#mode.continueOnError) this.#close();
+      throw error;
+    }
+    return { done: false, value: value as R };
+  }
+
+  #endOfInput(): IteratorResult<R> | undefined {
+    if (this.#sourceError !== noSourceError) {
+      const error = this.#sourceError;
+      this.#sourceError = noSourceError;
+      this.#close();
+      throw error;
+    }
+    if (this.#sourceDone || this.#closed) {
+      this.#closed = true;
+      return { done: true, value: undefined };
+    }
+    return undefined;
+  }
+
+  #sleep(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let timer: Timer | undefined;
+      const expire = (): void => {
+        this.#wake = undefined;
+        this.#close();
+        reject(new TimeoutError('map() did not finish within its timeout'));
+      };
+      if (this.#deadline !== undefined) {
+        const left = this.#deadline - performance.now();
+        if (left <= 0) {
+          expire();
+          return;
+        }
+        timer = startTimer(expire, left);
+      }
+      this.#wake = () => {
+        this.#wake = undefined;
+        timer?.clear();
+        resolve();
+      };
+    });
+  }
+
+  #notify(): void {
+    this.#wake?.();
+  }
+
+  #close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const chunk of this.#pending) chunk.future.cancel();
+    this.#pending.clear();
+    this.#chunks.drain();
+    this.#completed.drain();
+    const source = this.#source;
+    this.#source = undefined;
+    if (source?.return !== undefined && !this.#sourceDone) {
+      try {
+        const r = source.return();
+        if (r instanceof Promise) r.catch(() => {});
+      } catch {
+        // Closing the input is best effort; its own error does not matter any more.
+      }
+    }
+  }
+
+  /** How many items the next chunk may take now (0: do not pull). */
+  #room(): number {
+    if (this.#closed || this.#sourceDone || this.#pending.size >= this.#maxOutstanding) return 0;
+    if (this.#buffersize === undefined) return this.#chunkSize;
+    return Math.min(this.#chunkSize, this.#buffersize - this.#held);
+  }
+
+  #pump(): void {
+    if (this.#pulling || this.#source === undefined) return;
+    if (this.#isAsync) {
+      void this.#pumpAsync();
+      return;
+    }
+    const source = this.#source as Iterator<unknown>;
+    for (let room = this.#room(); room > 0; room = this.#room()) {
+      const items: unknown[] = [];
+      try {
+        while (items.length < room) {
+          const step = source.next();
+          if (step.done === true) {
+            this.#sourceDone = true;
+            break;
+          }
+          items.push(step.value);
+        }
+      } catch (error) {
+        this.#sourceDone = true;
+        this.#sourceError = error;
+      }
+      if (items.length > 0) this.#submit(items);
+      if (this.#sourceDone) this.#notify();
+    }
+  }
+
+  async #pumpAsync(): Promise<void> {
+    this.#pulling = true;
+    const source = this.#source as AsyncIterator<unknown>;
+    let items: unknown[] = [];
+    try {
+      while (!this.#closed) {
+        const room = this.#room();
+        if (items.length > 0 && items.length >= room) {
+          this.#submit(items);
+          items = [];
+          continue;
+        }
+        if (room <= 0) break;
+        let next: Promise<IteratorResult<unknown>> | IteratorResult<unknown> = source.next();
+        if (items.length > 0) {
+          // Do not hold a partial chunk back waiting for a slow input: send what is here.
+          const ready = await Promise.race([next, nextTurn()]);
+          if (ready === kNotYet) {
+            this.#submit(items);
+            items = [];
+          } else {
+            next = ready;
+          }
+        }
+        const step = await next;
+        if (this.#closed) return;
+        if (step.done === true) {
+          this.#sourceDone = true;
+          break;
+        }
+        items.push(step.value);
+      }
+      if (items.length > 0 && !this.#closed) this.#submit(items);
+    } catch (error) {
+      this.#sourceDone = true;
+      this.#sourceError = error;
+    } finally {
+      this.#pulling = false;
+    }
+    this.#notify();
+  }
+
+  #submit(items: unknown[]): void {
+    const kind: TaskKind = this.#mode.star ? 'starchunk' : 'chunk';
+    let future: Future<unknown>;
+    try {
+      future = this.#host._schedule(this.#fn, items, kind, this.#taskOptions);
+    } catch (error) {
+      // Bad arguments or a shut-down executor: the error surfaces at this position.
+      this.#sourceDone = true;
+      this.#sourceError = error;
+      return;
+    }
+    const chunk: Chunk = { base: this.#pulled, size: items.length, future, outcome: undefined, failure: undefined, settled: false, pos: 0 };
+    this.#pulled += items.length;
+    this.#held += items.length;
+    this.#pending.add(chunk);
+    if (!this.#mode.unordered) this.#chunks.push(chunk);
+    future._listen(() => this.#settle(chunk));
+  }
+
+  #settle(chunk: Chunk): void {
+    if (!this.#pending.delete(chunk)) return;
+    chunk.settled = true;
+    const outcome = chunk.future._outcome();
+    if (outcome.ok) {
+      chunk.outcome = outcome.value as ChunkOutcome;
+      this.#learn(chunk);
+    } else {
+      chunk.failure = outcome.error;
+    }
+    if (this.#mode.unordered) this.#completed.push(chunk);
+    this.#pump();
+    this.#notify();
+  }
+
+  /** Grows (or shrinks) the chunk size from the measured cost per item. */
+  #learn(chunk: Chunk): void {
+    if (this.#fixedChunk !== undefined || chunk.outcome === undefined) return;
+    const perItem = chunk.outcome.ms / chunk.size;
+    this.#perItemMs = this.#perItemMs === undefined ? perItem : 0.5 * this.#perItemMs + 0.5 * perItem;
+    const ideal = this.#perItemMs <= 0 ? MAX_CHUNK : Math.floor(TARGET_CHUNK_MS / this.#perItemMs);
+    this.#chunkSize = Math.max(1, Math.min(MAX_CHUNK, ideal, this.#chunkSize * GROWTH));
+  }
+}
+
+const kNotYet = Symbol('not yet');
+
+function nextTurn(): Promise<typeof kNotYet> {
+  return new Promise((resolve) => setImmediate(resolve, kNotYet));
+}

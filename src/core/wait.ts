@@ -1,0 +1,83 @@
+/**
+ * `wait()`: block until some or all of a set of futures are done, like Python's
+ * `concurrent.futures.wait`.
+ *
+ * @module
+ */
+import { ValueError } from '../errors.js';
+import { checkTimeout, startTimer } from './deadline.js';
+import type { Future } from './future.js';
+
+/** Return as soon as any future finishes or is cancelled. */
+export const FIRST_COMPLETED = 'FIRST_COMPLETED';
+/** Return as soon as any future finishes by raising; otherwise like `ALL_COMPLETED`. */
+export const FIRST_EXCEPTION = 'FIRST_EXCEPTION';
+/** Return when every future is finished or cancelled (the default). */
+export const ALL_COMPLETED = 'ALL_COMPLETED';
+
+/** One of the three return conditions of {@link wait}. */
+export type ReturnWhen = typeof FIRST_COMPLETED | typeof FIRST_EXCEPTION | typeof ALL_COMPLETED;
+
+/** Options of {@link wait}. */
+export interface WaitForOptions {
+  /** Milliseconds; when they pass, `wait` returns what is done so far (it does not throw). */
+  timeout?: number | undefined;
+  /** When to return; `ALL_COMPLETED` by default. */
+  returnWhen?: ReturnWhen | undefined;
+}
+
+/** What {@link wait} returns: two disjoint sets covering every distinct input future. */
+export interface DoneAndNotDoneFutures<T> {
+  done: Set<Future<T>>;
+  notDone: Set<Future<T>>;
+}
+
+const RETURN_WHEN = new Set<string>([FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED]);
+
+/**
+ * Waits for the futures (from any executors, duplicates allowed) to meet `returnWhen`, or for
+ * `timeout` ms to pass.
+ *
+ * A cancelled future counts as done at once (Python waits until an executor has seen the
+ * cancellation; here there is a single CANCELLED state).
+ *
+ * @throws {ValueError} for an unknown `returnWhen` or a negative/NaN timeout.
+ *
+ * Cancel safety: a timeout only ends the wait; no future is touched.
+ */
+export async function wait<T>(fs: Iterable<Future<T>>, options: WaitForOptions = {}): Promise<DoneAndNotDoneFutures<T>> {
+  const returnWhen = options.returnWhen ?? ALL_COMPLETED;
+  if (!RETURN_WHEN.has(returnWhen)) throw new ValueError(`Invalid return condition: ${JSON.stringify(returnWhen)}`);
+  const ms = checkTimeout(options.timeout);
+  const done = new Set<Future<T>>();
+  const notDone = new Set<Future<T>>();
+  for (const f of fs) (f.done() ? done : notDone).add(f);
+
+  const satisfied = (): boolean => {
+    if (notDone.size === 0) return true;
+    if (returnWhen === FIRST_COMPLETED) return done.size > 0;
+    if (returnWhen === FIRST_EXCEPTION) {
+      for (const f of done) if (!f.cancelled() && f._failed()) return true;
+    }
+    return false;
+  };
+  if (satisfied() || ms === 0) return { done, notDone };
+
+  await new Promise<void>((resolve) => {
+    const unlisteners: Array<() => void> = [];
+    const finish = (): void => {
+      timer?.clear();
+      for (const off of unlisteners) off();
+      resolve();
+    };
+    const timer = ms === undefined ? undefined : startTimer(finish, ms);
+    for (const f of [...notDone]) {
+      unlisteners.push(f._listen(() => {
+        notDone.delete(f);
+        done.add(f);
+        if (satisfied()) finish();
+      }));
+    }
+  });
+  return { done, notDone };
+}

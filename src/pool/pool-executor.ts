@@ -1,0 +1,596 @@
+/**
+ * The pool engine behind `ThreadPoolExecutor` and `ProcessPoolExecutor`: one queue, worker
+ * slots, batching, and what happens when a worker dies. The transport decides only how workers
+ * run; everything here is the same for threads and processes.
+ *
+ * ```
+ *  submit ─▶ queue ──flush (once per tick)──▶ slot.post(run{ many tasks }) ─▶ worker
+ *                                                                              │
+ *  future.setResult ◀── inflight map ◀──────── done{ many results } ◀──────────┘
+ * ```
+ *
+ * How much a worker holds at once adapts to the work: the pool measures how long tasks run and
+ * keeps a few milliseconds of work queued in each worker (one task when tasks are long, thousands
+ * when they are tiny), so tiny tasks cost a fraction of a message each and long tasks still spread
+ * evenly over the workers.
+ *
+ * This file is longer than most because the dispatch and the death handling share all their
+ * state; splitting them would spread one invariant (every task is queued, in flight, or settled)
+ * over several files.
+ *
+ * @module
+ */
+import { availableParallelism } from 'node:os';
+import { RuntimeError, SerializationError, TimeoutError, ValueError, type BrokenExecutor } from '../errors.js';
+import { checkTimeout, describe, startTimer } from '../core/deadline.js';
+import { Executor, type ShutdownOptions } from '../core/executor.js';
+import type { Future } from '../core/future.js';
+import { reportError } from '../core/logger.js';
+import type { ChunkOutcome, TaskKind, TaskOptions } from '../core/map-iterator.js';
+import { RingQueue } from '../core/ring-queue.js';
+import {
+  RESULT_STRIDE, STATUS_OK, TASK_CALL, TASK_CHUNK, TASK_STARCHUNK, asFromWorker, decodeThrown, isWireThrown,
+  type DoneMessage, type FnDef, type WireFn,
+} from '../protocol.js';
+import { checkArgs } from '../task-ref/check-args.js';
+import { functionName, toWireFn } from '../task-ref/to-wire-fn.js';
+import { TaskFuture, type ForceCanceller } from './task-future.js';
+import type { Transport, WorkerExit } from './transport.js';
+import { WorkerSlot } from './worker-slot.js';
+
+/** Options shared by the thread and process pools. */
+export interface PoolOptions {
+  /** How many workers at most; defaults to `os.availableParallelism()`. Workers start on demand. */
+  maxWorkers?: number | undefined;
+  /** Runs once in each worker before its first task; if it throws, the pool is broken. */
+  initializer?: ((...args: any[]) => unknown) | object | undefined;
+  /** Arguments of `initializer`. */
+  initargs?: readonly unknown[] | undefined;
+  /** A worker is replaced after running this many tasks. */
+  maxTasksPerChild?: number | undefined;
+  /**
+   * What a worker dying mid-task does: `'replace'` (default) fails only the task it was running
+   * and starts a new worker; `'break'` is Python's behaviour, every pending task fails with the
+   * pool's `Broken…` error and the pool takes no more work.
+   */
+  onWorkerExit?: 'replace' | 'break' | undefined;
+  /** Default per-task timeout in ms, counted from the start of each task. */
+  taskTimeout?: number | undefined;
+  /** Record task start and end times (read with `_spans()`); used by the CLI's `--trace`. @internal */
+  trace?: boolean | undefined;
+}
+
+/** Per-worker figures, as reported by `stats()`. */
+export interface WorkerStats {
+  readonly name: string;
+  readonly pid: number;
+  readonly completed: number;
+  readonly busyMs: number;
+}
+
+/** Statistics of a pool, for monitoring and tests. */
+export interface PoolStats {
+  readonly workers: readonly WorkerStats[];
+  readonly queued: number;
+  readonly running: number;
+  readonly completed: number;
+}
+
+/** Tasks per message, at most. */
+const MAX_BATCH = 1024;
+/** Tasks one worker may hold, at most. */
+const MAX_HELD = 8192;
+/** Milliseconds of work each worker should hold: enough to never wait for the next message. */
+const HELD_MS = 4;
+/** Consecutive workers dying before `ready` after which the pool gives up. */
+const MAX_START_FAILURES = 3;
+
+let interpreterExiting = false;
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    interpreterExiting = true;
+  });
+}
+
+/** Validates `maxWorkers` (Python's message, with the value). */
+export function checkMaxWorkers(value: unknown, name = 'maxWorkers'): number {
+  if (value === undefined) return availableParallelism();
+  if (typeof value !== 'number' || !Number.isInteger(value)) {
+    throw new TypeError(`${name} must be an integer, got ${describe(value)}`);
+  }
+  if (value <= 0) throw new ValueError(`${name} must be greater than 0, got ${value}`);
+  return value;
+}
+
+/** The pool engine. Concrete executors pass a transport and their names. */
+export abstract class PoolExecutor extends Executor implements ForceCanceller {
+  readonly #transport: Transport;
+  readonly #maxWorkers: number;
+  readonly #namePrefix: string;
+  readonly #initializer: WireFn | null;
+  readonly #initargs: readonly unknown[];
+  readonly #initflags: number;
+  readonly #maxTasks: number;
+  readonly #onWorkerExit: 'replace' | 'break';
+  readonly #taskTimeout: number | undefined;
+  readonly #trace: boolean;
+  readonly #queue = new RingQueue<TaskFuture<unknown>>(1024);
+  readonly #inflight = new Map<number, TaskFuture<unknown>>();
+  readonly #slots: WorkerSlot[] = [];
+  readonly #fnIds = new Map<WireFn, number>();
+  readonly #fnWires: WireFn[] = [];
+  readonly #spans: number[] = [];
+  #nextId = 1;
+  #spawned = 0;
+  #completed = 0;
+  #taskMs: number | undefined;
+  #flushScheduled = false;
+  #startFailures = 0;
+  #shutdown = false;
+  #broken: BrokenExecutor | undefined;
+  #allExited: Promise<void> | undefined;
+  #resolveAllExited: (() => void) | undefined;
+
+  protected constructor(transport: Transport, options: PoolOptions, namePrefix: string) {
+    super();
+    this.#transport = transport;
+    this.#maxWorkers = checkMaxWorkers(options.maxWorkers);
+    this.#namePrefix = namePrefix;
+    const init = options.initializer;
+    if (init !== undefined && init !== null && typeof init !== 'function' && (typeof init !== 'object')) {
+      throw new TypeError('initializer must be a callable');
+    }
+    this.#initializer = init === undefined || init === null ? null : toWireFn(init, 'initializer');
+    this.#initargs = [...(options.initargs ?? [])];
+    this.#initflags = checkArgs(this.#initargs, 'initargs');
+    const maxTasks = options.maxTasksPerChild;
+    if (maxTasks !== undefined) {
+      if (typeof maxTasks !== 'number' || !Number.isInteger(maxTasks)) throw new TypeError('maxTasksPerChild must be an integer');
+      if (maxTasks < 1) throw new ValueError(`maxTasksPerChild must be >= 1, got ${maxTasks}`);
+    }
+    this.#maxTasks = maxTasks ?? Infinity;
+    const onExit = options.onWorkerExit ?? 'replace';
+    if (onExit !== 'replace' && onExit !== 'break') throw new ValueError(`onWorkerExit must be 'replace' or 'break', got ${describe(onExit)}`);
+    this.#onWorkerExit = onExit;
+    this.#taskTimeout = checkTimeout(options.taskTimeout, 'taskTimeout');
+    this.#trace = options.trace === true;
+    installExitHook();
+  }
+
+  /** The most workers this pool runs at once. */
+  get maxWorkers(): number {
+    return this.#maxWorkers;
+  }
+
+  /** Figures about the pool and each live worker. */
+  stats(): PoolStats {
+    return {
+      workers: this.#slots.map((s) => ({ name: s.name, pid: s.channel.pid, completed: s.completed, busyMs: s.busyMs })),
+      queued: this.#queue.size,
+      running: this.#inflight.size,
+      completed: this.#completed,
+    };
+  }
+
+  /** @internal Recorded `[workerIndex, id, startMs, endMs, …]` when `trace` is on. */
+  _spans(): readonly number[] {
+    return this.#spans;
+  }
+
+  /** @internal */
+  _parallelism(): number {
+    return this.#maxWorkers;
+  }
+
+  /** @internal */
+  _schedule(fn: unknown, args: unknown[], kind: TaskKind, options: TaskOptions | undefined): Future<unknown> {
+    if (this.#broken !== undefined) throw this.#transport.broken(this.#broken.message, { cause: this.#broken.cause });
+    if (this.#shutdown) throw new RuntimeError('cannot schedule new futures after shutdown');
+    if (interpreterExiting) throw new RuntimeError('cannot schedule new futures after interpreter shutdown');
+    const wire = toWireFn(fn);
+    let fnId = this.#fnIds.get(wire);
+    if (fnId === undefined) {
+      fnId = this.#fnWires.length;
+      this.#fnWires.push(wire);
+      this.#fnIds.set(wire, fnId);
+    }
+    const flags = checkArgs(args, 'args') | (kind === 'call' ? TASK_CALL : kind === 'chunk' ? TASK_CHUNK : TASK_STARCHUNK);
+    const timeout = options?.timeout === undefined ? this.#taskTimeout : checkTimeout(options.timeout);
+    const signal = options?.signal;
+    const task = new TaskFuture<unknown>(this, fnId, functionName(fn), flags, args, timeout, signal);
+    if (signal !== undefined) {
+      if (signal.aborted) {
+        task.cancel();
+        return task;
+      }
+      task.onAbort = () => {
+        if (!task.cancel()) task.cancel({ force: true });
+      };
+      signal.addEventListener('abort', task.onAbort, { once: true });
+    }
+    this.#queue.push(task);
+    this.#scheduleFlush();
+    return task;
+  }
+
+  /** @internal Stops the worker that runs `task`; the task becomes CANCELLED. */
+  forceCancel(task: TaskFuture<unknown>): boolean {
+    const slot = task.slot;
+    if (slot === undefined || !this.#inflight.has(task.id)) return false;
+    this.#detach(task);
+    slot.killedFor = task;
+    slot.channel.terminate();
+    return true;
+  }
+
+  /**
+   * Signals the pool to free its workers once pending work is done; see {@link Executor.shutdown}.
+   * With `wait` (the default), resolves when every task has settled and every worker has exited.
+   */
+  async shutdown(options: ShutdownOptions = {}): Promise<void> {
+    const { wait = true, cancelFutures = false } = options;
+    this.#shutdown = true;
+    if (cancelFutures) {
+      for (const task of this.#queue.drain()) {
+        if (!task.requeued) task.cancel();
+        else this.#queue.push(task);
+      }
+    }
+    this.#allExited ??= new Promise<void>((resolve) => {
+      this.#resolveAllExited = resolve;
+    });
+    this.#maybeFinish();
+    if (wait) await this.#allExited;
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    // One flush per tick: a loop of submits becomes a few large messages.
+    queueMicrotask(this.#flushNow);
+  }
+
+  readonly #flushNow = (): void => {
+    this.#flushScheduled = false;
+    this.#flush();
+  };
+
+  #flush(): void {
+    const queue = this.#queue;
+    while (queue.size > 0 && this.#broken === undefined) {
+      const head = queue.peek() as TaskFuture<unknown>;
+      if (head.cancelled()) {
+        this.#release(queue.shift() as TaskFuture<unknown>);
+        continue;
+      }
+      const slot = this.#pickSlot(head.exclusive);
+      if (slot === undefined) break;
+      this.#dispatch(slot, head.exclusive);
+    }
+    this.#maybeFinish();
+  }
+
+  /** How many tasks a worker should hold, from the measured task duration. */
+  #heldLimit(): number {
+    const ms = this.#taskMs;
+    if (ms === undefined) return 1;
+    if (ms <= 0) return MAX_HELD;
+    return Math.max(1, Math.min(MAX_HELD, Math.floor(HELD_MS / ms)));
+  }
+
+  #pickSlot(exclusive: boolean): WorkerSlot | undefined {
+    const limit = this.#heldLimit();
+    let best: WorkerSlot | undefined;
+    for (const slot of this.#slots) {
+      if (slot.retiring || slot.exclusive !== undefined || slot.killedFor !== undefined) continue;
+      const fits = exclusive ? slot.inflight === 0 : slot.inflight < limit;
+      if (fits && (best === undefined || slot.inflight < best.inflight)) best = slot;
+    }
+    // Like Python, prefer an idle worker, else start one, before piling onto a busy one.
+    if ((best === undefined || best.inflight > 0) && this.#slots.length < this.#maxWorkers) {
+      return this.#spawn();
+    }
+    return best;
+  }
+
+  #spawn(): WorkerSlot {
+    const index = this.#spawned++;
+    const slot = new WorkerSlot(index, `${this.#namePrefix}_${index}`);
+    this.#slots.push(slot);
+    slot.channel = this.#transport.spawn({
+      workerId: index,
+      name: slot.name,
+      initializer: this.#initializer,
+      initargs: this.#initargs,
+      initflags: this.#initflags,
+      trace: this.#trace,
+    }, {
+      message: (message) => this.#onMessage(slot, message),
+      exit: (info) => this.#onExit(slot, info),
+    });
+    slot.referenced = true;
+    return slot;
+  }
+
+  #dispatch(slot: WorkerSlot, exclusive: boolean): void {
+    const queue = this.#queue;
+    const room = exclusive ? 1 : Math.min(
+      this.#heldLimit() - slot.inflight,
+      MAX_BATCH,
+      Math.ceil(queue.size / Math.max(1, this.#slots.length)),
+    );
+    const budget = Math.min(room, this.#maxTasks - slot.dispatched);
+    const tasks: unknown[] = [];
+    const sent: Array<TaskFuture<unknown>> = [];
+    let defs: FnDef[] | null = null;
+    while (sent.length < budget && queue.size > 0) {
+      const task = queue.peek() as TaskFuture<unknown>;
+      if (task.exclusive !== exclusive) break;
+      queue.shift();
+      if (!task.requeued && !task.setRunningOrNotifyCancel()) {
+        this.#release(task);
+        continue;
+      }
+      if (!slot.fns.has(task.fnId)) {
+        slot.fns.add(task.fnId);
+        (defs ??= []).push([task.fnId, this.#fnWires[task.fnId] as WireFn]);
+      }
+      task.id = this.#nextId;
+      this.#nextId = this.#nextId >= 0x7fffffff ? 1 : this.#nextId + 1;
+      task.slot = slot;
+      task.seq = slot.seq++;
+      this.#inflight.set(task.id, task);
+      tasks.push(task.id, task.fnId, task.flags, task.args);
+      sent.push(task);
+    }
+    if (sent.length === 0) return;
+    slot.inflight += sent.length;
+    slot.dispatched += sent.length;
+    if (slot.dispatched >= this.#maxTasks) slot.retiring = true;
+    if (exclusive) slot.exclusive = sent[0];
+    slot.hold();
+    try {
+      slot.channel.post({ op: 'run', defs, tasks });
+    } catch (error) {
+      // checkArgs passed, yet the batch would not clone (an exotic host object): fail these tasks only.
+      for (const task of sent) {
+        this.#detach(task);
+        task.setException(new SerializationError(`the arguments of ${task.fnName} cannot be sent to a worker: ${(error as Error).message}`, 'args'));
+        this.#release(task);
+      }
+      if (defs !== null) for (const [id] of defs) slot.fns.delete(id);
+      return;
+    }
+    if (exclusive) this.#armTimeout(sent[0] as TaskFuture<unknown>);
+  }
+
+  #armTimeout(task: TaskFuture<unknown>): void {
+    const ms = task.timeout;
+    if (ms === undefined) return;
+    task.timer = startTimer(() => {
+      const slot = task.slot;
+      if (slot === undefined || task.done()) return;
+      this.#detach(task);
+      slot.killedFor = task;
+      slot.channel.terminate();
+      task.setException(new TimeoutError(`${task.fnName} did not finish within ${ms} ms; its worker was stopped and replaced`));
+      this.#release(task);
+    }, ms);
+  }
+
+  /** Takes a task off its worker's books (not off its future). */
+  #detach(task: TaskFuture<unknown>): void {
+    const slot = task.slot;
+    if (slot === undefined) return;
+    this.#inflight.delete(task.id);
+    task.slot = undefined;
+    slot.inflight--;
+    if (slot.exclusive === task) slot.exclusive = undefined;
+  }
+
+  /** Lets go of everything a settled task holds. */
+  #release(task: TaskFuture<unknown>): void {
+    task.args = undefined;
+    task.timer?.clear();
+    task.timer = undefined;
+    if (task.onAbort !== undefined) {
+      task.signal?.removeEventListener('abort', task.onAbort);
+      task.onAbort = undefined;
+    }
+  }
+
+  #onMessage(slot: WorkerSlot, raw: unknown): void {
+    const message = asFromWorker(raw);
+    if (message === undefined) {
+      reportError(`ignored a malformed message from worker ${slot.name}`, raw);
+      return;
+    }
+    switch (message.op) {
+      case 'done':
+        this.#onDone(slot, message);
+        break;
+      case 'ready':
+        slot.ready = true;
+        this.#startFailures = 0;
+        break;
+      case 'exiting':
+        slot.exitingTask = message.taskId;
+        break;
+      case 'init-failed': {
+        const cause = decodeThrown(message.error);
+        reportError('Exception in initializer:', cause);
+        this.#breakPool(this.#transport.broken(
+          `A ${this.#transport.noun} initializer failed, the ${this.#transport.noun} pool is not usable anymore`, { cause }));
+        break;
+      }
+    }
+  }
+
+  #onDone(slot: WorkerSlot, message: DoneMessage): void {
+    const results = message.results;
+    let count = 0;
+    for (let i = 0; i < results.length; i += RESULT_STRIDE) {
+      const task = this.#inflight.get(results[i] as number);
+      if (task === undefined || task.slot !== slot) continue;
+      count++;
+      this.#detach(task);
+      this.#settle(task, results[i + 1], results[i + 2]);
+    }
+    slot.completed += count;
+    this.#completed += count;
+    if (message.busy > 0 || count > 0) {
+      slot.busyMs += message.busy;
+      const perTask = count === 0 ? 0 : message.busy / count;
+      this.#taskMs = this.#taskMs === undefined ? perTask : 0.7 * this.#taskMs + 0.3 * perTask;
+    }
+    if (message.spans !== undefined) {
+      const spans = message.spans;
+      for (let i = 0; i + 2 < spans.length; i += 3) this.#spans.push(slot.index, spans[i] as number, spans[i + 1] as number, spans[i + 2] as number);
+    }
+    if (slot.inflight === 0) {
+      if (slot.retiring) this.#stop(slot);
+      else slot.release();
+    }
+    this.#flush();
+  }
+
+  #settle(task: TaskFuture<unknown>, status: unknown, value: unknown): void {
+    this.#release(task);
+    if (task.done()) return;
+    if (status === STATUS_OK) {
+      if ((task.flags & 3) === TASK_CALL) {
+        task.setResult(value);
+        return;
+      }
+      let outcome: ChunkOutcome;
+      try {
+        outcome = decodeChunk(value);
+      } catch (error) {
+        task.setException(error);
+        return;
+      }
+      task.setResult(outcome);
+    } else {
+      task.setException(decodeThrown(isWireThrown(value) ? value : { value }));
+    }
+  }
+
+  #stop(slot: WorkerSlot): void {
+    if (slot.stopping) return;
+    slot.stopping = true;
+    slot.retiring = true;
+    slot.channel.stop();
+  }
+
+  #onExit(slot: WorkerSlot, info: WorkerExit): void {
+    const at = this.#slots.indexOf(slot);
+    if (at >= 0) this.#slots.splice(at, 1);
+    const orphans = [...this.#inflight.values()].filter((t) => t.slot === slot).sort((a, b) => a.seq - b.seq);
+    for (const task of orphans) this.#detach(task);
+    const reason = describeExit(info, this.#transport.noun);
+
+    if (this.#broken !== undefined) {
+      for (const task of orphans) this.#failTask(task, this.#broken);
+    } else if (!slot.ready && slot.killedFor === undefined && !slot.stopping) {
+      // It never started: nobody's task is to blame. Try again, a few times.
+      for (const task of orphans.reverse()) this.#requeue(task, false);
+      if (++this.#startFailures >= MAX_START_FAILURES) {
+        this.#breakPool(this.#transport.broken(`${this.#transport.noun} workers keep failing to start: ${reason}`, { cause: info.error }));
+      }
+    } else if (orphans.length > 0 && this.#onWorkerExit === 'break') {
+      this.#breakPool(this.#transport.broken(
+        `A ${this.#transport.noun} in the ${this.#transport.noun} pool was terminated abruptly while the future was running or pending (${reason}).`,
+        { cause: info.error }));
+    } else if (orphans.length > 0) {
+      const culprit = this.#culprit(slot, orphans);
+      const unknown = culprit === undefined && slot.killedFor === undefined;
+      for (const task of orphans.reverse()) {
+        if (task === culprit) {
+          this.#failTask(task, this.#transport.broken(
+            `the ${this.#transport.noun} running ${task.fnName} ended abruptly (${reason}); the worker was replaced`, { cause: info.error }));
+        } else {
+          this.#requeue(task, unknown);
+        }
+      }
+    } else if (!slot.stopping && slot.killedFor === undefined && !slot.retiring) {
+      reportError(`${this.#transport.noun} worker ${slot.name} ended while idle (${reason}); it will be replaced when needed`, info.error);
+    }
+    this.#flush();
+  }
+
+  /** Which in-flight task a dead worker was running, when it can be known. */
+  #culprit(slot: WorkerSlot, orphans: ReadonlyArray<TaskFuture<unknown>>): TaskFuture<unknown> | undefined {
+    if (slot.killedFor !== undefined) return undefined;
+    if (slot.exitingTask > 0) return orphans.find((t) => t.id === slot.exitingTask);
+    const started = slot.channel.started();
+    if (started !== undefined) return orphans.find((t) => t.seq === started - 1);
+    // A process cannot say; a task alone on the worker is certainly the one.
+    return orphans.length === 1 ? orphans[0] : undefined;
+  }
+
+  #requeue(task: TaskFuture<unknown>, suspect: boolean): void {
+    if (task.done()) return;
+    task.requeued = true;
+    if (suspect) task.suspect = true;
+    this.#queue.unshift(task);
+  }
+
+  #failTask(task: TaskFuture<unknown>, error: unknown): void {
+    this.#release(task);
+    if (!task.done()) task.setException(error);
+  }
+
+  #breakPool(error: BrokenExecutor): void {
+    if (this.#broken !== undefined) return;
+    this.#broken = error;
+    for (const task of this.#queue.drain()) this.#failTask(task, error);
+    for (const task of [...this.#inflight.values()]) {
+      this.#detach(task);
+      this.#failTask(task, error);
+    }
+    for (const slot of this.#slots) {
+      slot.stopping = true;
+      slot.channel.terminate();
+    }
+    this.#maybeFinish();
+  }
+
+  #maybeFinish(): void {
+    if (!this.#shutdown && this.#broken === undefined) return;
+    if (this.#queue.size > 0 || this.#inflight.size > 0) return;
+    for (const slot of this.#slots) this.#stop(slot);
+    if (this.#slots.length === 0) this.#resolveAllExited?.();
+  }
+}
+
+function describeExit(info: WorkerExit, noun: string): string {
+  const parts: string[] = [];
+  if (info.signal !== null) parts.push(`killed by ${info.signal}`);
+  else if (info.code !== null) parts.push(`exit code ${info.code}`);
+  const code = (info.error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ERR_WORKER_OUT_OF_MEMORY') parts.push(`the ${noun} ran out of memory (resourceLimits)`);
+  else if (info.error !== undefined) parts.push(`${info.error.name}: ${info.error.message}`);
+  return parts.join(', ') || 'no exit status';
+}
+
+function decodeChunk(value: unknown): ChunkOutcome {
+  const wire = value as { values?: unknown; failed?: unknown; ms?: unknown } | null;
+  if (wire === null || typeof wire !== 'object' || !Array.isArray(wire.values)) {
+    throw new TypeError('malformed chunk result from a worker');
+  }
+  const values = wire.values as unknown[];
+  let errors: Map<number, unknown> | null = null;
+  if (Array.isArray(wire.failed)) {
+    for (const at of wire.failed as unknown[]) {
+      if (typeof at !== 'number') continue;
+      const thrown = values[at];
+      (errors ??= new Map()).set(at, decodeThrown(isWireThrown(thrown) ? thrown : { value: thrown }));
+    }
+  }
+  return { values, errors, ms: typeof wire.ms === 'number' ? wire.ms : 0 };
+}
+

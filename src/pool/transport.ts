@@ -1,0 +1,59 @@
+/**
+ * The seam between the pool engine and a way of running workers. A transport starts workers and
+ * moves messages; it knows nothing of futures, queues or scheduling.
+ *
+ * @module
+ */
+import type { BrokenExecutor, ErrorOptions } from '../errors.js';
+import type { ToWorker, WireFn } from '../protocol.js';
+
+/** What the pool asks a transport to start. */
+export interface WorkerSpec {
+  readonly workerId: number;
+  readonly name: string;
+  readonly initializer: WireFn | null;
+  readonly initargs: readonly unknown[];
+  readonly initflags: number;
+  readonly trace: boolean;
+}
+
+/** How a worker ended. */
+export interface WorkerExit {
+  /** Exit code, or `null` when a signal ended it. */
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  /** An uncaught error reported before the exit, if any. */
+  readonly error: Error | undefined;
+}
+
+/** Events a transport delivers for one worker. */
+export interface WorkerEvents {
+  message(message: unknown): void;
+  exit(info: WorkerExit): void;
+}
+
+/** The pool's handle on one running worker. */
+export interface WorkerChannel {
+  /** Sends a message; throws if it cannot be cloned. */
+  post(message: ToWorker): void;
+  /** Asks an idle worker to exit. The `exit` event follows. */
+  stop(): void;
+  /** Ends the worker now, whatever it is doing. The `exit` event follows. */
+  terminate(): void;
+  /** While referenced, the worker keeps the program alive. */
+  ref(): void;
+  unref(): void;
+  /** How many tasks the worker has started, when the transport can tell (threads can). */
+  started(): number | undefined;
+  /** The worker's process id (the pool's own for threads). */
+  readonly pid: number;
+}
+
+/** A way of running workers: threads, processes. */
+export interface Transport {
+  /** `'thread'` or `'process'`, used in messages. */
+  readonly noun: string;
+  spawn(spec: WorkerSpec, events: WorkerEvents): WorkerChannel;
+  /** The pool's own error class (`BrokenThreadPool` or `BrokenProcessPool`). */
+  broken(message: string, options?: ErrorOptions): BrokenExecutor;
+}

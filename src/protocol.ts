@@ -1,0 +1,280 @@
+/**
+ * The wire protocol between the main side (executors, transports) and the worker side
+ * (src/worker/). Both sides import this file and nothing else to talk to each other.
+ *
+ * ```
+ *  main                                             worker (thread or process)
+ *  ────                                             ──────
+ *  spawn(WorkerInit) ─────────────────────────────▶ run initializer
+ *                    ◀───────────────────────────── ready | init-failed
+ *  run { defs, tasks[id, fnId, flags, args]…  } ──▶ load new functions once, run tasks in order
+ *                    ◀───────────────────────────── done { results[id, status, value]…, busy }
+ *                    ◀───────────────────────────── exiting { code, taskId }  (process.exit in a task)
+ *  stop ──────────────────────────────────────────▶ exit(0)
+ * ```
+ *
+ * Tasks and results travel in flat arrays, several per message, so that a burst of tiny tasks
+ * costs one message per batch and not one per task. Thread workers also share a small control
+ * block (SharedArrayBuffer) where they count the tasks they have started, so that the main side
+ * knows exactly which task a dying worker was running.
+ *
+ * @module
+ */
+import { ERROR_CLASSES } from './errors.js';
+
+/** Checked at worker start-up: both sides must speak the same version. */
+export const PROTOCOL_VERSION = 1;
+
+/** How a function travels: its source text, a module reference, or a built-in's global path. */
+export type WireFn =
+  | { readonly kind: 'source'; readonly name: string; readonly source: string }
+  | { readonly kind: 'module'; readonly name: string; readonly url: string }
+  | { readonly kind: 'builtin'; readonly name: string; readonly path: string };
+
+/** Task flags (a small bit set, the third field of each task). */
+export const TASK_CALL = 0;
+/** `args` is a list of items; call `fn(item)` for each and return a {@link WireChunk}. */
+export const TASK_CHUNK = 1;
+/** `args` is a list of argument tuples; call `fn(...tuple)` for each. */
+export const TASK_STARCHUNK = 2;
+/** Mask of the two bits above. */
+export const TASK_KIND_MASK = 3;
+/** The arguments contain library primitives (locks, queues…) to rebuild before the call. */
+export const TASK_SHARED = 4;
+
+/** Number of array slots one task takes in {@link RunMessage.tasks}. */
+export const TASK_STRIDE = 4;
+/** Number of array slots one result takes in {@link DoneMessage.results}. */
+export const RESULT_STRIDE = 3;
+
+/** Result status: the value is the return value (or a {@link WireChunk} for chunk tasks). */
+export const STATUS_OK = 0;
+/** Result status: the value is a {@link WireThrown}. */
+export const STATUS_ERROR = 1;
+
+/** What a worker needs to start: given as `workerData` to threads, as the first message to processes. */
+export interface WorkerInit {
+  readonly version: number;
+  readonly kind: 'thread' | 'process';
+  readonly workerId: number;
+  readonly name: string;
+  /** Thread workers only: the control block (see `CTL_*`). */
+  readonly control: SharedArrayBuffer | null;
+  /** Thread workers only: the process-wide registry used by deadlock detection. */
+  readonly registry: SharedArrayBuffer | null;
+  readonly initializer: WireFn | null;
+  readonly initargs: readonly unknown[];
+  /** Flags of `initargs` (TASK_SHARED when they contain primitives). */
+  readonly initflags: number;
+  /** Record the start and end time of every task (for `--trace`). */
+  readonly trace: boolean;
+}
+
+/** Int32 index in the control block: tasks started so far (only ever grows). */
+export const CTL_STARTED = 0;
+/** Byte size of a control block. */
+export const CTL_BYTES = 16;
+
+/** A function definition sent the first time a worker needs it. */
+export type FnDef = readonly [fnId: number, fn: WireFn];
+
+/** main → worker: run these tasks, in order. */
+export interface RunMessage {
+  readonly op: 'run';
+  readonly defs: readonly FnDef[] | null;
+  /** Flat: `[id, fnId, flags, args, id, fnId, flags, args, …]`. */
+  readonly tasks: readonly unknown[];
+}
+
+/** main → worker: finish and exit. */
+export interface StopMessage {
+  readonly op: 'stop';
+}
+
+/** Every message the main side sends. */
+export type ToWorker = RunMessage | StopMessage;
+
+/** worker → main: the initializer ran; tasks will run. */
+export interface ReadyMessage {
+  readonly op: 'ready';
+  readonly pid: number;
+}
+
+/** worker → main: the initializer threw; the pool is broken. */
+export interface InitFailedMessage {
+  readonly op: 'init-failed';
+  readonly error: WireThrown;
+}
+
+/** worker → main: results. */
+export interface DoneMessage {
+  readonly op: 'done';
+  /** Flat: `[id, status, value, …]`. */
+  readonly results: readonly unknown[];
+  /** Milliseconds the worker spent running the synchronous part of these tasks. */
+  readonly busy: number;
+  /** With `trace`: `[id, startMs, endMs, …]` in epoch milliseconds. */
+  readonly spans?: readonly number[];
+}
+
+/** worker → main: a task called `process.exit(code)`; the worker is about to end. */
+export interface ExitingMessage {
+  readonly op: 'exiting';
+  readonly code: number;
+  readonly taskId: number;
+}
+
+/** Every message a worker sends. */
+export type FromWorker = ReadyMessage | InitFailedMessage | DoneMessage | ExitingMessage;
+
+/** The result of a chunk task: one value per item; items listed in `failed` hold a {@link WireThrown}. */
+export interface WireChunk {
+  readonly values: unknown[];
+  readonly failed: number[] | null;
+  /** Milliseconds the chunk took in the worker. */
+  readonly ms: number;
+}
+
+/** An `Error` as plain data: class name, message, worker-side stack, extra own properties, cause. */
+export interface WireError {
+  readonly name: string;
+  readonly message: string;
+  readonly stack: string | undefined;
+  readonly props: Record<string, unknown> | null;
+  readonly cause: WireThrown | null;
+}
+
+/** Anything a task can throw: an error record, or a non-Error value as it was thrown. */
+export type WireThrown = { readonly error: WireError } | { readonly value: unknown };
+
+const SKIPPED_PROPS = new Set(['name', 'message', 'stack', 'cause', '__proto__', 'constructor', 'prototype']);
+
+function isCloneablePlain(value: unknown, depth = 0): boolean {
+  if (value === null || value === undefined) return true;
+  switch (typeof value) {
+    case 'function': case 'symbol': return false;
+    case 'object':
+      if (depth > 8) return false;
+      if (Array.isArray(value)) return value.every((v) => isCloneablePlain(v, depth + 1));
+      if (ArrayBuffer.isView(value) || value instanceof Date || value instanceof RegExp) return true;
+      if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null) return false;
+      return Object.values(value).every((v) => isCloneablePlain(v, depth + 1));
+    default: return true;
+  }
+}
+
+/** Turns anything thrown into plain data that survives structured clone. */
+export function encodeThrown(thrown: unknown, depth = 0): WireThrown {
+  if (thrown instanceof Error || looksLikeError(thrown)) {
+    const error = thrown as Error & Record<string, unknown>;
+    let props: Record<string, unknown> | null = null;
+    for (const key of Object.keys(error)) {
+      if (SKIPPED_PROPS.has(key)) continue;
+      const v = error[key];
+      if (!isCloneablePlain(v)) continue;
+      (props ??= {})[key] = v;
+    }
+    const cause = 'cause' in error && error.cause !== undefined && depth < 4 ? encodeThrown(error.cause, depth + 1) : null;
+    return {
+      error: {
+        name: typeof error.name === 'string' ? error.name : 'Error',
+        message: typeof error.message === 'string' ? error.message : String(error.message),
+        stack: typeof error.stack === 'string' ? error.stack : undefined,
+        props,
+        cause,
+      },
+    };
+  }
+  if (isCloneablePlain(thrown)) return { value: thrown };
+  return { value: `${typeof thrown === 'function' ? 'function' : typeof thrown} thrown: ${safeString(thrown)}` };
+}
+
+/**
+ * Rebuilds what a worker threw: an instance of the class with the same name when the library
+ * knows it (built-in errors and the library's own), else an `Error` carrying that name.
+ * Extra properties are copied as own data properties, so `__proto__` in a payload stays data.
+ */
+export function decodeThrown(wire: WireThrown): unknown {
+  if ('value' in wire) return wire.value;
+  const w = wire.error;
+  const Cls = ERROR_CLASSES.get(w.name) ?? Error;
+  const error = Object.create(Cls.prototype as object) as Error & Record<string, unknown>;
+  define(error, 'message', w.message);
+  if (Cls === Error && w.name !== 'Error') define(error, 'name', w.name);
+  define(error, 'stack', w.stack ?? `${w.name}: ${w.message}`);
+  if (w.cause !== null) define(error, 'cause', decodeThrown(w.cause));
+  if (w.props !== null) {
+    for (const key of Object.keys(w.props)) {
+      if (!SKIPPED_PROPS.has(key)) define(error, key, w.props[key], true);
+    }
+  }
+  return error;
+}
+
+function define(target: object, key: string, value: unknown, enumerable = false): void {
+  Object.defineProperty(target, key, { value, writable: true, configurable: true, enumerable });
+}
+
+function looksLikeError(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return typeof v.message === 'string' && typeof v.stack === 'string' && typeof v.name === 'string';
+}
+
+function safeString(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}
+
+/** Narrows an unknown incoming value to a message of the protocol, or returns `undefined`. */
+export function asFromWorker(value: unknown): FromWorker | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const m = value as Record<string, unknown>;
+  switch (m.op) {
+    case 'ready': return typeof m.pid === 'number' ? (m as unknown as ReadyMessage) : undefined;
+    case 'init-failed': return isWireThrown(m.error) ? (m as unknown as InitFailedMessage) : undefined;
+    case 'done':
+      return Array.isArray(m.results) && m.results.length % RESULT_STRIDE === 0 && typeof m.busy === 'number'
+        ? (m as unknown as DoneMessage) : undefined;
+    case 'exiting': return typeof m.code === 'number' && typeof m.taskId === 'number' ? (m as unknown as ExitingMessage) : undefined;
+    default: return undefined;
+  }
+}
+
+/** Narrows an unknown incoming value to a main → worker message, or returns `undefined`. */
+export function asToWorker(value: unknown): ToWorker | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const m = value as Record<string, unknown>;
+  if (m.op === 'stop') return m as unknown as StopMessage;
+  if (m.op !== 'run' || !Array.isArray(m.tasks) || m.tasks.length % TASK_STRIDE !== 0) return undefined;
+  if (m.defs !== null && !(Array.isArray(m.defs) && m.defs.every(isFnDef))) return undefined;
+  return m as unknown as RunMessage;
+}
+
+function isFnDef(value: unknown): boolean {
+  return Array.isArray(value) && value.length === 2 && typeof value[0] === 'number' && isWireFn(value[1]);
+}
+
+/** `true` for a well-formed {@link WireFn}. */
+export function isWireFn(value: unknown): value is WireFn {
+  if (typeof value !== 'object' || value === null) return false;
+  const f = value as Record<string, unknown>;
+  if (typeof f.name !== 'string') return false;
+  switch (f.kind) {
+    case 'source': return typeof f.source === 'string';
+    case 'module': return typeof f.url === 'string';
+    case 'builtin': return typeof f.path === 'string';
+    default: return false;
+  }
+}
+
+/** `true` for a well-formed {@link WireThrown}. */
+export function isWireThrown(value: unknown): value is WireThrown {
+  if (typeof value !== 'object' || value === null) return false;
+  if ('value' in value) return true;
+  const e = (value as { error?: Record<string, unknown> }).error;
+  return typeof e === 'object' && e !== null && typeof e.name === 'string' && typeof e.message === 'string';
+}

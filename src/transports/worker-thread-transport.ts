@@ -1,0 +1,73 @@
+/**
+ * Runs pool workers on `worker_threads`. Each worker gets a small control block in shared memory
+ * where it counts the tasks it starts, so that when it dies the pool knows which task it was
+ * running without asking it.
+ *
+ * @module
+ */
+import { Worker, type ResourceLimits } from 'node:worker_threads';
+import { BrokenThreadPool, type ErrorOptions } from '../errors.js';
+import { CTL_BYTES, CTL_STARTED, PROTOCOL_VERSION, type WorkerInit } from '../protocol.js';
+import type { Transport, WorkerChannel, WorkerEvents, WorkerSpec } from '../pool/transport.js';
+import { bootstrapSource, tsxApiUrl } from './loader-flags.js';
+
+const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+const ENTRY = new URL(`../worker/thread-entry${ext}`, import.meta.url);
+
+/** Options for worker threads. */
+export interface WorkerThreadOptions {
+  /** Heap and stack limits of each worker; a worker that exceeds them fails its task and is replaced. */
+  resourceLimits?: ResourceLimits | undefined;
+  /** Node flags for the workers; by default they inherit the program's (so a TypeScript loader carries over). */
+  execArgv?: string[] | undefined;
+  /** The shared registry of synchronization primitives, if the program uses them. */
+  registry?: (() => SharedArrayBuffer | null) | undefined;
+}
+
+export class WorkerThreadTransport implements Transport {
+  readonly noun = 'thread';
+  readonly #options: WorkerThreadOptions;
+
+  constructor(options: WorkerThreadOptions = {}) {
+    this.#options = options;
+  }
+
+  broken(message: string, options?: ErrorOptions): BrokenThreadPool {
+    return new BrokenThreadPool(message, options);
+  }
+
+  spawn(spec: WorkerSpec, events: WorkerEvents): WorkerChannel {
+    const control = new SharedArrayBuffer(CTL_BYTES);
+    const counters = new Int32Array(control);
+    const init: WorkerInit = {
+      ...spec,
+      version: PROTOCOL_VERSION,
+      kind: 'thread',
+      control,
+      registry: this.#options.registry?.() ?? null,
+    };
+    const tsxApi = tsxApiUrl();
+    const worker = new Worker(tsxApi === null ? ENTRY : bootstrapSource(ENTRY, tsxApi), {
+      eval: tsxApi !== null,
+      workerData: init,
+      name: spec.name,
+      ...(this.#options.resourceLimits === undefined ? {} : { resourceLimits: this.#options.resourceLimits }),
+      ...(this.#options.execArgv === undefined ? {} : { execArgv: this.#options.execArgv }),
+    });
+    let lastError: Error | undefined;
+    worker.on('message', (message: unknown) => events.message(message));
+    worker.on('error', (error) => {
+      lastError = error;
+    });
+    worker.on('exit', (code) => events.exit({ code, signal: null, error: lastError }));
+    return {
+      pid: process.pid,
+      post: (message) => worker.postMessage(message),
+      stop: () => void worker.terminate(),
+      terminate: () => void worker.terminate(),
+      ref: () => worker.ref(),
+      unref: () => worker.unref(),
+      started: () => Atomics.load(counters, CTL_STARTED),
+    };
+  }
+}
