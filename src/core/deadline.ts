@@ -73,6 +73,8 @@ export function describe(value: unknown): string {
     case 'object': return `${(value).constructor.name || 'Object'} object`;
     case 'bigint': return `${value}n (bigint)`;
     case 'symbol': return `${String(value)} (symbol)`;
-    default: return `${String(value)} (${typeof value})`;
+    case 'number': case 'boolean': return `${value} (${typeof value})`;
+    case 'undefined': return 'undefined';
   }
+  return typeof value;
 }
