@@ -5,11 +5,11 @@
  */
 export * as futures from './futures/index.js';
 export {
-  Future, Executor, ThreadPoolExecutor, MapIterator, wait, asCompleted, FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED,
+  Future, Executor, ThreadPoolExecutor, ProcessPoolExecutor, MapIterator, wait, asCompleted, FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED,
   setErrorReporter,
   type FutureState, type WaitOptions, type CancelOptions, type ShutdownOptions, type TaskScheduler, type MapOptions,
   type MapOutcome, type TaskOptions, type ReturnWhen, type WaitForOptions, type DoneAndNotDoneFutures,
-  type AsCompletedOptions, type ThreadPoolExecutorOptions, type PoolOptions, type PoolStats, type WorkerStats,
+  type AsCompletedOptions, type ThreadPoolExecutorOptions, type ProcessPoolExecutorOptions, type PoolOptions, type PoolStats, type WorkerStats,
 } from './futures/index.js';
 export { taskModule, taskRef, isTaskRef, type TaskRef, type TaskModule, type Callable } from './task-ref/task-module.js';
 export { isMain } from './worker/context.js';

@@ -91,6 +91,12 @@ export interface StopMessage {
   readonly op: 'stop';
 }
 
+/** main → process worker, first message only: what a thread gets as `workerData`. */
+export interface InitMessage {
+  readonly op: 'init';
+  readonly init: WorkerInit;
+}
+
 /** Every message the main side sends. */
 export type ToWorker = RunMessage | StopMessage;
 

@@ -10,6 +10,7 @@ export { wait, FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED, type ReturnWhen,
 export { asCompleted, type AsCompletedOptions } from '../core/as-completed.js';
 export { setErrorReporter, type ErrorReporter } from '../core/logger.js';
 export { ThreadPoolExecutor, type ThreadPoolExecutorOptions } from './thread-pool-executor.js';
+export { ProcessPoolExecutor, type ProcessPoolExecutorOptions } from './process-pool-executor.js';
 export type { PoolOptions, PoolStats, WorkerStats } from '../pool/pool-executor.js';
 export {
   CancelledError, TimeoutError, InvalidStateError, BrokenExecutor, BrokenThreadPool, BrokenProcessPool,
