@@ -60,6 +60,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
   #failed = false;
   #callbacks: Array<(future: Future<T>) => void> | undefined;
   #listeners: Listener[] | undefined;
+  /** Made on the first `await`/`then`/`result()`; every later one shares it. */
+  #promise: Promise<T> | undefined;
+  #resolvers: [(value: T) => void, (error: unknown) => void] | undefined;
 
   /** The current state; see the module diagram. */
   get state(): FutureState {
@@ -114,9 +117,10 @@ export class Future<T = unknown> implements PromiseLike<T> {
    * Cancel safety: a timeout or abort ends only this wait; the future and its task are untouched.
    */
   result(options?: number | WaitOptions): Promise<T> {
+    if (options === undefined) return this.#shared();
     const { timeout, signal } = toWaitOptions(options);
     const ms = checkTimeout(timeout);
-    if (this.done()) return this.#outcome();
+    if (this.done() || (ms === undefined && signal === undefined)) return this.#shared();
     return this.#waitThen(ms, signal, () => this.#outcome());
   }
 
@@ -154,12 +158,12 @@ export class Future<T = unknown> implements PromiseLike<T> {
     onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
-    return this.result().then(onfulfilled, onrejected);
+    return this.#shared().then(onfulfilled, onrejected);
   }
 
   /** Like a promise's `catch`. */
   catch<R = never>(onrejected?: ((reason: unknown) => R | PromiseLike<R>) | null): Promise<T | R> {
-    return this.result().then(undefined, onrejected);
+    return this.#shared().then(undefined, onrejected);
   }
 
   /**
@@ -267,6 +271,15 @@ export class Future<T = unknown> implements PromiseLike<T> {
     }
   }
 
+  /** One native promise per future, settled with it: `await future` costs one promise, not a chain. */
+  #shared(): Promise<T> {
+    if (this.#promise !== undefined) return this.#promise;
+    if (this.done()) return (this.#promise = this.#outcome());
+    return (this.#promise = new Promise<T>((resolve, reject) => {
+      this.#resolvers = [resolve, reject];
+    }));
+  }
+
   #outcome(): Promise<T> {
     if (this.#state === 'CANCELLED') return Promise.reject(new CancelledError('the future was cancelled'));
     return this.#failed ? Promise.reject(this.#error) : Promise.resolve(this.#value as T);
@@ -301,6 +314,13 @@ export class Future<T = unknown> implements PromiseLike<T> {
   }
 
   #settled(): void {
+    const resolvers = this.#resolvers;
+    if (resolvers !== undefined) {
+      this.#resolvers = undefined;
+      if (this.#state === 'CANCELLED') resolvers[1](new CancelledError('the future was cancelled'));
+      else if (this.#failed) resolvers[1](this.#error);
+      else resolvers[0](this.#value as T);
+    }
     const listeners = this.#listeners;
     const callbacks = this.#callbacks;
     this.#listeners = undefined;
