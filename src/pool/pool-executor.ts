@@ -58,12 +58,16 @@ export interface PoolOptions {
   taskTimeout?: number | undefined;
   /** Record task start and end times (read with `_spans()`); used by the CLI's `--trace`. @internal */
   trace?: boolean | undefined;
+  /** `false`: busy workers do not keep the program alive either (daemon threads). @internal */
+  keepAlive?: boolean | undefined;
 }
 
 /** Per-worker figures, as reported by `stats()`. */
 export interface WorkerStats {
   readonly name: string;
   readonly pid: number;
+  /** The worker thread's id, or the process id. */
+  readonly ident: number;
   readonly completed: number;
   readonly busyMs: number;
 }
@@ -110,7 +114,8 @@ export function checkMaxWorkers(value: unknown, name = 'maxWorkers'): number {
 export abstract class PoolExecutor extends Executor implements ForceCanceller {
   readonly #transport: Transport;
   readonly #maxWorkers: number;
-  readonly #namePrefix: string;
+  readonly #nameOf: (index: number) => string;
+  readonly #keepAlive: boolean;
   readonly #initializer: WireFn | null;
   readonly #initargs: readonly unknown[];
   readonly #initflags: number;
@@ -135,11 +140,12 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
   #allExited: Promise<void> | undefined;
   #resolveAllExited: (() => void) | undefined;
 
-  protected constructor(transport: Transport, options: PoolOptions, namePrefix: string) {
+  protected constructor(transport: Transport, options: PoolOptions, names: string | ((index: number) => string)) {
     super();
     this.#transport = transport;
     this.#maxWorkers = checkMaxWorkers(options.maxWorkers);
-    this.#namePrefix = namePrefix;
+    this.#nameOf = typeof names === 'string' ? (index) => `${names}_${index}` : names;
+    this.#keepAlive = options.keepAlive !== false;
     const init = options.initializer;
     if (init !== undefined && init !== null && typeof init !== 'function' && (typeof init !== 'object')) {
       throw new TypeError('initializer must be a callable');
@@ -169,7 +175,7 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
   /** Figures about the pool and each live worker. */
   stats(): PoolStats {
     return {
-      workers: this.#slots.map((s) => ({ name: s.name, pid: s.channel.pid, completed: s.completed, busyMs: s.busyMs })),
+      workers: this.#slots.map((s) => ({ name: s.name, pid: s.channel.pid, ident: s.channel.ident, completed: s.completed, busyMs: s.busyMs })),
       queued: this.#queue.size,
       running: this.#inflight.size,
       completed: this.#completed,
@@ -179,6 +185,11 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
   /** @internal Recorded `[workerIndex, id, startMs, endMs, …]` when `trace` is on. */
   _spans(): readonly number[] {
     return this.#spans;
+  }
+
+  /** Starts a worker now instead of at the first task (so its identity is known at once). @internal */
+  _prestart(): void {
+    if (this.#slots.length < this.#maxWorkers && this.#broken === undefined && !this.#shutdown) this.#spawn().release();
   }
 
   /** @internal */
@@ -299,7 +310,7 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
 
   #spawn(): WorkerSlot {
     const index = this.#spawned++;
-    const slot = new WorkerSlot(index, `${this.#namePrefix}_${index}`);
+    const slot = new WorkerSlot(index, this.#nameOf(index));
     this.#slots.push(slot);
     slot.channel = this.#transport.spawn({
       workerId: index,
@@ -313,6 +324,7 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
       exit: (info) => this.#onExit(slot, info),
     });
     slot.referenced = true;
+    if (!this.#keepAlive) slot.release();
     return slot;
   }
 
@@ -352,7 +364,7 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
     slot.dispatched += sent.length;
     if (slot.dispatched >= this.#maxTasks) slot.retiring = true;
     if (exclusive) slot.exclusive = sent[0];
-    slot.hold();
+    if (this.#keepAlive) slot.hold();
     try {
       slot.channel.post({ op: 'run', defs, tasks });
     } catch (error) {

@@ -47,6 +47,8 @@ export interface WorkerChannel {
   started(): number | undefined;
   /** The worker's process id (the pool's own for threads). */
   readonly pid: number;
+  /** The worker thread's id, or the process id. */
+  readonly ident: number;
 }
 
 /** A way of running workers: threads, processes. */

@@ -91,6 +91,7 @@ export class ChildProcessTransport implements Transport {
     const channel = (child as ChildProcess & { channel?: { ref(): void; unref(): void } }).channel;
     return {
       pid: child.pid ?? -1,
+      ident: child.pid ?? -1,
       post: (message) => {
         if (child.connected) child.send(message);
       },

@@ -62,6 +62,7 @@ export class WorkerThreadTransport implements Transport {
     worker.on('exit', (code) => events.exit({ code, signal: null, error: lastError }));
     return {
       pid: process.pid,
+      ident: worker.threadId,
       post: (message) => worker.postMessage(message),
       stop: () => void worker.terminate(),
       terminate: () => void worker.terminate(),

@@ -211,6 +211,7 @@ export class Runtime {
 
   #encode(error: unknown, fnId: number): WireThrown {
     annotateReferenceError(error, this.#loader.wire(fnId));
+    trimStack(error);
     return encodeThrown(error);
   }
 
@@ -316,6 +317,14 @@ function sanitize(results: unknown[]): void {
       ? encodeThrown(new Error(`the task failed, and its error cannot be sent back: ${reason}`))
       : failure(reason);
   }
+}
+
+/** Drops the runtime's own frames from a task's stack: the user's frames are what matter. */
+function trimStack(error: unknown): void {
+  if (!(error instanceof Error) || typeof error.stack !== 'string') return;
+  const lines = error.stack.split('\n');
+  const cut = lines.findIndex((line, i) => i > 0 && /Runtime\.#run|runChunk \(|[/\\]worker[/\\](thread|process)-entry\./.test(line));
+  if (cut > 0) error.stack = lines.slice(0, cut).join('\n');
 }
 
 /** A source-shipped function that touches a variable of its home module fails with a hint. */
