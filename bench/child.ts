@@ -1,0 +1,74 @@
+// One subject × one scenario, in a process of its own (started by run.ts):
+//
+//   node child.js pool <subject> <scenario> [--quick]
+//   node child.js lock <subject> [--quick]
+//
+// A fresh process per cell keeps the subjects from sharing a heap, a JIT or
+// leftover workers, and gives each cell a peak RSS of its own.
+
+import { sizes as sizesFor } from './lib/config.js';
+import { peakRssMiB } from './lib/measure.js';
+import { RESULT_PREFIX } from './lib/protocol.js';
+import { findLockSubject, findSubject } from './lib/registry.js';
+import { NotAvailable, type CellResult, type ScenarioId } from './lib/types.js';
+import { cpu } from './scenarios/cpu.js';
+import { first } from './scenarios/first.js';
+import { lock } from './scenarios/lock.js';
+import { map, mapAuto } from './scenarios/map.js';
+import { roundtrip } from './scenarios/roundtrip.js';
+import { rss } from './scenarios/rss.js';
+import type { NodeScenario, ScenarioOutput } from './scenarios/scenario.js';
+import { tiny } from './scenarios/tiny.js';
+
+const POOL_RUNNERS: Record<Exclude<ScenarioId, 'lock'>, NodeScenario> = {
+  tiny,
+  map,
+  'map-auto': mapAuto,
+  roundtrip,
+  cpu,
+  first,
+  rss,
+};
+
+async function measure(kind: string, subjectId: string, scenarioId: string, quick: boolean): Promise<ScenarioOutput> {
+  const sizes = sizesFor(quick);
+  if (kind === 'lock') {
+    const subject = findLockSubject(subjectId);
+    if (subject === undefined) throw new Error(`unknown lock subject ${subjectId}`);
+    return lock(await subject.open(), sizes);
+  }
+  const subject = findSubject(subjectId);
+  if (subject?.kind !== 'node') throw new Error(`unknown Node subject ${subjectId}`);
+  const runner = POOL_RUNNERS[scenarioId as Exclude<ScenarioId, 'lock'>] as NodeScenario | undefined;
+  if (runner === undefined) throw new Error(`unknown scenario ${scenarioId}`);
+  return runner(await subject.open(), sizes);
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const quick = args.includes('--quick');
+  const [kind = '', subjectId = '', scenarioArg] = args.filter((a) => !a.startsWith('--'));
+  const scenario = (kind === 'lock' ? 'lock' : scenarioArg ?? '') as ScenarioId;
+  let result: CellResult;
+  try {
+    const out = await measure(kind, subjectId, scenario, quick);
+    result = { subject: subjectId, scenario, status: 'ok', metrics: out.metrics, samples: out.samples, rounds: out.rounds };
+    if (out.note !== undefined) result.reason = out.note;
+  } catch (error) {
+    const na = error instanceof NotAvailable;
+    result = {
+      subject: subjectId,
+      scenario,
+      status: na ? 'na' : 'error',
+      metrics: {},
+      reason: na ? error.message : String((error as Error).stack ?? error),
+    };
+  }
+  result.peakRssMiB = peakRssMiB();
+  process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(result)}\n`, () => {
+    // Exit at once: a pool that keeps its workers referenced must not hold the run.
+    process.exit(0);
+  });
+}
+
+await main();

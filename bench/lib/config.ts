@@ -1,0 +1,61 @@
+// Sizes of a full run and of a --quick run. Everything a child or the Python
+// script measures comes from here, so both sides always agree.
+
+import type { Sizes } from './types.js';
+
+/**
+ * 16 consecutive primes above 4e14. Trial division costs about the same for each
+ * (sqrt(n)/2 ≈ 1e7 odd divisors, ~80 ms in V8 here), so the batch is balanced and
+ * takes ~1.3 s single-threaded.
+ */
+const NODE_PRIMES = [
+  400000000000063, 400000000000129, 400000000000147, 400000000000187, 400000000000201, 400000000000231,
+  400000000000241, 400000000000247, 400000000000253, 400000000000261, 400000000000339, 400000000000357,
+  400000000000361, 400000000000399, 400000000000507, 400000000000547,
+];
+
+/**
+ * CPython runs the same loop ~3.5× slower, so its balanced batch uses 16 primes
+ * above 3e13: ~80 ms each, ~1.3 s single-threaded, the same cost per task as the
+ * Node batch. Speedup is a ratio against each language's own single-threaded run.
+ */
+const PYTHON_PRIMES = [
+  30000000000011, 30000000000013, 30000000000017, 30000000000073, 30000000000079, 30000000000109,
+  30000000000161, 30000000000163, 30000000000181, 30000000000253, 30000000000263, 30000000000319,
+  30000000000329, 30000000000413, 30000000000419, 30000000000457,
+];
+
+/** The seed exercise's numbers, in its order (four primes, one even, one composite). */
+export const SEED_NUMBERS = [
+  112272535095293, 112582705942171, 102272535065492, 115280095190773, 115797848077099, 1099726899285419,
+];
+
+export function sizes(quick: boolean): Sizes {
+  if (quick) {
+    // Just enough work to prove every path runs: one round, no budget games.
+    const once = { rounds: 1, minRounds: 1, budgetMs: 0 };
+    return {
+      quick,
+      workers: 2,
+      tiny: { ...once, n: 2_000, warmupN: 200 },
+      map: { ...once, n: 20_000, warmupN: 2_000, chunksize: 1000 },
+      roundtrip: { ...once, n: 200, warmupN: 20 },
+      cpu: { ...once, node: [1_000_000_007, 1_000_000_009], python: [1_000_000_007, 1_000_000_009], seed: SEED_NUMBERS.slice(2, 3) },
+      first: once,
+      rss: { n: 2_000 },
+      lock: { ...once, syncOps: 10_000, asyncOps: 10_000 },
+    };
+  }
+  return {
+    quick,
+    workers: 2,
+    // Slow pools need ~13 s per round here; the budget stops them after three.
+    tiny: { rounds: 5, minRounds: 3, budgetMs: 15_000, n: 100_000, warmupN: 10_000 },
+    map: { rounds: 5, minRounds: 3, budgetMs: 15_000, n: 1_000_000, warmupN: 100_000, chunksize: 1000 },
+    roundtrip: { rounds: 5, minRounds: 3, budgetMs: 10_000, n: 2_000, warmupN: 200 },
+    cpu: { rounds: 3, minRounds: 3, budgetMs: 0, node: NODE_PRIMES, python: PYTHON_PRIMES, seed: SEED_NUMBERS },
+    first: { rounds: 5, minRounds: 5, budgetMs: 0 },
+    rss: { n: 100_000 },
+    lock: { rounds: 5, minRounds: 3, budgetMs: 10_000, syncOps: 2_000_000, asyncOps: 500_000 },
+  };
+}

@@ -1,0 +1,49 @@
+// What each reported number is, how it is printed and which way is better.
+
+import type { MetricId, ScenarioId } from './types.js';
+
+export interface MetricInfo {
+  id: MetricId;
+  scenario: ScenarioId;
+  /** Row label of the table and title of the chart panel. */
+  label: string;
+  unit: string;
+  better: 'higher' | 'lower';
+  format(value: number): string;
+}
+
+/** 1234567 → "1.23M": three significant digits are all a benchmark can claim. */
+export function compact(value: number): string {
+  const abs = Math.abs(value);
+  if (abs >= 1e9) return `${(value / 1e9).toPrecision(3)}G`;
+  if (abs >= 1e6) return `${(value / 1e6).toPrecision(3)}M`;
+  if (abs >= 1e3) return `${(value / 1e3).toPrecision(3)}k`;
+  return value.toPrecision(3);
+}
+
+function fixed(digits: number): (value: number) => string {
+  return (value) => value.toFixed(digits);
+}
+
+/** Latencies: whole microseconds when large, one decimal when small. */
+function micros(value: number): string {
+  return value >= 100 ? value.toFixed(0) : value.toFixed(1);
+}
+
+export const METRICS: readonly MetricInfo[] = [
+  { id: 'tiny', scenario: 'tiny', label: 'tiny tasks (100k add)', unit: 'tasks/s', better: 'higher', format: compact },
+  { id: 'map', scenario: 'map', label: 'map 1M (chunksize 1000)', unit: 'items/s', better: 'higher', format: compact },
+  { id: 'mapAuto', scenario: 'map-auto', label: 'map 1M (auto chunksize)', unit: 'items/s', better: 'higher', format: compact },
+  { id: 'rtMedian', scenario: 'roundtrip', label: 'round trip median', unit: 'µs', better: 'lower', format: micros },
+  { id: 'rtP99', scenario: 'roundtrip', label: 'round trip p99', unit: 'µs', better: 'lower', format: micros },
+  { id: 'cpu16', scenario: 'cpu', label: 'CPU scaling, 16 primes', unit: '× speedup', better: 'higher', format: fixed(2) },
+  { id: 'cpuSeed', scenario: 'cpu', label: 'CPU scaling, seed 6 numbers', unit: '× speedup', better: 'higher', format: fixed(2) },
+  { id: 'first', scenario: 'first', label: 'first result (fresh pool)', unit: 'ms', better: 'lower', format: fixed(1) },
+  { id: 'rss', scenario: 'rss', label: 'peak RSS (100k in flight)', unit: 'MiB', better: 'lower', format: fixed(0) },
+  { id: 'lockSync', scenario: 'lock', label: 'lock acquire/release, blocking form', unit: 'ops/s', better: 'higher', format: compact },
+  { id: 'lockAsync', scenario: 'lock', label: 'lock acquire/release, async form', unit: 'ops/s', better: 'higher', format: compact },
+];
+
+export function metric(id: MetricId): MetricInfo {
+  return METRICS.find((m) => m.id === id)!;
+}

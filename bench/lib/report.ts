@@ -1,0 +1,346 @@
+// Turns the cells of a run into the terminal table, the ratio lines, the goal
+// lines and docs/benchmarks.md.
+
+import { METRICS, metric, type MetricInfo } from './metrics.js';
+import type { CellResult, LockSubject, MetricId, Subject } from './types.js';
+
+export interface Machine {
+  cpuModel: string;
+  cpuCount: number;
+  node: string;
+  python: string;
+  os: string;
+  memoryGiB: number;
+}
+
+export interface RunReport {
+  machine: Machine;
+  quick: boolean;
+  date: string;
+  durationMs: number;
+  subjects: readonly Subject[];
+  cells: readonly CellResult[];
+  lockSubjects: readonly LockSubject[];
+  lockCells: readonly CellResult[];
+}
+
+/** The value of one metric of one subject, when it was measured. */
+export function valueOf(report: RunReport, subject: string, id: MetricId): number | undefined {
+  const cells = id === 'lockSync' || id === 'lockAsync' ? report.lockCells : report.cells;
+  const cell = cells.find((c) => c.subject === subject && c.scenario === metric(id).scenario);
+  const value = cell?.status === 'ok' ? cell.metrics[id] : undefined;
+  return value !== undefined && Number.isFinite(value) ? value : undefined;
+}
+
+function cellOf(report: RunReport, subject: string, id: MetricId): CellResult | undefined {
+  return report.cells.find((c) => c.subject === subject && c.scenario === metric(id).scenario);
+}
+
+/** What a table cell shows: the value, or why there is none. */
+export function cellText(report: RunReport, subject: string, id: MetricId): string {
+  const value = valueOf(report, subject, id);
+  if (value !== undefined) return metric(id).format(value);
+  const cell = cellOf(report, subject, id);
+  switch (cell?.status) {
+    case undefined:
+      return '';
+    case 'ok':
+      return '—';
+    case 'skip':
+      return '—';
+    case 'na':
+      return 'n/a';
+    case 'error':
+      return 'error';
+    case 'timeout':
+      return 'timeout';
+  }
+}
+
+/** Metrics with at least one cell in this run, in report order (lock metrics apart). */
+export function reportedMetrics(report: RunReport): MetricInfo[] {
+  return METRICS.filter((m) => m.scenario !== 'lock' && report.cells.some((c) => c.scenario === m.scenario));
+}
+
+function pad(text: string, width: number, right: boolean): string {
+  return right ? text.padStart(width) : text.padEnd(width);
+}
+
+/** Rows = metrics, columns = subjects, aligned for a terminal. */
+export function terminalTable(report: RunReport): string {
+  const metrics = reportedMetrics(report);
+  const header = ['', 'unit', ...report.subjects.map((s) => s.short)];
+  const rows = metrics.map((m) => [m.label, m.unit, ...report.subjects.map((s) => cellText(report, s.id, m.id))]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => pad(c, widths[i]!, i >= 2)).join('  ');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+/** The raw floors a concurrent-ts executor is held against: same transport only. */
+function floorsFor(subjectId: string): string[] {
+  return subjectId === 'ct-process' ? ['raw-fork', 'raw-fork-batch'] : ['raw-thread', 'raw-thread-batch'];
+}
+
+function times(ratio: number): string {
+  return ratio >= 10 ? `${ratio.toFixed(0)}×` : `${ratio.toFixed(2)}×`;
+}
+
+/**
+ * "tiny tasks: 1.2M tasks/s = 70× piscina, …, 71% of raw thread msg" for one
+ * concurrent-ts subject and one metric; undefined when it has no value.
+ */
+export function ratioLine(report: RunReport, subject: Subject, m: MetricInfo): string | undefined {
+  const own = valueOf(report, subject.id, m.id);
+  if (own === undefined) return undefined;
+  const floors = floorsFor(subject.id);
+  const parts: string[] = [];
+  for (const other of report.subjects) {
+    if (other.group === 'concurrent-ts' || (other.group === 'raw' && !floors.includes(other.id))) continue;
+    const theirs = valueOf(report, other.id, m.id);
+    if (theirs === undefined || theirs === 0) continue;
+    const ratio = own / theirs;
+    if (other.group === 'raw' && m.better === 'higher') parts.push(`${(ratio * 100).toFixed(0)}% of ${other.short}`);
+    else parts.push(`${times(ratio)} ${other.short}`);
+  }
+  const suffix = m.better === 'lower' ? ' (lower is better)' : '';
+  const label = `${m.label}: ${m.format(own)} ${m.unit}`;
+  return parts.length === 0 ? label : `${label} = ${parts.join(', ')}${suffix}`;
+}
+
+export interface GoalResult {
+  status: 'PASS' | 'FAIL' | 'n/a';
+  goal: string;
+  measured: string;
+}
+
+type Compare = '>=' | '<=' | '>' | '<';
+
+interface Goal {
+  goal: string;
+  subject: string;
+  metric: MetricId;
+  /** Compared against another subject's value (a ratio), or against a constant. */
+  against?: { subject: string; metric: MetricId };
+  compare: Compare;
+  bound: number;
+}
+
+/** The performance goals of the project: targets to track, not assertions. */
+const GOALS: readonly Goal[] = [
+  { goal: 'ThreadPoolExecutor tiny tasks ≥ 10× piscina default', subject: 'ct-thread', metric: 'tiny', against: { subject: 'piscina', metric: 'tiny' }, compare: '>=', bound: 10 },
+  { goal: 'ThreadPoolExecutor tiny tasks ≥ 5× piscina (ctpw 64)', subject: 'ct-thread', metric: 'tiny', against: { subject: 'piscina-ctpw64', metric: 'tiny' }, compare: '>=', bound: 5 },
+  { goal: 'ThreadPoolExecutor tiny tasks ≥ 0.5× raw pipelined postMessage', subject: 'ct-thread', metric: 'tiny', against: { subject: 'raw-thread', metric: 'tiny' }, compare: '>=', bound: 0.5 },
+  { goal: 'ThreadPoolExecutor map 1M (chunksize 1000) ≥ 0.5× raw batched', subject: 'ct-thread', metric: 'map', against: { subject: 'raw-thread-batch', metric: 'map' }, compare: '>=', bound: 0.5 },
+  { goal: 'ThreadPoolExecutor map 1M (chunksize 1000) > Python ProcessPoolExecutor.map(chunksize=1000)', subject: 'ct-thread', metric: 'map', against: { subject: 'py-process', metric: 'map' }, compare: '>', bound: 1 },
+  { goal: 'ThreadPoolExecutor map 1M (auto chunksize) ≥ 0.5× raw batched', subject: 'ct-thread', metric: 'mapAuto', against: { subject: 'raw-thread-batch', metric: 'map' }, compare: '>=', bound: 0.5 },
+  { goal: 'ThreadPoolExecutor map 1M (auto chunksize) > Python ProcessPoolExecutor.map(chunksize=1000)', subject: 'ct-thread', metric: 'mapAuto', against: { subject: 'py-process', metric: 'map' }, compare: '>', bound: 1 },
+  { goal: 'ThreadPoolExecutor round trip median ≤ 1.2× raw ping-pong', subject: 'ct-thread', metric: 'rtMedian', against: { subject: 'raw-thread', metric: 'rtMedian' }, compare: '<=', bound: 1.2 },
+  { goal: 'ThreadPoolExecutor round trip median < piscina', subject: 'ct-thread', metric: 'rtMedian', against: { subject: 'piscina', metric: 'rtMedian' }, compare: '<', bound: 1 },
+  { goal: 'ThreadPoolExecutor CPU scaling (16 primes, start-up included) ≥ 1.9×', subject: 'ct-thread', metric: 'cpu16', compare: '>=', bound: 1.9 },
+  { goal: 'ProcessPoolExecutor CPU scaling (16 primes, start-up included) ≥ 1.9×', subject: 'ct-process', metric: 'cpu16', compare: '>=', bound: 1.9 },
+  { goal: 'ProcessPoolExecutor tiny tasks ≥ 20× Python ProcessPoolExecutor submit', subject: 'ct-process', metric: 'tiny', against: { subject: 'py-process', metric: 'tiny' }, compare: '>=', bound: 20 },
+  { goal: 'ProcessPoolExecutor tiny tasks ≥ 0.5× raw IPC pipelined', subject: 'ct-process', metric: 'tiny', against: { subject: 'raw-fork', metric: 'tiny' }, compare: '>=', bound: 0.5 },
+  { goal: 'ThreadPoolExecutor peak RSS ≤ piscina', subject: 'ct-thread', metric: 'rss', against: { subject: 'piscina', metric: 'rss' }, compare: '<=', bound: 1 },
+];
+
+function holds(value: number, compare: Compare, bound: number): boolean {
+  switch (compare) {
+    case '>=':
+      return value >= bound;
+    case '<=':
+      return value <= bound;
+    case '>':
+      return value > bound;
+    case '<':
+      return value < bound;
+  }
+}
+
+export function goalResults(report: RunReport): GoalResult[] {
+  return GOALS.map((g) => {
+    const m = metric(g.metric);
+    const own = valueOf(report, g.subject, g.metric);
+    if (g.against === undefined) {
+      if (own === undefined) return { status: 'n/a', goal: g.goal, measured: 'not measured' };
+      return { status: holds(own, g.compare, g.bound) ? 'PASS' : 'FAIL', goal: g.goal, measured: `${m.format(own)}${m.unit.startsWith('×') ? '×' : ` ${m.unit}`}` };
+    }
+    const am = metric(g.against.metric);
+    const theirs = valueOf(report, g.against.subject, g.against.metric);
+    if (own === undefined || theirs === undefined) return { status: 'n/a', goal: g.goal, measured: 'not measured' };
+    const ratio = own / theirs;
+    return {
+      status: holds(ratio, g.compare, g.bound) ? 'PASS' : 'FAIL',
+      goal: g.goal,
+      measured: `${times(ratio)} (${m.format(own)} vs ${am.format(theirs)} ${m.unit})`,
+    };
+  });
+}
+
+export function lockLines(report: RunReport): string[] {
+  const lines: string[] = [];
+  for (const s of report.lockSubjects) {
+    const cell = report.lockCells.find((c) => c.subject === s.id);
+    if (cell === undefined) continue;
+    if (cell.status !== 'ok') {
+      lines.push(`${s.label}: ${cell.status === 'na' ? `n/a (${cell.reason ?? ''})` : cell.status}`);
+      continue;
+    }
+    const parts: string[] = [];
+    const sync = valueOf(report, s.id, 'lockSync');
+    const async = valueOf(report, s.id, 'lockAsync');
+    if (sync !== undefined) parts.push(`blocking form ${metric('lockSync').format(sync)} ops/s`);
+    if (async !== undefined) parts.push(`async form ${metric('lockAsync').format(async)} ops/s`);
+    lines.push(`${s.label}: ${parts.join(', ')}`);
+  }
+  const ours = valueOf(report, 'ct-lock', 'lockAsync');
+  const theirs = valueOf(report, 'async-mutex', 'lockAsync');
+  if (ours !== undefined && theirs !== undefined) lines.push(`concurrent-ts Lock async form = ${times(ours / theirs)} async-mutex Mutex`);
+  const sync = valueOf(report, 'ct-lock', 'lockSync');
+  if (sync !== undefined && theirs !== undefined) lines.push(`concurrent-ts Lock blocking form = ${times(sync / theirs)} async-mutex Mutex`);
+  return lines;
+}
+
+/** Errors, timeouts and "not available" reasons, one line per cell. */
+export function problemLines(report: RunReport): string[] {
+  const lines: string[] = [];
+  const seen = new Set<string>();
+  for (const cell of [...report.cells, ...report.lockCells]) {
+    if (cell.status === 'ok' || cell.status === 'skip') continue;
+    const reason = (cell.reason ?? '').split('\n')[0]!;
+    // "not built" repeats for every scenario of a subject: say it once.
+    const key = cell.status === 'na' ? `${cell.subject}:${reason}` : `${cell.subject}:${cell.scenario}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    lines.push(cell.status === 'na' ? `${cell.subject}: n/a (${reason})` : `${cell.subject} × ${cell.scenario}: ${cell.status}${reason ? ` (${reason})` : ''}`);
+  }
+  return lines;
+}
+
+function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s >= 60 ? `${Math.floor(s / 60)} min ${s % 60} s` : `${s} s`;
+}
+
+export function durationText(ms: number): string {
+  return formatDuration(ms);
+}
+
+/** What the reader must keep in mind when comparing the columns. */
+const CAVEATS: readonly string[] = [
+  'Two cores: the main thread and two workers compete for them, so every pool pays for its own bookkeeping on the same cores its workers use. More cores would change the absolute numbers, not who pays for what.',
+  'piscina, tinypool, workerpool and poolifier have no map (poolifier\'s `mapExecute` sends one task per item): the map row chunks the input by hand into 1000 tasks of 1000 items, the same cut Python\'s `chunksize=1000` makes, so the row compares transports and pools, not API convenience.',
+  'The raw floors skip what a pool must do (per-task futures, queueing, errors, cancellation): the pipelined floor does not even create a promise per task. They bound what is physically possible with one message per task or one message per worker.',
+  'Python\'s CPU batch uses smaller primes (above 3e13 instead of 4e14) so one task costs about what a Node task costs; each speedup is against the same language\'s single-threaded run in the same process. The seed line uses the seed\'s six numbers everywhere. ThreadPoolExecutor in Python is GIL-bound, so ~1× there is expected.',
+  'CPU scaling includes pool start-up (and the first import of the task module in each worker), not shutdown; the seed line is only ~175 ms of work in Node, so start-up weighs heavily there.',
+  'Peak RSS is VmHWM of the benchmark process plus the VmHWM of each live child process, read with all tasks done and the pool still open. Worker threads are inside the process; forked children (Python\'s default start method on Linux) share copy-on-write pages with their parent, which this sum counts twice.',
+  'Python\'s ProcessPoolExecutor uses the fork start method (the Linux default of 3.11): its first result does not pay for a fresh interpreter, unlike Node\'s `child_process.fork`.',
+  'Every subject\'s results are checked (sums, order, prime flags): a wrong answer fails the cell instead of counting as fast.',
+];
+
+function mdEscape(text: string): string {
+  return text.replace(/\|/g, '\\|');
+}
+
+/** docs/benchmarks.md: every number of the run, with the machine and the method. */
+export function markdown(report: RunReport): string {
+  const { machine } = report;
+  const metrics = reportedMetrics(report);
+  const out: string[] = [];
+  out.push('# Benchmarks', '');
+  out.push(
+    '<!-- Generated by `npm run bench` (bench/run.ts). Do not edit by hand: run the benchmark again. -->',
+    '',
+    'concurrent-ts measured side by side with the Node worker pools, CPython 3.11 `concurrent.futures`',
+    'and the raw `worker_threads` / `child_process` floors, in one run of `npm run bench`, on one machine.',
+    'How each scenario is measured, and why it is fair, is in [bench/README.md](../bench/README.md).',
+    '',
+  );
+  out.push('| machine | |', '| --- | --- |');
+  out.push(`| CPU | ${machine.cpuCount} × ${mdEscape(machine.cpuModel)} |`);
+  out.push(`| memory | ${machine.memoryGiB.toFixed(0)} GiB |`);
+  out.push(`| OS | ${mdEscape(machine.os)} |`);
+  out.push(`| Node.js | ${machine.node} |`);
+  out.push(`| Python | ${machine.python} |`);
+  out.push(`| date | ${report.date} |`);
+  out.push(`| run time | ${formatDuration(report.durationMs)}${report.quick ? ' (--quick: tiny sizes, numbers meaningless)' : ''} |`);
+  out.push('');
+  out.push('![Benchmark chart: one panel per scenario, one bar per subject](benchmarks.svg)', '');
+
+  out.push('## Results', '');
+  out.push('Two workers everywhere. Median of the rounds (see the last table); `—` = does not apply, `n/a` = could not run here.', '');
+  out.push(`| scenario | unit | ${report.subjects.map((s) => mdEscape(s.short)).join(' | ')} |`);
+  out.push(`| --- | --- | ${report.subjects.map(() => '---:').join(' | ')} |`);
+  for (const m of metrics) {
+    out.push(`| ${m.label} | ${m.unit} | ${report.subjects.map((s) => cellText(report, s.id, m.id)).join(' | ')} |`);
+  }
+  out.push('');
+  out.push('Columns:', '');
+  for (const s of report.subjects) out.push(`- **${mdEscape(s.short)}**: ${s.label}`);
+  out.push('');
+
+  out.push('## concurrent-ts against each peer', '');
+  out.push('Ratios are concurrent-ts ÷ peer; against a raw floor of the same transport, the share of the floor reached.', '');
+  for (const s of report.subjects.filter((x) => x.group === 'concurrent-ts')) {
+    const lines = metrics.map((m) => ratioLine(report, s, m)).filter((l): l is string => l !== undefined);
+    out.push(`### ${s.label}`, '');
+    if (lines.length === 0) {
+      const reason = report.cells.find((c) => c.subject === s.id && c.status === 'na')?.reason;
+      out.push(`Not measured: ${reason ?? 'no result'}.`, '');
+      continue;
+    }
+    for (const line of lines) out.push(`- ${line}`);
+    out.push('');
+  }
+
+  out.push('## Goals', '');
+  out.push('The targets the project set itself; tracked here, not asserted.', '');
+  out.push('| | goal | measured |', '| --- | --- | --- |');
+  for (const g of goalResults(report)) out.push(`| ${g.status} | ${mdEscape(g.goal)} | ${mdEscape(g.measured)} |`);
+  out.push('');
+
+  const locks = lockLines(report);
+  if (locks.length > 0) {
+    out.push('## Lock operations', '');
+    out.push('Uncontended acquire + release on one thread.', '');
+    for (const line of locks) out.push(`- ${mdEscape(line)}`);
+    out.push('');
+  }
+
+  out.push('## How each subject runs each scenario', '');
+  for (const s of report.subjects) {
+    const how = Object.entries(s.how ?? {});
+    const skipped = Object.entries(s.notApplicable ?? {});
+    if (how.length === 0 && skipped.length === 0) continue;
+    out.push(`- **${mdEscape(s.short)}**`);
+    for (const [scenario, text] of how) out.push(`  - ${scenario}: ${text}`);
+    for (const [scenario, text] of skipped) out.push(`  - ${scenario}: not run, ${text}`);
+  }
+  out.push('');
+
+  out.push('## Caveats', '');
+  for (const caveat of CAVEATS) out.push(`- ${caveat}`);
+  out.push('');
+
+  const problems = problemLines(report);
+  if (problems.length > 0) {
+    out.push('## Not measured in this run', '');
+    for (const p of problems) out.push(`- ${mdEscape(p)}`);
+    out.push('');
+  }
+
+  out.push('## Rounds and wall time per cell', '');
+  out.push('Rounds measured after the discarded warm-up, and the wall time of the cell\'s child process.', '');
+  out.push(`| scenario | ${report.subjects.map((s) => mdEscape(s.short)).join(' | ')} |`);
+  out.push(`| --- | ${report.subjects.map(() => '---:').join(' | ')} |`);
+  const scenarios = [...new Set(report.cells.map((c) => c.scenario))];
+  for (const scenario of scenarios) {
+    const cells = report.subjects.map((s) => {
+      const cell = report.cells.find((c) => c.subject === s.id && c.scenario === scenario);
+      if (cell?.status !== 'ok') return '';
+      return `${cell.rounds ?? 1} / ${((cell.wallMs ?? 0) / 1000).toFixed(1)} s`;
+    });
+    out.push(`| ${scenario} | ${cells.join(' | ')} |`);
+  }
+  out.push('');
+  return out.join('\n');
+}

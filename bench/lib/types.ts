@@ -1,0 +1,132 @@
+// Shared vocabulary of the harness: scenarios, metrics, subjects and results.
+
+export type ScenarioId = 'tiny' | 'map' | 'map-auto' | 'roundtrip' | 'cpu' | 'first' | 'rss' | 'lock';
+
+/** One number the report shows: a row of the table and a panel of the chart. */
+export type MetricId =
+  | 'tiny'
+  | 'map'
+  | 'mapAuto'
+  | 'rtMedian'
+  | 'rtP99'
+  | 'cpu16'
+  | 'cpuSeed'
+  | 'first'
+  | 'rss'
+  | 'lockSync'
+  | 'lockAsync';
+
+export type Metrics = Partial<Record<MetricId, number>>;
+
+export type SubjectGroup = 'concurrent-ts' | 'peer' | 'python' | 'raw';
+
+/** How many times a scenario runs and how long it may take. */
+export interface RoundSpec {
+  /** Rounds measured after the warm-up; the report uses their median. */
+  rounds: number;
+  /** Rounds always measured, even past the budget. */
+  minRounds: number;
+  /** Once this many milliseconds were spent measuring, stop after `minRounds`. */
+  budgetMs: number;
+}
+
+/** Every size of one run; `--quick` shrinks them all (lib/config.ts). */
+export interface Sizes {
+  quick: boolean;
+  workers: number;
+  tiny: RoundSpec & { n: number; warmupN: number };
+  map: RoundSpec & { n: number; warmupN: number; chunksize: number };
+  roundtrip: RoundSpec & { n: number; warmupN: number };
+  cpu: RoundSpec & { node: number[]; python: number[]; seed: number[] };
+  first: RoundSpec;
+  rss: { n: number };
+  lock: RoundSpec & { syncOps: number; asyncOps: number };
+}
+
+/** What one subject × scenario child reports back to the runner. */
+export interface CellResult {
+  subject: string;
+  scenario: ScenarioId;
+  /** 'skip': the scenario does not apply to the subject; 'na': the subject cannot run here. */
+  status: 'ok' | 'skip' | 'na' | 'error' | 'timeout';
+  metrics: Metrics;
+  /** Why the cell is n/a, or the error. */
+  reason?: string;
+  /** Per-round raw values, for the curious reader of the JSON output. */
+  samples?: Record<string, number[]>;
+  rounds?: number;
+  /** Peak RSS of the child (and its own children) at the end, MiB. */
+  peakRssMiB?: number;
+  /** Wall time of the child, as seen by the runner. */
+  wallMs?: number;
+}
+
+/** A pool started by an adapter, reduced to what the scenarios need. */
+export interface PoolHandle {
+  /** Submits `add(i, 1)` for i in [0, n) all at once and resolves with the sum of the results. */
+  tiny(n: number): Promise<number>;
+  /** One `add(a, b)` through the pool: round trip, warm-up and first result. */
+  call(a: number, b: number): Promise<number>;
+  /**
+   * `noop` over `items`, results consumed in input order; resolves with the
+   * number of results equal to their input (the caller checks it is all of them).
+   * `chunksize` undefined means "the subject's own default".
+   */
+  map(items: readonly number[], chunksize: number | undefined): Promise<number>;
+  /** `isPrime` over `ns`, all submitted at once; results in input order. */
+  primes(ns: readonly number[]): Promise<boolean[]>;
+  close(): Promise<void>;
+}
+
+interface SubjectBase {
+  id: string;
+  /** Full name for the docs. */
+  label: string;
+  /** Column header: short enough for a terminal table. */
+  short: string;
+  group: SubjectGroup;
+  /** Scenarios this subject cannot take part in, with the reason shown in the table. */
+  notApplicable?: Partial<Record<ScenarioId, string>>;
+  /** How the subject does a scenario when that differs from the obvious (documented in the report). */
+  how?: Partial<Record<ScenarioId, string>>;
+}
+
+/** A subject measured inside a Node child process through a PoolHandle. */
+export interface NodeSubject extends SubjectBase {
+  kind: 'node';
+  /**
+   * Imports the subject's library (only ever inside the child) and returns a
+   * pool factory; throws NotAvailable when it cannot run here.
+   */
+  open(): Promise<(workers: number) => PoolHandle | Promise<PoolHandle>>;
+}
+
+/** A subject measured by bench/python/bench.py. */
+export interface PythonSubject extends SubjectBase {
+  kind: 'python';
+  executor: 'thread' | 'process';
+}
+
+export type Subject = NodeSubject | PythonSubject;
+
+/** One lock implementation for the lock scenario. */
+export interface LockSubject {
+  id: string;
+  label: string;
+  short: string;
+  group: SubjectGroup;
+  /** Resolves with the forms this subject offers, or throws NotAvailable. */
+  open(): Promise<LockForms>;
+}
+
+export interface LockForms {
+  /** Uncontended blocking acquire + release, if the lock has a blocking form. */
+  sync?: () => void;
+  /** Uncontended awaited acquire + release. */
+  async: () => Promise<void>;
+}
+
+/** Thrown by adapters when their library cannot run (not built, class missing). */
+export class NotAvailable extends Error {
+  override readonly name = 'NotAvailable';
+}

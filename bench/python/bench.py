@@ -1,0 +1,286 @@
+"""CPython's concurrent.futures measured like the Node subjects (see bench/scenarios/).
+
+    python3 bench.py --executor thread|process --scenario tiny|map|roundtrip|cpu|first|rss --sizes JSON
+
+The sizes are the runner's own (bench/lib/config.ts), passed as JSON so both
+languages always run the same counts, rounds and budgets. The result is one
+stdout line: RESULT_PREFIX followed by a JSON object (bench/lib/protocol.ts).
+"""
+
+import argparse
+import json
+import math
+import os
+import statistics
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+
+RESULT_PREFIX = "@@bench-result "
+WORKERS_WARM_TASKS = 4
+
+
+# The task functions, the same as bench/tasks.ts. Module level, so the process
+# pool can pickle them by name.
+def add(a, b):
+    return a + b
+
+
+def noop(x):
+    return x
+
+
+def is_prime(n):
+    # The seed's is_prime, unchanged.
+    if n < 2:
+        return False
+    if n == 2:
+        return True
+    if n % 2 == 0:
+        return False
+    sqrt_n = int(math.floor(math.sqrt(n)))
+    for i in range(3, sqrt_n + 1, 2):
+        if n % i == 0:
+            return False
+    return True
+
+
+def now_ms():
+    return time.perf_counter() * 1000.0
+
+
+def run_rounds(spec, warmup, one_round):
+    """One discarded warm-up, then rounds; past minRounds, stop once budgetMs is spent."""
+    warmup()
+    values = []
+    start = now_ms()
+    for _ in range(spec["rounds"]):
+        values.append(one_round())
+        if len(values) >= spec["minRounds"] and now_ms() - start > spec["budgetMs"]:
+            break
+    return values
+
+
+def quantile(values, q):
+    ordered = sorted(values)
+    rank = min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))
+    return ordered[rank]
+
+
+def hwm_kib(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def descendants(root):
+    parent_of = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+            parent_of[int(entry)] = int(stat[stat.rindex(")") + 2 :].split(" ")[1])
+        except (OSError, ValueError):
+            pass
+    found, frontier = [], [root]
+    while frontier:
+        parent = frontier.pop()
+        for pid, ppid in parent_of.items():
+            if ppid == parent:
+                found.append(pid)
+                frontier.append(pid)
+    return found
+
+
+def peak_rss_mib():
+    """This process's peak RSS plus its live descendants' (the pool's workers)."""
+    kib = hwm_kib("self")
+    if kib == 0:
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    for pid in descendants(os.getpid()):
+        kib += hwm_kib(pid)
+    return kib / 1024
+
+
+def check(ok, what):
+    if not ok:
+        raise RuntimeError(f"wrong results: {what}")
+
+
+class Scenarios:
+    def __init__(self, executor_class, sizes):
+        self.executor_class = executor_class
+        self.sizes = sizes
+        self.workers = sizes["workers"]
+
+    def warm_pool(self):
+        ex = self.executor_class(max_workers=self.workers)
+        for f in [ex.submit(add, i, 1) for i in range(WORKERS_WARM_TASKS * self.workers)]:
+            f.result()
+        return ex
+
+    def tiny_batch(self, ex, n):
+        futures = [ex.submit(add, i, 1) for i in range(n)]
+        return sum(f.result() for f in futures)
+
+    def tiny(self):
+        spec = self.sizes["tiny"]
+        n = spec["n"]
+        with self.warm_pool() as ex:
+
+            def one_round():
+                start = now_ms()
+                total = self.tiny_batch(ex, n)
+                ms = now_ms() - start
+                check(total == n * (n - 1) // 2 + n, f"sum {total}")
+                return n / ms * 1000
+
+            rates = run_rounds(spec, lambda: self.tiny_batch(ex, spec["warmupN"]), one_round)
+        return {"tiny": statistics.median(rates)}, {"tasksPerSec": rates}, len(rates)
+
+    def map(self):
+        spec = self.sizes["map"]
+        n, chunksize = spec["n"], spec["chunksize"]
+        items = list(range(n))
+        warm_items = items[: spec["warmupN"]]
+
+        def consume(xs):
+            matched = 0
+            for i, r in enumerate(ex.map(noop, xs, chunksize=chunksize)):
+                if r == xs[i]:
+                    matched += 1
+            return matched
+
+        with self.warm_pool() as ex:
+
+            def one_round():
+                start = now_ms()
+                matched = consume(items)
+                ms = now_ms() - start
+                check(matched == n, f"{matched} of {n} in order")
+                return n / ms * 1000
+
+            rates = run_rounds(spec, lambda: consume(warm_items), one_round)
+        return {"map": statistics.median(rates)}, {"itemsPerSec": rates}, len(rates)
+
+    def roundtrip(self):
+        spec = self.sizes["roundtrip"]
+        n = spec["n"]
+        latencies = [0.0] * n
+
+        def sequential(count):
+            for i in range(count):
+                start = now_ms()
+                r = ex.submit(add, i, 1).result()
+                latencies[i] = (now_ms() - start) * 1000
+                check(r == i + 1, f"add({i}, 1) = {r}")
+
+        with self.warm_pool() as ex:
+
+            def one_round():
+                sequential(n)
+                return statistics.median(latencies), quantile(latencies, 0.99)
+
+            rounds = run_rounds(spec, lambda: sequential(spec["warmupN"]), one_round)
+        medians = [r[0] for r in rounds]
+        p99s = [r[1] for r in rounds]
+        return (
+            {"rtMedian": statistics.median(medians), "rtP99": statistics.median(p99s)},
+            {"medianUs": medians, "p99Us": p99s},
+            len(rounds),
+        )
+
+    def scaling(self, ns):
+        spec = self.sizes["cpu"]
+        expected = []
+
+        def single():
+            nonlocal expected
+            start = now_ms()
+            expected = [is_prime(n) for n in ns]
+            return now_ms() - start
+
+        single_ms = run_rounds(spec, lambda: is_prime(ns[0]), single)
+
+        def warm():
+            with self.executor_class(max_workers=self.workers) as ex:
+                ex.submit(add, 1, 2).result()
+
+        def pooled():
+            # Start-up included: the pool is created inside the timed region.
+            start = now_ms()
+            ex = self.executor_class(max_workers=self.workers)
+            futures = [ex.submit(is_prime, n) for n in ns]
+            results = [f.result() for f in futures]
+            ms = now_ms() - start
+            ex.shutdown()
+            check(results == expected, f"is_prime results {results}")
+            return ms
+
+        pool_ms = run_rounds(spec, warm, pooled)
+        return statistics.median(single_ms) / statistics.median(pool_ms), single_ms, pool_ms
+
+    def cpu(self):
+        spec = self.sizes["cpu"]
+        speedup16, single16, pool16 = self.scaling(spec["python"])
+        speedup_seed, single_seed, pool_seed = self.scaling(spec["seed"])
+        return (
+            {"cpu16": speedup16, "cpuSeed": speedup_seed},
+            {"singleMs16": single16, "poolMs16": pool16, "singleMsSeed": single_seed, "poolMsSeed": pool_seed},
+            len(pool16),
+        )
+
+    def first(self):
+        def once():
+            start = now_ms()
+            ex = self.executor_class(max_workers=self.workers)
+            r = ex.submit(add, 1, 2).result()
+            ms = now_ms() - start
+            ex.shutdown()
+            check(r == 3, f"add(1, 2) = {r}")
+            return ms
+
+        times = run_rounds(self.sizes["first"], once, once)
+        return {"first": statistics.median(times)}, {"ms": times}, len(times)
+
+    def rss(self):
+        n = self.sizes["rss"]["n"]
+        with self.warm_pool() as ex:
+            total = self.tiny_batch(ex, n)
+            check(total == n * (n - 1) // 2 + n, f"sum {total}")
+            # Read before the with-block ends: the worker processes must still be alive.
+            mib = peak_rss_mib()
+        return {"rss": mib}, {"peakRssMiB": [mib]}, 1
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--executor", choices=["thread", "process"], required=True)
+    parser.add_argument("--scenario", choices=["tiny", "map", "roundtrip", "cpu", "first", "rss"], required=True)
+    parser.add_argument("--sizes", required=True, help="the runner's sizes as JSON")
+    parser.add_argument("--subject", required=True, help="subject id echoed in the result")
+    args = parser.parse_args()
+    sizes = json.loads(args.sizes)
+    executor_class = ThreadPoolExecutor if args.executor == "thread" else ProcessPoolExecutor
+    result = {"subject": args.subject, "scenario": args.scenario}
+    try:
+        metrics, samples, rounds = getattr(Scenarios(executor_class, sizes), args.scenario)()
+        result.update(status="ok", metrics=metrics, samples=samples, rounds=rounds)
+    except Exception as error:  # reported as the cell's error, the run goes on
+        result.update(status="error", metrics={}, reason=f"{type(error).__name__}: {error}")
+    result["peakRssMiB"] = peak_rss_mib()
+    sys.stdout.write(RESULT_PREFIX + json.dumps(result) + "\n")
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,240 @@
+// `npm run bench`: every scenario against every subject, one child process per
+// cell, one cell at a time, then the table, the ratios, the goals and the docs.
+//
+//   tsx bench/run.ts [--quick] [--only <subject|scenario>[,…]]… [--docs | --no-docs] [--json <file>]
+//
+// --quick      tiny sizes and one round: checks the harness works, in seconds
+// --only       keep only these subjects and/or scenarios (ids as in the table)
+// --docs       write docs/benchmarks.md and .svg even for a quick or filtered run
+// --no-docs    never write them (by default only a full, unfiltered run does)
+// --json FILE  also save every cell, with its per-round samples
+
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, release, totalmem, type } from 'node:os';
+import { dirname, join } from 'node:path';
+import { compileHarness } from './lib/compile.js';
+import { sizes as sizesFor } from './lib/config.js';
+import { nowMs } from './lib/measure.js';
+import { metric } from './lib/metrics.js';
+import { benchDir, buildDir, repoRoot } from './lib/paths.js';
+import { RESULT_PREFIX } from './lib/protocol.js';
+import { PYTHON, pythonArgs } from './lib/python.js';
+import { LOCK_SUBJECTS, POOL_SCENARIOS, SCENARIO_TITLES, SUBJECTS, notApplicable } from './lib/registry.js';
+import {
+  durationText,
+  goalResults,
+  lockLines,
+  markdown,
+  problemLines,
+  ratioLine,
+  reportedMetrics,
+  terminalTable,
+  type Machine,
+  type RunReport,
+} from './lib/report.js';
+import { renderSvg } from './lib/svg.js';
+import type { CellResult, LockSubject, ScenarioId, Subject } from './lib/types.js';
+
+interface Options {
+  quick: boolean;
+  only: string[];
+  docs: boolean | undefined;
+  json: string | undefined;
+}
+
+function parseOptions(argv: string[]): Options {
+  const options: Options = { quick: false, only: [], docs: undefined, json: undefined };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--quick') options.quick = true;
+    else if (arg === '--docs') options.docs = true;
+    else if (arg === '--no-docs') options.docs = false;
+    else if (arg === '--only' || arg === '--json') {
+      const value = argv[++i];
+      if (value === undefined) throw new Error(`${arg} needs a value`);
+      if (arg === '--only') options.only.push(...value.split(',').filter(Boolean));
+      else options.json = value;
+    } else if (arg.startsWith('--only=')) options.only.push(...arg.slice(7).split(',').filter(Boolean));
+    else if (arg === '--help' || arg === '-h') {
+      console.log('usage: tsx bench/run.ts [--quick] [--only <subject|scenario>[,...]] [--docs | --no-docs] [--json <file>]');
+      process.exit(0);
+    } else throw new Error(`unknown option ${arg} (try --help)`);
+  }
+  const known = new Set<string>([...SUBJECTS.map((s) => s.id), ...LOCK_SUBJECTS.map((s) => s.id), ...POOL_SCENARIOS, 'lock']);
+  for (const name of options.only) if (!known.has(name)) throw new Error(`--only ${name}: not a subject or scenario id (${[...known].join(', ')})`);
+  return options;
+}
+
+/** Keeps a subject/scenario pair when --only names it, its scenario, or nothing of its kind. */
+function selected(only: readonly string[], subject: string, scenario: string, allSubjects: readonly string[]): boolean {
+  if (only.length === 0) return true;
+  const scenarios = only.filter((o) => POOL_SCENARIOS.includes(o as ScenarioId) || o === 'lock');
+  const subjects = only.filter((o) => allSubjects.includes(o));
+  return (scenarios.length === 0 || scenarios.includes(scenario)) && (subjects.length === 0 || subjects.includes(subject));
+}
+
+function machine(): Machine {
+  const python = spawnSync(PYTHON, ['--version'], { encoding: 'utf8' });
+  return {
+    cpuModel: cpus()[0]?.model.trim() ?? 'unknown CPU',
+    cpuCount: availableParallelism(),
+    node: process.version,
+    python: python.status === 0 ? (python.stdout || python.stderr).trim() : 'Python not found',
+    os: `${type()} ${release()}`,
+    memoryGiB: totalmem() / 2 ** 30,
+  };
+}
+
+/** Runs one child to completion and reads its result line; never throws. */
+function runChild(command: string, args: string[], base: Pick<CellResult, 'subject' | 'scenario'>, timeoutMs: number): Promise<CellResult> {
+  const start = nowMs();
+  return new Promise((resolve) => {
+    const child = spawn(command, args, {
+      cwd: benchDir,
+      // No loader for the children: plain node on the compiled harness (lib/compile.ts).
+      env: { ...process.env, BENCH_DIR: benchDir, NODE_OPTIONS: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      resolve({ ...base, status: 'error', metrics: {}, reason: error.message, wallMs: nowMs() - start });
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const wallMs = nowMs() - start;
+      const line = stdout.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
+      if (line !== undefined) {
+        resolve({ ...(JSON.parse(line.slice(RESULT_PREFIX.length)) as CellResult), wallMs });
+        return;
+      }
+      const reason = timedOut ? `no result after ${timeoutMs / 1000} s` : `exited with ${signal ?? code}: ${stderr.trim().split('\n').slice(-3).join(' / ')}`;
+      resolve({ ...base, status: timedOut ? 'timeout' : 'error', metrics: {}, reason, wallMs });
+    });
+  });
+}
+
+function runPoolCell(subject: Subject, scenario: ScenarioId, options: Options, timeoutMs: number): Promise<CellResult> {
+  const base = { subject: subject.id, scenario };
+  if (subject.kind === 'python') return runChild(PYTHON, pythonArgs(subject, scenario, sizesFor(options.quick)), base, timeoutMs);
+  const args = [join(buildDir, 'child.js'), 'pool', subject.id, scenario, ...(options.quick ? ['--quick'] : [])];
+  return runChild(process.execPath, args, base, timeoutMs);
+}
+
+function runLockCell(subject: LockSubject, options: Options, timeoutMs: number): Promise<CellResult> {
+  const args = [join(buildDir, 'child.js'), 'lock', subject.id, ...(options.quick ? ['--quick'] : [])];
+  return runChild(process.execPath, args, { subject: subject.id, scenario: 'lock' }, timeoutMs);
+}
+
+/** "1.23M tasks/s (5 rounds)" or the reason there is no number. */
+function summary(cell: CellResult): string {
+  if (cell.status !== 'ok') return `${cell.status}${cell.reason ? `: ${cell.reason.split('\n')[0]}` : ''}`;
+  const values = Object.entries(cell.metrics).map(([id, value]) => {
+    const m = metric(id as keyof typeof cell.metrics);
+    return `${m.format(value)} ${m.unit}`;
+  });
+  return `${values.join(', ')} (${cell.rounds ?? 1} round${cell.rounds === 1 ? '' : 's'})`;
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const started = nowMs();
+  const date = new Date().toISOString().slice(0, 10);
+  const files = compileHarness();
+  console.log(`bench: compiled ${files} files to ${buildDir}`);
+  const timeoutMs = options.quick ? 60_000 : 180_000;
+
+  const subjectIds = [...SUBJECTS.map((s) => s.id), ...LOCK_SUBJECTS.map((s) => s.id)];
+  const plan: { subject: Subject; scenario: ScenarioId }[] = [];
+  for (const scenario of POOL_SCENARIOS) {
+    for (const subject of SUBJECTS) if (selected(options.only, subject.id, scenario, subjectIds)) plan.push({ subject, scenario });
+  }
+  const lockPlan = LOCK_SUBJECTS.filter((s) => selected(options.only, s.id, 'lock', subjectIds));
+  const total = plan.length + lockPlan.length;
+
+  const cells: CellResult[] = [];
+  let index = 0;
+  for (const { subject, scenario } of plan) {
+    index++;
+    const prefix = `[${String(index).padStart(String(total).length)}/${total}] ${SCENARIO_TITLES[scenario]} · ${subject.short}`;
+    const skip = notApplicable(subject, scenario);
+    if (skip !== undefined) {
+      cells.push({ subject: subject.id, scenario, status: 'skip', metrics: {}, reason: skip });
+      console.log(`${prefix}: — (${skip})`);
+      continue;
+    }
+    const cell = await runPoolCell(subject, scenario, options, timeoutMs);
+    cells.push(cell);
+    console.log(`${prefix}: ${summary(cell)} [${((cell.wallMs ?? 0) / 1000).toFixed(1)} s]`);
+  }
+  const lockCells: CellResult[] = [];
+  for (const subject of lockPlan) {
+    index++;
+    const cell = await runLockCell(subject, options, timeoutMs);
+    lockCells.push(cell);
+    console.log(`[${index}/${total}] lock ops · ${subject.short}: ${summary(cell)} [${((cell.wallMs ?? 0) / 1000).toFixed(1)} s]`);
+  }
+
+  const report: RunReport = {
+    machine: machine(),
+    quick: options.quick,
+    date,
+    durationMs: nowMs() - started,
+    subjects: SUBJECTS.filter((s) => cells.some((c) => c.subject === s.id)),
+    cells,
+    lockSubjects: lockPlan,
+    lockCells,
+  };
+  print(report);
+
+  if (options.json !== undefined) {
+    mkdirSync(dirname(options.json), { recursive: true });
+    writeFileSync(options.json, `${JSON.stringify(report, null, 2)}\n`);
+    console.log(`\nbench: results saved to ${options.json}`);
+  }
+  const writeDocs = options.docs ?? (!options.quick && options.only.length === 0);
+  if (writeDocs) {
+    writeFileSync(join(repoRoot, 'docs', 'benchmarks.md'), markdown(report));
+    writeFileSync(join(repoRoot, 'docs', 'benchmarks.svg'), renderSvg(report));
+    console.log('\nbench: wrote docs/benchmarks.md and docs/benchmarks.svg');
+  }
+  console.log(`\nbench: done in ${durationText(nowMs() - started)}`);
+}
+
+function print(report: RunReport): void {
+  const m = report.machine;
+  console.log(`\n${m.cpuCount} × ${m.cpuModel} · Node ${m.node} · ${m.python} · ${m.os} · ${report.date}${report.quick ? ' · --quick (sizes too small to mean anything)' : ''}\n`);
+  if (report.cells.length > 0) console.log(terminalTable(report));
+  for (const subject of report.subjects.filter((s) => s.group === 'concurrent-ts')) {
+    const lines = reportedMetrics(report)
+      .map((metricInfo) => ratioLine(report, subject, metricInfo))
+      .filter((l): l is string => l !== undefined);
+    console.log(`\n${subject.label}${lines.length === 0 ? ': n/a' : ''}`);
+    for (const line of lines) console.log(`  ${line}`);
+  }
+  const locks = lockLines(report);
+  if (locks.length > 0) {
+    console.log('\nlock ops (uncontended acquire + release)');
+    for (const line of locks) console.log(`  ${line}`);
+  }
+  if (report.cells.length > 0) {
+    console.log('\ngoals (targets, not assertions)');
+    for (const g of goalResults(report)) console.log(`  ${g.status.padEnd(4)}  ${g.goal}: ${g.measured}`);
+  }
+  const problems = problemLines(report);
+  if (problems.length > 0) {
+    console.log('\nnot measured');
+    for (const p of problems) console.log(`  ${p}`);
+  }
+}
+
+await main();

@@ -1,0 +1,19 @@
+// concurrent-ts ThreadPoolExecutor from dist/, tasks by typed module reference.
+
+import type { NodeSubject } from '../lib/types.js';
+import { openConcurrentTs } from './concurrent-ts.js';
+
+export const subject: NodeSubject = {
+  kind: 'node',
+  id: 'ct-thread',
+  label: 'concurrent-ts ThreadPoolExecutor',
+  short: 'ct Thread',
+  group: 'concurrent-ts',
+  how: {
+    tiny: 'submit(tasks.add, i, 1) for every i, then Promise.all over the futures',
+    map: 'for await over map(tasks.noop, items, { chunksize: 1000 })',
+    'map-auto': 'for await over map(tasks.noop, items) with the library choosing the chunk size',
+    roundtrip: 'await submit(tasks.add, 1, 2).result(), one at a time',
+  },
+  open: () => openConcurrentTs('ThreadPoolExecutor'),
+};

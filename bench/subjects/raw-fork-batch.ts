@@ -1,0 +1,22 @@
+// Raw floor: child_process.fork (advanced IPC), one message per worker carrying all of its tasks,
+// results back in one message.
+
+import type { NodeSubject } from '../lib/types.js';
+import { startRaw } from './raw.js';
+
+export const subject: NodeSubject = {
+  kind: 'node',
+  id: 'raw-fork-batch',
+  label: 'raw child_process.fork (advanced IPC), one batch per worker',
+  short: 'raw fork batch',
+  group: 'raw',
+  notApplicable: {
+    roundtrip: 'a batch of one is the per-message ping-pong',
+    first: 'same start-up as the per-message floor',
+  },
+  how: {
+    tiny: 'each worker gets one message with its half of the [a, b] pairs and answers with one array',
+    map: 'each worker gets one message with its half of the items (500k) and answers with one array',
+  },
+  open: () => Promise.resolve((workers: number) => startRaw('fork', 'batch', workers)),
+};

@@ -1,0 +1,19 @@
+// Raw floor: worker_threads, one message per task, all posted at once (pipelined);
+// ping-pong for the round trip.
+
+import type { NodeSubject } from '../lib/types.js';
+import { startRaw } from './raw.js';
+
+export const subject: NodeSubject = {
+  kind: 'node',
+  id: 'raw-thread',
+  label: 'raw worker_threads, one message per task',
+  short: 'raw thread msg',
+  group: 'raw',
+  how: {
+    tiny: 'one postMessage per task, all posted at once round-robin, replies summed (no per-task promise)',
+    map: 'one message per chunk of 1000 items, round-robin',
+    roundtrip: 'ping-pong: one message, await its reply, repeat',
+  },
+  open: () => Promise.resolve((workers: number) => startRaw('thread', 'message', workers)),
+};

@@ -1,0 +1,11 @@
+// Task module for piscina and tinypool. Both call `module[name](payload)` with a
+// single cloned payload, so `add` takes its two arguments as one [a, b] tuple.
+
+import * as tasks from '../tasks.js';
+
+export function add(args: readonly [number, number]): number {
+  return tasks.add(args[0], args[1]);
+}
+
+export const noopChunk = tasks.noopChunk;
+export const isPrime = tasks.isPrime;
