@@ -17,7 +17,10 @@ import { RingQueue } from './ring-queue.js';
 
 /** What a chunk task returns: one value per item, errors by item index. */
 export interface ChunkOutcome {
-  readonly values: unknown[];
+  /** One value per item (a typed array when they are all numbers or booleans; see `bools`). */
+  readonly values: ArrayLike<unknown>;
+  /** `values` holds 0/1 for `false`/`true`. */
+  readonly bools?: boolean | undefined;
   readonly errors: ReadonlyMap<number, unknown> | null;
   /** Milliseconds the chunk took in the worker. */
   readonly ms: number;
@@ -170,13 +173,28 @@ export class MapIterator<R> implements AsyncIterableIterator<R> {
     return out;
   }
 
-  async next(): Promise<IteratorResult<R>> {
-    for (;;) {
-      if (this.#closed) return { done: true, value: undefined };
-      const step = this.#mode.unordered ? this.#nextUnordered() : this.#nextOrdered();
-      if (step !== undefined) return step;
-      await this.#sleep();
+  next(): Promise<IteratorResult<R>> {
+    // Most calls find a result ready: answer without entering an async function.
+    let step: IteratorResult<R> | undefined;
+    try {
+      step = this.#step();
+    } catch (error) {
+      return Promise.reject(error);
     }
+    return step === undefined ? this.#nextSlow() : Promise.resolve(step);
+  }
+
+  async #nextSlow(): Promise<IteratorResult<R>> {
+    for (;;) {
+      await this.#sleep();
+      const step = this.#step();
+      if (step !== undefined) return step;
+    }
+  }
+
+  #step(): IteratorResult<R> | undefined {
+    if (this.#closed) return { done: true, value: undefined };
+    return this.#mode.unordered ? this.#nextUnordered() : this.#nextOrdered();
   }
 
   /** Stops: nothing more is pulled from the input, and calls that have not started are cancelled. */
@@ -218,7 +236,7 @@ export class MapIterator<R> implements AsyncIterableIterator<R> {
         failed = true;
         error = outcome.errors.get(at);
       } else {
-        value = outcome.values[at];
+        value = outcome.bools === true ? outcome.values[at] === 1 : outcome.values[at];
       }
     }
     if (this.#mode.outcomes) {

@@ -29,7 +29,7 @@ import { reportError } from '../core/logger.js';
 import type { ChunkOutcome, TaskKind, TaskOptions } from '../core/map-iterator.js';
 import { RingQueue } from '../core/ring-queue.js';
 import {
-  RESULT_STRIDE, STATUS_OK, TASK_CALL, TASK_CHUNK, TASK_STARCHUNK, asFromWorker, decodeThrown, isWireThrown,
+  RESULT_STRIDE, STATUS_OK, TASK_CALL, TASK_CHUNK, TASK_STARCHUNK, asFromWorker, decodeThrown, isWireThrown, packValues,
   type DoneMessage, type FnDef, type WireFn,
 } from '../protocol.js';
 import { checkArgs } from '../task-ref/check-args.js';
@@ -209,10 +209,19 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
       this.#fnWires.push(wire);
       this.#fnIds.set(wire, fnId);
     }
-    const flags = checkArgs(args, 'args') | (kind === 'call' ? TASK_CALL : kind === 'chunk' ? TASK_CHUNK : TASK_STARCHUNK);
+    let flags: number;
+    let payload: unknown[] = args;
+    if (kind === 'chunk') {
+      const packed = packValues(args);
+      // A packed chunk is all numbers or booleans: nothing in it needs checking.
+      flags = TASK_CHUNK | (packed.values === args ? checkArgs(args, 'args') : 0);
+      if (packed.bools === undefined) payload = packed.values as unknown[];
+    } else {
+      flags = checkArgs(args, 'args') | (kind === 'call' ? TASK_CALL : TASK_STARCHUNK);
+    }
     const timeout = options?.timeout === undefined ? this.#taskTimeout : checkTimeout(options.timeout);
     const signal = options?.signal;
-    const task = new TaskFuture<unknown>(this, fnId, functionName(fn), flags, args, timeout, signal);
+    const task = new TaskFuture<unknown>(this, fnId, functionName(fn), flags, payload, timeout, signal);
     if (signal !== undefined) {
       if (signal.aborted) {
         task.cancel();
@@ -590,11 +599,13 @@ function describeExit(info: WorkerExit, noun: string): string {
 }
 
 function decodeChunk(value: unknown): ChunkOutcome {
-  const wire = value as { values?: unknown; failed?: unknown; ms?: unknown } | null;
-  if (wire === null || typeof wire !== 'object' || !Array.isArray(wire.values)) {
+  const wire = value as { values?: unknown; failed?: unknown; ms?: unknown; bools?: unknown } | null;
+  if (wire === null || typeof wire !== 'object'
+    || !(Array.isArray(wire.values) || wire.values instanceof Float64Array || wire.values instanceof Uint8Array)) {
     throw new TypeError('malformed chunk result from a worker');
   }
-  const values = wire.values as unknown[];
+  const values = wire.values as ArrayLike<unknown>;
+  const bools = wire.bools === true;
   let errors: Map<number, unknown> | null = null;
   if (Array.isArray(wire.failed)) {
     for (const at of wire.failed as unknown[]) {
@@ -603,6 +614,6 @@ function decodeChunk(value: unknown): ChunkOutcome {
       (errors ??= new Map()).set(at, decodeThrown(isWireThrown(thrown) ? thrown : { value: thrown }));
     }
   }
-  return { values, errors, ms: typeof wire.ms === 'number' ? wire.ms : 0 };
+  return { values, bools, errors, ms: typeof wire.ms === 'number' ? wire.ms : 0 };
 }
 

@@ -9,7 +9,7 @@
  * @module
  */
 import {
-  CTL_STARTED, encodeThrown, RESULT_STRIDE, STATUS_ERROR, STATUS_OK, TASK_CALL, TASK_KIND_MASK, TASK_SHARED,
+  CTL_STARTED, encodeThrown, packValues, RESULT_STRIDE, STATUS_ERROR, STATUS_OK, TASK_CALL, TASK_KIND_MASK, TASK_SHARED,
   TASK_STARCHUNK, TASK_STRIDE, asToWorker,
   type FromWorker, type RunMessage, type WireChunk, type WireFn, type WireThrown, type WorkerInit,
 } from '../protocol.js';
@@ -152,10 +152,10 @@ export class Runtime {
       let result: unknown;
       try {
         const fn = this.#loader.get(fnId);
-        if (fn === undefined || !Array.isArray(args)) throw new TypeError(`malformed task ${id}: unknown function or arguments`);
+        if (fn === undefined || !(Array.isArray(args) || args instanceof Float64Array)) throw new TypeError(`malformed task ${id}: unknown function or arguments`);
         if ((flags & TASK_SHARED) !== 0 && this.#revive !== undefined) args = this.#revive(args);
         const kind = flags & TASK_KIND_MASK;
-        result = kind === TASK_CALL ? fn(...(args as unknown[])) : runChunk(fn, args as unknown[], kind === TASK_STARCHUNK, (e) => this.#encode(e, fnId));
+        result = kind === TASK_CALL ? fn(...(args as unknown[])) : runChunk(fn, args as ArrayLike<unknown>, kind === TASK_STARCHUNK, (e) => this.#encode(e, fnId));
       } catch (error) {
         out.push(id, STATUS_ERROR, this.#encode(error, fnId));
         spans?.push(id, t0, epoch());
@@ -251,7 +251,7 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
     && typeof (value as { then?: unknown }).then === 'function';
 }
 
-function runChunk(fn: TaskFn, items: unknown[], star: boolean, encode: (e: unknown) => WireThrown): WireChunk | Promise<WireChunk> {
+function runChunk(fn: TaskFn, items: ArrayLike<unknown>, star: boolean, encode: (e: unknown) => WireThrown): WireChunk | Promise<WireChunk> {
   const t0 = now();
   const values = new Array<unknown>(items.length);
   let failed: number[] | null = null;
@@ -277,7 +277,7 @@ function runChunk(fn: TaskFn, items: unknown[], star: boolean, encode: (e: unkno
       values[i] = r;
     }
   }
-  if (pending === null) return { values, failed, ms: now() - t0 };
+  if (pending === null) return failed === null ? { ...packValues(values), failed, ms: now() - t0 } : { values, failed, ms: now() - t0 };
   return Promise.all(pending).then(() => ({ values, failed: failed === null ? null : failed.sort((a, b) => a - b), ms: now() - t0 }));
 }
 
