@@ -54,8 +54,8 @@ function toWaitOptions(arg: number | WaitOptions | undefined): WaitOptions {
  */
 export class Future<T = unknown> implements PromiseLike<T> {
   #state: FutureState = 'PENDING';
-  #value: T | undefined;
-  #error: unknown;
+  /** The result, or the exception when `#failed`. */
+  #value: unknown;
   /** Kept apart from `#error` so that `throw undefined`, `throw 0` or `throw ''` still fail the future. */
   #failed = false;
   #callbacks: Array<(future: Future<T>) => void> | undefined;
@@ -135,7 +135,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     const ms = checkTimeout(timeout);
     const read = (): Promise<unknown> =>
       this.#state === 'CANCELLED' ? Promise.reject(new CancelledError('the future was cancelled'))
-        : Promise.resolve(this.#failed ? this.#error : undefined);
+        : Promise.resolve(this.#failed ? this.#value : undefined);
     if (this.done()) return read();
     return this.#waitThen(ms, signal, read);
   }
@@ -200,7 +200,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
    */
   setException(error: unknown): void {
     this.#ensureOpen();
-    this.#error = error;
+    this.#value = error;
     this.#failed = true;
     this.#state = 'FINISHED';
     this.#settled();
@@ -230,7 +230,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
   _outcome(): { ok: true; value: T } | { ok: false; error: unknown } {
     if (this.#state === 'CANCELLED') return { ok: false, error: new CancelledError('the future was cancelled') };
     if (this.#state !== 'FINISHED') throw new InvalidStateError(`${this.#state}: ${this.toString()}`);
-    return this.#failed ? { ok: false, error: this.#error } : { ok: true, value: this.#value as T };
+    return this.#failed ? { ok: false, error: this.#value } : { ok: true, value: this.#value as T };
   }
 
   /** `true` if the future finished by raising. @internal */
@@ -261,7 +261,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
       case 'RUNNING': return 'state=running';
       case 'CANCELLED': return 'state=cancelled';
       case 'FINISHED':
-        return this.#failed ? `state=finished raised ${typeName(this.#error)}` : `state=finished returned ${typeName(this.#value)}`;
+        return this.#failed ? `state=finished raised ${typeName(this.#value)}` : `state=finished returned ${typeName(this.#value)}`;
     }
   }
 
@@ -282,7 +282,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   #outcome(): Promise<T> {
     if (this.#state === 'CANCELLED') return Promise.reject(new CancelledError('the future was cancelled'));
-    return this.#failed ? Promise.reject(this.#error) : Promise.resolve(this.#value as T);
+    return this.#failed ? Promise.reject(this.#value) : Promise.resolve(this.#value as T);
   }
 
   #waitThen<R>(ms: number | undefined, signal: AbortSignal | undefined, read: () => Promise<R>): Promise<R> {
@@ -318,7 +318,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     if (resolvers !== undefined) {
       this.#resolvers = undefined;
       if (this.#state === 'CANCELLED') resolvers[1](new CancelledError('the future was cancelled'));
-      else if (this.#failed) resolvers[1](this.#error);
+      else if (this.#failed) resolvers[1](this.#value);
       else resolvers[0](this.#value as T);
     }
     const listeners = this.#listeners;

@@ -34,7 +34,7 @@ import {
 } from '../protocol.js';
 import { checkArgs } from '../task-ref/check-args.js';
 import { functionName, toWireFn } from '../task-ref/to-wire-fn.js';
-import { TaskFuture, type ForceCanceller } from './task-future.js';
+import { REQUEUED, SUSPECT, TaskFuture, type ForceCanceller, type TaskExtra } from './task-future.js';
 import type { Transport, WorkerExit } from './transport.js';
 import { WorkerSlot } from './worker-slot.js';
 
@@ -128,6 +128,7 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
   readonly #slots: WorkerSlot[] = [];
   readonly #fnIds = new Map<WireFn, number>();
   readonly #fnWires: WireFn[] = [];
+  readonly #fnNames: string[] = [];
   readonly #spans: number[] = [];
   #nextId = 1;
   #spawned = 0;
@@ -207,6 +208,7 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
     if (fnId === undefined) {
       fnId = this.#fnWires.length;
       this.#fnWires.push(wire);
+      this.#fnNames.push(functionName(fn));
       this.#fnIds.set(wire, fnId);
     }
     let flags: number;
@@ -221,16 +223,18 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
     }
     const timeout = options?.timeout === undefined ? this.#taskTimeout : checkTimeout(options.timeout);
     const signal = options?.signal;
-    const task = new TaskFuture<unknown>(this, fnId, functionName(fn), flags, payload, timeout, signal);
-    if (signal !== undefined) {
+    const extra: TaskExtra | undefined = timeout === undefined && signal === undefined
+      ? undefined : { timeout, signal, timer: undefined, onAbort: undefined };
+    const task = new TaskFuture<unknown>(this, fnId, flags, payload, extra);
+    if (signal !== undefined && extra !== undefined) {
       if (signal.aborted) {
         task.cancel();
         return task;
       }
-      task.onAbort = () => {
+      extra.onAbort = () => {
         if (!task.cancel()) task.cancel({ force: true });
       };
-      signal.addEventListener('abort', task.onAbort, { once: true });
+      signal.addEventListener('abort', extra.onAbort, { once: true });
     }
     this.#queue.push(task);
     this.#scheduleFlush();
@@ -256,7 +260,7 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
     this.#shutdown = true;
     if (cancelFutures) {
       for (const task of this.#queue.drain()) {
-        if (!task.requeued) task.cancel();
+        if ((task.marks & REQUEUED) === 0) task.cancel();
         else this.#queue.push(task);
       }
     }
@@ -352,7 +356,7 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
       const task = queue.peek() as TaskFuture<unknown>;
       if (task.exclusive !== exclusive) break;
       queue.shift();
-      if (!task.requeued && !task.setRunningOrNotifyCancel()) {
+      if ((task.marks & REQUEUED) === 0 && !task.setRunningOrNotifyCancel()) {
         this.#release(task);
         continue;
       }
@@ -380,7 +384,7 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
       // checkArgs passed, yet the batch would not clone (an exotic host object): fail these tasks only.
       for (const task of sent) {
         this.#detach(task);
-        task.setException(new SerializationError(`the arguments of ${task.fnName} cannot be sent to a worker: ${(error as Error).message}`, 'args'));
+        task.setException(new SerializationError(`the arguments of ${this.#name(task)} cannot be sent to a worker: ${(error as Error).message}`, 'args'));
         this.#release(task);
       }
       if (defs !== null) for (const [id] of defs) slot.fns.delete(id);
@@ -389,16 +393,21 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
     if (exclusive) this.#armTimeout(sent[0] as TaskFuture<unknown>);
   }
 
+  #name(task: TaskFuture<unknown>): string {
+    return this.#fnNames[task.fnId] ?? 'task';
+  }
+
   #armTimeout(task: TaskFuture<unknown>): void {
-    const ms = task.timeout;
-    if (ms === undefined) return;
-    task.timer = startTimer(() => {
+    const extra = task.extra;
+    const ms = extra?.timeout;
+    if (extra === undefined || ms === undefined) return;
+    extra.timer = startTimer(() => {
       const slot = task.slot;
       if (slot === undefined || task.done()) return;
       this.#detach(task);
       slot.killedFor = task;
       slot.channel.terminate();
-      task.setException(new TimeoutError(`${task.fnName} did not finish within ${ms} ms; its worker was stopped and replaced`));
+      task.setException(new TimeoutError(`${this.#name(task)} did not finish within ${ms} ms; its worker was stopped and replaced`));
       this.#release(task);
     }, ms);
   }
@@ -416,11 +425,13 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
   /** Lets go of everything a settled task holds. */
   #release(task: TaskFuture<unknown>): void {
     task.args = undefined;
-    task.timer?.clear();
-    task.timer = undefined;
-    if (task.onAbort !== undefined) {
-      task.signal?.removeEventListener('abort', task.onAbort);
-      task.onAbort = undefined;
+    const extra = task.extra;
+    if (extra === undefined) return;
+    extra.timer?.clear();
+    extra.timer = undefined;
+    if (extra.onAbort !== undefined) {
+      extra.signal?.removeEventListener('abort', extra.onAbort);
+      extra.onAbort = undefined;
     }
   }
 
@@ -532,7 +543,7 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
       for (const task of orphans.reverse()) {
         if (task === culprit) {
           this.#failTask(task, this.#transport.broken(
-            `the ${this.#transport.noun} running ${task.fnName} ended abruptly (${reason}); the worker was replaced`, { cause: info.error }));
+            `the ${this.#transport.noun} running ${this.#name(task)} ended abruptly (${reason}); the worker was replaced`, { cause: info.error }));
         } else {
           this.#requeue(task, unknown);
         }
@@ -555,8 +566,7 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
 
   #requeue(task: TaskFuture<unknown>, suspect: boolean): void {
     if (task.done()) return;
-    task.requeued = true;
-    if (suspect) task.suspect = true;
+    task.marks |= REQUEUED | (suspect ? SUSPECT : 0);
     this.#queue.unshift(task);
   }
 
