@@ -7,7 +7,7 @@
 // leftover workers, and gives each cell a peak RSS of its own.
 
 import { sizes as sizesFor } from './lib/config.js';
-import { peakRssMiB } from './lib/measure.js';
+import { peakRssMiB, treeCpuMs } from './lib/measure.js';
 import { RESULT_PREFIX } from './lib/protocol.js';
 import { findLockSubject, findSubject } from './lib/registry.js';
 import { NotAvailable, type CellResult, type ScenarioId } from './lib/types.js';
@@ -15,7 +15,7 @@ import { cpu } from './scenarios/cpu.js';
 import { first } from './scenarios/first.js';
 import { lock } from './scenarios/lock.js';
 import { map, mapAuto } from './scenarios/map.js';
-import { roundtrip } from './scenarios/roundtrip.js';
+import { roundtrip, roundtrip1cpu } from './scenarios/roundtrip.js';
 import { rss } from './scenarios/rss.js';
 import type { NodeScenario, ScenarioOutput } from './scenarios/scenario.js';
 import { tiny } from './scenarios/tiny.js';
@@ -25,6 +25,7 @@ const POOL_RUNNERS: Record<Exclude<ScenarioId, 'lock'>, NodeScenario> = {
   map,
   'map-auto': mapAuto,
   roundtrip,
+  'roundtrip-1cpu': roundtrip1cpu,
   cpu,
   first,
   rss,
@@ -53,7 +54,7 @@ async function main(): Promise<void> {
   try {
     const out = await measure(kind, subjectId, scenario, quick);
     result = { subject: subjectId, scenario, status: 'ok', metrics: out.metrics, samples: out.samples, rounds: out.rounds };
-    if (out.note !== undefined) result.reason = out.note;
+    if (out.note !== undefined) result.note = out.note;
   } catch (error) {
     const na = error instanceof NotAvailable;
     result = {
@@ -65,6 +66,7 @@ async function main(): Promise<void> {
     };
   }
   result.peakRssMiB = peakRssMiB();
+  result.cpuMs = treeCpuMs();
   process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(result)}\n`, () => {
     // Exit at once: a pool that keeps its workers referenced must not hold the run.
     process.exit(0);

@@ -6,10 +6,10 @@
 // anyway. Type-stripping per file (transpileModule) is enough: `tsc` checks the
 // types of the same sources as part of the repository's typecheck.
 
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import ts from 'typescript';
-import { benchDir, buildDir } from './paths.js';
+import { benchDir, buildDir, distSnapshot, repoRoot } from './paths.js';
 
 function sources(dir: string): string[] {
   const out: string[] = [];
@@ -43,4 +43,16 @@ export function compileHarness(): number {
   // compiled tree declares itself ESM here.
   writeFileSync(join(buildDir, 'package.json'), '{ "type": "module", "private": true }\n');
   return files.length;
+}
+
+/**
+ * Copies the library's dist/ next to the compiled harness; false when there is
+ * no build. Bare imports from the copy still resolve to the repository's
+ * node_modules, the copy being inside the repository.
+ */
+export function snapshotDist(): boolean {
+  const dist = join(repoRoot, 'dist');
+  if (!existsSync(join(dist, 'futures', 'index.js'))) return false;
+  cpSync(dist, distSnapshot, { recursive: true, filter: (source) => !source.endsWith('.map') });
+  return true;
 }

@@ -37,19 +37,51 @@ function hwmKiB(pid: number | 'self'): number {
   }
 }
 
+/** The fields of /proc/<pid>/stat after the command name (the first is the state). */
+function statFields(pid: number | 'self'): string[] | undefined {
+  try {
+    // The command name may contain spaces and parentheses; the fields follow the last ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Linux reports CPU times in clock ticks of 1/100 s (USER_HZ) on every architecture Node runs on. */
+const TICK_MS = 10;
+
+/** utime + stime + cutime + cstime: a process's CPU time plus that of its reaped children. */
+function cpuTicks(pid: number | 'self'): number {
+  const f = statFields(pid);
+  if (f === undefined) return 0;
+  return Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+}
+
+/**
+ * CPU time in ms used so far by this process (all threads), its children that
+ * ended and its live descendants. The runner compares it with the machine's busy
+ * time to notice other programs competing for the CPUs during a cell.
+ */
+export function treeCpuMs(): number {
+  try {
+    let ticks = cpuTicks('self');
+    for (const pid of descendants(process.pid)) ticks += cpuTicks(pid);
+    return ticks * TICK_MS;
+  } catch {
+    const usage = process.cpuUsage();
+    return (usage.user + usage.system) / 1000;
+  }
+}
+
 /** Every live descendant of `root`, found through the PPid field of /proc/<pid>/stat. */
 function descendants(root: number): number[] {
   const parentOf = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
-    try {
-      // The command name may contain spaces and parentheses; PPid follows the last ')'.
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      parentOf.set(Number(entry), Number(fields[1]));
-    } catch {
-      // The process ended while we listed /proc.
-    }
+    // Undefined when the process ended while we listed /proc.
+    const fields = statFields(Number(entry));
+    if (fields !== undefined) parentOf.set(Number(entry), Number(fields[1]));
   }
   const found: number[] = [];
   const frontier = [root];

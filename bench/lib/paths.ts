@@ -15,3 +15,10 @@ export const repoRoot = dirname(benchDir);
  * (git, eslint, tsc) already ignores that folder, and npm leaves dot-folders alone.
  */
 export const buildDir = join(benchDir, 'node_modules', '.bench-build');
+
+/**
+ * The copy of the library's dist/ the children import. Taken once when a run
+ * starts, so every cell measures the same build even if dist/ is rebuilt or
+ * cleaned while the benchmark runs.
+ */
+export const distSnapshot = join(buildDir, 'concurrent-ts-dist');

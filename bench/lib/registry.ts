@@ -37,13 +37,14 @@ export const SUBJECTS: readonly Subject[] = [
 export const LOCK_SUBJECTS: readonly LockSubject[] = [ctLock, asyncMutex];
 
 /** Executor scenarios, in report order; 'lock' runs over LOCK_SUBJECTS instead. */
-export const POOL_SCENARIOS: readonly ScenarioId[] = ['tiny', 'map', 'map-auto', 'roundtrip', 'cpu', 'first', 'rss'];
+export const POOL_SCENARIOS: readonly ScenarioId[] = ['tiny', 'map', 'map-auto', 'roundtrip', 'roundtrip-1cpu', 'cpu', 'first', 'rss'];
 
 export const SCENARIO_TITLES: Record<ScenarioId, string> = {
   tiny: 'tiny tasks',
   map: 'map 1M, chunksize 1000',
   'map-auto': 'map 1M, automatic chunksize',
   roundtrip: 'round trip',
+  'roundtrip-1cpu': 'round trip on one CPU',
   cpu: 'CPU scaling',
   first: 'first result',
   rss: 'peak RSS',
@@ -54,7 +55,8 @@ export const SCENARIO_TITLES: Record<ScenarioId, string> = {
 export function notApplicable(subject: Subject, scenario: ScenarioId): string | undefined {
   // Only a map that chunks by itself has an "automatic" row; the others are in the map row.
   if (scenario === 'map-auto' && subject.group !== 'concurrent-ts') return 'no map with automatic chunking';
-  return subject.notApplicable?.[scenario];
+  // The pinned round trip is the same scenario on one core: same applicability.
+  return subject.notApplicable?.[scenario === 'roundtrip-1cpu' ? 'roundtrip' : scenario];
 }
 
 export function findSubject(id: string): Subject | undefined {

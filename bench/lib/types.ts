@@ -1,6 +1,6 @@
 // Shared vocabulary of the harness: scenarios, metrics, subjects and results.
 
-export type ScenarioId = 'tiny' | 'map' | 'map-auto' | 'roundtrip' | 'cpu' | 'first' | 'rss' | 'lock';
+export type ScenarioId = 'tiny' | 'map' | 'map-auto' | 'roundtrip' | 'roundtrip-1cpu' | 'cpu' | 'first' | 'rss' | 'lock';
 
 /** One number the report shows: a row of the table and a panel of the chart. */
 export type MetricId =
@@ -9,6 +9,8 @@ export type MetricId =
   | 'mapAuto'
   | 'rtMedian'
   | 'rtP99'
+  | 'rt1Median'
+  | 'rt1P99'
   | 'cpu16'
   | 'cpuSeed'
   | 'first'
@@ -37,7 +39,8 @@ export interface Sizes {
   tiny: RoundSpec & { n: number; warmupN: number };
   map: RoundSpec & { n: number; warmupN: number; chunksize: number };
   roundtrip: RoundSpec & { n: number; warmupN: number };
-  cpu: RoundSpec & { node: number[]; python: number[]; seed: number[] };
+  /** Rounds apply to the pool runs; `single` to the single-threaded reference runs. */
+  cpu: RoundSpec & { single: RoundSpec; node: number[]; python: number[]; seed: number[] };
   first: RoundSpec;
   rss: { n: number };
   lock: RoundSpec & { syncOps: number; asyncOps: number };
@@ -59,6 +62,17 @@ export interface CellResult {
   peakRssMiB?: number;
   /** Wall time of the child, as seen by the runner. */
   wallMs?: number;
+  /** CPU time of the child and its descendants (threads and processes), ms. */
+  cpuMs?: number;
+  /**
+   * CPU the rest of the machine used while the cell ran, in cores (machine busy
+   * time minus the cell's own, over the wall time): how disturbed the numbers are.
+   */
+  foreignCores?: number;
+  /** How many times the cell ran (reruns happen after a crash or a noisy machine). */
+  attempts?: number;
+  /** Something the reader should know about the cell. */
+  note?: string;
 }
 
 /** A pool started by an adapter, reduced to what the scenarios need. */

@@ -111,6 +111,28 @@ def peak_rss_mib():
     return kib / 1024
 
 
+def cpu_ticks(pid):
+    """utime + stime + cutime + cstime of a process, in clock ticks (1/100 s)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            stat = f.read()
+        fields = stat[stat.rindex(")") + 2 :].split(" ")
+        return sum(int(x) for x in fields[11:15])
+    except (OSError, ValueError):
+        return 0
+
+
+def tree_cpu_ms():
+    """CPU time of this process, its reaped children and its live descendants, ms."""
+    ticks = cpu_ticks("self")
+    if ticks == 0:
+        t = os.times()
+        return (t.user + t.system + t.children_user + t.children_system) * 1000
+    for pid in descendants(os.getpid()):
+        ticks += cpu_ticks(pid)
+    return ticks * 10
+
+
 def check(ok, what):
     if not ok:
         raise RuntimeError(f"wrong results: {what}")
@@ -172,7 +194,7 @@ class Scenarios:
             rates = run_rounds(spec, lambda: consume(warm_items), one_round)
         return {"map": statistics.median(rates)}, {"itemsPerSec": rates}, len(rates)
 
-    def roundtrip(self):
+    def roundtrip(self, prefix="rt"):
         spec = self.sizes["roundtrip"]
         n = spec["n"]
         latencies = [0.0] * n
@@ -194,10 +216,14 @@ class Scenarios:
         medians = [r[0] for r in rounds]
         p99s = [r[1] for r in rounds]
         return (
-            {"rtMedian": statistics.median(medians), "rtP99": statistics.median(p99s)},
+            {prefix + "Median": statistics.median(medians), prefix + "P99": statistics.median(p99s)},
             {"medianUs": medians, "p99Us": p99s},
             len(rounds),
         )
+
+    def roundtrip_1cpu(self):
+        # The runner starts this process under taskset -c 0 (see scenarios/roundtrip.ts).
+        return self.roundtrip("rt1")
 
     def scaling(self, ns):
         spec = self.sizes["cpu"]
@@ -209,7 +235,7 @@ class Scenarios:
             expected = [is_prime(n) for n in ns]
             return now_ms() - start
 
-        single_ms = run_rounds(spec, lambda: is_prime(ns[0]), single)
+        single_ms = run_rounds(spec["single"], lambda: is_prime(ns[0]), single)
 
         def warm():
             with self.executor_class(max_workers=self.workers) as ex:
@@ -265,7 +291,7 @@ class Scenarios:
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--executor", choices=["thread", "process"], required=True)
-    parser.add_argument("--scenario", choices=["tiny", "map", "roundtrip", "cpu", "first", "rss"], required=True)
+    parser.add_argument("--scenario", choices=["tiny", "map", "roundtrip", "roundtrip-1cpu", "cpu", "first", "rss"], required=True)
     parser.add_argument("--sizes", required=True, help="the runner's sizes as JSON")
     parser.add_argument("--subject", required=True, help="subject id echoed in the result")
     args = parser.parse_args()
@@ -273,11 +299,12 @@ def main():
     executor_class = ThreadPoolExecutor if args.executor == "thread" else ProcessPoolExecutor
     result = {"subject": args.subject, "scenario": args.scenario}
     try:
-        metrics, samples, rounds = getattr(Scenarios(executor_class, sizes), args.scenario)()
+        metrics, samples, rounds = getattr(Scenarios(executor_class, sizes), args.scenario.replace("-", "_"))()
         result.update(status="ok", metrics=metrics, samples=samples, rounds=rounds)
     except Exception as error:  # reported as the cell's error, the run goes on
         result.update(status="error", metrics={}, reason=f"{type(error).__name__}: {error}")
     result["peakRssMiB"] = peak_rss_mib()
+    result["cpuMs"] = tree_cpu_ms()
     sys.stdout.write(RESULT_PREFIX + json.dumps(result) + "\n")
     sys.stdout.flush()
 

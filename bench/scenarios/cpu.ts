@@ -4,9 +4,9 @@
 
 import { median } from '../lib/stats.js';
 import { nowMs, runRounds } from '../lib/measure.js';
-import type { RoundSpec, Sizes } from '../lib/types.js';
+import type { Sizes } from '../lib/types.js';
 import { isPrime } from '../tasks.js';
-import { check, closeWithin, type NodeScenario, type PoolFactory } from './scenario.js';
+import { check, settleAndClose, type NodeScenario, type PoolFactory } from './scenario.js';
 
 interface Scaling {
   speedup: number;
@@ -14,10 +14,11 @@ interface Scaling {
   poolMs: number[];
 }
 
-async function scaling(factory: PoolFactory, sizes: Sizes, spec: RoundSpec, ns: readonly number[]): Promise<Scaling> {
+async function scaling(factory: PoolFactory, sizes: Sizes, ns: readonly number[]): Promise<Scaling> {
+  const spec = sizes.cpu;
   let expected: boolean[] = [];
   // Warm-up: one number, enough for V8 to optimize the loop (on-stack replacement).
-  const singleMs = await runRounds(spec, () => isPrime(ns[0]!), () => {
+  const singleMs = await runRounds(spec.single, () => isPrime(ns[0]!), () => {
     const start = nowMs();
     expected = ns.map((n) => isPrime(n));
     return nowMs() - start;
@@ -29,14 +30,14 @@ async function scaling(factory: PoolFactory, sizes: Sizes, spec: RoundSpec, ns: 
     async () => {
       const pool = await factory(sizes.workers);
       await pool.call(1, 2);
-      await closeWithin(pool);
+      await settleAndClose(pool);
     },
     async () => {
       const start = nowMs();
       const pool = await factory(sizes.workers);
       const results = await pool.primes(ns);
       const ms = nowMs() - start;
-      await closeWithin(pool);
+      await settleAndClose(pool);
       check(results.every((r, i) => r === expected[i]), `isPrime results ${JSON.stringify(results)}`);
       return ms;
     },
@@ -45,9 +46,8 @@ async function scaling(factory: PoolFactory, sizes: Sizes, spec: RoundSpec, ns: 
 }
 
 export const cpu: NodeScenario = async (factory, sizes) => {
-  const spec = sizes.cpu;
-  const balanced = await scaling(factory, sizes, spec, spec.node);
-  const seed = await scaling(factory, sizes, spec, spec.seed);
+  const balanced = await scaling(factory, sizes, sizes.cpu.node);
+  const seed = await scaling(factory, sizes, sizes.cpu.seed);
   return {
     metrics: { cpu16: balanced.speedup, cpuSeed: seed.speedup },
     samples: {

@@ -3,7 +3,7 @@
 
 import { median } from '../lib/stats.js';
 import { nowMs, runRounds } from '../lib/measure.js';
-import { check, closeWithin, type NodeScenario } from './scenario.js';
+import { check, settleAndClose, type NodeScenario } from './scenario.js';
 
 export const first: NodeScenario = async (factory, sizes) => {
   const once = async (): Promise<number> => {
@@ -11,7 +11,7 @@ export const first: NodeScenario = async (factory, sizes) => {
     const pool = await factory(sizes.workers);
     const r = await pool.call(1, 2);
     const ms = nowMs() - start;
-    await closeWithin(pool);
+    await settleAndClose(pool);
     check(r === 3, `add(1, 2) = ${r}`);
     return ms;
   };

@@ -18,7 +18,7 @@ export type NodeScenario = (factory: PoolFactory, sizes: Sizes) => Promise<Scena
  * Closes a pool, but never waits more than `ms`: a pool that cannot shut down
  * must not eat the run's time budget (the child exits right after anyway).
  */
-export async function closeWithin(pool: PoolHandle, ms = 10_000): Promise<void> {
+export async function closeWithin(pool: PoolHandle, ms = 5_000): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([
     pool.close(),
@@ -27,6 +27,17 @@ export async function closeWithin(pool: PoolHandle, ms = 10_000): Promise<void> 
     }),
   ]);
   clearTimeout(timer);
+}
+
+/**
+ * Closes a pool that was only just started, after letting its workers finish
+ * booting (untimed). Terminating a worker thread while it is still loading its
+ * modules can abort the whole process on Node 20 (seen with piscina here), and a
+ * benchmark must not measure that.
+ */
+export async function settleAndClose(pool: PoolHandle): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  await closeWithin(pool);
 }
 
 /** Fails the cell when a subject returns wrong results: a fast wrong answer is no result. */

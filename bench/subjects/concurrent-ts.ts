@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { repoRoot } from '../lib/paths.js';
+import { distSnapshot } from '../lib/paths.js';
 import { NotAvailable, type PoolHandle } from '../lib/types.js';
 import { primesVia, tinyVia } from './common.js';
 import type * as Tasks from '../tasks.js';
@@ -34,7 +34,7 @@ type TaskName = keyof typeof Tasks;
 type CtTaskModule = (url: URL) => Record<TaskName, CtCallable>;
 
 async function importDist(relative: string): Promise<Record<string, unknown>> {
-  const file = join(repoRoot, 'dist', relative);
+  const file = join(distSnapshot, relative);
   if (!existsSync(file)) throw new NotAvailable(`not built (no dist/${relative}; run npm run build)`);
   try {
     return (await import(pathToFileURL(file).href)) as Record<string, unknown>;

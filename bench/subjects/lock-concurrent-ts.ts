@@ -2,7 +2,7 @@
 
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { repoRoot } from '../lib/paths.js';
+import { distSnapshot } from '../lib/paths.js';
 import { NotAvailable, type LockSubject } from '../lib/types.js';
 
 interface CtLock {
@@ -19,7 +19,7 @@ export const lockSubject: LockSubject = {
   open: async () => {
     let threading: Record<string, unknown>;
     try {
-      threading = (await import(pathToFileURL(join(repoRoot, 'dist', 'threading', 'index.js')).href)) as Record<string, unknown>;
+      threading = (await import(pathToFileURL(join(distSnapshot, 'threading', 'index.js')).href)) as Record<string, unknown>;
     } catch {
       throw new NotAvailable('not built');
     }
