@@ -218,6 +218,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
     const list = (this.#listeners ??= []);
     list.push(listener);
     return () => {
+      // Once settled, the list is being (or has been) walked: removing from it then would make
+      // the walk skip the next listener (a listener that unsubscribes itself as it runs).
+      if (this.#listeners !== list) return;
       const at = list.indexOf(listener);
       if (at >= 0) list.splice(at, 1);
     };
