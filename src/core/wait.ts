@@ -47,7 +47,7 @@ const RETURN_WHEN = new Set<string>([FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPL
  */
 export async function wait<T>(fs: Iterable<Future<T>>, options: WaitForOptions = {}): Promise<DoneAndNotDoneFutures<T>> {
   const returnWhen = options.returnWhen ?? ALL_COMPLETED;
-  if (!RETURN_WHEN.has(returnWhen)) throw new ValueError(`Invalid return condition: ${JSON.stringify(returnWhen)}`);
+  if (!RETURN_WHEN.has(returnWhen)) throw new ValueError(`Invalid return condition: '${String(returnWhen)}'`);
   const ms = checkTimeout(options.timeout);
   const done = new Set<Future<T>>();
   const notDone = new Set<Future<T>>();
