@@ -174,6 +174,8 @@ export function packValues(values: readonly unknown[]): { values: unknown[] | Fl
 /** An `Error` as plain data: class name, message, worker-side stack, extra own properties, cause. */
 export interface WireError {
   readonly name: string;
+  /** For a subclass (`class MyError extends RangeError`), the nearest ancestor class known to both sides. */
+  readonly base?: string;
   readonly message: string;
   readonly stack: string | undefined;
   readonly props: Record<string, unknown> | null;
@@ -211,11 +213,20 @@ export function encodeThrown(thrown: unknown, depth = 0): WireThrown {
       (props ??= {})[key] = v;
     }
     const cause = 'cause' in error && error.cause !== undefined && depth < 4 ? encodeThrown(error.cause, depth + 1) : null;
+    const name = errorName(error);
+    const base = name === error.name ? undefined : knownBase(error);
+    let stack = typeof error.stack === 'string' ? error.stack : undefined;
+    // V8 wrote the inherited name at the head of the stack (`Error: m` for a MyError); name the class.
+    const inherited = String(error.name);
+    if (name !== inherited && stack !== undefined && (stack === inherited || stack.startsWith(`${inherited}:`) || stack.startsWith(`${inherited}\n`))) {
+      stack = name + stack.slice(inherited.length);
+    }
     return {
       error: {
-        name: typeof error.name === 'string' ? error.name : 'Error',
+        name,
+        ...(base === undefined ? {} : { base }),
         message: typeof error.message === 'string' ? error.message : String(error.message),
-        stack: typeof error.stack === 'string' ? error.stack : undefined,
+        stack,
         props,
         cause,
       },
@@ -233,10 +244,10 @@ export function encodeThrown(thrown: unknown, depth = 0): WireThrown {
 export function decodeThrown(wire: WireThrown): unknown {
   if ('value' in wire) return wire.value;
   const w = wire.error;
-  const Cls = ERROR_CLASSES.get(w.name) ?? Error;
+  const Cls = ERROR_CLASSES.get(w.name) ?? (typeof w.base === 'string' ? ERROR_CLASSES.get(w.base) : undefined) ?? Error;
   const error = Object.create(Cls.prototype as object) as Error & Record<string, unknown>;
   define(error, 'message', w.message);
-  if (Cls === Error && w.name !== 'Error') define(error, 'name', w.name);
+  if (Cls.name !== w.name) define(error, 'name', w.name);
   define(error, 'stack', w.stack ?? `${w.name}: ${w.message}`);
   if (w.cause !== null) define(error, 'cause', decodeThrown(w.cause));
   if (w.props !== null) {
@@ -245,6 +256,33 @@ export function decodeThrown(wire: WireThrown): unknown {
     }
   }
   return error;
+}
+
+/**
+ * The class name of an error. `class MyError extends Error {}` does not set `name`, so its
+ * instances inherit `'Error'`; the class's own name is what the receiving side must see.
+ */
+function errorName(error: Error): string {
+  const name: unknown = error.name;
+  if (typeof name !== 'string') return 'Error';
+  const ctor = (error as { constructor?: unknown }).constructor;
+  if (Object.prototype.hasOwnProperty.call(error, 'name') || typeof ctor !== 'function' || ctor.name === '') return name;
+  // Which prototype gives `name`? If it is the class's own, the class chose it; otherwise it is inherited.
+  let proto: unknown = Object.getPrototypeOf(error);
+  while (proto !== null && typeof proto === 'object' && !Object.prototype.hasOwnProperty.call(proto, 'name')) {
+    proto = Object.getPrototypeOf(proto);
+  }
+  const owner = proto === null || typeof proto !== 'object' ? undefined : (proto as { constructor?: unknown }).constructor;
+  return owner === ctor ? name : ctor.name;
+}
+
+/** The nearest ancestor class of `error` that the receiving side can rebuild. */
+function knownBase(error: Error): string | undefined {
+  for (let proto: unknown = Object.getPrototypeOf(error); proto !== null && typeof proto === 'object'; proto = Object.getPrototypeOf(proto)) {
+    const ctor = (proto as { constructor?: { name?: unknown } }).constructor;
+    if (typeof ctor?.name === 'string' && ERROR_CLASSES.has(ctor.name)) return ctor.name;
+  }
+  return undefined;
 }
 
 function define(target: object, key: string, value: unknown, enumerable = false): void {
