@@ -58,11 +58,13 @@ export class Future<T = unknown> implements PromiseLike<T> {
   #value: unknown;
   /** Kept apart from `#error` so that `throw undefined`, `throw 0` or `throw ''` still fail the future. */
   #failed = false;
-  #callbacks: Array<(future: Future<T>) => void> | undefined;
+  // `any`, not `T`, in these two fields: a function-typed field taking `T` would make `Future`
+  // invariant, and a `Future<number>` would not be a `Future<unknown>` (`wait([numbers, strings])`).
+  #callbacks: Array<(future: Future<any>) => void> | undefined;
   #listeners: Listener[] | undefined;
   /** Made on the first `await`/`then`/`result()`; every later one shares it. */
   #promise: Promise<T> | undefined;
-  #resolvers: [(value: T) => void, (error: unknown) => void] | undefined;
+  #resolvers: [(value: any) => void, (error: unknown) => void] | undefined;
 
   /** The current state; see the module diagram. */
   get state(): FutureState {
@@ -322,7 +324,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
       this.#resolvers = undefined;
       if (this.#state === 'CANCELLED') resolvers[1](new CancelledError('the future was cancelled'));
       else if (this.#failed) resolvers[1](this.#value);
-      else resolvers[0](this.#value as T);
+      else resolvers[0](this.#value);
     }
     const listeners = this.#listeners;
     const callbacks = this.#callbacks;
