@@ -10,6 +10,7 @@
 import { TimeoutError } from '../errors.js';
 import { checkTimeout, startTimer, type Timer } from './deadline.js';
 import type { Future } from './future.js';
+import type { ResultOf } from './wait.js';
 
 /** Options of {@link asCompleted}. */
 export interface AsCompletedOptions {
@@ -27,10 +28,11 @@ export interface AsCompletedOptions {
  *
  * Cancel safety: leaving the loop early (`break`) unsubscribes from the remaining futures.
  */
-export function asCompleted<T>(fs: Iterable<Future<T>>, options: AsCompletedOptions = {}): AsyncIterableIterator<Future<T>> {
+export function asCompleted<F extends Future<unknown>>(fs: Iterable<F>, options: AsCompletedOptions = {}): AsyncIterableIterator<Future<ResultOf<F>>> {
+  type T = ResultOf<F>;
   const ms = checkTimeout(options.timeout);
   const deadline = ms === undefined ? undefined : performance.now() + ms;
-  const pending = new Set(fs);
+  const pending = new Set<Future<T>>(fs as Iterable<Future<T>>);
   const total = pending.size;
   const finished: Array<Future<T>> = [];
   for (const f of pending) if (f.done()) finished.push(f);

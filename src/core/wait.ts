@@ -32,6 +32,12 @@ export interface DoneAndNotDoneFutures<T> {
   notDone: Set<Future<T>>;
 }
 
+/**
+ * The result type of a future type. Taking the futures' own type (not `Future<T>`) lets one call
+ * mix futures of different result types: `wait([numbers, strings])`.
+ */
+export type ResultOf<F> = F extends Future<infer T> ? T : never;
+
 const RETURN_WHEN = new Set<string>([FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED]);
 
 /**
@@ -45,13 +51,14 @@ const RETURN_WHEN = new Set<string>([FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPL
  *
  * Cancel safety: a timeout only ends the wait; no future is touched.
  */
-export async function wait<T>(fs: Iterable<Future<T>>, options: WaitForOptions = {}): Promise<DoneAndNotDoneFutures<T>> {
+export async function wait<F extends Future<unknown>>(fs: Iterable<F>, options: WaitForOptions = {}): Promise<DoneAndNotDoneFutures<ResultOf<F>>> {
+  type T = ResultOf<F>;
   const returnWhen = options.returnWhen ?? ALL_COMPLETED;
   if (!RETURN_WHEN.has(returnWhen)) throw new ValueError(`Invalid return condition: '${String(returnWhen)}'`);
   const ms = checkTimeout(options.timeout);
   const done = new Set<Future<T>>();
   const notDone = new Set<Future<T>>();
-  for (const f of fs) (f.done() ? done : notDone).add(f);
+  for (const f of fs) (f.done() ? done : notDone).add(f as Future<T>);
 
   const satisfied = (): boolean => {
     if (notDone.size === 0) return true;
