@@ -2,15 +2,17 @@
 // cell, one cell at a time, then the table, the ratios, the goals and the docs.
 //
 //   tsx bench/run.ts [--quick] [--only <subject|scenario>[,…]]… [--docs | --no-docs] [--json <file>]
+//   tsx bench/run.ts --from <file> [--docs]
 //
 // --quick      tiny sizes and one round: checks the harness works, in seconds
 // --only       keep only these subjects and/or scenarios (ids as in the table)
 // --docs       write docs/benchmarks.md and .svg even for a quick or filtered run
 // --no-docs    never write them (by default only a full, unfiltered run does)
 // --json FILE  also save every cell, with its per-round samples
+// --from FILE  print (and with --docs, write the docs of) a run saved with --json
 
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, release, totalmem, type } from 'node:os';
 import { dirname, join } from 'node:path';
 import { compileHarness, snapshotDist } from './lib/compile.js';
@@ -42,23 +44,25 @@ interface Options {
   only: string[];
   docs: boolean | undefined;
   json: string | undefined;
+  from: string | undefined;
 }
 
 function parseOptions(argv: string[]): Options {
-  const options: Options = { quick: false, only: [], docs: undefined, json: undefined };
+  const options: Options = { quick: false, only: [], docs: undefined, json: undefined, from: undefined };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--quick') options.quick = true;
     else if (arg === '--docs') options.docs = true;
     else if (arg === '--no-docs') options.docs = false;
-    else if (arg === '--only' || arg === '--json') {
+    else if (arg === '--only' || arg === '--json' || arg === '--from') {
       const value = argv[++i];
       if (value === undefined) throw new Error(`${arg} needs a value`);
       if (arg === '--only') options.only.push(...value.split(',').filter(Boolean));
-      else options.json = value;
+      else if (arg === '--json') options.json = value;
+      else options.from = value;
     } else if (arg.startsWith('--only=')) options.only.push(...arg.slice(7).split(',').filter(Boolean));
     else if (arg === '--help' || arg === '-h') {
-      console.log('usage: tsx bench/run.ts [--quick] [--only <subject|scenario>[,...]] [--docs | --no-docs] [--json <file>]');
+      console.log('usage: tsx bench/run.ts [--quick] [--only <subject|scenario>[,...]] [--docs | --no-docs] [--json <file>] | --from <file> [--docs]');
       process.exit(0);
     } else throw new Error(`unknown option ${arg} (try --help)`);
   }
@@ -169,10 +173,44 @@ function noisy(cell: CellResult): boolean {
 }
 
 /**
- * Runs a cell, again after a crash (once) or while the machine was busy with
- * other programs (up to NOISY_RERUNS times, waiting for a quiet machine first).
+ * Waiting for other programs to finish, within a budget for the whole run: on a
+ * machine that never gets quiet the run must still end in reasonable time.
  */
-async function runCell(subject: Subject | LockSubject, scenario: ScenarioId, options: Options, timeoutMs: number, log: (text: string) => void): Promise<CellResult> {
+class QuietWaiter {
+  #leftMs: number;
+
+  constructor(budgetMs: number) {
+    this.#leftMs = budgetMs;
+  }
+
+  get exhausted(): boolean {
+    return this.#leftMs <= 0;
+  }
+
+  /** Waits until other programs use under NOISE_CORES cores, or the budget runs out. */
+  async settle(log: (text: string) => void): Promise<void> {
+    if (this.exhausted) return;
+    const start = Date.now();
+    const load = await waitForQuiet(NOISE_CORES, Math.min(60_000, this.#leftMs));
+    const waited = Date.now() - start;
+    this.#leftMs -= waited;
+    if (waited > 1500) log(`  waited ${(waited / 1000).toFixed(0)} s for other programs (now ${load?.toFixed(2) ?? '?'} cores)${this.exhausted ? '; waiting budget spent, no more waits' : ''}`);
+  }
+}
+
+/**
+ * Runs a cell, again after a crash (once) or while the machine was busy with
+ * other programs (up to NOISY_RERUNS times, waiting for a quiet machine first,
+ * while the run's waiting budget lasts).
+ */
+async function runCell(
+  subject: Subject | LockSubject,
+  scenario: ScenarioId,
+  options: Options,
+  timeoutMs: number,
+  quiet: QuietWaiter,
+  log: (text: string) => void,
+): Promise<CellResult> {
   const base = { subject: subject.id, scenario };
   if (scenario === 'roundtrip-1cpu' && !HAS_TASKSET) return { ...base, status: 'na', metrics: {}, reason: 'taskset not available' };
   const [command, args] = commandFor(subject, scenario, options);
@@ -185,9 +223,9 @@ async function runCell(subject: Subject | LockSubject, scenario: ScenarioId, opt
     best = await runChild(command, args, base, timeoutMs);
     attempts++;
   }
-  for (let rerun = 0; rerun < NOISY_RERUNS && noisy(best); rerun++) {
-    log(`  other programs used ${(best.foreignCores ?? 0).toFixed(2)} cores meanwhile: waiting for a quiet machine, then again`);
-    await waitForQuiet(NOISE_CORES, 60_000);
+  for (let rerun = 0; rerun < NOISY_RERUNS && noisy(best) && !quiet.exhausted; rerun++) {
+    log(`  other programs used ${(best.foreignCores ?? 0).toFixed(2)} cores meanwhile: once the machine is quiet, again`);
+    await quiet.settle(log);
     const again = await runChild(command, args, base, timeoutMs);
     attempts++;
     if (again.status === 'ok' && (again.foreignCores ?? 0) < (best.foreignCores ?? 0)) best = again;
@@ -209,8 +247,21 @@ function summary(cell: CellResult): string {
   return `${values.join(', ')} (${cell.rounds ?? 1} round${cell.rounds === 1 ? '' : 's'}${load})`;
 }
 
+function writeDocs(report: RunReport): void {
+  writeFileSync(join(repoRoot, 'docs', 'benchmarks.md'), markdown(report));
+  writeFileSync(join(repoRoot, 'docs', 'benchmarks.svg'), renderSvg(report));
+  console.log('\nbench: wrote docs/benchmarks.md and docs/benchmarks.svg');
+}
+
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
+  if (options.from !== undefined) {
+    // A saved run, shown again; its subjects lost their functions in JSON, which the report never calls.
+    const report = JSON.parse(readFileSync(options.from, 'utf8')) as RunReport;
+    print(report);
+    if (options.docs === true) writeDocs(report);
+    return;
+  }
   const started = nowMs();
   const date = new Date().toISOString().slice(0, 10);
   const files = compileHarness();
@@ -227,6 +278,9 @@ async function main(): Promise<void> {
   const lockPlan = LOCK_SUBJECTS.filter((s) => selected(options.only, s.id, 'lock', subjectIds));
   const total = plan.length + lockPlan.length;
 
+  // --quick checks the harness, not the numbers: no waiting, no reruns for noise.
+  const quiet = new QuietWaiter(options.quick ? 0 : 240_000);
+  let previousNoisy = !options.quick;
   const cells: CellResult[] = [];
   let index = 0;
   for (const { subject, scenario } of plan) {
@@ -238,14 +292,18 @@ async function main(): Promise<void> {
       console.log(`${prefix}: — (${skip})`);
       continue;
     }
-    const cell = await runCell(subject, scenario, options, timeoutMs, console.log);
+    if (previousNoisy) await quiet.settle(console.log);
+    const cell = await runCell(subject, scenario, options, timeoutMs, quiet, console.log);
+    previousNoisy = noisy(cell);
     cells.push(cell);
     console.log(`${prefix}: ${summary(cell)} [${((cell.wallMs ?? 0) / 1000).toFixed(1)} s]`);
   }
   const lockCells: CellResult[] = [];
   for (const subject of lockPlan) {
     index++;
-    const cell = await runCell(subject, 'lock', options, timeoutMs, console.log);
+    if (previousNoisy) await quiet.settle(console.log);
+    const cell = await runCell(subject, 'lock', options, timeoutMs, quiet, console.log);
+    previousNoisy = noisy(cell);
     lockCells.push(cell);
     console.log(`[${index}/${total}] lock ops · ${subject.short}: ${summary(cell)} [${((cell.wallMs ?? 0) / 1000).toFixed(1)} s]`);
   }
@@ -268,12 +326,7 @@ async function main(): Promise<void> {
     writeFileSync(options.json, `${JSON.stringify(report, null, 2)}\n`);
     console.log(`\nbench: results saved to ${options.json}`);
   }
-  const writeDocs = options.docs ?? (!options.quick && options.only.length === 0);
-  if (writeDocs) {
-    writeFileSync(join(repoRoot, 'docs', 'benchmarks.md'), markdown(report));
-    writeFileSync(join(repoRoot, 'docs', 'benchmarks.svg'), renderSvg(report));
-    console.log('\nbench: wrote docs/benchmarks.md and docs/benchmarks.svg');
-  }
+  if (options.docs ?? (!options.quick && options.only.length === 0)) writeDocs(report);
   console.log(`\nbench: done in ${durationText(nowMs() - started)}`);
 }
 

@@ -94,8 +94,9 @@ export function renderSvg(report: RunReport): string {
     const values = rows.map((r) => r.value).filter((v): v is number => v !== undefined && v > 0);
     const scale = values.length > 0 ? scaleFor(values) : undefined;
     const direction = m.better === 'higher' ? 'higher is better' : 'lower is better';
-    parts.push(`<text x="10" y="${y + 15}" class="h2">${esc(m.label)}</text>`);
-    parts.push(`<text x="${BAR_X}" y="${y + 15}" class="note">${esc(`${m.unit}, ${direction}${scale?.log ? ', log scale' : ''}`)}</text>`);
+    // One text element with two spans: the note follows the title whatever its length.
+    const note = `${m.unit}, ${direction}${scale?.log ? ', log scale' : ''}`;
+    parts.push(`<text x="10" y="${y + 15}"><tspan class="h2">${esc(m.label)}</tspan><tspan class="note" dx="10">${esc(note)}</tspan></text>`);
     y += TITLE_H;
     const top = y;
     const height = rows.length * (BAR_H + BAR_GAP);
