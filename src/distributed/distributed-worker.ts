@@ -1,0 +1,465 @@
+/**
+ * The worker side: a BullMQ `Worker` that takes jobs from the queue and runs them on a local
+ * pool (threads, or processes), so that one worker process uses every core and BullMQ's lock
+ * renewals never wait behind user code.
+ *
+ * ```
+ *  BullMQ Worker ── job ──▶ checkJobData ──▶ allow-list ──▶ pool._schedule(ref, args) ──▶ thread/process
+ *   (main thread)                                   │ refused: TaskNotAllowedError, no retry
+ *        ▲                                          ▼
+ *        └──── CallResult / ChunkResult, or a failure record ◀──── value / exception
+ *
+ *  SUBSCRIBE <cancel channel> ──▶ stop that job's pool task (its thread is replaced)
+ *  SIGTERM ──▶ stop fetching; jobs running get `grace` ms, then go back to the queue
+ * ```
+ *
+ * @module
+ */
+import { availableParallelism, hostname } from 'node:os';
+import type { ConnectionOptions as TlsOptions } from 'node:tls';
+import { Worker, WaitingError, type Job } from 'bullmq';
+import type { Redis, RedisOptions } from 'ioredis';
+import { CancelledError, TaskNotAllowedError, ValueError } from '../errors.js';
+import { describe } from '../core/deadline.js';
+import type { Future } from '../core/future.js';
+import type { ChunkOutcome, TaskKind } from '../core/map-iterator.js';
+import { ProcessPoolExecutor, ThreadPoolExecutor } from '../futures/index.js';
+import type { PoolExecutor } from '../pool/pool-executor.js';
+import { encodeThrown, type WireThrown } from '../protocol.js';
+import { taskRef } from '../task-ref/task-module.js';
+import { allowedRef, parseAllowList, type AllowedModule } from './allow-list.js';
+import { decodeValue, encodeList, encodeValue } from './codec.js';
+import {
+  createClient, createSubscriber, describeEndpoint, forBullmq, redisOptions, unreachable, whenReady, type RedisConnection,
+} from './connection.js';
+import {
+  cancelChannel, cancelKey, checkJobData, formatFailure, isModuleName, KIND_CALL, type CallResult, type ChunkResult,
+} from './wire.js';
+
+/** Options of a distributed worker; see `runWorker`. */
+export interface RunWorkerOptions {
+  /** Redis: `redis://[user:password@]host:port[/db]`, `rediss://…`, or ioredis options. */
+  redis: RedisConnection;
+  /** The queue to take jobs from. */
+  queue: string;
+  /** Task modules jobs may name: paths (relative to the working directory) or `file:` URLs, optionally `name=path`. */
+  allow: readonly string[];
+  /** Jobs this worker runs at once (default: twice the pool size, so the pool never waits for Redis). */
+  concurrency?: number | undefined;
+  /** Run tasks in child processes instead of worker threads. */
+  processes?: boolean | undefined;
+  /** BullMQ key prefix (default `'bull'`); must match the callers'. */
+  prefix?: string | undefined;
+  /** Receives one line per start, stop, failure and connection event (default: standard error, timestamped). */
+  log?: ((line: string) => void) | undefined;
+  /** Threads or processes in the pool (default: `os.availableParallelism()`). */
+  maxWorkers?: number | undefined;
+  /** The worker's name in BullMQ (`job.processedBy`); default `<host>:<pid>`. */
+  name?: string | undefined;
+  /** Milliseconds running jobs get to finish after a stop request before going back to the queue (default 10,000). */
+  grace?: number | undefined;
+  /** BullMQ lock duration in ms (default 10,000): a dead worker's job is retried after about this plus two `stalledInterval`s. */
+  lockDuration?: number | undefined;
+  /** Milliseconds between checks for jobs of dead workers (default 5000). */
+  stalledInterval?: number | undefined;
+  /** How many times a job may lose its worker and run again (default 1). */
+  maxStalledCount?: number | undefined;
+  /** Milliseconds to wait for Redis at start-up (default 10,000). */
+  connectTimeout?: number | undefined;
+  /** TLS settings added to a `rediss://` connection. */
+  tls?: TlsOptions | undefined;
+  /** Stop on SIGTERM and SIGINT (default `true`); a second signal hands the running jobs back at once. */
+  handleSignals?: boolean | undefined;
+}
+
+/** A job running on the pool. */
+interface Running {
+  readonly job: Job;
+  readonly future: Future<unknown>;
+  readonly since: number;
+  cancelRequested: boolean;
+  handBack: boolean;
+}
+
+const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+const PROBE = taskRef<(url: string) => Promise<string[]>>(new URL(`./probe${ext}`, import.meta.url), 'exportedFunctions');
+const CANCEL_SWEEP_MS = 1000;
+const REMEMBERED_CANCELS = 10_000;
+const KINDS: readonly TaskKind[] = ['call', 'chunk', 'starchunk'];
+
+/** One worker process's connection to a queue. Use `runWorker`. */
+export class DistributedWorker {
+  readonly #options: RunWorkerOptions;
+  readonly #log: (line: string) => void;
+  readonly #name: string;
+  readonly #queueName: string;
+  readonly #prefix: string;
+  readonly #redisOptions: RedisOptions;
+  readonly #endpoint: string;
+  readonly #allowed: Map<string, AllowedModule>;
+  readonly #poolSize: number;
+  readonly #concurrency: number;
+  readonly #grace: number;
+  readonly #connectTimeout: number;
+  #pool: PoolExecutor | undefined;
+  #worker: Worker | undefined;
+  #client: Redis | undefined;
+  #subscriber: Redis | undefined;
+  readonly #active = new Map<string, Running>();
+  /** Cancel requests by job id, for jobs that had not started when the request came. */
+  readonly #cancels = new Set<string>();
+  #sweepTimer: NodeJS.Timeout | undefined;
+  #graceTimer: NodeJS.Timeout | undefined;
+  #stopping: Promise<void> | undefined;
+  #stopRequested: () => void = () => {};
+  readonly #stopSignal = new Promise<void>((resolve) => {
+    this.#stopRequested = resolve;
+  });
+  #connectionLost = false;
+  #completed = 0;
+  #failed = 0;
+  #handedBack = 0;
+  readonly #signals: Array<[NodeJS.Signals, () => void]> = [];
+
+  /**
+   * Checks the options and the allow-list; nothing starts until {@link DistributedWorker.run}.
+   *
+   * @throws {ValueError} for a bad option or `--allow` entry.
+   */
+  constructor(options: RunWorkerOptions) {
+    if (typeof options !== 'object' || options === null) throw new TypeError('runWorker() needs options: { redis, queue, allow }');
+    this.#options = options;
+    this.#log = options.log ?? ((line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`));
+    this.#queueName = options.queue;
+    if (typeof this.#queueName !== 'string' || this.#queueName === '' || this.#queueName.includes(':')) {
+      throw new ValueError(`Expected \`queue\` to be a non-empty name without ":", got ${describe(options.queue)}`);
+    }
+    this.#prefix = options.prefix ?? 'bull';
+    this.#name = options.name ?? `${hostname()}:${process.pid}`;
+    this.#poolSize = positiveInteger('maxWorkers', options.maxWorkers, availableParallelism());
+    this.#concurrency = positiveInteger('concurrency', options.concurrency, 2 * this.#poolSize);
+    this.#grace = nonNegative('grace', options.grace, 10_000);
+    this.#connectTimeout = nonNegative('connectTimeout', options.connectTimeout, 10_000);
+    this.#redisOptions = redisOptions(options.redis, this.#connectTimeout, options.tls);
+    this.#endpoint = describeEndpoint(this.#redisOptions);
+    this.#allowed = parseAllowList(options.allow);
+  }
+
+  /**
+   * Starts, runs until stopped, and closes. `started` is called once the worker takes jobs.
+   *
+   * @throws {ValueError} an allowed module that does not load.
+   * @throws {OSError} Redis unreachable within `connectTimeout`.
+   */
+  async run(started: () => void): Promise<void> {
+    try {
+      await this.#start();
+    } catch (error) {
+      await this.#close(true);
+      throw error;
+    }
+    started();
+    await this.#stopSignal;
+    await this.stop();
+  }
+
+  /**
+   * Stops taking jobs; running jobs get `grace` ms to finish, then go back to the queue for other
+   * workers. Resolves when everything is closed. A second call while stopping hands back at once.
+   */
+  stop(): Promise<void> {
+    if (this.#stopping !== undefined) {
+      this.#handBackAll();
+      return this.#stopping;
+    }
+    this.#stopRequested();
+    this.#stopping = this.#shutdown();
+    return this.#stopping;
+  }
+
+  async #start(): Promise<void> {
+    const pool = this.#options.processes === true
+      ? new ProcessPoolExecutor({ maxWorkers: this.#poolSize })
+      : new ThreadPoolExecutor({ maxWorkers: this.#poolSize, threadNamePrefix: 'DistributedWorker' });
+    this.#pool = pool;
+    await Promise.all([...this.#allowed.values()].map(async (module) => {
+      try {
+        module.exports = new Set(await pool.submit(PROBE, module.url));
+      } catch (error) {
+        throw new ValueError(`cannot load the allowed module "${module.name}" (${module.url}): ${(error as Error).message ?? String(error)}`, { cause: error });
+      }
+    }));
+
+    const deadline = performance.now() + this.#connectTimeout;
+    let lastError: unknown;
+    const client = createClient(this.#redisOptions, `concurrent-ts:worker:${this.#name}`);
+    const subscriber = createSubscriber(this.#redisOptions, `concurrent-ts:worker-control:${this.#name}`);
+    this.#client = client;
+    this.#subscriber = subscriber;
+    client.on('error', (error: unknown) => {
+      lastError = error;
+    });
+    subscriber.on('error', (error: unknown) => {
+      lastError = error;
+    });
+    await Promise.all([whenReady(client, deadline, this.#endpoint, () => lastError), whenReady(subscriber, deadline, this.#endpoint, () => lastError)]);
+    const channel = cancelChannel(this.#prefix, this.#queueName);
+    subscriber.on('message', (from: string, jobId: string) => {
+      if (from === channel) this.#cancel(jobId);
+    });
+    // After a reconnect the subscription comes back by itself; messages sent meanwhile are
+    // recovered from the cancel keys.
+    subscriber.on('ready', () => this.#sweep(true));
+    await subscriber.subscribe(channel);
+
+    const worker = new Worker(this.#queueName, this.#process, {
+      connection: forBullmq(this.#redisOptions),
+      prefix: this.#prefix,
+      name: this.#name,
+      concurrency: this.#concurrency,
+      autorun: false,
+      lockDuration: positiveInteger('lockDuration', this.#options.lockDuration, 10_000),
+      stalledInterval: positiveInteger('stalledInterval', this.#options.stalledInterval, 5000),
+      maxStalledCount: nonNegative('maxStalledCount', this.#options.maxStalledCount, 1),
+      // BullMQ waits 15 s before fetching again after a connection error; a restarted Redis is back sooner.
+      runRetryDelay: 1000,
+    });
+    this.#worker = worker;
+    worker.on('error', (error: Error) => this.#onError(error));
+    worker.on('ready', () => {
+      if (!this.#connectionLost) return;
+      this.#connectionLost = false;
+      this.#log(`worker ${this.#name}: connected again to ${this.#endpoint}`);
+    });
+    worker.on('completed', () => {
+      this.#completed++;
+    });
+    worker.on('failed', (job: Job | undefined, error: Error) => {
+      this.#failed++;
+      const attempts = job?.opts.attempts ?? 1;
+      this.#log(`worker ${this.#name}: job ${job?.id ?? '?'} ${job?.name ?? ''} failed (attempt ${job?.attemptsMade ?? '?'} of ${attempts}): ` +
+        (error.message.split('\n', 1)[0] ?? ''));
+    });
+    const ready = worker.waitUntilReady();
+    ready.catch(() => {});
+    await Promise.race([ready, new Promise<never>((_, reject) => {
+      setTimeout(() => reject(unreachable(this.#endpoint, lastError ?? new Error(`no answer within ${this.#connectTimeout} ms`))),
+        Math.max(0, deadline - performance.now())).unref();
+    })]);
+    worker.run().catch((error: unknown) => this.#onError(error as Error));
+    this.#sweepTimer = setInterval(() => this.#sweep(false), CANCEL_SWEEP_MS);
+    this.#sweepTimer.unref();
+    if (this.#options.handleSignals !== false) {
+      for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+        const handler = (): void => {
+          this.#log(`worker ${this.#name}: ${signal} received`);
+          void this.stop();
+        };
+        process.on(signal, handler);
+        this.#signals.push([signal, handler]);
+      }
+    }
+    const modules = [...this.#allowed.values()].map((m) => `${m.name}=${m.url}`).join(', ');
+    this.#log(`worker ${this.#name} started: queue ${this.#queueName} on ${this.#endpoint}, ` +
+      `${this.#poolSize} ${this.#options.processes === true ? 'processes' : 'threads'}, concurrency ${this.#concurrency}, pid ${process.pid}, allow ${modules}`);
+  }
+
+  /** The BullMQ processor: check the job, run it on the pool, encode what came out. */
+  readonly #process = async (job: Job): Promise<CallResult | ChunkResult> => {
+    const id = job.id ?? '';
+    let running: Running | undefined;
+    try {
+      const data = checkJobData(job.data);
+      const module = isModuleName(data.m) ? this.#allowed.get(data.m) : undefined;
+      if (module === undefined) {
+        throw new TaskNotAllowedError(`this worker does not allow the module ${quote(data.m)}; it allows ${[...this.#allowed.keys()].join(', ')}. ` +
+          `Start the workers with --allow pointing at that module (its file name is its name), or name it: --allow ${quote(data.m)}=path/to/module.js`);
+      }
+      const ref = allowedRef(module, data.f);
+      if (ref === undefined) {
+        throw new TaskNotAllowedError(`the allowed module "${module.name}" has no exported function ${quote(data.f)}; ` +
+          `it exports ${[...module.exports].join(', ') || 'no functions'}`);
+      }
+      if (this.#cancels.has(id)) throw new CancelledError('the task was cancelled by its caller before it started');
+      const args = decodeValue(data.a) as unknown[];
+      const kind = KINDS[data.k] as TaskKind;
+      const future = (this.#pool as PoolExecutor)._schedule(ref, args, kind, data.t === undefined ? undefined : { timeout: data.t });
+      running = { job, future, since: performance.now(), cancelRequested: false, handBack: false };
+      this.#active.set(id, running);
+      if (this.#stopping !== undefined && this.#graceTimer === undefined && this.#grace === 0) this.#handBackAll();
+      const value = await future;
+      if (data.k === KIND_CALL) return { r: encodeValue(value, 'result') };
+      return chunkResult(value as ChunkOutcome, 'result');
+    } catch (error) {
+      throw await this.#failure(job, running, error);
+    } finally {
+      if (running !== undefined) this.#active.delete(id);
+    }
+  };
+
+  /** What the processor throws for `error`: a retryable failure, a final one, or a hand-back. */
+  async #failure(job: Job, running: Running | undefined, error: unknown): Promise<Error> {
+    if (running?.handBack === true) {
+      try {
+        await job.moveToWait(job.token);
+        this.#handedBack++;
+      } catch (moveError) {
+        this.#log(`worker ${this.#name}: could not hand job ${job.id ?? '?'} back (${(moveError as Error).message}); it will be retried once its lock expires`);
+      }
+      return new WaitingError();
+    }
+    if (running?.cancelRequested === true || error instanceof CancelledError) {
+      return jobError(encodeThrown(new CancelledError('the task was cancelled by its caller')), true);
+    }
+    // A refused or malformed job would fail the same way again: no retry.
+    const final = error instanceof TaskNotAllowedError || running === undefined;
+    return jobError(encodeThrown(error), final);
+  }
+
+  #cancel(jobId: string): void {
+    if (this.#cancels.size >= REMEMBERED_CANCELS) this.#cancels.clear();
+    this.#cancels.add(jobId);
+    const running = this.#active.get(jobId);
+    if (running === undefined || running.cancelRequested) return;
+    running.cancelRequested = true;
+    this.#log(`worker ${this.#name}: job ${jobId} ${running.job.name} cancelled by its caller`);
+    if (!running.future.cancel()) running.future.cancel({ force: true });
+  }
+
+  /** Looks for cancel requests missed while the subscription was down. */
+  #sweep(all: boolean): void {
+    const client = this.#client;
+    if (client === undefined || client.status !== 'ready' || this.#active.size === 0) return;
+    const now = performance.now();
+    const ids: string[] = [];
+    for (const [id, running] of this.#active) {
+      if (!running.cancelRequested && (all || now - running.since >= CANCEL_SWEEP_MS)) ids.push(id);
+    }
+    if (ids.length === 0) return;
+    client.mget(ids.map((id) => cancelKey(this.#prefix, this.#queueName, id))).then((values) => {
+      values.forEach((value, i) => {
+        if (value !== null) this.#cancel(ids[i] as string);
+      });
+    }, () => {});
+  }
+
+  #onError(error: Error): void {
+    if (this.#stopping !== undefined) return;
+    if (/ECONNREFUSED|ECONNRESET|ETIMEDOUT|Connection is closed|EPIPE|ENOTFOUND|EHOSTUNREACH/.test(error.message)) {
+      if (this.#connectionLost) return;
+      this.#connectionLost = true;
+      this.#log(`worker ${this.#name}: lost the connection to ${this.#endpoint} (${error.message}); reconnecting`);
+      return;
+    }
+    this.#log(`worker ${this.#name}: ${error.name}: ${error.message}`);
+  }
+
+  #handBackAll(): void {
+    for (const running of this.#active.values()) {
+      if (running.handBack || running.cancelRequested) continue;
+      running.handBack = true;
+      if (!running.future.cancel()) running.future.cancel({ force: true });
+    }
+  }
+
+  async #shutdown(): Promise<void> {
+    this.#log(`worker ${this.#name}: stopping; ${this.#active.size} running job(s) get ${this.#grace} ms to finish`);
+    for (const [signal, handler] of this.#signals.splice(0)) {
+      // Keep listening during the stop: a second signal hands the jobs back at once.
+      process.off(signal, handler);
+      process.once(signal, () => this.#handBackAll());
+    }
+    if (this.#active.size > 0) {
+      this.#graceTimer = setTimeout(() => this.#handBackAll(), this.#grace);
+      if (this.#grace === 0) this.#handBackAll();
+    }
+    await this.#close(false);
+    this.#log(`worker ${this.#name} stopped: ${this.#completed} job(s) completed, ${this.#failed} failed, ${this.#handedBack} handed back`);
+  }
+
+  async #close(force: boolean): Promise<void> {
+    const worker = this.#worker;
+    if (worker !== undefined) {
+      // If Redis is away, closing would wait for it: give up after the grace period and a margin.
+      const limit = setTimeout(() => {
+        this.#handBackAll();
+        void worker.close(true).catch(() => {});
+      }, this.#grace + 5000);
+      try {
+        await worker.close(force);
+      } catch (error) {
+        this.#log(`worker ${this.#name}: closing: ${(error as Error).message}`);
+      } finally {
+        clearTimeout(limit);
+      }
+    }
+    if (this.#graceTimer !== undefined) clearTimeout(this.#graceTimer);
+    if (this.#sweepTimer !== undefined) clearInterval(this.#sweepTimer);
+    await this.#pool?.shutdown({ wait: !force, cancelFutures: true });
+    for (const client of [this.#subscriber, this.#client]) {
+      if (client === undefined) continue;
+      if (client.status === 'ready') await client.quit().catch(() => client.disconnect());
+      else client.disconnect();
+    }
+  }
+}
+
+function chunkResult(outcome: ChunkOutcome, path: string): ChunkResult {
+  const values = Array.from(outcome.values);
+  let errors: Array<[number, unknown]> | null = null;
+  if (outcome.errors !== null) {
+    for (const [at, error] of outcome.errors) {
+      values[at] = null;
+      (errors ??= []).push([at, encodeValue(encodeThrown(error), `${path}[${at}]`)]);
+    }
+  }
+  // An item whose result cannot travel fails alone, as on a local pool.
+  const encoded = encodeItems(values, path, errors);
+  return { c: encoded.values, e: encoded.errors, ms: outcome.ms };
+}
+
+function encodeItems(values: unknown[], path: string, errors: Array<[number, unknown]> | null): { values: unknown[]; errors: Array<[number, unknown]> | null } {
+  try {
+    return { values: encodeList(values, path), errors };
+  } catch {
+    const out = values.slice();
+    for (let i = 0; i < out.length; i++) {
+      try {
+        out[i] = encodeValue(out[i], `${path}[${i}]`);
+      } catch (error) {
+        out[i] = null;
+        (errors ??= []).push([i, encodeValue(encodeThrown(error), `${path}[${i}]`)]);
+      }
+    }
+    return { values: out, errors };
+  }
+}
+
+/** The Error a processor throws so that BullMQ records `wire` (and retries unless `final`). */
+function jobError(wire: WireThrown, final: boolean): Error {
+  const error = new Error(formatFailure(wire));
+  // BullMQ skips the remaining attempts for an error named UnrecoverableError.
+  if (final) error.name = 'UnrecoverableError';
+  error.stack = 'error' in wire && wire.error.stack !== undefined ? wire.error.stack : error.message;
+  return error;
+}
+
+function quote(value: string): string {
+  return JSON.stringify(value.length > 100 ? `${value.slice(0, 100)}…` : value);
+}
+
+function positiveInteger(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new ValueError(`Expected \`${name}\` to be an integer ≥ 1, got ${describe(value)}`);
+  }
+  return value;
+}
+
+function nonNegative(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !(value >= 0) || !Number.isFinite(value)) {
+    throw new ValueError(`Expected \`${name}\` to be a number ≥ 0, got ${describe(value)}`);
+  }
+  return value;
+}

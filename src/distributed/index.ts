@@ -1,0 +1,12 @@
+/**
+ * `concurrent-ts/distributed`: the `Executor` interface across machines, on BullMQ and Redis.
+ * The only entry point that loads `bullmq` and `ioredis`.
+ *
+ * @module
+ */
+export {
+  DistributedExecutor, type DistributedExecutorOptions, type DistributedTaskOptions, type Retention, type Backoff,
+} from './distributed-executor.js';
+export { runWorker, type RunWorkerOptions, type WorkerHandle } from './worker-main.js';
+export type { RedisConnection } from './connection.js';
+export { TaskNotAllowedError } from '../errors.js';

@@ -1,0 +1,75 @@
+/**
+ * The distributed executor's unit of work: a `Future` that also carries its BullMQ job.
+ *
+ * ```
+ *  LOCAL ──addBulk──▶ ADDING ──ok──▶ QUEUED ──completed / failed / cancelled──▶ DONE
+ *    ▲                  │                │
+ *    └─ no connection ──┘                └── lost in a Redis restart: LOCAL again (onLost: 'resubmit')
+ * ```
+ *
+ * The stage is where the job is; the future's own state (PENDING, RUNNING, …) is what the caller
+ * sees. A job may be RUNNING on a worker and go back to `wait` (its worker died or handed it
+ * back); the future stays RUNNING, as futures only move forward.
+ *
+ * @module
+ */
+import { Future, type CancelOptions } from '../core/future.js';
+import type { JobData } from './wire.js';
+
+/** Where a job is: only in this process, being added, or in Redis. */
+export type JobStage = 'LOCAL' | 'ADDING' | 'QUEUED' | 'DONE';
+
+/** Implemented by the executor: what cancelling a job means in Redis. */
+export interface JobOwner {
+  /** A PENDING future was cancelled: drop or remove its job. */
+  cancelled(future: JobFuture): void;
+  /** A RUNNING future is force-cancelled: ask the worker running it to stop. */
+  forceCancel(future: JobFuture): boolean;
+}
+
+/** Per-job BullMQ options that differ from the executor's defaults. */
+export interface JobOverrides {
+  priority?: number;
+  attempts?: number;
+  backoff?: { type: 'fixed' | 'exponential'; delay: number; jitter?: number };
+}
+
+/** A future with its job: id, name, data, and where it is. */
+export class JobFuture<T = unknown> extends Future<T> {
+  stage: JobStage = 'LOCAL';
+  /** `performance.now()` when it last joined the local queue; bounds its wait for a connection. */
+  waitingSince = performance.now();
+  /** `performance.now()` of the last sign of life from Redis (added, an event); drives reconciliation. */
+  lastSeen = 0;
+  /** Times the job vanished from Redis and was added again. */
+  losses = 0;
+  /** Cancelled while being added: remove it once the add is through. */
+  removeAfterAdd = false;
+  onAbort: (() => void) | undefined = undefined;
+
+  constructor(
+    readonly owner: JobOwner,
+    readonly id: string,
+    readonly name: string,
+    readonly data: JobData,
+    readonly overrides: JobOverrides | undefined,
+    readonly signal: AbortSignal | undefined,
+  ) {
+    super();
+  }
+
+  /** `true` for map chunks (the result is a chunk outcome). */
+  get isChunk(): boolean {
+    return this.data.k !== 0;
+  }
+
+  override cancel(options?: CancelOptions): boolean {
+    // The owner looks at the stage before the future settles: its done-listeners forget the job.
+    if (this.state === 'PENDING') this.owner.cancelled(this as JobFuture);
+    return super.cancel(options);
+  }
+
+  protected override _forceCancel(): boolean {
+    return this.owner.forceCancel(this as JobFuture);
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * Turning what Redis says about a finished job into a future's result or exception.
+ *
+ * @module
+ */
+import { BrokenExecutor, RuntimeError } from '../errors.js';
+import { decodeThrown, isWireThrown } from '../protocol.js';
+import type { ChunkOutcome } from '../core/map-iterator.js';
+import { decodeValue } from './codec.js';
+import type { JobFuture } from './job-future.js';
+import { parseFailure, type CallResult, type ChunkResult } from './wire.js';
+
+/**
+ * Settles `future` with a completed job's return value (already parsed from JSON).
+ *
+ * @param msScale - divides the chunk time reported to `map`'s adaptive chunking (see the
+ * executor's `chunkTargetMs`).
+ */
+export function settleCompleted(future: JobFuture, returnvalue: unknown, msScale: number): void {
+  if (future.done()) return;
+  try {
+    if (future.isChunk) {
+      future.setResult(decodeChunk(returnvalue, msScale));
+    } else {
+      if (typeof returnvalue !== 'object' || returnvalue === null || !('r' in returnvalue)) {
+        throw new TypeError(`the job ${future.id} completed with a result this executor cannot read; is a worker of another version running?`);
+      }
+      future.setResult(decodeValue((returnvalue as CallResult).r));
+    }
+  } catch (error) {
+    if (!future.done()) future.setException(error);
+  }
+}
+
+function decodeChunk(returnvalue: unknown, msScale: number): ChunkOutcome {
+  const r = returnvalue as Partial<ChunkResult> | null;
+  if (r === null || typeof r !== 'object' || !Array.isArray(r.c)) {
+    throw new TypeError('a map chunk completed with a result this executor cannot read; is a worker of another version running?');
+  }
+  const values = decodeValue(r.c) as unknown[];
+  let errors: Map<number, unknown> | null = null;
+  if (Array.isArray(r.e)) {
+    for (const pair of r.e) {
+      if (!Array.isArray(pair) || typeof pair[0] !== 'number') continue;
+      const record = decodeValue(pair[1]);
+      (errors ??= new Map()).set(pair[0], isWireThrown(record) ? decodeThrown(record) : record);
+    }
+  }
+  return { values, errors, ms: typeof r.ms === 'number' ? r.ms / msScale : 0 };
+}
+
+/**
+ * Settles `future` with a failed job's reason: the task's own exception when a worker recorded
+ * one, else an error describing what BullMQ reported (a worker lost too often, a lock lost…).
+ */
+export function settleFailed(future: JobFuture, reason: unknown): void {
+  if (future.done()) return;
+  const record = parseFailure(reason);
+  if (record !== undefined) {
+    future.setException(decodeThrown(record));
+    return;
+  }
+  const text = typeof reason === 'string' ? reason : String(reason);
+  if (/stalled more than allowable limit|started more than allowable limit/.test(text)) {
+    future.setException(new BrokenExecutor(
+      `the worker running ${future.name} (job ${future.id}) was lost more times than the queue allows (${text}); ` +
+      'a worker died or stopped renewing its lock while running it'));
+    return;
+  }
+  future.setException(new RuntimeError(`the job ${future.id} (${future.name}) failed: ${text}`));
+}
