@@ -41,6 +41,8 @@ export const TASK_STARCHUNK = 2;
 export const TASK_KIND_MASK = 3;
 /** The arguments contain library primitives (locks, queues…) to rebuild before the call. */
 export const TASK_SHARED = 4;
+/** The task has a timeout: send a {@link StartedMessage} when it starts, so that the clock starts then. */
+export const TASK_TIMED = 8;
 
 /** Number of array slots one task takes in {@link RunMessage.tasks}. */
 export const TASK_STRIDE = 4;
@@ -130,8 +132,17 @@ export interface ExitingMessage {
   readonly taskId: number;
 }
 
+/**
+ * worker → main: a task flagged {@link TASK_TIMED} starts now. Its worker may have taken a while
+ * to start or to import the task's module; none of that counts against the task's timeout.
+ */
+export interface StartedMessage {
+  readonly op: 'started';
+  readonly taskId: number;
+}
+
 /** Every message a worker sends. */
-export type FromWorker = ReadyMessage | InitFailedMessage | DoneMessage | ExitingMessage;
+export type FromWorker = ReadyMessage | InitFailedMessage | DoneMessage | ExitingMessage | StartedMessage;
 
 /** The result of a chunk task: one value per item; items listed in `failed` hold a {@link WireThrown}. */
 export interface WireChunk {
@@ -314,6 +325,7 @@ export function asFromWorker(value: unknown): FromWorker | undefined {
       return Array.isArray(m.results) && m.results.length % RESULT_STRIDE === 0 && typeof m.busy === 'number'
         ? (m as unknown as DoneMessage) : undefined;
     case 'exiting': return typeof m.code === 'number' && typeof m.taskId === 'number' ? (m as unknown as ExitingMessage) : undefined;
+    case 'started': return typeof m.taskId === 'number' ? (m as unknown as StartedMessage) : undefined;
     default: return undefined;
   }
 }

@@ -29,7 +29,7 @@ import { reportError } from '../core/logger.js';
 import type { ChunkOutcome, TaskKind, TaskOptions } from '../core/map-iterator.js';
 import { RingQueue } from '../core/ring-queue.js';
 import {
-  RESULT_STRIDE, STATUS_OK, TASK_CALL, TASK_CHUNK, TASK_STARCHUNK, asFromWorker, decodeThrown, isWireThrown, packValues,
+  RESULT_STRIDE, STATUS_OK, TASK_CALL, TASK_CHUNK, TASK_STARCHUNK, TASK_TIMED, asFromWorker, decodeThrown, isWireThrown, packValues,
   type DoneMessage, type FnDef, type WireFn,
 } from '../protocol.js';
 import { checkArgs } from '../task-ref/check-args.js';
@@ -369,7 +369,9 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
       task.slot = slot;
       task.seq = slot.seq++;
       this.#inflight.set(task.id, task);
-      tasks.push(task.id, task.fnId, task.flags, task.args);
+      // A timed task's clock starts when the worker says the task started, not now: the worker
+      // may still be booting or importing the task's module.
+      tasks.push(task.id, task.fnId, task.extra?.timeout === undefined ? task.flags : task.flags | TASK_TIMED, task.args);
       sent.push(task);
     }
     if (sent.length === 0) return;
@@ -390,7 +392,6 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
       if (defs !== null) for (const [id] of defs) slot.fns.delete(id);
       return;
     }
-    if (exclusive) this.#armTimeout(sent[0] as TaskFuture<unknown>);
   }
 
   #name(task: TaskFuture<unknown>): string {
@@ -452,6 +453,11 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
       case 'exiting':
         slot.exitingTask = message.taskId;
         break;
+      case 'started': {
+        const task = this.#inflight.get(message.taskId);
+        if (task !== undefined && task.slot === slot) this.#armTimeout(task);
+        break;
+      }
       case 'init-failed': {
         const cause = decodeThrown(message.error);
         reportError('Exception in initializer:', cause);

@@ -9,7 +9,7 @@
  * @module
  */
 import {
-  CTL_STARTED, encodeThrown, packValues, RESULT_STRIDE, STATUS_ERROR, STATUS_OK, TASK_CALL, TASK_KIND_MASK, TASK_SHARED,
+  CTL_STARTED, encodeThrown, packValues, RESULT_STRIDE, STATUS_ERROR, STATUS_OK, TASK_CALL, TASK_KIND_MASK, TASK_SHARED, TASK_TIMED,
   TASK_STARCHUNK, TASK_STRIDE, asToWorker,
   type FromWorker, type RunMessage, type WireChunk, type WireFn, type WireThrown, type WorkerInit,
 } from '../protocol.js';
@@ -154,6 +154,7 @@ export class Runtime {
         const fn = this.#loader.get(fnId);
         if (fn === undefined || !(Array.isArray(args) || args instanceof Float64Array)) throw new TypeError(`malformed task ${id}: unknown function or arguments`);
         if ((flags & TASK_SHARED) !== 0 && this.#revive !== undefined) args = this.#revive(args);
+        if ((flags & TASK_TIMED) !== 0) this.#host.post({ op: 'started', taskId: id });
         const kind = flags & TASK_KIND_MASK;
         result = kind === TASK_CALL ? fn(...(args as unknown[])) : runChunk(fn, args as ArrayLike<unknown>, kind === TASK_STARCHUNK, (e) => this.#encode(e, fnId));
       } catch (error) {
