@@ -1,0 +1,388 @@
+/**
+ * `Condition`: Python's condition variable on shared memory, with FIFO wake-ups.
+ *
+ * Each waiter takes a ticket while holding the lock and sleeps on its own cell of a ring in
+ * shared memory; `notify(n)` hands the next `n` live tickets a wake-up, oldest first. All ticket
+ * bookkeeping happens under the condition's lock, so it needs no further atomics protocol:
+ *
+ * ```
+ * state[C_NEXT]     next ticket to hand out
+ * state[C_SERVED]   every ticket below it was notified or withdrawn
+ * state[C_CELLS+i]  ticket t lives in cell t & (capacity-1): FREE · WAITING · NOTIFIED · CANCELLED
+ * ```
+ *
+ * A waiter whose timeout passes withdraws its ticket (CANCELLED) after taking the lock back, so
+ * a later `notify` skips it instead of spending a wake-up on it; if a notify reached it first it
+ * counts as notified and returns `true`. No wake-up is lost either way.
+ *
+ * @module
+ */
+
+import { inspect } from 'node:util';
+import { RuntimeError } from '../errors.js';
+import type { AcquireOptions, AcquireSyncOptions, HeldLock } from '../sync/acquire.js';
+import { toDeadline } from '../sync/deadline.js';
+import { waitAsync, waitSync, wake } from '../sync/futex.js';
+import { registerShareable } from '../sync/shareable.js';
+import { Lock } from './lock.js';
+import { RLock } from './rlock.js';
+
+const TAG = 'threading.Condition';
+const C_NEXT = 0;
+const C_SERVED = 1;
+const C_CELLS = 4;
+const FREE = 0;
+const WAITING = 1;
+const NOTIFIED = 2;
+const CANCELLED = 3;
+/** How many threads or tasks can wait on one Condition at the same time. */
+const CAPACITY = 1024;
+
+/** Options of an async condition wait. A bare number means `{ timeout }`. */
+export interface ConditionWaitOptions {
+  /** Give up after this many milliseconds (`undefined`/`Infinity`: never). */
+  timeout?: number;
+  /** Abort the wait: the lock is taken back, then the promise rejects with the signal's reason. */
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * A condition variable: threads wait on it until another thread, holding the same lock,
+ * notifies them. By default the lock is a new `RLock`, as in Python. Passed to a worker it
+ * arrives working, together with its lock.
+ *
+ * @example
+ * ```ts
+ * const cond = new Condition();
+ * await cond.withLock(async () => {
+ *   await cond.waitFor(() => items.value > 0);
+ * });
+ * ```
+ */
+export class Condition {
+  /** @internal Wire tag of the shareable contract. */
+  readonly __ct: string = TAG;
+  private readonly _lock: Lock | RLock;
+  private readonly _state: Int32Array;
+
+  /**
+   * Creates a condition variable over `lock`.
+   *
+   * @param lock - the lock to use; a new `RLock` when omitted.
+   * @throws TypeError when `lock` is not a `Lock` or an `RLock` of this library.
+   */
+  constructor(lock?: Lock | RLock) {
+    if (lock !== undefined && !(lock instanceof Lock) && !(lock instanceof RLock)) {
+      throw new TypeError('Condition(lock) expects a Lock or an RLock of concurrent-ts');
+    }
+    this._lock = lock ?? new RLock();
+    this._state = new Int32Array(new SharedArrayBuffer((C_CELLS + CAPACITY) * 4));
+  }
+
+  /** The underlying lock. */
+  get lock(): Lock | RLock {
+    return this._lock;
+  }
+
+  /**
+   * Acquires the underlying lock (see `Lock.acquire` / `RLock.acquire`).
+   *
+   * Cancel safety: as the lock's `acquire`.
+   *
+   * @param options - `{ blocking, timeout, signal }`, or a timeout in milliseconds.
+   * @returns whether the lock was acquired.
+   */
+  acquire(options?: number | AcquireOptions): Promise<boolean> {
+    return this._lock.acquire(options);
+  }
+
+  /**
+   * Acquires the underlying lock, blocking (see `Lock.acquireSync` / `RLock.acquireSync`).
+   *
+   * Cancel safety: as the lock's `acquireSync`.
+   *
+   * @param options - `{ blocking, timeout }`, or a timeout in milliseconds.
+   * @returns whether the lock was acquired.
+   */
+  acquireSync(options?: number | AcquireSyncOptions): boolean {
+    return this._lock.acquireSync(options);
+  }
+
+  /**
+   * Releases the underlying lock.
+   *
+   * @throws RuntimeError as the lock's `release`.
+   */
+  release(): void {
+    this._lock.release();
+  }
+
+  /**
+   * Acquires the underlying lock for an `await using` scope.
+   *
+   * Cancel safety: as the lock's `hold`.
+   *
+   * @param options - as {@link Condition.acquire}.
+   * @returns the hold.
+   * @throws TimeoutError when the timeout passed.
+   */
+  hold(options?: number | AcquireOptions): Promise<HeldLock> {
+    return this._lock.hold(options);
+  }
+
+  /**
+   * Acquires the underlying lock, blocking, for a `using` scope.
+   *
+   * Cancel safety: as the lock's `holdSync`.
+   *
+   * @param options - as {@link Condition.acquireSync}.
+   * @returns the hold.
+   * @throws TimeoutError when the timeout passed.
+   */
+  holdSync(options?: number | AcquireSyncOptions): HeldLock {
+    return this._lock.holdSync(options);
+  }
+
+  /**
+   * Runs `fn` while holding the underlying lock.
+   *
+   * Cancel safety: as the lock's `withLock`.
+   *
+   * @param fn - the critical section.
+   * @param options - as {@link Condition.acquire}.
+   * @returns what `fn` returns.
+   * @throws what `fn` throws; TimeoutError when the lock was not acquired in time.
+   */
+  withLock<T>(fn: () => T | Promise<T>, options?: number | AcquireOptions): Promise<T> {
+    return this._lock.withLock(fn, options);
+  }
+
+  /**
+   * Runs `fn` while holding the underlying lock (blocking acquire).
+   *
+   * Cancel safety: as the lock's `withLockSync`.
+   *
+   * @param fn - the critical section.
+   * @param options - as {@link Condition.acquireSync}.
+   * @returns what `fn` returns.
+   * @throws what `fn` throws; TimeoutError when the lock was not acquired in time.
+   */
+  withLockSync<T>(fn: () => T, options?: number | AcquireSyncOptions): T {
+    return this._lock.withLockSync(fn, options);
+  }
+
+  /**
+   * Releases the lock (completely, even an RLock held several times), waits until notified or
+   * until the timeout, then takes the lock back at the same recursion level before returning.
+   *
+   * Cancel safety: on timeout the ticket is withdrawn and `false` is returned; on abort the
+   * ticket is withdrawn (or, if a notify already reached it, the notify is passed on to the
+   * next waiter) and the promise rejects. In every case the lock is held again on return.
+   *
+   * @param options - a timeout in milliseconds, or `{ timeout, signal }`.
+   * @returns `true` when notified, `false` when the timeout passed.
+   * @throws RuntimeError `cannot wait on un-acquired lock` when the caller does not hold the lock.
+   */
+  async wait(options?: number | ConditionWaitOptions): Promise<boolean> {
+    const { timeout, signal } = typeof options === 'number' || options === undefined ? { timeout: options } : options;
+    this.checkOwned('wait');
+    const deadline = toDeadline(timeout);
+    const ticket = this.enqueue();
+    const cell = C_CELLS + (ticket & (CAPACITY - 1));
+    const saved = this.releaseAll();
+    let aborted: { reason: unknown } | undefined;
+    try {
+      while (Atomics.load(this._state, cell) === WAITING) {
+        if ((await waitAsync(this._state, cell, WAITING, deadline, signal)) === 'timed-out') break;
+      }
+    } catch (error) {
+      aborted = { reason: error };
+    }
+    await this._lock.acquire();
+    return this.leave(cell, saved, aborted);
+  }
+
+  /**
+   * Blocking form of {@link Condition.wait}, for worker threads.
+   *
+   * Cancel safety: on timeout the ticket is withdrawn and `false` is returned, with the lock held again.
+   *
+   * @param timeout - milliseconds; `undefined`/`Infinity` waits until notified.
+   * @returns `true` when notified, `false` when the timeout passed.
+   * @throws RuntimeError `cannot wait on un-acquired lock` when the caller does not hold the lock.
+   * @throws DeadlockError when taking the lock back would close a cycle of blocked threads.
+   */
+  waitSync(timeout?: number): boolean {
+    this.checkOwned('wait');
+    const deadline = toDeadline(timeout);
+    const ticket = this.enqueue();
+    const cell = C_CELLS + (ticket & (CAPACITY - 1));
+    const saved = this.releaseAll();
+    while (Atomics.load(this._state, cell) === WAITING) {
+      if (waitSync(this._state, cell, WAITING, deadline) === 'timed-out') break;
+    }
+    this._lock.acquireSync();
+    return this.leave(cell, saved, undefined);
+  }
+
+  /**
+   * Waits until `predicate()` is truthy: checks it first, then after every wake-up, until the
+   * timeout (one deadline for the whole call).
+   *
+   * Cancel safety: as {@link Condition.wait}; the lock is held again on return.
+   *
+   * @param predicate - evaluated with the lock held, in the waiting thread; may be async.
+   * @param options - a timeout in milliseconds, or `{ timeout, signal }`.
+   * @returns the predicate's last value: truthy, or falsy when the timeout passed.
+   * @throws RuntimeError `cannot wait on un-acquired lock` when the caller does not hold the lock.
+   */
+  async waitFor<T>(predicate: () => T | Promise<T>, options?: number | ConditionWaitOptions): Promise<T> {
+    const { timeout, signal } = typeof options === 'number' || options === undefined ? { timeout: options } : options;
+    const deadline = toDeadline(timeout);
+    let result = await predicate();
+    while (!result) {
+      const left = deadline - performance.now();
+      if (left <= 0) break;
+      await this.wait({ timeout: left, signal });
+      result = await predicate();
+    }
+    return result;
+  }
+
+  /**
+   * Blocking form of {@link Condition.waitFor}, for worker threads.
+   *
+   * Cancel safety: as {@link Condition.waitSync}.
+   *
+   * @param predicate - evaluated with the lock held.
+   * @param timeout - milliseconds for the whole call; `undefined`/`Infinity` for no limit.
+   * @returns the predicate's last value.
+   * @throws RuntimeError `cannot wait on un-acquired lock` when the caller does not hold the lock.
+   */
+  waitForSync<T>(predicate: () => T, timeout?: number): T {
+    const deadline = toDeadline(timeout);
+    let result = predicate();
+    while (!result) {
+      const left = deadline - performance.now();
+      if (left <= 0) break;
+      this.waitSync(left);
+      result = predicate();
+    }
+    return result;
+  }
+
+  /**
+   * Wakes up to `n` waiters, oldest first. They return from `wait` once they get the lock back,
+   * so after the caller releases it. Notifying with nobody waiting does nothing.
+   *
+   * @param n - how many waiters to wake. Default 1.
+   * @throws RuntimeError `cannot notify on un-acquired lock` when the caller does not hold the lock.
+   */
+  notify(n = 1): void {
+    this.checkOwned('notify');
+    const state = this._state;
+    let next = state[C_SERVED]!;
+    const end = state[C_NEXT]!;
+    while (n > 0 && ((end - next) | 0) > 0) {
+      const cell = C_CELLS + (next & (CAPACITY - 1));
+      const status = Atomics.load(state, cell);
+      if (status === WAITING) {
+        Atomics.store(state, cell, NOTIFIED);
+        wake(state, cell, 1);
+        n--;
+      } else {
+        // CANCELLED: the waiter left on its deadline; its cell is free once passed.
+        Atomics.store(state, cell, FREE);
+      }
+      next = (next + 1) | 0;
+    }
+    Atomics.store(state, C_SERVED, next);
+  }
+
+  /**
+   * Wakes every waiter.
+   *
+   * @throws RuntimeError `cannot notify on un-acquired lock` when the caller does not hold the lock.
+   */
+  notifyAll(): void {
+    this.notify(Infinity);
+  }
+
+  /** @returns e.g. `Condition <RLock unlocked, waiters=0>`. */
+  toString(): string {
+    const state = this._state;
+    let waiters = 0;
+    for (let t = state[C_SERVED]!; ((state[C_NEXT]! - t) | 0) > 0; t = (t + 1) | 0) {
+      if (Atomics.load(state, C_CELLS + (t & (CAPACITY - 1))) === WAITING) waiters++;
+    }
+    return `Condition <${this._lock.toString().slice(1, -1)}, waiters=${waiters}>`;
+  }
+
+  /** @internal */
+  [inspect.custom](): string {
+    return this.toString();
+  }
+
+  /** @internal Rebuilds a Condition from its structured-cloned wire state (its lock is already revived). */
+  static revive(wire: Condition): Condition {
+    return Object.assign(Object.create(Condition.prototype) as Condition, wire);
+  }
+
+  private checkOwned(what: 'wait' | 'notify'): void {
+    const lock = this._lock;
+    const owned = lock instanceof RLock ? lock.isOwned() : lock.locked();
+    if (!owned) throw new RuntimeError(`cannot ${what} on un-acquired lock`);
+  }
+
+  private enqueue(): number {
+    const state = this._state;
+    this.compact();
+    const ticket = state[C_NEXT]!;
+    const cell = C_CELLS + (ticket & (CAPACITY - 1));
+    if (Atomics.load(state, cell) !== FREE) {
+      throw new RuntimeError(`too many waiters on one Condition (at most ${CAPACITY})`);
+    }
+    Atomics.store(state, cell, WAITING);
+    Atomics.store(state, C_NEXT, (ticket + 1) | 0);
+    return ticket;
+  }
+
+  // Withdrawn tickets at the head of the queue need no notify to pass them: free them now, so a
+  // run of timed-out waits with no notify in between does not fill the ring.
+  private compact(): void {
+    const state = this._state;
+    let head = state[C_SERVED]!;
+    const end = state[C_NEXT]!;
+    while (((end - head) | 0) > 0) {
+      const cell = C_CELLS + (head & (CAPACITY - 1));
+      if (Atomics.load(state, cell) !== CANCELLED) break;
+      Atomics.store(state, cell, FREE);
+      head = (head + 1) | 0;
+    }
+    Atomics.store(state, C_SERVED, head);
+  }
+
+  private releaseAll(): { count: number; task: number } | undefined {
+    const lock = this._lock;
+    if (lock instanceof RLock) return lock.releaseAll();
+    lock.release();
+    return undefined;
+  }
+
+  // Called with the lock held again: settle the ticket, restore the recursion level.
+  private leave(cell: number, saved: { count: number; task: number } | undefined, aborted: { reason: unknown } | undefined): boolean {
+    const lock = this._lock;
+    if (lock instanceof RLock && saved !== undefined) lock.restore(saved);
+    const notified = Atomics.load(this._state, cell) === NOTIFIED;
+    Atomics.store(this._state, cell, notified ? FREE : CANCELLED);
+    this.compact();
+    if (aborted !== undefined) {
+      // A wake-up that reached an aborted waiter belongs to the next one.
+      if (notified) this.notify(1);
+      throw aborted.reason;
+    }
+    return notified;
+  }
+}
+
+registerShareable(TAG, (wire: Condition) => Condition.revive(wire));
