@@ -540,9 +540,12 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
         this.#breakPool(this.#transport.broken(`${this.#transport.noun} workers keep failing to start: ${reason}`, { cause: info.error }));
       }
     } else if (orphans.length > 0 && this.#onWorkerExit === 'break') {
-      this.#breakPool(this.#transport.broken(
+      const error = this.#transport.broken(
         `A ${this.#transport.noun} in the ${this.#transport.noun} pool was terminated abruptly while the future was running or pending (${reason}).`,
-        { cause: info.error }));
+        { cause: info.error });
+      this.#breakPool(error);
+      // The orphans are off the books already (detached above): breakPool cannot see them.
+      for (const task of orphans) this.#failTask(task, error);
     } else if (orphans.length > 0) {
       const culprit = this.#culprit(slot, orphans);
       const unknown = culprit === undefined && slot.killedFor === undefined;
