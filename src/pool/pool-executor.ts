@@ -138,6 +138,8 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
   #startFailures = 0;
   #shutdown = false;
   #broken: BrokenExecutor | undefined;
+  /** What `submit` says once broken, when it differs from what the pending futures got (Python's texts). */
+  #brokenForSubmit: string | undefined;
   #allExited: Promise<void> | undefined;
   #resolveAllExited: (() => void) | undefined;
 
@@ -200,7 +202,7 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
 
   /** @internal */
   _schedule(fn: unknown, args: unknown[], kind: TaskKind, options: TaskOptions | undefined): Future<unknown> {
-    if (this.#broken !== undefined) throw this.#transport.broken(this.#broken.message, { cause: this.#broken.cause });
+    if (this.#broken !== undefined) throw this.#transport.broken(this.#brokenForSubmit ?? this.#broken.message, { cause: this.#broken.cause });
     if (this.#shutdown) throw new RuntimeError('cannot schedule new futures after shutdown');
     if (interpreterExiting) throw new RuntimeError('cannot schedule new futures after interpreter shutdown');
     const wire = toWireFn(fn);
@@ -543,6 +545,8 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
       const error = this.#transport.broken(
         `A ${this.#transport.noun} in the ${this.#transport.noun} pool was terminated abruptly while the future was running or pending (${reason}).`,
         { cause: info.error });
+      const noun = this.#transport.noun;
+      this.#brokenForSubmit = `A ${noun === 'process' ? 'child process' : noun} terminated abruptly, the ${noun} pool is not usable anymore`;
       this.#breakPool(error);
       // The orphans are off the books already (detached above): breakPool cannot see them.
       for (const task of orphans) this.#failTask(task, error);
