@@ -137,6 +137,8 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
   #flushScheduled = false;
   #startFailures = 0;
   #shutdown = false;
+  /** A `shutdown({ wait: true })` is waiting: stopping workers keep the program alive until they exit. */
+  #holdUntilExit = false;
   #broken: BrokenExecutor | undefined;
   /** What `submit` says once broken, when it differs from what the pending futures got (Python's texts). */
   #brokenForSubmit: string | undefined;
@@ -269,6 +271,13 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
     this.#allExited ??= new Promise<void>((resolve) => {
       this.#resolveAllExited = resolve;
     });
+    if (wait && this.#keepAlive) {
+      // Whoever awaits this needs the program alive until the workers have exited, and idle
+      // workers are unref'd: a child process's exit alone would not keep the event loop running
+      // (`await using` at the top level ended the program with an unsettled await).
+      this.#holdUntilExit = true;
+      for (const slot of this.#slots) slot.hold();
+    }
     this.#maybeFinish();
     if (wait) await this.#allExited;
   }
@@ -523,6 +532,7 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
     if (slot.stopping) return;
     slot.stopping = true;
     slot.retiring = true;
+    if (this.#holdUntilExit) slot.hold();
     slot.channel.stop();
   }
 
