@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { CliError, describeThrown, EXIT } from './cli-error.js';
-import { DEFAULT_BUFFERSIZE, runMap, type CommandIO, type MapCommandOptions } from './map-command.js';
+import { runMap, type CommandIO, type MapCommandOptions } from './map-command.js';
 import { parseTaskSpec } from './task-spec.js';
 import { runWorkerCommand, type WorkerCommandOptions } from './worker-command.js';
 
@@ -97,7 +97,7 @@ function buildProgram(io: CommandIO): Command {
     .addOption(new Option('--processes', 'run on child processes (isolation: a crash or process.exit ends one worker)').helpGroup('Workers:'))
     .addOption(new Option('-w, --workers <n>', `how many workers (default: ${availableParallelism()}, the CPU count)`).argParser(positiveInt).helpGroup('Workers:'))
     .addOption(new Option('--chunksize <n>', 'inputs sent to a worker per message (default: adaptive, from 1 up)').argParser(positiveInt).helpGroup('Workers:'))
-    .addOption(new Option('--buffersize <n>', `inputs read ahead of the output, at most (default: ${DEFAULT_BUFFERSIZE})`).argParser(positiveInt).helpGroup('Workers:'))
+    .addOption(new Option('--buffersize <n>', 'inputs read ahead of the output, at most (default: 16384, or 2048 per worker if more)').argParser(positiveInt).helpGroup('Workers:'))
     .addOption(new Option('-t, --timeout <ms>', 'fail an item that runs longer than MS milliseconds (its worker is replaced)').argParser(positiveInt).helpGroup('Workers:'))
     .addOption(new Option('-f, --format <template>', "output line, e.g. '{input} is prime: {result}' (default: '{result}')").helpGroup('Output:'))
     .addOption(new Option('-u, --unordered', 'print results as they complete, not in input order').helpGroup('Output:'))
@@ -124,12 +124,13 @@ function buildProgram(io: CommandIO): Command {
     .exitOverride()
     .requiredOption('--redis <url>', 'the Redis server, e.g. redis://localhost:6379')
     .option('--queue <name>', 'the queue to serve', 'concurrent-ts')
-    .option('--allow <module>', 'a module whose exported functions may run (repeatable)', collect, [] as string[])
-    .option('-c, --concurrency <n>', 'tasks run at once (default: the CPU count)', positiveInt)
+    .option('--allow <module>', 'a module whose exported functions may run: a path, or name=path (repeatable)', collect, [] as string[])
+    .option('-c, --concurrency <n>', 'jobs taken from the queue at once (default: twice the pool size)', positiveInt)
+    .option('-w, --workers <n>', 'threads or processes in the local pool (default: the CPU count)', positiveInt)
     .option('--processes', 'run tasks on child processes instead of threads')
     .addHelpText('after', WORKER_HELP)
     .action(async (options: WorkerCommandOptions) => {
-      process.exitCode = await runWorkerCommand(options, io);
+      process.exitCode = await runWorkerCommand(options);
     });
 
   return program;

@@ -24,6 +24,7 @@ import { TaskFuture } from '../pool/task-future.js';
 import { taskRef } from '../task-ref/task-module.js';
 import { CliError, describeThrown, EXIT } from './cli-error.js';
 import { clip, countItems, fileStream, InputSource, openInput, type InputMode, type InputRecord } from './input.js';
+import { MemoryReport } from './memory-report.js';
 import { compileFormat, LineWriter } from './output.js';
 import type { describeExport } from './probe.js';
 import { ProgressBar, wantsProgress } from './progress.js';
@@ -61,8 +62,14 @@ export interface CommandIO {
   readonly exit: (code: number) => never;
 }
 
-/** Inputs read ahead of the output, at most, unless `--buffersize` says otherwise. */
-export const DEFAULT_BUFFERSIZE = 65536;
+/**
+ * Inputs read ahead of the output, at most, unless `--buffersize` says otherwise: enough to keep
+ * every worker fed with large chunks of tiny items, small enough that the items in flight take a
+ * few megabytes.
+ */
+export function defaultBuffersize(workers: number): number {
+  return Math.max(16384, 2048 * workers);
+}
 
 const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 const PROBE_URL = new URL(`./probe${ext}`, import.meta.url);
@@ -83,6 +90,7 @@ interface Target {
  * (exit code 1, with its line number).
  */
 export async function runMap(spec: { url: string; name: string; shown: string }, options: MapCommandOptions, io: CommandIO): Promise<number> {
+  const memory = options.reportRss === true ? new MemoryReport() : undefined;
   const startMs = epochNow();
   const started = performance.now();
   const mode: InputMode = options.spread === true ? 'spread' : options.json === true ? 'json' : 'text';
@@ -161,7 +169,7 @@ export async function runMap(spec: { url: string; name: string; shown: string },
     const taskOptions: TaskOptions | undefined = options.timeout === undefined ? undefined : { timeout: options.timeout };
     const chunksize = options.chunksize ?? (options.timeout === undefined ? undefined : 1);
     const results = new MapIterator<MapOutcome<unknown>>(host, taskRef(spec.url, spec.name), items,
-      { chunksize, buffersize: options.buffersize ?? DEFAULT_BUFFERSIZE },
+      { chunksize, buffersize: options.buffersize ?? defaultBuffersize(executor._parallelism()) },
       { unordered: options.unordered === true, outcomes: true, star: mode === 'spread' }, taskOptions);
 
     let stop: unknown;
@@ -229,9 +237,7 @@ export async function runMap(spec: { url: string; name: string; shown: string },
     process.off('SIGINT', onSigint);
     if (statsTimer !== undefined) clearInterval(statsTimer);
     bar?.stop();
-    if (options.reportRss === true) {
-      io.stderr.write(`concurrent-ts: peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(1)} MB\n`);
-    }
+    if (memory !== undefined) io.stderr.write(`concurrent-ts: ${memory.report()}\n`);
   }
 }
 
