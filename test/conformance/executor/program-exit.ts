@@ -28,6 +28,11 @@ export function programExitTests({ name }: SuiteContext): void {
       assert.deepEqual({ code, stdout, stderr }, { code: 0, stdout: 'sum: 5\n', stderr: '' });
     });
 
+    test('EXE-10 await using at the top level of a program waits for shutdown, and the program goes on after the block', async () => {
+      const { code, stdout, stderr } = await runScript(SCRIPT, [name, 'await-using']);
+      assert.deepEqual({ code, stdout, stderr }, { code: 0, stdout: 'in the block: 3\nafter the block\n', stderr: '' });
+    });
+
     test('EXE-07 shutdown({ wait: false, cancelFutures: true }) neither hangs at exit nor prints errors', async () => {
       const { code, stdout, stderr } = await runScript(SCRIPT, [name, 'cancel-no-wait']);
       assert.deepEqual({ code, stdout, stderr }, { code: 0, stdout: 'first ran\n', stderr: '' });
