@@ -16,6 +16,7 @@
  * ├── Empty, Full
  * ├── ProcessError ── BufferTooShort, AuthenticationError
  * ├── RemoteError
+ * ├── AssertionError
  * └── TypeError ── SerializationError, TaskNotAllowedError
  * ```
  *
@@ -112,6 +113,11 @@ export class BufferTooShort extends ProcessError {
 export class AuthenticationError extends ProcessError {}
 /** A method of a shared (managed) object failed on the broker side, or is not exposed. */
 export class RemoteError extends Error {}
+/**
+ * Python's `AssertionError`, which `multiprocessing` raises for misuse of a process object
+ * (`cannot start a process twice`, `can only join a started process`).
+ */
+export class AssertionError extends Error {}
 
 /**
  * A value cannot travel to or from a worker (a function, a symbol, a class instance that would lose
@@ -131,7 +137,7 @@ export class TaskNotAllowedError extends TypeError {}
 for (const cls of [
   RuntimeError, ValueError, OSError, EOFError, TimeoutError, CancelledError, InvalidStateError,
   BrokenExecutor, BrokenThreadPool, BrokenProcessPool, BrokenBarrierError, DeadlockError,
-  Empty, Full, ProcessError, BufferTooShort, AuthenticationError, RemoteError,
+  Empty, Full, ProcessError, BufferTooShort, AuthenticationError, RemoteError, AssertionError,
   SerializationError, TaskNotAllowedError,
 ]) brand(cls);
 
@@ -150,6 +156,6 @@ export const ERROR_CLASSES: ReadonlyMap<string, ErrorClass> = new Map<string, Er
   ['BrokenProcessPool', BrokenProcessPool], ['BrokenBarrierError', BrokenBarrierError],
   ['DeadlockError', DeadlockError], ['Empty', Empty], ['Full', Full], ['ProcessError', ProcessError],
   ['BufferTooShort', BufferTooShort], ['AuthenticationError', AuthenticationError],
-  ['RemoteError', RemoteError], ['SerializationError', SerializationError],
+  ['RemoteError', RemoteError], ['AssertionError', AssertionError], ['SerializationError', SerializationError],
   ['TaskNotAllowedError', TaskNotAllowedError],
 ]);
