@@ -6,7 +6,9 @@ import { Barrier } from '../../src/threading/barrier.js';
 import { Lock } from '../../src/threading/lock.js';
 import { RLock } from '../../src/threading/rlock.js';
 import { delay, startAgent, startAgents, stateOf, stopAll, until, type Agent } from '../fixtures/sync/harness.js';
-import type { Outcome } from '../fixtures/sync/seed-deadlocks.js';
+import type * as Seed from '../fixtures/sync/seed-deadlocks.js';
+
+type Outcome = Seed.Outcome;
 
 const SEED = new URL('../fixtures/sync/seed-deadlocks.ts', import.meta.url).href;
 
@@ -20,13 +22,13 @@ const agent = (i: number): Agent => agents[i]!;
 test('seed exercise 1: a thread that re-acquires the Lock it holds gets DeadlockError instead of hanging', async () => {
   const lock = new Lock({ name: 'lock' });
   const outcome = await agent(0).run(async (_, l: Lock, url: string): Promise<Outcome> => {
-    const seed = (await import(url)) as typeof import('../fixtures/sync/seed-deadlocks.js');
+    const seed = (await import(url)) as typeof Seed;
     return seed.exerciseOne(l);
   }, lock, SEED);
   assert.deepEqual(outcome.out, ['g() acquired lock']);
   assert.equal(outcome.error?.name, 'DeadlockError');
-  assert.match(outcome.error!.message, /^Deadlock: Thread-1 waits for lock held by Thread-1 \(a Lock is not reentrant/);
-  assert.deepEqual(outcome.error!.cycle, [{ thread: 'Thread-1', lock: 'lock' }]);
+  assert.match(outcome.error.message, /^Deadlock: Thread-1 waits for lock held by Thread-1 \(a Lock is not reentrant/);
+  assert.deepEqual(outcome.error.cycle, [{ thread: 'Thread-1', lock: 'lock' }]);
   // `using` released the outer hold while the error propagated.
   assert.equal(lock.locked(), false);
   // The same on the main thread's blocking form.
@@ -42,7 +44,7 @@ test('seed exercise 2: two threads taking two locks in opposite orders end with 
   const holding = new Barrier(2);
   const run = (n: number, first: Lock, second: Lock): Promise<Outcome> =>
     agent(n - 1).run(async (_, id: number, l1: Lock, l2: Lock, b: Barrier, url: string): Promise<Outcome> => {
-      const seed = (await import(url)) as typeof import('../fixtures/sync/seed-deadlocks.js');
+      const seed = (await import(url)) as typeof Seed;
       return seed.exerciseTwo(id, l1, l2, b);
     }, n, first, second, holding, SEED);
   const outcomes = await Promise.all([run(1, lockA, lockB), run(2, lockB, lockA)]);
@@ -72,7 +74,7 @@ test('a cycle of three threads is found too, naming every thread and lock', asyn
   const holding = new Barrier(3);
   const outcomes = await Promise.all([0, 1, 2].map((i) =>
     agent(i).run(async (_, id: number, l1: Lock, l2: Lock, b: Barrier, url: string): Promise<Outcome> => {
-      const seed = (await import(url)) as typeof import('../fixtures/sync/seed-deadlocks.js');
+      const seed = (await import(url)) as typeof Seed;
       return seed.exerciseTwo(id, l1, l2, b);
     }, i + 1, locks[i]!, locks[(i + 1) % 3]!, holding, SEED)));
   const failed = outcomes.filter((o) => o.error !== undefined);

@@ -73,9 +73,9 @@ test('TMR-04 default args are not shared between Timer instances', () => {
   assert.notEqual(a.args, b.args);
   (a.args as unknown[]).push(1);
   assert.deepEqual(b.args, []);
-  const given = [1, 2];
+  const given: [number, number] = [1, 2];
   const c = new Timer(1, (x: number, y: number) => x + y, given);
-  given.push(3);
+  (given as number[]).push(3);
   assert.deepEqual(c.args, [1, 2]);
 });
 
