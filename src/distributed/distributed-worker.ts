@@ -160,7 +160,7 @@ export class DistributedWorker {
     }
     started();
     await this.#stopSignal;
-    await this.stop();
+    await this.#stopping;
   }
 
   /**
@@ -226,11 +226,13 @@ export class DistributedWorker {
     });
     this.#worker = worker;
     worker.on('error', (error: Error) => this.#onError(error));
-    worker.on('ready', () => {
-      if (!this.#connectionLost) return;
+    // BullMQ does not say when it is connected again; our own client, on the same server, does.
+    client.on('ready', () => {
+      if (!this.#connectionLost || this.#stopping !== undefined) return;
       this.#connectionLost = false;
       this.#log(`worker ${this.#name}: connected again to ${this.#endpoint}`);
     });
+    client.on('error', (error: Error) => this.#onError(error));
     worker.on('completed', () => {
       this.#completed++;
     });
@@ -349,6 +351,12 @@ export class DistributedWorker {
       if (this.#connectionLost) return;
       this.#connectionLost = true;
       this.#log(`worker ${this.#name}: lost the connection to ${this.#endpoint} (${error.message}); reconnecting`);
+      return;
+    }
+    const lost = /^Missing (key|lock) for job (\S+)\./.exec(error.message);
+    if (lost !== null) {
+      this.#log(`worker ${this.#name}: job ${lost[2] ?? '?'} finished, but Redis no longer had it (${error.message}): ` +
+        'it was lost in a restart or its lock expired; its caller gets the result of another run');
       return;
     }
     this.#log(`worker ${this.#name}: ${error.name}: ${error.message}`);

@@ -1,0 +1,94 @@
+/**
+ * The worker's allow-list: how entries are named, and that a job naming anything else (crafted
+ * directly in Redis) fails with TaskNotAllowedError and imports nothing.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { test } from 'node:test';
+import { Queue, QueueEvents } from 'bullmq';
+import { ValueError } from '../../src/errors.js';
+import { parseAllowList } from '../../src/distributed/allow-list.js';
+import { runWorker } from '../../src/distributed/index.js';
+import { parseFailure, WIRE_VERSION } from '../../src/distributed/wire.js';
+import { needRedis, RedisServer } from '../fixtures/distributed/redis-server.js';
+import { allowTasks, queueName } from '../fixtures/distributed/helpers.js';
+
+// Set before any worker thread starts: threads copy the environment when they are created.
+const marker = join(mkdtempSync(join(tmpdir(), 'ct-allow-')), 'outside-imported');
+process.env.CT_OUTSIDE_MARKER = marker;
+
+test('allow-list: a path or file: URL is named after its file; name=path names it explicitly', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ct-allow-list-'));
+  try {
+    writeFileSync(join(dir, 'tasks.js'), 'export const f = () => 1;');
+    writeFileSync(join(dir, 'other.mjs'), '');
+    const modules = parseAllowList(['./tasks.js', `img=${pathToFileURL(join(dir, 'other.mjs')).href}`], dir);
+    assert.deepEqual([...modules.keys()], ['tasks', 'img']);
+    assert.equal(modules.get('tasks')?.url, pathToFileURL(join(dir, 'tasks.js')).href);
+    assert.throws(() => parseAllowList(['./tasks.js', `tasks=./other.mjs`], dir), /two allowed modules are named "tasks"/);
+    assert.throws(() => parseAllowList(['./missing.js'], dir), /no such file/);
+    assert.throws(() => parseAllowList(['data:text/javascript,export const f=1'], dir), /only local files/);
+    assert.throws(() => parseAllowList(['https://example.com/tasks.js'], dir), /only local files/);
+    assert.throws(() => parseAllowList([], dir), ValueError);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a job naming a module or export outside the allow-list fails with TaskNotAllowedError and runs nothing', async (t) => {
+  if (!needRedis(t)) return;
+  const server = await RedisServer.start();
+  const queue = queueName('allow');
+  const lines: string[] = [];
+  const worker = runWorker({ redis: server.url, queue, allow: [allowTasks], concurrency: 4, maxWorkers: 1, processes: false, handleSignals: false, log: (line) => lines.push(line) });
+  const raw = new Queue(queue, { connection: { host: '127.0.0.1', port: server.port } });
+  const events = new QueueEvents(queue, { connection: { host: '127.0.0.1', port: server.port } });
+  try {
+    await Promise.all([worker.ready, events.waitUntilReady()]);
+    const job = (m: unknown, f: unknown, extra: Record<string, unknown> = {}): Record<string, unknown> => ({ v: WIRE_VERSION, m, f, k: 0, a: [], ...extra });
+    const crafted: Array<[string, unknown, string]> = [
+      ['relative path', job('../outside', 'steal'), 'TaskNotAllowedError'],
+      ['path to the fixture', job('test/fixtures/distributed/outside', 'steal'), 'TaskNotAllowedError'],
+      ['data: URL', job('data:text/javascript,process.exit(9)', 'x'), 'TaskNotAllowedError'],
+      ['http: URL', job('http://127.0.0.1:1/evil.js', 'x'), 'TaskNotAllowedError'],
+      ['file: URL', job(pathToFileURL(join(process.cwd(), 'test/fixtures/distributed/outside.ts')).href, 'steal'), 'TaskNotAllowedError'],
+      ['__proto__ module', job('__proto__', 'toString'), 'TaskNotAllowedError'],
+      ['constructor module', job('constructor', 'constructor'), 'TaskNotAllowedError'],
+      ['unlisted module', job('outside', 'steal'), 'TaskNotAllowedError'],
+      ['__proto__ export', job('tasks', '__proto__'), 'TaskNotAllowedError'],
+      ['constructor export', job('tasks', 'constructor'), 'TaskNotAllowedError'],
+      ['missing export', job('tasks', 'nope'), 'TaskNotAllowedError'],
+      ['non-string names', job({ toString: 'x' }, ['add']), 'TypeError'],
+      ['other version', job('tasks', 'add', { v: 2 }), 'TypeError'],
+      ['source text', { v: WIRE_VERSION, m: 'tasks', f: 'describeTypes', k: 0, a: [], source: '() => process.exit(1)' }, 'none'],
+    ];
+    const results = await Promise.all(crafted.map(async ([label, data, expected]) => {
+      const added = await raw.add(label, data, { attempts: 3 });
+      const outcome = await new Promise<{ failed?: string; done?: unknown }>((resolve) => {
+        void added.waitUntilFinished(events, 15_000).then((value) => resolve({ done: value }), (error: Error) => resolve({ failed: error.message }));
+      });
+      return { label, expected, outcome, attempts: (await raw.getJob(added.id as string))?.attemptsMade };
+    }));
+    for (const { label, expected, outcome, attempts } of results) {
+      if (expected === 'none') {
+        // Unknown fields are ignored: the job runs the allowed export it names, and no code is read from them.
+        assert.deepEqual(outcome.done, { r: 'undefined' }, label);
+        continue;
+      }
+      const record = parseFailure(outcome.failed);
+      assert.ok(record !== undefined && 'error' in record, `${label}: ${String(outcome.failed)}`);
+      assert.equal(record.error.name, expected, `${label}: ${record.error.message}`);
+      assert.equal(attempts, 1, `${label}: a refused job is not retried`);
+    }
+    assert.equal(existsSync(marker), false, 'the module outside the allow-list was never imported');
+    assert.ok(lines.some((line) => /failed \(attempt 1 of 3\): TaskNotAllowedError: this worker does not allow the module/.test(line)), lines.join('\n'));
+  } finally {
+    await events.close();
+    await raw.close();
+    await worker.stop();
+    await server.stop();
+  }
+});
