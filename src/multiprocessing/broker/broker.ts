@@ -1,0 +1,317 @@
+/**
+ * The broker: the one place where the state of every cross-process object lives (queues, pipe
+ * ends, locks, shared values, managed dicts and lists), like the server process of Python's
+ * `multiprocessing.Manager`, but running in the program's own main thread.
+ *
+ * ```
+ *   main process                                   child processes / worker threads
+ *   ────────────                                   ────────────────────────────────
+ *   Broker ── objects: id → state                  handle { __ct, broker: path, id, … }
+ *     │                                                 │
+ *     ├── local client (direct calls) ◀── handles here  │
+ *     └── Unix socket server  ◀════ frames ════════ RemoteLink (one connection per thread)
+ * ```
+ *
+ * **Lifetimes.** Each object counts its references: live handles in every process, plus
+ * *transit tokens*. Serializing a handle (passing it to a child, putting it on a queue) mints a
+ * token on behalf of the receiver, held by the sender's connection; the receiver claims it when it
+ * rebuilds the handle. A token nobody claims is released when its sender disconnects, as Python's
+ * resource sharer keeps a passed file descriptor until the receiver fetches it. When the count
+ * reaches zero the object is freed; for a pipe end this is "the other end is closed" (EOFError).
+ *
+ * **Creation without a round trip.** A handle carries its kind and parameters, so whichever
+ * request reaches the broker first (its creator's, or a receiver's) creates the object. No
+ * constructor has to wait for the broker.
+ *
+ * @module
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { unlinkSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { threadId } from 'node:worker_threads';
+import { deserialize } from 'node:v8';
+import { BrokerClient, ERR, Waiter, type Owner, type ReplySink } from './client.js';
+import { describeDeadlock, findDeadlock } from './deadlock.js';
+import { encodeFrame, FrameReader } from './frames.js';
+import type { Call, SharedState, StateContext, StateFactory } from './state.js';
+
+interface Entry {
+  readonly kind: string;
+  readonly state: SharedState;
+  refs: number;
+}
+
+/** A broker serving the objects of one program. */
+export class Broker {
+  /** The Unix socket path other threads and processes connect to. */
+  readonly path: string;
+  /** The broker's own thread, which calls the broker directly. */
+  readonly local: BrokerClient;
+  readonly #factories: ReadonlyMap<string, StateFactory>;
+  readonly #server: Server;
+  readonly #objects = new Map<string, Entry>();
+  /** Ids of objects that existed and were freed: a late handle must not bring them back empty. */
+  readonly #gone = new Set<string>();
+  readonly #tokens = new Map<string, { id: string; client: BrokerClient }>();
+  /** Tokens claimed before their mint arrived (the sender's frame was still on its way). */
+  readonly #preclaimed = new Set<string>();
+  readonly #clients = new Set<BrokerClient>();
+  readonly #context: StateContext;
+  #keptAlive = false;
+  #closed = false;
+
+  constructor(factories: ReadonlyMap<string, StateFactory>, localSink: ReplySink, localName: string) {
+    this.#factories = factories;
+    this.local = new BrokerClient(localSink, `${process.pid}:${threadId}`, localName, true);
+    this.#context = {
+      id: '',
+      ensure: (id, kind, params) => this.#ensure(id, kind, params),
+      gone: (id) => this.#gone.has(id),
+      notify: (id, event) => {
+        for (const client of [this.local, ...this.#clients]) if (client.refs.has(id)) client.sink.push(id, event);
+      },
+    };
+    this.path = join(tmpdir(), `concurrent-ts-${process.pid}-${threadId}-${randomBytes(4).toString('hex')}.sock`);
+    this.#server = createServer((socket) => this.#accept(socket));
+    // listen() on a path binds synchronously: a child started right after can connect.
+    this.#server.listen(this.path);
+    this.#server.unref();
+    this.#server.on('error', () => {});
+    process.on('exit', this.#cleanup);
+    process.on('beforeExit', this.#quiescent);
+  }
+
+  /** Handles one request from a client (the local thread calls this directly). */
+  receive(client: BrokerClient, header: readonly unknown[], payload: Buffer): void {
+    const req = header[0] as number;
+    const op = header[1] as string;
+    const id = header[2] as string;
+    if (op !== 'stuck') client.self.stuck = false;
+    switch (op) {
+      case 'attach':
+        // The parameters are a payload: they may hold values JSON cannot carry (bigint, NaN, Map).
+        this.#attach(client, id, header[3] as string, payload.length === 0 ? {} : deserialize(payload) as Record<string, unknown>,
+          (header[4] ?? null) as string | null);
+        return;
+      case 'mint':
+        this.#mint(client, id, header[3] as string);
+        return;
+      case 'detach':
+        this.#detach(client, id);
+        return;
+      case 'cancel':
+        client.waits.get(header[3] as number)?.cancel();
+        return;
+      case 'stuck':
+        this.#stuck(client.self);
+        return;
+      case 'hello':
+        client.self.name = String(header[4]);
+        return;
+      case 'ping':
+        client.reply(req, 0, null);
+        return;
+    }
+    const entry = this.#objects.get(id);
+    if (entry === undefined) {
+      client.reply(req, ERR, ['RuntimeError', this.#gone.has(id)
+        ? `the shared object ${id} no longer exists: every handle to it was closed or garbage-collected`
+        : `unknown shared object ${id}`]);
+      return;
+    }
+    try {
+      entry.state.op(new BrokerCall(this, client, req, payload), op, header.slice(3));
+    } catch (error) {
+      client.reply(req, ERR, ['RuntimeError', `broker error in ${op} on ${entry.kind} ${id}: ${(error as Error).message}`]);
+    }
+    this.#keepAliveIfWaiting();
+  }
+
+  /** Looks up the state of object `id`. */
+  state(id: string): SharedState | undefined {
+    return this.#objects.get(id)?.state;
+  }
+
+  #ensure(id: string, kind: string, params: Record<string, unknown>): SharedState | undefined {
+    const entry = this.#objects.get(id);
+    if (entry !== undefined) return entry.state;
+    if (this.#gone.has(id)) return undefined;
+    const factory = this.#factories.get(kind);
+    if (factory === undefined) throw new TypeError(`unknown shared object kind ${kind}`);
+    const state = factory(params, { ...this.#context, id });
+    this.#objects.set(id, { kind, state, refs: 0 });
+    return state;
+  }
+
+  #attach(client: BrokerClient, id: string, kind: string, params: Record<string, unknown>, token: string | null): void {
+    if (this.#ensure(id, kind, params) === undefined) return;
+    const entry = this.#objects.get(id) as Entry;
+    client.refs.set(id, (client.refs.get(id) ?? 0) + 1);
+    const minted = token === null ? undefined : this.#tokens.get(token);
+    if (minted !== undefined) {
+      // The transit reference becomes this handle's reference: the count does not change.
+      this.#tokens.delete(token as string);
+      minted.client.minted.delete(token as string);
+      return;
+    }
+    if (token !== null) this.#preclaimed.add(token);
+    entry.refs++;
+  }
+
+  #mint(client: BrokerClient, id: string, token: string): void {
+    if (this.#preclaimed.delete(token)) return;
+    const entry = this.#objects.get(id);
+    if (entry === undefined) return;
+    entry.refs++;
+    this.#tokens.set(token, { id, client });
+    client.minted.add(token);
+  }
+
+  #detach(client: BrokerClient, id: string): void {
+    const held = client.refs.get(id);
+    if (held === undefined) return;
+    if (held <= 1) client.refs.delete(id);
+    else client.refs.set(id, held - 1);
+    this.#release(id, 1);
+  }
+
+  #release(id: string, count: number): void {
+    const entry = this.#objects.get(id);
+    if (entry === undefined) return;
+    entry.refs -= count;
+    if (entry.refs > 0) return;
+    this.#objects.delete(id);
+    this.#gone.add(id);
+    entry.state.free?.();
+  }
+
+  #accept(socket: Socket): void {
+    socket.unref();
+    socket.setNoDelay?.(true);
+    const reader = new FrameReader();
+    let client: BrokerClient | undefined;
+    let corked = false;
+    const write = (frame: Buffer): void => {
+      if (socket.destroyed) return;
+      if (!corked) {
+        corked = true;
+        socket.cork();
+        process.nextTick(() => {
+          corked = false;
+          socket.uncork();
+        });
+      }
+      socket.write(frame);
+    };
+    const sink: ReplySink = {
+      reply: (req, status, value, payload) => write(encodeFrame([req, status, value], payload)),
+      push: (id, event) => write(encodeFrame([0, 0, [id, event]])),
+    };
+    socket.on('data', (chunk: Buffer) => {
+      reader.push(chunk);
+      try {
+        for (let frame = reader.next(); frame !== undefined; frame = reader.next()) {
+          if (client === undefined) {
+            const h = frame.header;
+            if (h[1] !== 'hello') throw new Error('the first frame must be hello');
+            client = new BrokerClient(sink, String(h[3]), String(h[4]), false);
+            this.#clients.add(client);
+            continue;
+          }
+          this.receive(client, frame.header, frame.payload);
+        }
+      } catch {
+        socket.destroy();
+      }
+    });
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      if (client !== undefined) this.#disconnect(client);
+    });
+  }
+
+  /** A thread went away (it ended, or its process died): drop its waits and its references. */
+  #disconnect(client: BrokerClient): void {
+    client.closed = true;
+    this.#clients.delete(client);
+    for (const waiter of [...client.waits.values()]) waiter.drop();
+    for (const token of client.minted) {
+      const minted = this.#tokens.get(token);
+      this.#tokens.delete(token);
+      if (minted !== undefined) this.#release(minted.id, 1);
+    }
+    client.minted.clear();
+    for (const [id, count] of client.refs) this.#release(id, count);
+    client.refs.clear();
+  }
+
+  #stuck(owner: Owner): void {
+    owner.stuck = true;
+    const deadlock = findDeadlock(owner, (w) => w.lock);
+    if (deadlock === undefined) return;
+    const { message, edges } = describeDeadlock(deadlock);
+    deadlock.waiter.fail('DeadlockError', message, edges);
+  }
+
+  /**
+   * The broker's own thread has nothing left to do but wait for the broker. Its waits may be
+   * deadlocked; if not, keep the process alive for them (a Python program blocked in `get()` does
+   * not exit either) until they end.
+   */
+  readonly #quiescent = (): void => {
+    if (this.local.waits.size === 0) return;
+    this.#stuck(this.local.self);
+    this.#keepAliveIfWaiting();
+  };
+
+  #keepAliveIfWaiting(): void {
+    const waiting = this.local.waits.size > 0 && this.local.self.stuck;
+    if (waiting === this.#keptAlive || this.#closed) return;
+    this.#keptAlive = waiting;
+    if (waiting) this.#server.ref();
+    else this.#server.unref();
+  }
+
+  /** Called after every reply to the local thread. @internal */
+  localReplied(): void {
+    this.#keepAliveIfWaiting();
+  }
+
+  readonly #cleanup = (): void => {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      unlinkSync(this.path);
+    } catch {
+      // Already gone.
+    }
+  };
+}
+
+class BrokerCall implements Call {
+  constructor(readonly broker: Broker, readonly client: BrokerClient, readonly req: number, readonly payload: Buffer) {}
+
+  get owner(): Owner {
+    return this.client.self;
+  }
+
+  ok(value: unknown = null, payload?: Buffer): void {
+    this.client.reply(this.req, 0, value, payload);
+  }
+
+  fail(errorName: string, message: string, extra?: unknown): void {
+    this.client.reply(this.req, ERR, extra === undefined ? [errorName, message] : [errorName, message, extra]);
+  }
+
+  park(timeout: number | null): Waiter {
+    const waiter = new Waiter(this.client, this.req, this.client.self);
+    waiter.arm(timeout);
+    return waiter;
+  }
+
+  state(id: string): SharedState | undefined {
+    return this.broker.state(id);
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * Broker side of `Lock` and `RLock`: who holds the lock (a thread of some process), how many
+ * times (RLock), and who waits, in arrival order. A lock wait without a timeout is an edge of the
+ * wait-for graph that deadlock detection follows.
+ *
+ * As in Python, a `Lock` may be released by a thread that does not hold it (it is a semaphore of
+ * one); an `RLock` only by its owner.
+ *
+ * @module
+ */
+import { WaitQueue, type Owner, type Waiter } from './client.js';
+import type { Holdable } from './deadlock.js';
+import { timeoutArg, type Call, type SharedState, type StateFactory } from './state.js';
+
+/** What a Condition needs from its lock. */
+export interface ConditionLock {
+  owns(owner: Owner): boolean;
+  /** Releases every level `owner` holds; returns how many to restore later. */
+  releaseAll(owner: Owner): number;
+  /** Gives the lock to `waiter` with `count` levels (now, or once it is free), then resolves it with `result`. */
+  reacquire(waiter: Waiter, count: number, result: unknown): void;
+}
+
+interface Grant {
+  readonly count: number;
+  readonly result: unknown;
+}
+
+export class LockState implements SharedState, Holdable, ConditionLock {
+  readonly name: string;
+  readonly #reentrant: boolean;
+  readonly #waiters = new WaitQueue();
+  #holder: Owner | null = null;
+  #count = 0;
+
+  constructor(name: string, reentrant: boolean) {
+    this.name = name;
+    this.#reentrant = reentrant;
+  }
+
+  holder(): Owner | null {
+    return this.#holder;
+  }
+
+  op(call: Call, op: string, args: readonly unknown[]): void {
+    switch (op) {
+      case 'acquire': return this.#acquire(call, args[0] !== false, timeoutArg(args[1]));
+      case 'release': return this.#release(call);
+      case 'locked': return call.ok(this.#holder !== null);
+      case 'owned': return call.ok(this.#holder === call.owner);
+      default: return call.fail('RuntimeError', `${this.#reentrant ? 'RLock' : 'Lock'} has no operation ${op}`);
+    }
+  }
+
+  free(): void {
+    for (const w of this.#waiters.drain()) w.fail('RuntimeError', `${this.name} was freed while a thread waited for it`);
+  }
+
+  owns(owner: Owner): boolean {
+    return this.#holder === owner;
+  }
+
+  releaseAll(owner: Owner): number {
+    if (this.#holder !== owner) return 0;
+    const count = this.#count;
+    this.#holder = null;
+    this.#count = 0;
+    this.#handOver();
+    return count;
+  }
+
+  reacquire(waiter: Waiter, count: number, result: unknown): void {
+    waiter.data = { count, result } satisfies Grant;
+    this.#waiters.push(waiter);
+    waiter.waitsFor(this);
+    this.#handOver();
+  }
+
+  #acquire(call: Call, block: boolean, timeout: number | null): void {
+    const owner = call.owner;
+    if (this.#holder === null) {
+      this.#holder = owner;
+      this.#count = 1;
+      call.ok(true);
+      return;
+    }
+    if (this.#reentrant && this.#holder === owner) {
+      this.#count++;
+      call.ok(true);
+      return;
+    }
+    if (!block || timeout === 0) {
+      call.ok(false);
+      return;
+    }
+    const waiter = call.park(timeout);
+    waiter.data = { count: 1, result: true } satisfies Grant;
+    if (timeout === null) waiter.waitsFor(this);
+    this.#waiters.push(waiter);
+  }
+
+  #release(call: Call): void {
+    if (this.#holder === null) {
+      call.fail('RuntimeError', this.#reentrant ? 'cannot release un-acquired lock' : 'release unlocked lock');
+      return;
+    }
+    if (this.#reentrant && this.#holder !== call.owner) {
+      call.fail('RuntimeError', 'cannot release un-acquired lock');
+      return;
+    }
+    if (--this.#count > 0) {
+      call.ok();
+      return;
+    }
+    this.#holder = null;
+    call.ok();
+    this.#handOver();
+  }
+
+  /** A free lock goes to the oldest waiter. */
+  #handOver(): void {
+    if (this.#holder !== null) return;
+    const next = this.#waiters.shift();
+    if (next === undefined) return;
+    const grant = next.data as Grant;
+    this.#holder = next.owner;
+    this.#count = grant.count;
+    next.resolve(grant.result);
+  }
+}
+
+/** `mp.Lock`: `{ name }`. */
+export const lockState: StateFactory = (params) => new LockState(typeof params.name === 'string' ? params.name : 'Lock', false);
+/** `mp.RLock`: `{ name }`. */
+export const rlockState: StateFactory = (params) => new LockState(typeof params.name === 'string' ? params.name : 'RLock', true);

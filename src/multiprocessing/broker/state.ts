@@ -1,0 +1,51 @@
+/**
+ * What every shared object's broker-side state implements, and the request context it receives.
+ *
+ * @module
+ */
+import type { BrokerClient, Owner, Waiter } from './client.js';
+
+/** One request, as a shared object's state sees it. */
+export interface Call {
+  readonly client: BrokerClient;
+  /** The thread the request speaks for (lock ownership, deadlock detection). */
+  readonly owner: Owner;
+  readonly req: number;
+  /** The request's payload bytes (a serialized item), empty when there is none. */
+  readonly payload: Buffer;
+  /** Replies with a result (JSON-safe `value`, and/or opaque `payload` bytes). */
+  ok(value?: unknown, payload?: Buffer): void;
+  /** Replies with an error of the named class (`Empty`, `ValueError`, …). */
+  fail(errorName: string, message: string, extra?: unknown): void;
+  /** Parks the request until the object resolves it, `timeout` ms pass (`null`: never), or it is cancelled. */
+  park(timeout: number | null): Waiter;
+  /** Looks up another object's state (a Condition's lock). */
+  state(id: string): SharedState | undefined;
+}
+
+/** The broker-side state of one shared object. */
+export interface SharedState {
+  /** Runs one operation. Must reply exactly once, now or later (through a parked waiter). */
+  op(call: Call, op: string, args: readonly unknown[]): void;
+  /** Every handle is gone: fail what still waits. */
+  free?(): void;
+}
+
+/** What the broker passes to a state factory. */
+export interface StateContext {
+  readonly id: string;
+  /** Looks up another object's state, creating it from `kind` and `params` if needed. */
+  ensure(id: string, kind: string, params: Record<string, unknown>): SharedState | undefined;
+  /** `true` once the object `id` existed and every handle to it is gone. */
+  gone(id: string): boolean;
+  /** Pushes `event` about object `id` to every thread that holds a handle to it. */
+  notify(id: string, event: string): void;
+}
+
+/** Builds the state of a new object from the parameters its handle carries. */
+export type StateFactory = (params: Record<string, unknown>, context: StateContext) => SharedState;
+
+/** Reads an optional timeout argument: `null` (no limit) or milliseconds ≥ 0. */
+export function timeoutArg(value: unknown): number | null {
+  return typeof value === 'number' && value >= 0 ? value : null;
+}

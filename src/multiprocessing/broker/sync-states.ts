@@ -1,0 +1,173 @@
+/**
+ * Broker side of `Semaphore`/`BoundedSemaphore`, `Event` and `Condition`: small state machines
+ * over wait queues, with the threading module's rules and messages.
+ *
+ * @module
+ */
+import { WaitQueue, type Waiter } from './client.js';
+import { LockState } from './lock-state.js';
+import { timeoutArg, type Call, type SharedState, type StateContext, type StateFactory } from './state.js';
+
+class SemaphoreState implements SharedState {
+  readonly #waiters = new WaitQueue();
+  readonly #bound: number | null;
+  #value: number;
+
+  constructor(value: number, bounded: boolean) {
+    this.#value = value;
+    this.#bound = bounded ? value : null;
+  }
+
+  op(call: Call, op: string, args: readonly unknown[]): void {
+    switch (op) {
+      case 'acquire': {
+        if (this.#value > 0) {
+          this.#value--;
+          call.ok(true);
+          return;
+        }
+        const timeout = timeoutArg(args[1]);
+        if (args[0] === false || timeout === 0) {
+          call.ok(false);
+          return;
+        }
+        this.#waiters.push(call.park(timeout));
+        return;
+      }
+      case 'release': {
+        const n = Number(args[0] ?? 1);
+        if (this.#bound !== null && this.#value + n > this.#bound) {
+          call.fail('ValueError', 'Semaphore released too many times');
+          return;
+        }
+        this.#value += n;
+        call.ok();
+        for (let w = this.#waiters.peek(); w !== undefined && this.#value > 0; w = this.#waiters.peek()) {
+          this.#waiters.shift();
+          this.#value--;
+          w.resolve(true);
+        }
+        return;
+      }
+      case 'getValue': return call.ok(this.#value);
+      default: return call.fail('RuntimeError', `Semaphore has no operation ${op}`);
+    }
+  }
+
+  free(): void {
+    for (const w of this.#waiters.drain()) w.fail('RuntimeError', 'the semaphore was freed while a thread waited for it');
+  }
+}
+
+class EventState implements SharedState {
+  readonly #waiters = new WaitQueue();
+  #flag = false;
+
+  op(call: Call, op: string, args: readonly unknown[]): void {
+    switch (op) {
+      case 'set':
+        this.#flag = true;
+        call.ok();
+        for (const w of this.#waiters.drain()) w.resolve(true);
+        return;
+      case 'clear':
+        this.#flag = false;
+        return call.ok();
+      case 'isSet': return call.ok(this.#flag);
+      case 'wait': {
+        const timeout = timeoutArg(args[0]);
+        if (this.#flag || timeout === 0) {
+          call.ok(this.#flag);
+          return;
+        }
+        this.#waiters.push(call.park(timeout));
+        return;
+      }
+      default: return call.fail('RuntimeError', `Event has no operation ${op}`);
+    }
+  }
+
+  free(): void {
+    for (const w of this.#waiters.drain()) w.fail('RuntimeError', 'the event was freed while a thread waited for it');
+  }
+}
+
+/**
+ * A Condition over a Lock or RLock kept elsewhere in the broker. `wait` releases the lock and
+ * parks in one step, so no notify can slip in between (the lost-wakeup window of a naive
+ * "release, then wait"). A notified or timed-out waiter then queues for the lock like any other
+ * acquirer and is answered once it holds the lock again.
+ */
+class ConditionState implements SharedState {
+  /** Waiters not yet notified, in arrival order (a Set keeps insertion order). */
+  readonly #waiters = new Set<Waiter>();
+  readonly #context: StateContext;
+  readonly #lockId: string;
+  readonly #lockKind: string;
+  readonly #lockName: string;
+
+  constructor(context: StateContext, lockId: string, lockKind: string, lockName: string) {
+    this.#context = context;
+    this.#lockId = lockId;
+    this.#lockKind = lockKind;
+    this.#lockName = lockName;
+  }
+
+  op(call: Call, op: string, args: readonly unknown[]): void {
+    const lock = this.#context.ensure(this.#lockId, this.#lockKind, { name: this.#lockName });
+    if (!(lock instanceof LockState)) {
+      call.fail('RuntimeError', 'the lock of this condition no longer exists');
+      return;
+    }
+    switch (op) {
+      case 'wait': {
+        if (!lock.owns(call.owner)) {
+          call.fail('RuntimeError', 'cannot wait on un-acquired lock');
+          return;
+        }
+        const timeout = timeoutArg(args[0]);
+        const count = lock.releaseAll(call.owner);
+        const waiter = call.park(timeout);
+        waiter.data = count;
+        waiter.onTimeout = () => {
+          this.#waiters.delete(waiter);
+          lock.reacquire(waiter, count, false);
+        };
+        this.#waiters.add(waiter);
+        return;
+      }
+      case 'notify':
+      case 'notifyAll': {
+        if (!lock.owns(call.owner)) {
+          call.fail('RuntimeError', 'cannot notify on un-acquired lock');
+          return;
+        }
+        let n = op === 'notifyAll' ? Infinity : Number(args[0] ?? 1);
+        call.ok();
+        for (const w of this.#waiters) {
+          if (n <= 0) break;
+          this.#waiters.delete(w);
+          if (w.done) continue;
+          n--;
+          w.disarm();
+          lock.reacquire(w, w.data as number, true);
+        }
+        return;
+      }
+      default: return call.fail('RuntimeError', `Condition has no operation ${op}`);
+    }
+  }
+
+  free(): void {
+    for (const w of this.#waiters) w.fail('RuntimeError', 'the condition was freed while a thread waited for it');
+    this.#waiters.clear();
+  }
+}
+
+/** `mp.Semaphore`: `{ value, bounded }`. */
+export const semaphoreState: StateFactory = (params) => new SemaphoreState(Number(params.value ?? 1), params.bounded === true);
+/** `mp.Event`. */
+export const eventState: StateFactory = () => new EventState();
+/** `mp.Condition`: `{ lockId, lockKind, lockName }`. */
+export const conditionState: StateFactory = (params, context) =>
+  new ConditionState(context, String(params.lockId), String(params.lockKind), typeof params.lockName === 'string' ? params.lockName : 'Lock');

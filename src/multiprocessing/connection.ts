@@ -1,0 +1,219 @@
+/**
+ * `Pipe()` and `Connection`: Python's two connected ends. A message sent at one end is received
+ * whole at the other (never merged with another or split); objects are copied with
+ * `v8.serialize`, bytes travel as they are.
+ *
+ * An end is open while any process still has it open: the parent may pass `childEnd` to a child
+ * and close its own copy straight away. Once every copy of an end is closed (or its processes
+ * have exited), the other end reads what is left and then gets `EOFError`.
+ *
+ * @module
+ */
+import { deserialize } from 'node:v8';
+import { BufferTooShort, OSError, ValueError } from '../errors.js';
+import { unwrap } from './link.js';
+import { CONNECTION_TAG } from './broker/pipe-state.js';
+import { fromWire, newHandleId, pack, registerHandle, reviveHandles, SharedObject, withId, type HandleWire } from './shared-object.js';
+import { throwIfAborted, toWait, type WaitOptions } from './wait-options.js';
+
+/** Message kinds on the wire: an object without handles, an object with handles, raw bytes. */
+const OBJECT = 0;
+const BYTES = 2;
+
+/**
+ * One end of a {@link Pipe}, like Python's `multiprocessing.connection.Connection`.
+ *
+ * @typeParam T - the type of the objects sent through it.
+ */
+export class Connection<T = unknown> extends SharedObject {
+  readonly #readable: boolean;
+  readonly #writable: boolean;
+  #closed = false;
+  #peerGone = false;
+  readonly #unlisten: () => void;
+
+  /** @internal Use {@link Pipe}. */
+  constructor(params: { peer: string; readable: boolean; writable: boolean }) {
+    super(CONNECTION_TAG, params);
+    this.#readable = this.params.readable !== false;
+    this.#writable = this.params.writable !== false;
+    this.#unlisten = this.link.listen(this.id, (event) => {
+      if (event === 'eof' || event === 'broken') this.#peerGone = true;
+    });
+  }
+
+  /** `true` if this end can receive. */
+  get readable(): boolean {
+    return this.#readable;
+  }
+
+  /** `true` if this end can send. */
+  get writable(): boolean {
+    return this.#writable;
+  }
+
+  /** `true` once `close()` was called on this handle. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Sends `obj` to the other end. It returns at once (the message is on its way), as Python's
+   * `send` returns once the bytes are in the OS pipe.
+   *
+   * @throws {OSError} `handle is closed`, `connection is read-only`, or `[Errno 32] Broken pipe`
+   * when every copy of the other end is closed.
+   * @throws {SerializationError} when `obj` holds a function, a symbol or a class instance.
+   */
+  send(obj: T): void {
+    this.#checkWritable();
+    const { payload, shared } = pack(obj, 'obj');
+    this.link.send('send', this.id, [shared], payload);
+  }
+
+  /**
+   * Sends bytes as one message: `buf`, or `size` bytes of it from `offset`.
+   *
+   * @throws {ValueError} `offset is negative`, `buffer length < offset`, `size is negative`,
+   * `buffer length < offset + size` (Python's messages).
+   * @throws {OSError} as {@link Connection.send}.
+   */
+  sendBytes(buf: ArrayBufferView | ArrayBuffer, offset = 0, size?: number): void {
+    this.#checkWritable();
+    const bytes = buf instanceof ArrayBuffer ? new Uint8Array(buf) : new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+    const n = bytes.length;
+    if (offset < 0) throw new ValueError('offset is negative');
+    if (n < offset) throw new ValueError('buffer length < offset');
+    const length = size ?? n - offset;
+    if (length < 0) throw new ValueError('size is negative');
+    if (offset + length > n) throw new ValueError('buffer length < offset + size');
+    this.link.send('send', this.id, [BYTES], Buffer.from(bytes.subarray(offset, offset + length)));
+  }
+
+  /**
+   * Receives the next object, waiting for one.
+   *
+   * @param options - a timeout in ms (then `TimeoutError`), or `{ timeout, signal }`.
+   * @throws {EOFError} when every copy of the other end is closed and nothing is left to read.
+   * @throws {OSError} `handle is closed` or `connection is write-only`.
+   *
+   * Cancel safety: when `signal` aborts, either no message was taken (the promise rejects) or one
+   * was, and the promise resolves with it: a message is never lost.
+   */
+  async recv(options?: number | WaitOptions): Promise<T> {
+    const message = await this.#receive(options);
+    if (message.kind === BYTES) return message.payload as T;
+    const value = deserialize(message.payload) as T;
+    return message.kind === OBJECT ? value : reviveHandles(value) as T;
+  }
+
+  /**
+   * Receives the next message as bytes (for an object message: its serialized bytes).
+   *
+   * @param maxlength - when the message is longer, it is dropped and `OSError('bad message length')` thrown.
+   * @throws {EOFError}, {OSError} as {@link Connection.recv}.
+   */
+  async recvBytes(maxlength?: number, options?: WaitOptions): Promise<Buffer> {
+    if (maxlength !== undefined && maxlength < 0) throw new ValueError('negative maxlength');
+    const { payload } = await this.#receive(options);
+    if (maxlength !== undefined && payload.length > maxlength) throw new OSError('bad message length');
+    return payload;
+  }
+
+  /**
+   * Receives the next message into `buf` at `offset`; returns its length in bytes.
+   *
+   * @throws {ValueError} `negative offset`, `offset too large` (the message stays unread).
+   * @throws {BufferTooShort} when the message does not fit; the whole message is on `error.data`.
+   * @throws {EOFError}, {OSError} as {@link Connection.recv}.
+   */
+  async recvBytesInto(buf: ArrayBufferView, offset = 0, options?: WaitOptions): Promise<number> {
+    const target = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+    if (offset < 0) throw new ValueError('negative offset');
+    if (offset > target.length) throw new ValueError('offset too large');
+    const { payload } = await this.#receive(options);
+    if (payload.length > target.length - offset) throw new BufferTooShort('the message does not fit in the buffer', payload);
+    target.set(payload, offset);
+    return payload.length;
+  }
+
+  /**
+   * `true` when `recv` would not wait: a message is there, or the other end is closed (`recv`
+   * then throws `EOFError`). Reads nothing.
+   *
+   * @param timeout - milliseconds to wait for a message; `0` (the default) only looks,
+   * `Infinity` waits as long as it takes.
+   * @throws {OSError} `handle is closed` or `connection is write-only`.
+   *
+   * Cancel safety: an aborted poll consumes nothing.
+   */
+  async poll(timeout: number | WaitOptions = 0): Promise<boolean> {
+    this.#checkReadable();
+    const { timeout: ms, signal } = toWait(timeout);
+    throwIfAborted(signal);
+    const reply = await this.link.call('poll', this.id, [ms], undefined, signal);
+    return unwrap(reply, signal) as boolean;
+  }
+
+  /** Closes this handle (other processes' copies stay open). Calling it twice is fine. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#unlisten();
+    this.detach();
+  }
+
+  /** `using conn = …` closes the connection at the end of the block. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  override toString(): string {
+    const mode = this.#readable && this.#writable ? '' : this.#readable ? ' read-only' : ' write-only';
+    return `<Connection${mode}${this.#closed ? ' closed' : ''}>`;
+  }
+
+  async #receive(options: number | WaitOptions | undefined): Promise<{ kind: number; payload: Buffer }> {
+    this.#checkReadable();
+    const { timeout, signal } = toWait(options);
+    throwIfAborted(signal);
+    const reply = await this.link.call('recv', this.id, [timeout], undefined, signal);
+    const kind = unwrap(reply, signal) as number;
+    return { kind, payload: reply.payload };
+  }
+
+  #checkReadable(): void {
+    if (this.#closed) throw new OSError('handle is closed');
+    if (!this.#readable) throw new OSError('connection is write-only');
+  }
+
+  #checkWritable(): void {
+    if (this.#closed) throw new OSError('handle is closed');
+    if (!this.#writable) throw new OSError('connection is read-only');
+    if (this.#peerGone) throw new OSError('[Errno 32] Broken pipe');
+  }
+}
+
+/**
+ * Two connected ends, like Python's `multiprocessing.Pipe()`.
+ *
+ * @param duplex - `true` (the default): both ends send and receive. `false`: the first end only
+ * receives and the second only sends (`[reader, writer]`).
+ * @returns the two ends.
+ * @example
+ * ```ts
+ * const [parentEnd, childEnd] = Pipe();
+ * new Process({ target: tasks.f, args: [childEnd] }).start();
+ * parentEnd.send(3);
+ * console.log(await parentEnd.recv());
+ * ```
+ */
+export function Pipe<T = unknown>(duplex = true): [Connection<T>, Connection<T>] {
+  const a = newHandleId();
+  const b = newHandleId();
+  const first = withId(a, () => new Connection<T>({ peer: b, readable: true, writable: duplex }));
+  const second = withId(b, () => new Connection<T>({ peer: a, readable: duplex, writable: true }));
+  return [first, second];
+}
+
+registerHandle(CONNECTION_TAG, (wire: HandleWire) => fromWire(wire, () => new Connection({ peer: '', readable: true, writable: true })));

@@ -1,0 +1,312 @@
+/**
+ * How a thread talks to a broker: direct calls in the broker's own thread (`LocalLink`), one
+ * socket connection per thread everywhere else (`RemoteLink`). Handles call `link.call()` and get
+ * a {@link Reply}; the public methods turn an error reply into an exception *inside their own
+ * async function*, so its stack shows the caller's line, not this file's socket handler.
+ *
+ * A remote link's socket never keeps its process alive by itself. When the process has nothing
+ * left to do but wait for the broker (`beforeExit` fires with requests pending), the link tells
+ * the broker it is *stuck* (deadlock detection uses that) and only then keeps the process alive:
+ * a child blocked in `queue.get()` waits, as in Python, and a child that is done exits.
+ *
+ * @module
+ */
+import { connect, type Socket } from 'node:net';
+import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { isMainThread, threadId } from 'node:worker_threads';
+import { DeadlockError, ERROR_CLASSES, type DeadlockEdge } from '../errors.js';
+import { currentContext } from '../worker/context.js';
+import { Broker } from './broker/broker.js';
+import { CANCELLED, ERR, OK, type ReplySink } from './broker/client.js';
+import { encodeFrame, FrameReader } from './broker/frames.js';
+import { STATE_FACTORIES } from './broker/kinds.js';
+
+const EMPTY = Buffer.alloc(0);
+
+/** The environment variable through which children learn their parent's broker. */
+export const BROKER_ENV = 'CONCURRENT_TS_BROKER';
+
+/** A broker's answer to one request. */
+export interface Reply {
+  readonly status: number;
+  readonly value: unknown;
+  readonly payload: Buffer;
+}
+
+/** Listens for pushed events about one object (a pipe end whose peer is gone). */
+export type PushListener = (event: string) => void;
+
+/** A connection from this thread to one broker. */
+export abstract class Link {
+  readonly #pending = new Map<number, (reply: Reply) => void>();
+  readonly #listeners = new Map<string, Set<PushListener>>();
+  #nextReq = 1;
+
+  protected constructor(readonly path: string) {}
+
+  /** `true` when the broker runs in this very thread. */
+  abstract get local(): boolean;
+
+  /**
+   * Sends a request and resolves with the broker's reply (never rejects). With `signal`, an abort
+   * asks the broker to cancel the request; the reply then says `CANCELLED`, unless the request
+   * had already completed, in which case its real result comes back and nothing is lost.
+   */
+  call(op: string, id: string, args: readonly unknown[], payload: Buffer = EMPTY, signal?: AbortSignal): Promise<Reply> {
+    const req = this.#nextReq++;
+    if (this.#nextReq > 0x3fffffff) this.#nextReq = 1;
+    return new Promise<Reply>((resolve) => {
+      let onAbort: (() => void) | undefined;
+      if (signal !== undefined) {
+        onAbort = () => this.transmit([0, 'cancel', '', req], EMPTY);
+        signal.addEventListener('abort', onAbort, { once: true });
+      }
+      this.#pending.set(req, (reply) => {
+        if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
+        resolve(reply);
+      });
+      this.requested(this.#pending.size);
+      this.transmit([req, op, id, ...args], payload);
+    });
+  }
+
+  /** Sends a request that wants no reply (attach, detach, an unbounded put, a pipe send). */
+  send(op: string, id: string, args: readonly unknown[], payload: Buffer = EMPTY): void {
+    this.transmit([0, op, id, ...args], payload);
+  }
+
+  /** Receives pushed events for object `id` until the returned function is called. */
+  listen(id: string, listener: PushListener): () => void {
+    let set = this.#listeners.get(id);
+    if (set === undefined) this.#listeners.set(id, (set = new Set()));
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0) this.#listeners.delete(id);
+    };
+  }
+
+  /** Requests sent and not answered. */
+  get pending(): number {
+    return this.#pending.size;
+  }
+
+  protected abstract transmit(header: readonly unknown[], payload: Buffer): void;
+
+  /** A request was added; `count` are now pending. */
+  protected requested(_count: number): void {}
+
+  /** Delivers a reply (`req` 0: a pushed event, `value` is `[id, event]`). */
+  protected deliver(req: number, status: number, value: unknown, payload: Buffer): void {
+    if (req === 0) {
+      const [id, event] = value as [string, string];
+      const set = this.#listeners.get(id);
+      if (set !== undefined) for (const listener of set) listener(event);
+      return;
+    }
+    const resolve = this.#pending.get(req);
+    if (resolve === undefined) return;
+    this.#pending.delete(req);
+    resolve({ status, value, payload });
+  }
+
+  /** Fails every pending request with the same error (the connection is gone). */
+  protected failAll(errorName: string, message: string): void {
+    const pending = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const resolve of pending) resolve({ status: ERR, value: [errorName, message], payload: EMPTY });
+  }
+}
+
+/** The link of the thread that runs the broker: plain function calls, no socket. */
+class LocalLink extends Link {
+  readonly broker: Broker;
+
+  constructor() {
+    const owner: { link?: LocalLink } = {};
+    const sink: ReplySink = {
+      reply: (req, status, value, payload) => {
+        if (owner.link !== undefined) owner.link.#replied(req, status, value, payload ?? EMPTY);
+      },
+      push: (id, event) => owner.link?.deliver(0, OK, [id, event], EMPTY),
+    };
+    const broker = new Broker(STATE_FACTORIES, sink, ownerName());
+    super(broker.path);
+    this.broker = broker;
+    owner.link = this;
+  }
+
+  get local(): boolean {
+    return true;
+  }
+
+  protected transmit(header: readonly unknown[], payload: Buffer): void {
+    this.broker.receive(this.broker.local, header, payload);
+  }
+
+  #replied(req: number, status: number, value: unknown, payload: Buffer): void {
+    this.deliver(req, status, value, payload);
+    this.broker.localReplied();
+  }
+}
+
+const remoteLinks = new Set<RemoteLink>();
+let quiescenceHook = false;
+
+/** A connection to a broker in another thread or process. */
+class RemoteLink extends Link {
+  readonly #socket: Socket;
+  readonly #reader = new FrameReader();
+  #corked = false;
+  #closed = false;
+  #held = false;
+
+  constructor(path: string) {
+    super(path);
+    this.#socket = connect(path);
+    this.#socket.unref();
+    this.#socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    this.#socket.on('error', () => {});
+    this.#socket.on('close', () => this.#onClose());
+    remoteLinks.add(this);
+    if (!quiescenceHook) {
+      quiescenceHook = true;
+      process.on('beforeExit', onQuiescent);
+    }
+    this.transmit([0, 'hello', '', `${process.pid}:${threadId}`, ownerName()], EMPTY);
+  }
+
+  get local(): boolean {
+    return false;
+  }
+
+  protected transmit(header: readonly unknown[], payload: Buffer): void {
+    if (this.#closed) return;
+    if (!this.#corked) {
+      // Every frame written in one tick leaves in one write.
+      this.#corked = true;
+      this.#socket.cork();
+      process.nextTick(() => {
+        this.#corked = false;
+        this.#socket.uncork();
+      });
+    }
+    this.#socket.write(encodeFrame(header, payload));
+  }
+
+  /** Nothing else to do in this thread: report it, and stay alive for the replies. */
+  quiescent(): void {
+    if (this.pending === 0 || this.#held || this.#closed) return;
+    this.#held = true;
+    this.#socket.ref();
+    this.transmit([0, 'stuck', ''], EMPTY);
+  }
+
+  #onData(chunk: Buffer): void {
+    this.#reader.push(chunk);
+    let frame;
+    try {
+      frame = this.#reader.next();
+    } catch {
+      this.#socket.destroy();
+      return;
+    }
+    while (frame !== undefined) {
+      const [req, status, value] = frame.header as [number, number, unknown];
+      this.deliver(req, status, value, frame.payload);
+      frame = this.#reader.next();
+    }
+    if (this.#held) {
+      // Something happened: let the thread run on its own again until it is idle once more.
+      this.#held = false;
+      this.#socket.unref();
+    }
+  }
+
+  #onClose(): void {
+    this.#closed = true;
+    remoteLinks.delete(this);
+    for (const [path, link] of links) if (link === this) links.delete(path);
+    this.failAll('RuntimeError', `lost the connection to the broker at ${this.path}: the process that owns the shared objects has exited`);
+  }
+}
+
+function onQuiescent(): void {
+  for (const link of remoteLinks) link.quiescent();
+}
+
+const links = new Map<string, Link>();
+let localLink: LocalLink | undefined;
+
+/** The link to the broker at `path` (its own thread's, or a connection). */
+export function linkFor(path: string): Link {
+  if (localLink?.path === path) return localLink;
+  let link = links.get(path);
+  if (link === undefined) {
+    link = new RemoteLink(path);
+    links.set(path, link);
+  }
+  return link;
+}
+
+/**
+ * The broker new objects go to: this thread's own if it runs one; else the one the parent process
+ * named in the environment; else a new broker in this thread. A main thread that starts a broker
+ * names it in `process.env`, so every child started afterwards uses it.
+ */
+export function defaultLink(): Link {
+  if (localLink !== undefined) return localLink;
+  const inherited = process.env[BROKER_ENV];
+  if (inherited !== undefined && inherited !== '' && existsSync(inherited)) return linkFor(inherited);
+  return startBroker();
+}
+
+/** Starts this thread's broker, if it has none yet; returns its link. */
+export function startBroker(): Link {
+  if (localLink !== undefined) return localLink;
+  localLink = new LocalLink();
+  if (isMainThread) process.env[BROKER_ENV] = localLink.path;
+  return localLink;
+}
+
+/** The broker path children of this process should use (starting a broker if needed). */
+export function brokerPathForChildren(): string {
+  return defaultLink().path;
+}
+
+/** How this thread is named in deadlock messages: `MainProcess`, `Process-1`, `Process-1/Thread-2`. */
+export function ownerName(): string {
+  const context = currentContext();
+  const processName = context.kind === 'process' ? context.name : 'MainProcess';
+  if (isMainThread) return processName;
+  return `${processName}/${context.kind === 'thread' ? context.name : `thread ${threadId}`}`;
+}
+
+const prefix = `${randomBytes(4).toString('hex')}${threadId === 0 ? '' : `.${threadId}`}`;
+let counter = 0;
+
+/** A new id, unique across every process and thread of the program. */
+export function newId(): string {
+  return `${prefix}.${(++counter).toString(36)}`;
+}
+
+/** Builds the exception of an error reply. Call it inside the public async method. */
+export function replyError(reply: Reply): Error {
+  const [name, message, extra] = reply.value as [string, string, unknown];
+  if (name === 'DeadlockError') return new DeadlockError(message, (extra ?? []) as DeadlockEdge[]);
+  const Cls = ERROR_CLASSES.get(name) ?? Error;
+  return new Cls(message);
+}
+
+/** `true` when the reply says the request was cancelled. */
+export function wasCancelled(reply: Reply): boolean {
+  return reply.status === CANCELLED;
+}
+
+/** Throws the reply's error (or the abort reason) unless it is a success; returns its value. */
+export function unwrap(reply: Reply, signal?: AbortSignal): unknown {
+  if (reply.status === OK) return reply.value;
+  if (reply.status === CANCELLED) throw signal?.reason ?? new Error('the request was cancelled');
+  throw replyError(reply);
+}

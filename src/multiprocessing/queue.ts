@@ -1,0 +1,214 @@
+/**
+ * `Queue`, `JoinableQueue` and `SimpleQueue`: Python's process-safe FIFO queues. The items live
+ * in the broker; every process that has the queue (it was passed as an argument, or put on another
+ * queue) puts and gets through its own connection.
+ *
+ * Items are copied when they are put (serialized with `v8.serialize`), as Python pickles them:
+ * changing an object after `put` does not change what the consumer gets. Library handles inside
+ * an item (a `Connection`, another `Queue`) arrive working.
+ *
+ * @module
+ */
+import { deserialize } from 'node:v8';
+import { AssertionError, ValueError } from '../errors.js';
+import { unwrap } from './link.js';
+import { fromWire, pack, registerHandle, reviveHandles, SharedObject, type HandleWire } from './shared-object.js';
+import { throwIfAborted, toWait, type BlockOptions, type WaitOptions } from './wait-options.js';
+
+/**
+ * A FIFO queue shared by processes, like Python's `multiprocessing.Queue`.
+ *
+ * @typeParam T - the type of the items.
+ * @example
+ * ```ts
+ * const q = new Queue<number[]>();
+ * new Process({ target: tasks.f, args: [q, 3] }).start();
+ * console.log(await q.get()); // [6, 9]
+ * ```
+ */
+export class Queue<T = unknown> extends SharedObject {
+  readonly #maxsize: number;
+  #closed = false;
+
+  /**
+   * @param maxsize - the most items the queue holds; `0` or less means no limit.
+   * @throws {TypeError} if `maxsize` is not a number.
+   */
+  constructor(maxsize = 0) {
+    if (typeof maxsize !== 'number' || Number.isNaN(maxsize)) throw new TypeError(`maxsize must be a number, got ${typeof maxsize}`);
+    super(new.target.TAG, { maxsize, joinable: new.target.TAG === 'mp.JoinableQueue' });
+    this.#maxsize = Number(this.params.maxsize);
+  }
+
+  /** The tag of this kind of queue. @internal */
+  static readonly TAG: string = 'mp.Queue';
+
+  /** The most items the queue holds (`0`: no limit). */
+  get maxsize(): number {
+    return this.#maxsize;
+  }
+
+  /**
+   * Puts `item` at the end of the queue. On a queue without `maxsize` this never waits (the item
+   * is on its way when the promise resolves, as Python's feeder thread sends it in the background);
+   * on a full bounded queue it waits for room, at most `timeout` ms.
+   *
+   * @param options - a timeout in ms, or `{ block, timeout, signal }`.
+   * @throws {Full} when the queue is full and `block` is false or the timeout passed.
+   * @throws {ValueError} when this process closed the queue (`Queue … is closed`).
+   * @throws {SerializationError} when `item` holds a function, a symbol or a class instance.
+   *
+   * Cancel safety: when `signal` aborts, either the item was not put (the promise rejects with the
+   * reason) or it was, and the promise resolves: it is never put twice or lost.
+   */
+  async put(item: T, options?: number | BlockOptions): Promise<void> {
+    this.#checkOpen();
+    const { timeout, signal } = toWait(options);
+    throwIfAborted(signal);
+    const { payload, shared } = pack(item, 'item');
+    if (this.#maxsize <= 0) {
+      this.link.send('put', this.id, [shared], payload);
+      return;
+    }
+    unwrap(await this.link.call('put', this.id, [shared, timeout !== 0, timeout], payload, signal), signal);
+  }
+
+  /**
+   * `put(item, { block: false })`.
+   *
+   * @throws {Full} when the queue is full.
+   */
+  putNowait(item: T): Promise<void> {
+    return this.put(item, { block: false });
+  }
+
+  /**
+   * Removes and returns the item at the front of the queue, waiting for one if it is empty.
+   *
+   * @param options - a timeout in ms, or `{ block, timeout, signal }`.
+   * @returns the item, with any library handles inside it rebuilt and working.
+   * @throws {Empty} when the queue is empty and `block` is false or the timeout passed.
+   * @throws {ValueError} when this process closed the queue.
+   *
+   * Cancel safety: when `signal` aborts, either no item was taken (the promise rejects with the
+   * reason) or one was, and the promise resolves with it: an item is never lost.
+   */
+  async get(options?: number | BlockOptions): Promise<T> {
+    this.#checkOpen();
+    const { timeout, signal } = toWait(options);
+    throwIfAborted(signal);
+    const reply = await this.link.call('get', this.id, [timeout !== 0, timeout], undefined, signal);
+    const shared = unwrap(reply, signal);
+    const value = deserialize(reply.payload) as T;
+    return shared === 1 ? reviveHandles(value) as T : value;
+  }
+
+  /**
+   * `get({ block: false })`.
+   *
+   * @throws {Empty} when the queue is empty.
+   */
+  getNowait(): Promise<T> {
+    return this.get({ block: false });
+  }
+
+  /**
+   * How many items the queue holds now (exact at the broker; it may change at once).
+   *
+   * @throws {ValueError} when this process closed the queue.
+   */
+  async qsize(): Promise<number> {
+    this.#checkOpen();
+    return unwrap(await this.link.call('qsize', this.id, [])) as number;
+  }
+
+  /** `true` if the queue holds no item now. */
+  async empty(): Promise<boolean> {
+    return (await this.qsize()) === 0;
+  }
+
+  /** `true` if a bounded queue holds `maxsize` items now. */
+  async full(): Promise<boolean> {
+    return this.#maxsize > 0 && (await this.qsize()) >= this.#maxsize;
+  }
+
+  /**
+   * This process will not use the queue again: later calls here throw `ValueError`, and this
+   * handle's reference is given back (items already put stay in the queue). Calling it twice is fine.
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.detach();
+  }
+
+  /**
+   * Waits until every item this process put has reached the broker (Python's `join_thread`).
+   *
+   * @throws {AssertionError} `Queue … not closed` unless the queue was closed first, as in Python.
+   *
+   * Cancel safety: an aborted wait leaves the items on their way.
+   */
+  async joinThread(options?: WaitOptions): Promise<void> {
+    if (!this.#closed) throw new AssertionError(`Queue ${this.toString()} not closed`);
+    unwrap(await this.link.call('ping', '', [], undefined, options?.signal), options?.signal);
+  }
+
+  /** Python's `cancel_join_thread`: nothing to cancel here (puts are never held back in this process). */
+  cancelJoinThread(): void {}
+
+  /** `true` once this process closed the queue. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new ValueError(`Queue ${this.toString()} is closed`);
+  }
+
+  override toString(): string {
+    return `<${this.constructor.name} maxsize=${this.#maxsize}${this.#closed ? ' closed' : ''}>`;
+  }
+}
+
+/**
+ * A `Queue` that also counts unfinished items: each `put` adds one, each `taskDone` removes one,
+ * and `join` waits until the count is back to zero, like Python's `JoinableQueue`.
+ */
+export class JoinableQueue<T = unknown> extends Queue<T> {
+  /** @internal */
+  static override readonly TAG: string = 'mp.JoinableQueue';
+
+  /**
+   * Marks one item taken with `get` as processed.
+   *
+   * @throws {ValueError} `task_done() called too many times` when no item is unfinished.
+   */
+  async taskDone(): Promise<void> {
+    unwrap(await this.link.call('taskDone', this.id, []));
+  }
+
+  /**
+   * Waits until every item ever put has been marked done with `taskDone`.
+   *
+   * Cancel safety: an aborted `join` ends only this wait.
+   */
+  async join(options?: WaitOptions): Promise<void> {
+    throwIfAborted(options?.signal);
+    unwrap(await this.link.call('join', this.id, [], undefined, options?.signal), options?.signal);
+  }
+}
+
+/** A simpler queue without `maxsize` or timeouts, like Python's `SimpleQueue`: `put`, `get`, `empty`, `close`. */
+export class SimpleQueue<T = unknown> extends Queue<T> {
+  /** @internal */
+  static override readonly TAG: string = 'mp.SimpleQueue';
+
+  constructor() {
+    super(0);
+  }
+}
+
+registerHandle('mp.Queue', (wire: HandleWire) => fromWire(wire, () => new Queue()));
+registerHandle('mp.JoinableQueue', (wire: HandleWire) => fromWire(wire, () => new JoinableQueue()));
+registerHandle('mp.SimpleQueue', (wire: HandleWire) => fromWire(wire, () => new SimpleQueue()));

@@ -1,0 +1,52 @@
+/**
+ * The options every waiting method takes: a number (a timeout in ms) or
+ * `{ block | blocking, timeout, signal }`, checked once here.
+ *
+ * @module
+ */
+import { checkTimeout } from '../core/deadline.js';
+
+/** How long a call may wait. */
+export interface WaitOptions {
+  /** Milliseconds; `undefined` or `Infinity` waits as long as it takes, `0` only looks. */
+  timeout?: number | undefined;
+  /** Ends the wait with the signal's reason; the broker forgets the request. */
+  signal?: AbortSignal | undefined;
+}
+
+/** Options of a queue's `put` and `get` (Python's `block` and `timeout`). */
+export interface BlockOptions extends WaitOptions {
+  /** `false`: do not wait at all (`timeout` is then ignored, as in Python). Default `true`. */
+  block?: boolean | undefined;
+}
+
+/** Options of a lock's or semaphore's `acquire` (Python's `blocking` and `timeout`). */
+export interface AcquireOptions extends WaitOptions {
+  /** `false`: do not wait at all. Default `true`. */
+  blocking?: boolean | undefined;
+}
+
+/** A wait, normalized: `timeout` is `null` for "no limit" and `0` for "do not wait". */
+export interface Wait {
+  readonly timeout: number | null;
+  readonly signal: AbortSignal | undefined;
+}
+
+/**
+ * Normalizes `options`.
+ *
+ * @throws {ValueError} for a negative or NaN timeout.
+ * @throws {TypeError} for a timeout that is not a number.
+ */
+export function toWait(options: number | (BlockOptions & AcquireOptions) | undefined): Wait {
+  if (options === undefined) return { timeout: null, signal: undefined };
+  if (typeof options === 'number') return { timeout: checkTimeout(options) ?? null, signal: undefined };
+  const block = options.block ?? options.blocking ?? true;
+  const timeout = block === false ? 0 : (checkTimeout(options.timeout) ?? null);
+  return { timeout, signal: options.signal };
+}
+
+/** Rejects at once when the signal is already aborted. */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted === true) throw signal.reason;
+}
