@@ -1,0 +1,66 @@
+/**
+ * `concurrent-ts worker` and `concurrent-ts map --redis`: the seed exercise across a Redis queue,
+ * with the worker as a separate process. Skipped (with the reason) when redis-server is missing.
+ */
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { after, before, describe, test } from 'node:test';
+import { needRedis, RedisServer, redisServerPath } from '../fixtures/distributed/redis-server.js';
+import { hasStackTrace, lines, runCli, SEED_LINES, startCli } from './helpers/cli.js';
+
+const available = redisServerPath() !== null;
+
+describe('concurrent-ts worker + map --redis', () => {
+  let server: RedisServer;
+
+  before(async () => {
+    if (available) server = await RedisServer.start();
+  });
+
+  after(async () => {
+    if (available) await server.stop();
+  });
+
+  test('a worker process serves the map: the seed\'s six lines in order; Ctrl-C stops the worker cleanly', async (t) => {
+    if (!needRedis(t)) return;
+    const queue = `cli-${process.pid}`;
+    const worker = startCli(['worker', '--redis', server.url, '--queue', queue, '--allow', 'examples/primes.ts', '--concurrency', '2', '--workers', '1']);
+    let log = '';
+    let started: (() => void) | undefined;
+    const ready = new Promise<void>((resolve) => (started = resolve));
+    worker.stderr.setEncoding('utf8').on('data', (text: string) => {
+      log += text;
+      if (log.includes(' started: ')) started?.();
+    });
+    try {
+      await Promise.race([ready, once(worker, 'exit').then(() => assert.fail(`the worker exited:\n${log}`))]);
+      const r = await runCli(['map', 'examples/primes.ts#isPrime', '--json', '--input', 'examples/primes.txt',
+        '--format', '{input} is prime: {result}', '--redis', server.url, '--queue', queue]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(lines(r.stdout), SEED_LINES);
+      assert.match(r.stderr, /^concurrent-ts: 6 items in .*; \d+ tasks? on Redis queue "cli-\d+"\n$/);
+    } finally {
+      worker.kill('SIGINT');
+    }
+    const [code] = (await once(worker, 'exit')) as [number | null];
+    assert.equal(code, 0, log);
+    assert.match(log, /stopped: /);
+  });
+
+  test('worker: no --allow, or an --allow file that does not exist, is a one-line usage error', async () => {
+    const none = await runCli(['worker', '--redis', 'redis://127.0.0.1:1']);
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /^concurrent-ts: a worker runs only functions of the modules you allow: add --allow \.\/tasks\.js/);
+    const missing = await runCli(['worker', '--redis', 'redis://127.0.0.1:1', '--allow', 'no/such.js']);
+    assert.equal(missing.code, 2);
+    assert.equal(lines(missing.stderr).length, 1, missing.stderr);
+    assert.match(missing.stderr, /no\/such\.js/);
+    assert.ok(!hasStackTrace(none.stderr + missing.stderr));
+  });
+
+  test('map --redis refuses the options of a local pool', async () => {
+    const r = await runCli(['map', 'examples/primes.ts#isPrime', '--redis', 'redis://127.0.0.1:1', '--processes']);
+    assert.equal(r.code, 2);
+    assert.equal(r.stderr, 'concurrent-ts: --processes is for a local pool; with --redis the workers are the ones started by `concurrent-ts worker`\n');
+  });
+});
