@@ -39,8 +39,19 @@ export interface TaskOptions {
 
 /** What the map iterator needs from an executor. */
 export interface MapHost {
-  /** @internal */
-  _schedule(fn: unknown, args: unknown[], kind: TaskKind, options: TaskOptions | undefined): Future<unknown>;
+  /**
+   * `admitted`: the chunk belongs to a map the executor admitted before it was shut down.
+   * @internal
+   */
+  _schedule(fn: unknown, args: unknown[], kind: TaskKind, options: TaskOptions | undefined, admitted?: boolean): Future<unknown>;
+  /**
+   * Admits a map without `buffersize` as if every call had been submitted when `map()` was called
+   * (Python submits them all there): its later chunks are accepted after `shutdown()`, which waits
+   * for them. Returns the function to call once the map submits nothing more, or `undefined` if
+   * the executor takes no new work.
+   * @internal
+   */
+  _admitMap?(): (() => void) | undefined;
   /** @internal */
   _parallelism(): number;
 }
@@ -135,6 +146,8 @@ export class MapIterator<R> implements AsyncIterableIterator<R> {
   #held = 0;
   #closed = false;
   #wake: (() => void) | undefined;
+  /** Set while the executor counts this map as submitted in full; called once input is done. */
+  #admission: (() => void) | undefined;
 
   /** @internal */
   constructor(host: MapHost, fn: unknown, source: Iterable<unknown> | AsyncIterable<unknown>, options: MapOptions,
@@ -158,7 +171,10 @@ export class MapIterator<R> implements AsyncIterableIterator<R> {
     } else {
       throw new TypeError(`map() needs an iterable or async iterable input, got ${source === null ? 'null' : typeof source}`);
     }
-    // Python submits every call when map() is called; start now, not at the first next().
+    // Python submits every call when map() is called; start now, not at the first next(). The
+    // input is pulled over time, so the executor must go on accepting this map's chunks after a
+    // shutdown (`with executor: results = executor.map(...)`, then iterate, is common Python).
+    if (this.#buffersize === undefined) this.#admission = host._admitMap?.();
     this.#pump();
   }
 
@@ -291,9 +307,18 @@ export class MapIterator<R> implements AsyncIterableIterator<R> {
     this.#wake?.();
   }
 
+  /** Tells the executor once this map will submit nothing more. */
+  #releaseAdmission(): void {
+    const release = this.#admission;
+    if (release === undefined || !(this.#sourceDone || this.#closed)) return;
+    this.#admission = undefined;
+    release();
+  }
+
   #close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#releaseAdmission();
     for (const chunk of this.#pending) chunk.future.cancel();
     this.#pending.clear();
     this.#chunks.drain();
@@ -342,6 +367,7 @@ export class MapIterator<R> implements AsyncIterableIterator<R> {
       if (items.length > 0) this.#submit(items);
       if (this.#sourceDone) this.#notify();
     }
+    this.#releaseAdmission();
   }
 
   async #pumpAsync(): Promise<void> {
@@ -382,6 +408,7 @@ export class MapIterator<R> implements AsyncIterableIterator<R> {
       this.#sourceError = error;
     } finally {
       this.#pulling = false;
+      this.#releaseAdmission();
     }
     this.#notify();
   }
@@ -390,7 +417,7 @@ export class MapIterator<R> implements AsyncIterableIterator<R> {
     const kind: TaskKind = this.#mode.star ? 'starchunk' : 'chunk';
     let future: Future<unknown>;
     try {
-      future = this.#host._schedule(this.#fn, items, kind, this.#taskOptions);
+      future = this.#host._schedule(this.#fn, items, kind, this.#taskOptions, this.#admission !== undefined);
     } catch (error) {
       // Bad arguments or a shut-down executor: the error surfaces at this position.
       this.#sourceDone = true;

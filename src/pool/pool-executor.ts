@@ -139,6 +139,8 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
   #shutdown = false;
   /** A `shutdown({ wait: true })` is waiting: stopping workers keep the program alive until they exit. */
   #holdUntilExit = false;
+  /** Maps created before shutdown that still pull their input; shutdown waits for them. */
+  #openMaps = 0;
   #broken: BrokenExecutor | undefined;
   /** What `submit` says once broken, when it differs from what the pending futures got (Python's texts). */
   #brokenForSubmit: string | undefined;
@@ -197,15 +199,28 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
     if (this.#slots.length < this.#maxWorkers && this.#broken === undefined && !this.#shutdown) this.#spawn().release();
   }
 
+  /** @internal See {@link MapHost._admitMap}. */
+  _admitMap(): (() => void) | undefined {
+    if (this.#shutdown || this.#broken !== undefined) return undefined;
+    this.#openMaps++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.#openMaps--;
+      this.#maybeFinish();
+    };
+  }
+
   /** @internal */
   _parallelism(): number {
     return this.#maxWorkers;
   }
 
   /** @internal */
-  _schedule(fn: unknown, args: unknown[], kind: TaskKind, options: TaskOptions | undefined): Future<unknown> {
+  _schedule(fn: unknown, args: unknown[], kind: TaskKind, options: TaskOptions | undefined, admitted = false): Future<unknown> {
     if (this.#broken !== undefined) throw this.#transport.broken(this.#brokenForSubmit ?? this.#broken.message, { cause: this.#broken.cause });
-    if (this.#shutdown) throw new RuntimeError('cannot schedule new futures after shutdown');
+    if (this.#shutdown && !admitted) throw new RuntimeError('cannot schedule new futures after shutdown');
     if (interpreterExiting) throw new RuntimeError('cannot schedule new futures after interpreter shutdown');
     const wire = toWireFn(fn);
     let fnId = this.#fnIds.get(wire);
@@ -615,7 +630,7 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
 
   #maybeFinish(): void {
     if (!this.#shutdown && this.#broken === undefined) return;
-    if (this.#queue.size > 0 || this.#inflight.size > 0) return;
+    if (this.#queue.size > 0 || this.#inflight.size > 0 || this.#openMaps > 0) return;
     for (const slot of this.#slots) this.#stop(slot);
     if (this.#slots.length === 0) this.#resolveAllExited?.();
   }
