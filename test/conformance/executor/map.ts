@@ -243,12 +243,44 @@ export function mapTests({ factory, kind }: SuiteContext): void {
       return executor.shutdown();
     });
 
-    test('map after shutdown({ wait: false }) still yields every result of a map created before it (EXE-05)', async () => {
-      const executor = factory({ maxWorkers: 2 });
-      const results = executor.map(tasks.sleep, [5, 5, 5, 5]);
+    test('EXE-05 shutdown({ wait: false }) leaves a long map created before it intact: every result comes', async () => {
+      const executor = factory({ maxWorkers: 1 });
+      const input = Array.from({ length: 300 }, (_, i) => i);
+      const results = executor.map(tasks.square, input, { chunksize: 1 });
       await executor.shutdown({ wait: false });
-      assert.deepEqual(await results.toArray(), [5, 5, 5, 5]);
-      await assert.rejects(executor.map(tasks.square, [1]).toArray(), RuntimeError);
+      assert.deepEqual(await results.toArray(), input.map((i) => i * i));
+      await assert.rejects(executor.map(tasks.square, [1]).toArray(), RuntimeError, 'a map created after shutdown is refused');
+      await executor.shutdown();
+    });
+
+    test('EXE-10 results = executor.map(…) inside await using, read after the block: shutdown ran every call, all results come', async () => {
+      const board = kind().board();
+      const input = Array.from({ length: 300 }, () => [board, 0, 'x'] as [Board, number, string]);
+      let results: AsyncIterableIterator<unknown> | undefined;
+      {
+        await using executor = factory({ maxWorkers: 2 });
+        results = executor.starmap(tasks.count, input, { chunksize: 2 });
+      }
+      assert.equal(read(board, 0), 300, 'shutdown waited for every call of the map');
+      let n = 0;
+      for await (const value of results) {
+        assert.equal(value, 'x');
+        n++;
+      }
+      assert.equal(n, 300);
+    });
+
+    test('MAP-07 a map with buffersize stays lazy: after shutdown it cannot submit more and throws RuntimeError (Python 3.14)', async () => {
+      const executor = factory({ maxWorkers: 1 });
+      const results = executor.map(tasks.square, Array.from({ length: 100 }, (_, i) => i), { buffersize: 2, chunksize: 1 });
+      await executor.shutdown({ wait: false });
+      const seen: number[] = [];
+      await assert.rejects(async () => {
+        for await (const value of results) seen.push(value);
+      }, { name: 'RuntimeError', message: 'cannot schedule new futures after shutdown' });
+      assert.ok(seen.length < 100);
+      assert.deepEqual(seen, seen.map((_, i) => i * i));
+      await executor.shutdown();
     });
   });
 }
