@@ -7,7 +7,7 @@
 // leftover workers, and gives each cell a peak RSS of its own.
 
 import { sizes as sizesFor } from './lib/config.js';
-import { peakRssMiB, treeCpuMs } from './lib/measure.js';
+import { peakRssMiB, roundLog, treeCpuMs } from './lib/measure.js';
 import { RESULT_PREFIX } from './lib/protocol.js';
 import { findLockSubject, findSubject } from './lib/registry.js';
 import { NotAvailable, type CellResult, type ScenarioId } from './lib/types.js';
@@ -67,6 +67,11 @@ async function main(): Promise<void> {
   }
   result.peakRssMiB = peakRssMiB();
   result.cpuMs = treeCpuMs();
+  if (roundLog.keptForeign.length > 0) {
+    result.foreignCores = roundLog.keptForeign.reduce((a, b) => a + b, 0) / roundLog.keptForeign.length;
+    result.discardedRounds = roundLog.discarded;
+    result.noisy = roundLog.noisy;
+  }
   process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(result)}\n`, () => {
     // Exit at once: a pool that keeps its workers referenced must not hold the run.
     process.exit(0);

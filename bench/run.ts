@@ -35,7 +35,7 @@ import {
   type Machine,
   type RunReport,
 } from './lib/report.js';
-import { LoadMeter, waitForQuiet } from './lib/load.js';
+import { waitForQuiet } from './lib/load.js';
 import { renderSvg } from './lib/svg.js';
 import type { CellResult, LockSubject, ScenarioId, Subject } from './lib/types.js';
 
@@ -102,13 +102,7 @@ function machine(): Machine {
 
 /** Runs one child to completion and reads its result line; never throws. */
 function runChild(command: string, args: string[], base: Pick<CellResult, 'subject' | 'scenario'>, timeoutMs: number): Promise<CellResult> {
-  const start = nowMs();
-  const meter = new LoadMeter();
-  return spawnChild(command, args, base, timeoutMs, start).then((cell) => {
-    const foreign = meter.foreignCores(cell.cpuMs, cell.wallMs ?? 0);
-    if (foreign !== undefined) cell.foreignCores = foreign;
-    return cell;
-  });
+  return spawnChild(command, args, base, timeoutMs, nowMs());
 }
 
 function spawnChild(command: string, args: string[], base: Pick<CellResult, 'subject' | 'scenario'>, timeoutMs: number, start: number): Promise<CellResult> {
@@ -159,17 +153,16 @@ function commandFor(subject: Subject | LockSubject, scenario: ScenarioId, option
   return scenario === 'roundtrip-1cpu' ? ['taskset', ['-c', '0', command[0], ...command[1]]] : command;
 }
 
-/** Other programs using more than this many cores during a cell make it "noisy". */
-const NOISE_CORES = 0.15;
-/** Reruns of a noisy cell; the least disturbed attempt is kept. */
-const NOISY_RERUNS = 2;
+/** Waiting for a quiet machine stops once other programs use less than this many cores. */
+const QUIET_CORES = 0.15;
 
 function crashed(cell: CellResult): boolean {
   return cell.status === 'error' && (cell.reason ?? '').startsWith('exited with');
 }
 
-function noisy(cell: CellResult): boolean {
-  return cell.status === 'ok' && (cell.foreignCores ?? 0) > NOISE_CORES && (cell.foreignCores ?? 0) * (cell.wallMs ?? 0) > 300;
+/** A cell that had to set rounds aside: the machine was busy, so let it settle before the next. */
+function disturbed(cell: CellResult): boolean {
+  return (cell.discardedRounds ?? 0) > 0 || cell.noisy === true;
 }
 
 /**
@@ -187,11 +180,11 @@ class QuietWaiter {
     return this.#leftMs <= 0;
   }
 
-  /** Waits until other programs use under NOISE_CORES cores, or the budget runs out. */
+  /** Waits until other programs use under QUIET_CORES cores, or the budget runs out. */
   async settle(log: (text: string) => void): Promise<void> {
     if (this.exhausted) return;
     const start = Date.now();
-    const load = await waitForQuiet(NOISE_CORES, Math.min(60_000, this.#leftMs));
+    const load = await waitForQuiet(QUIET_CORES, Math.min(15_000, this.#leftMs));
     const waited = Date.now() - start;
     this.#leftMs -= waited;
     if (waited > 1500) log(`  waited ${(waited / 1000).toFixed(0)} s for other programs (now ${load?.toFixed(2) ?? '?'} cores)${this.exhausted ? '; waiting budget spent, no more waits' : ''}`);
@@ -199,41 +192,27 @@ class QuietWaiter {
 }
 
 /**
- * Runs a cell, again after a crash (once) or while the machine was busy with
- * other programs (up to NOISY_RERUNS times, waiting for a quiet machine first,
- * while the run's waiting budget lasts).
+ * Runs a cell, once more after a crash. Disturbed rounds are handled inside the
+ * child (lib/measure.ts runRounds), which is far cheaper than rerunning the cell.
  */
-async function runCell(
-  subject: Subject | LockSubject,
-  scenario: ScenarioId,
-  options: Options,
-  timeoutMs: number,
-  quiet: QuietWaiter,
-  log: (text: string) => void,
-): Promise<CellResult> {
+async function runCell(subject: Subject | LockSubject, scenario: ScenarioId, options: Options, timeoutMs: number, log: (text: string) => void): Promise<CellResult> {
   const base = { subject: subject.id, scenario };
   if (scenario === 'roundtrip-1cpu' && !HAS_TASKSET) return { ...base, status: 'na', metrics: {}, reason: 'taskset not available' };
   const [command, args] = commandFor(subject, scenario, options);
-  let best = await runChild(command, args, base, timeoutMs);
+  let cell = await runChild(command, args, base, timeoutMs);
   let attempts = 1;
-  const notes: string[] = [];
-  if (crashed(best)) {
-    notes.push(`rerun after a crash (${(best.reason ?? '').split('\n')[0]!.slice(0, 120)})`);
-    log(`  crashed, once more: ${best.reason ?? ''}`);
-    best = await runChild(command, args, base, timeoutMs);
+  if (crashed(cell)) {
+    const reason = (cell.reason ?? '').split('\n')[0]!.slice(0, 160);
+    log(`  crashed, once more: ${reason}`);
+    cell = await runChild(command, args, base, timeoutMs);
     attempts++;
+    cell.note = [cell.note, `rerun after a crash (${reason})`].filter(Boolean).join('; ');
   }
-  for (let rerun = 0; rerun < NOISY_RERUNS && noisy(best) && !quiet.exhausted; rerun++) {
-    log(`  other programs used ${(best.foreignCores ?? 0).toFixed(2)} cores meanwhile: once the machine is quiet, again`);
-    await quiet.settle(log);
-    const again = await runChild(command, args, base, timeoutMs);
-    attempts++;
-    if (again.status === 'ok' && (again.foreignCores ?? 0) < (best.foreignCores ?? 0)) best = again;
+  if (cell.noisy === true) {
+    cell.note = [cell.note, `machine busy with other programs: least disturbed rounds kept (others ${(cell.foreignCores ?? 0).toFixed(2)} cores)`].filter(Boolean).join('; ');
   }
-  if (noisy(best)) notes.push(`other programs used ${(best.foreignCores ?? 0).toFixed(2)} cores during the best of ${attempts} attempts`);
-  best.attempts = attempts;
-  if (notes.length > 0) best.note = [best.note, ...notes].filter(Boolean).join('; ');
-  return best;
+  cell.attempts = attempts;
+  return cell;
 }
 
 /** "1.23M tasks/s (5 rounds)" or the reason there is no number. */
@@ -244,7 +223,8 @@ function summary(cell: CellResult): string {
     return `${m.format(value)} ${m.unit}`;
   });
   const load = cell.foreignCores === undefined ? '' : `, others ${cell.foreignCores.toFixed(2)} cores`;
-  return `${values.join(', ')} (${cell.rounds ?? 1} round${cell.rounds === 1 ? '' : 's'}${load})`;
+  const discarded = cell.discardedRounds ? `, ${cell.discardedRounds} disturbed set aside` : '';
+  return `${values.join(', ')} (${cell.rounds ?? 1} round${cell.rounds === 1 ? '' : 's'}${discarded}${load}${cell.noisy ? ', NOISY' : ''})`;
 }
 
 function writeDocs(report: RunReport): void {
@@ -278,9 +258,9 @@ async function main(): Promise<void> {
   const lockPlan = LOCK_SUBJECTS.filter((s) => selected(options.only, s.id, 'lock', subjectIds));
   const total = plan.length + lockPlan.length;
 
-  // --quick checks the harness, not the numbers: no waiting, no reruns for noise.
-  const quiet = new QuietWaiter(options.quick ? 0 : 240_000);
-  let previousNoisy = !options.quick;
+  // --quick checks the harness, not the numbers: no waiting for a quiet machine.
+  const quiet = new QuietWaiter(options.quick ? 0 : 120_000);
+  let previousDisturbed = !options.quick;
   const cells: CellResult[] = [];
   let index = 0;
   for (const { subject, scenario } of plan) {
@@ -292,18 +272,18 @@ async function main(): Promise<void> {
       console.log(`${prefix}: — (${skip})`);
       continue;
     }
-    if (previousNoisy) await quiet.settle(console.log);
-    const cell = await runCell(subject, scenario, options, timeoutMs, quiet, console.log);
-    previousNoisy = noisy(cell);
+    if (previousDisturbed) await quiet.settle(console.log);
+    const cell = await runCell(subject, scenario, options, timeoutMs, console.log);
+    previousDisturbed = disturbed(cell);
     cells.push(cell);
     console.log(`${prefix}: ${summary(cell)} [${((cell.wallMs ?? 0) / 1000).toFixed(1)} s]`);
   }
   const lockCells: CellResult[] = [];
   for (const subject of lockPlan) {
     index++;
-    if (previousNoisy) await quiet.settle(console.log);
-    const cell = await runCell(subject, 'lock', options, timeoutMs, quiet, console.log);
-    previousNoisy = noisy(cell);
+    if (previousDisturbed) await quiet.settle(console.log);
+    const cell = await runCell(subject, 'lock', options, timeoutMs, console.log);
+    previousDisturbed = disturbed(cell);
     lockCells.push(cell);
     console.log(`[${index}/${total}] lock ops · ${subject.short}: ${summary(cell)} [${((cell.wallMs ?? 0) / 1000).toFixed(1)} s]`);
   }

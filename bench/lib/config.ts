@@ -33,7 +33,7 @@ export const SEED_NUMBERS = [
 export function sizes(quick: boolean): Sizes {
   if (quick) {
     // Just enough work to prove every path runs: one round, no budget games.
-    const once = { rounds: 1, minRounds: 1, budgetMs: 0 };
+    const once = { rounds: 1, minRounds: 1, budgetMs: 0, extraRounds: 0 };
     return {
       quick,
       workers: 2,

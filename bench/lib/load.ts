@@ -1,7 +1,8 @@
 // Notices other programs competing for the CPUs. On a shared 2-core machine a
 // build or test run next to the benchmark can halve a pool's throughput, and
-// nothing in the numbers would show it. The runner compares the machine's busy
-// time with the CPU time of the cell's own processes, and reruns disturbed cells.
+// nothing in the numbers would show it. The children compare the machine's busy
+// time with their own CPU time round by round (lib/measure.ts); the runner waits
+// for a quiet machine after a disturbed cell.
 
 import { readFileSync } from 'node:fs';
 
@@ -42,18 +43,4 @@ export async function waitForQuiet(threshold: number, maxWaitMs: number): Promis
   let load = await backgroundCores(500);
   while (load !== undefined && load > threshold && Date.now() < deadline) load = await backgroundCores(1000);
   return load;
-}
-
-/** Tracks one cell: the machine's busy time minus the cell's own CPU time, per ms of wall time. */
-export class LoadMeter {
-  readonly #busy0 = machineBusyMs();
-  readonly #own0 = ownCpuMs();
-
-  /** Cores used by other programs while the cell ran, given the cell's own CPU time. */
-  foreignCores(cellCpuMs: number | undefined, wallMs: number): number | undefined {
-    const busy1 = machineBusyMs();
-    if (this.#busy0 === undefined || busy1 === undefined || cellCpuMs === undefined || wallMs <= 0) return undefined;
-    const foreign = busy1 - this.#busy0 - cellCpuMs - (ownCpuMs() - this.#own0);
-    return Math.max(0, foreign) / wallMs;
-  }
 }

@@ -2,6 +2,7 @@
 // bench/python/bench.py mirrors these rules so both languages are measured alike.
 
 import { readdirSync, readFileSync } from 'node:fs';
+import { machineBusyMs } from './load.js';
 import type { RoundSpec } from './types.js';
 
 /** Monotonic milliseconds with sub-microsecond resolution. */
@@ -10,20 +11,67 @@ export function nowMs(): number {
 }
 
 /**
+ * A round is disturbed when other programs used more than this many cores
+ * during it (and more than DISTURBED_MIN_MS in all: /proc/stat counts in 10 ms
+ * ticks, which alone can look like a busy core over a 30 ms round).
+ */
+export const DISTURBED_CORES = 0.2;
+const DISTURBED_MIN_MS = 25;
+
+/** Extra rounds allowed to replace disturbed ones, unless the spec says otherwise. */
+const EXTRA_ROUNDS = 4;
+
+/** What runRounds saw over the whole cell; child.ts reports it with the result. */
+export const roundLog = {
+  measured: 0,
+  discarded: 0,
+  /** Cores used by other programs during each kept round. */
+  keptForeign: [] as number[],
+  /** True when disturbed rounds had to be kept for lack of quiet ones. */
+  noisy: false,
+};
+
+/**
  * Runs `round` after one discarded warm-up call, `spec.rounds` times or fewer:
  * past `spec.minRounds` it stops once `spec.budgetMs` of measuring is spent, so a
- * slow subject costs three rounds instead of five. Returns the values `round`
- * reported, in order.
+ * slow subject costs three rounds instead of five.
+ *
+ * The machine may be shared: rounds during which other programs kept a CPU busy
+ * are set aside and replaced (up to EXTRA_ROUNDS more). If too few quiet rounds
+ * remain, the least disturbed are kept and the cell is marked noisy. Returns the
+ * values of the kept rounds, in order.
  */
 export async function runRounds<T>(spec: RoundSpec, warmup: () => unknown, round: () => T | Promise<T>): Promise<T[]> {
   await warmup();
-  const values: T[] = [];
+  const all: { value: T; foreign: number; index: number }[] = [];
+  const quiet = () => all.filter((r) => r.foreign <= DISTURBED_CORES);
   const start = nowMs();
-  for (let i = 0; i < spec.rounds; i++) {
-    values.push(await round());
-    if (values.length >= spec.minRounds && nowMs() - start > spec.budgetMs) break;
+  const timeCap = 2 * spec.budgetMs + 30_000;
+  while (all.length < spec.rounds + (spec.extraRounds ?? EXTRA_ROUNDS)) {
+    const busy0 = machineBusyMs();
+    const own0 = treeCpuMs();
+    const t0 = nowMs();
+    const value = await round();
+    const wall = nowMs() - t0;
+    const busy1 = machineBusyMs();
+    const foreignMs = busy0 === undefined || busy1 === undefined ? 0 : Math.max(0, busy1 - busy0 - (treeCpuMs() - own0));
+    const foreign = foreignMs > DISTURBED_MIN_MS ? foreignMs / Math.max(wall, 1) : 0;
+    all.push({ value, foreign, index: all.length });
+    const kept = quiet().length;
+    const elapsed = nowMs() - start;
+    if (kept >= spec.rounds) break;
+    if (kept >= spec.minRounds && elapsed > spec.budgetMs) break;
+    if (elapsed > timeCap && all.length >= spec.minRounds) break;
   }
-  return values;
+  let kept = quiet();
+  if (kept.length < Math.min(spec.minRounds, all.length)) {
+    roundLog.noisy = true;
+    kept = [...all].sort((a, b) => a.foreign - b.foreign).slice(0, spec.minRounds).sort((a, b) => a.index - b.index);
+  }
+  roundLog.measured += all.length;
+  roundLog.discarded += all.length - kept.length;
+  roundLog.keptForeign.push(...kept.map((r) => r.foreign));
+  return kept.map((r) => r.value);
 }
 
 /** VmHWM of one process in KiB, or 0 when it is gone or unreadable. */

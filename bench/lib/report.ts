@@ -336,8 +336,8 @@ export function markdown(report: RunReport): string {
 
   out.push('## Rounds, wall time and background load per cell', '');
   out.push(
-    'Rounds measured after the discarded warm-up / wall time of the cell\'s child process / cores used by other',
-    'programs on the machine meanwhile (cells above 0.15 are rerun, the least disturbed attempt is kept).',
+    'Rounds kept after the discarded warm-up (+ rounds set aside because other programs kept a CPU busy during them)',
+    '/ wall time of the cell\'s child process / cores other programs used during the kept rounds.',
     '',
   );
   out.push(`| scenario | ${report.subjects.map((s) => mdEscape(s.short)).join(' | ')} |`);
@@ -348,7 +348,8 @@ export function markdown(report: RunReport): string {
       const cell = report.cells.find((c) => c.subject === s.id && c.scenario === scenario);
       if (cell?.status !== 'ok') return '';
       const load = cell.foreignCores === undefined ? '?' : cell.foreignCores.toFixed(2);
-      return `${cell.rounds ?? 1} / ${((cell.wallMs ?? 0) / 1000).toFixed(1)} s / ${load}`;
+      const discarded = cell.discardedRounds ? ` (+${cell.discardedRounds})` : '';
+      return `${cell.rounds ?? 1}${discarded} / ${((cell.wallMs ?? 0) / 1000).toFixed(1)} s / ${load}${cell.noisy ? ' noisy' : ''}`;
     });
     out.push(`| ${scenario} | ${cells.join(' | ')} |`);
   }

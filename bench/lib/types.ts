@@ -30,6 +30,8 @@ export interface RoundSpec {
   minRounds: number;
   /** Once this many milliseconds were spent measuring, stop after `minRounds`. */
   budgetMs: number;
+  /** Extra rounds allowed to replace rounds disturbed by other programs (default 4). */
+  extraRounds?: number;
 }
 
 /** Every size of one run; `--quick` shrinks them all (lib/config.ts). */
@@ -65,11 +67,15 @@ export interface CellResult {
   /** CPU time of the child and its descendants (threads and processes), ms. */
   cpuMs?: number;
   /**
-   * CPU the rest of the machine used while the cell ran, in cores (machine busy
-   * time minus the cell's own, over the wall time): how disturbed the numbers are.
+   * Cores other programs used during the kept rounds, on average (machine busy
+   * time minus the cell's own CPU time, over the wall time).
    */
   foreignCores?: number;
-  /** How many times the cell ran (reruns happen after a crash or a noisy machine). */
+  /** Rounds set aside because other programs kept a CPU busy during them. */
+  discardedRounds?: number;
+  /** Too few quiet rounds: the least disturbed were kept. */
+  noisy?: boolean;
+  /** How many times the cell ran (a crashed child is run once more). */
   attempts?: number;
   /** Something the reader should know about the cell. */
   note?: string;

@@ -49,16 +49,61 @@ def now_ms():
     return time.perf_counter() * 1000.0
 
 
+# Same rules as bench/lib/measure.ts runRounds.
+DISTURBED_CORES = 0.2
+DISTURBED_MIN_MS = 25
+EXTRA_ROUNDS = 4
+ROUND_LOG = {"measured": 0, "discarded": 0, "keptForeign": [], "noisy": False}
+
+
+def machine_busy_ms():
+    """Busy time of all cores since boot (user, nice, system, irq, softirq), ms."""
+    try:
+        with open("/proc/stat") as f:
+            fields = [int(x) for x in f.readline().split()[1:]]
+        return (fields[0] + fields[1] + fields[2] + fields[5] + fields[6]) * 10
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def run_rounds(spec, warmup, one_round):
-    """One discarded warm-up, then rounds; past minRounds, stop once budgetMs is spent."""
+    """One discarded warm-up, then rounds; past minRounds, stop once budgetMs is spent.
+
+    Rounds during which other programs kept a CPU busy are set aside and
+    replaced (up to EXTRA_ROUNDS more); with too few quiet rounds, the least
+    disturbed are kept and the cell is marked noisy.
+    """
     warmup()
-    values = []
+    rounds = []
     start = now_ms()
-    for _ in range(spec["rounds"]):
-        values.append(one_round())
-        if len(values) >= spec["minRounds"] and now_ms() - start > spec["budgetMs"]:
+    time_cap = 2 * spec["budgetMs"] + 30_000
+
+    def quiet():
+        return [r for r in rounds if r[1] <= DISTURBED_CORES]
+
+    while len(rounds) < spec["rounds"] + spec.get("extraRounds", EXTRA_ROUNDS):
+        busy0, own0, t0 = machine_busy_ms(), tree_cpu_ms(), now_ms()
+        value = one_round()
+        wall = now_ms() - t0
+        busy1 = machine_busy_ms()
+        foreign_ms = 0 if busy0 is None or busy1 is None else max(0, busy1 - busy0 - (tree_cpu_ms() - own0))
+        foreign = foreign_ms / max(wall, 1) if foreign_ms > DISTURBED_MIN_MS else 0
+        rounds.append((value, foreign, len(rounds)))
+        kept, elapsed = len(quiet()), now_ms() - start
+        if kept >= spec["rounds"]:
             break
-    return values
+        if kept >= spec["minRounds"] and elapsed > spec["budgetMs"]:
+            break
+        if elapsed > time_cap and len(rounds) >= spec["minRounds"]:
+            break
+    kept = quiet()
+    if len(kept) < min(spec["minRounds"], len(rounds)):
+        ROUND_LOG["noisy"] = True
+        kept = sorted(sorted(rounds, key=lambda r: r[1])[: spec["minRounds"]], key=lambda r: r[2])
+    ROUND_LOG["measured"] += len(rounds)
+    ROUND_LOG["discarded"] += len(rounds) - len(kept)
+    ROUND_LOG["keptForeign"] += [r[1] for r in kept]
+    return [r[0] for r in kept]
 
 
 def quantile(values, q):
@@ -305,6 +350,10 @@ def main():
         result.update(status="error", metrics={}, reason=f"{type(error).__name__}: {error}")
     result["peakRssMiB"] = peak_rss_mib()
     result["cpuMs"] = tree_cpu_ms()
+    if ROUND_LOG["keptForeign"]:
+        result["foreignCores"] = sum(ROUND_LOG["keptForeign"]) / len(ROUND_LOG["keptForeign"])
+        result["discardedRounds"] = ROUND_LOG["discarded"]
+        result["noisy"] = ROUND_LOG["noisy"]
     sys.stdout.write(RESULT_PREFIX + json.dumps(result) + "\n")
     sys.stdout.flush()
 
