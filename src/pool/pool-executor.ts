@@ -29,7 +29,7 @@ import { reportError } from '../core/logger.js';
 import type { ChunkOutcome, TaskKind, TaskOptions } from '../core/map-iterator.js';
 import { RingQueue } from '../core/ring-queue.js';
 import {
-  RESULT_STRIDE, STATUS_OK, TASK_CALL, TASK_CHUNK, TASK_STARCHUNK, TASK_TIMED, asFromWorker, decodeThrown, isWireThrown, packValues,
+  RESULT_STRIDE, STATUS_OK, TASK_CALL, TASK_CHUNK, TASK_STARCHUNK, TASK_STRIDE, TASK_TIMED, asFromWorker, decodeThrown, isWireThrown, packValues,
   type DoneMessage, type FnDef, type WireFn,
 } from '../protocol.js';
 import { checkArgs } from '../task-ref/check-args.js';
@@ -409,14 +409,31 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
     try {
       slot.channel.post({ op: 'run', defs, tasks });
     } catch (error) {
-      // checkArgs passed, yet the batch would not clone (an exotic host object): fail these tasks only.
-      for (const task of sent) {
+      // checkArgs passed, yet the batch would not clone (an exotic host object, such as a
+      // SharedArrayBuffer sent to a child process). Nothing reached the worker: take the batch
+      // back (its sequence numbers too, or a later death would blame the wrong task) and send
+      // the tasks one by one, so that only those whose arguments cannot travel fail.
+      slot.seq -= sent.length;
+      slot.dispatched -= sent.length;
+      let pendingDefs = defs;
+      sent.forEach((task, i) => {
+        let failure = error as Error;
+        if (sent.length > 1) {
+          try {
+            slot.channel.post({ op: 'run', defs: pendingDefs, tasks: tasks.slice(i * TASK_STRIDE, (i + 1) * TASK_STRIDE) });
+            pendingDefs = null;
+            task.seq = slot.seq++;
+            slot.dispatched++;
+            return;
+          } catch (alone) {
+            failure = alone as Error;
+          }
+        }
         this.#detach(task);
-        task.setException(new SerializationError(`the arguments of ${this.#name(task)} cannot be sent to a worker: ${(error as Error).message}`, 'args'));
+        task.setException(new SerializationError(`the arguments of ${this.#name(task)} cannot be sent to a worker: ${failure.message}`, 'args'));
         this.#release(task);
-      }
-      if (defs !== null) for (const [id] of defs) slot.fns.delete(id);
-      return;
+      });
+      if (pendingDefs !== null) for (const [id] of pendingDefs) slot.fns.delete(id);
     }
   }
 
