@@ -29,7 +29,7 @@ class Point {
   constructor(readonly x: number, readonly y: number) {}
 }
 
-export function shippingTests({ factory }: SuiteContext): void {
+export function shippingTests({ factory, kind }: SuiteContext): void {
   describe('how a function reaches a worker', () => {
     test('a self-contained function travels as source text (the seed\'s isPrime)', async () => {
       await using executor = factory({ maxWorkers: 2 });
@@ -124,6 +124,22 @@ export function shippingTests({ factory }: SuiteContext): void {
         `submit(echo, ${path} uncloneable)`);
       }
       assert.deepEqual(await executor.submit(tasks.echo, 1, 'ok'), [1, 'ok'], 'the pool keeps working');
+    });
+
+    test('an argument that passes submit\'s check but will not clone (a detached ArrayBuffer) fails only its own task, not its batch', async () => {
+      await using executor = factory({ maxWorkers: 1 });
+      for (let i = 0; i < 3; i++) await executor.submit(tasks.add, i, i); // tiny tasks: the pool batches
+      const detached = new ArrayBuffer(8);
+      structuredClone(detached, { transfer: [detached] });
+      const before = executor.submit(tasks.add, 1, 2);
+      const bad = executor.submit(tasks.echo, detached);
+      const after = executor.submit(tasks.add, 3, 4);
+      await assert.rejects(bad.result(), (e: unknown) => e instanceof SerializationError && /arguments of echo cannot be sent/.test(e.message));
+      assert.deepEqual([await before.result(), await after.result()], [3, 7]);
+      const crash = executor.submit(tasks.throwFromTimerWhileRunning, 'crash');
+      await assert.rejects(crash.result(), (e: unknown) => e instanceof kind().Broken && /throwFromTimerWhileRunning/.test((e as Error).message),
+        'a worker death after it still blames the right task');
+      assert.equal(await executor.submit(tasks.add, 5, 5), 10);
     });
 
     test('a result that cannot be cloned fails only that future, clearly; the rest of the batch and the pool are fine', async () => {
