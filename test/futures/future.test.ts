@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 import { inspect } from 'node:util';
 import {
   BrokenExecutor, BrokenProcessPool, BrokenThreadPool, CancelledError, Future, InvalidStateError, RuntimeError,
-  TimeoutError, ValueError, wait, FIRST_EXCEPTION,
+  TimeoutError, ValueError, asCompleted, wait, FIRST_EXCEPTION,
 } from '../../src/futures/index.js';
 import { OSError } from '../../src/errors.js';
 import {
@@ -185,6 +185,27 @@ describe('Future.result', () => {
     await assert.rejects(waiting, CancelledError);
     await assert.rejects(waitingObject, CancelledError);
     assert.ok(since(start) < 5_000);
+  });
+});
+
+describe('long timeouts', () => {
+  test('a timeout above 2^31-1 ms does not fire early (Node\'s setTimeout would fire after 1 ms) in result, exception, wait and asCompleted', async () => {
+    const long = 2 ** 31 + 1000;
+    const f = createFuture<number>('RUNNING');
+    const outcomes: string[] = [];
+    const track = (what: string, p: Promise<unknown>): Promise<unknown> => p.then(() => outcomes.push(`${what} done`), () => outcomes.push(`${what} failed`));
+    const all = Promise.all([
+      track('result', f.result(long)),
+      track('exception', f.exception({ timeout: long })),
+      track('wait', wait([f], { timeout: long })),
+      track('asCompleted', asCompleted([f], { timeout: long }).next()),
+    ]);
+    // The passage of time is what is under test here: 50 ms is far past Node's 1 ms overflow.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.deepEqual(outcomes, [], 'nothing ended early');
+    f.setResult(1);
+    await all;
+    assert.deepEqual(outcomes.sort(), ['asCompleted done', 'exception done', 'result done', 'wait done']);
   });
 });
 

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { SerializationError } from '../../../src/futures/index.js';
-import { isMain } from '../../../src/index.js';
+import { isMain, taskModule, taskRef } from '../../../src/index.js';
 import { settle } from '../../helpers/futures.js';
 import { tasks, type SuiteContext } from './context.js';
 
@@ -95,6 +95,22 @@ export function shippingTests({ factory, kind }: SuiteContext): void {
       return executor.shutdown();
     });
 
+    test('a reference to an export that does not exist fails its future with a TypeError naming the module\'s functions', async () => {
+      await using executor = factory({ maxWorkers: 1 });
+      const missing = taskRef<(x: number) => number>(new URL('../../fixtures/futures/tasks.js', import.meta.url), 'notThere');
+      const outcome = await settle(executor.submit(missing, 1).result());
+      assert.ok(!outcome.ok && outcome.error instanceof TypeError, `TypeError, got ${String(!outcome.ok && outcome.error)}`);
+      assert.match(outcome.error.message, /no exported function "notThere"/);
+      assert.match(outcome.error.message, /isPrime/, 'lists what the module does export');
+      const nowhere = taskRef<() => number>(new URL('../../fixtures/futures/no-such-module.js', import.meta.url), 'f');
+      await assert.rejects(executor.submit(nowhere).result(), /cannot import task module .*no-such-module/);
+      assert.equal(await executor.submit(tasks.add, 1, 2), 3, 'the worker keeps working');
+    });
+
+    test('taskModule refuses a relative path: it would resolve against the worker', () => {
+      assert.throws(() => taskModule('./tasks.js'), (e: unknown) => e instanceof TypeError && /new URL\("\.\/tasks\.js", import\.meta\.url\)/.test(e.message));
+    });
+
     test('isMain() is true in the program and false inside a task', async () => {
       await using executor = factory({ maxWorkers: 1 });
       assert.equal(isMain(), true);
@@ -137,7 +153,7 @@ export function shippingTests({ factory, kind }: SuiteContext): void {
       await assert.rejects(bad.result(), (e: unknown) => e instanceof SerializationError && /arguments of echo cannot be sent/.test(e.message));
       assert.deepEqual([await before.result(), await after.result()], [3, 7]);
       const crash = executor.submit(tasks.throwFromTimerWhileRunning, 'crash');
-      await assert.rejects(crash.result(), (e: unknown) => e instanceof kind().Broken && /throwFromTimerWhileRunning/.test((e as Error).message),
+      await assert.rejects(crash.result(), (e: unknown) => e instanceof kind().Broken && /throwFromTimerWhileRunning/.test((e).message),
         'a worker death after it still blames the right task');
       assert.equal(await executor.submit(tasks.add, 5, 5), 10);
     });
