@@ -20,7 +20,7 @@ export interface InputRecord {
 /** Receives each item as it is read, and each line that could not be parsed. */
 export interface InputSink {
   /** Called with item `index` (0-based, in input order) just before it is handed to the map. */
-  item(index: number, record: InputRecord): void;
+  item(index: number, line: number, text: string): void;
   /**
    * Called for a line that does not parse. Returning normally skips the line (`--keep-going`);
    * throwing ends the input with that error.
@@ -165,15 +165,14 @@ export class InputSource implements AsyncIterableIterator<unknown> {
     if (end > start && text.charCodeAt(end - 1) === 13) end--;
     const raw = text.slice(start, end);
     if (raw.trim() === '') return skip;
-    const record: InputRecord = { line, text: raw };
     let value: unknown;
     try {
       value = parseLine(raw, this.#mode);
     } catch (error) {
-      this.#sink.bad(record, (error as Error).message);
+      this.#sink.bad({ line, text: raw }, (error as Error).message);
       return skip;
     }
-    this.#sink.item(this.#index++, record);
+    this.#sink.item(this.#index++, line, raw);
     return value;
   }
 }

@@ -24,6 +24,7 @@ import { TaskFuture } from '../pool/task-future.js';
 import { taskRef } from '../task-ref/task-module.js';
 import { CliError, describeThrown, EXIT } from './cli-error.js';
 import { clip, countItems, fileStream, InputSource, openInput, type InputMode, type InputRecord } from './input.js';
+import { HeldInputs } from './held-inputs.js';
 import { MemoryReport } from './memory-report.js';
 import { compileFormat, LineWriter } from './output.js';
 import type { describeExport } from './probe.js';
@@ -153,10 +154,10 @@ export async function runMap(spec: { url: string; name: string; shown: string },
       io.stderr.write(`concurrent-ts: line ${record.line} (${clip(record.text)}): ${what}\n`);
     };
 
-    // Item index → its line, for the items between the input and the output (at most buffersize).
-    const held = new Map<number, InputRecord>();
+    // The line and text of the items between the input and the output (at most buffersize).
+    const held = new HeldInputs(options.unordered !== true);
     const items = new InputSource(inputHandle === undefined ? io.stdin : fileStream(inputHandle), mode, {
-      item: (index, record) => held.set(index, record),
+      item: (index, line, text) => held.put(index, line, text),
       bad: (record, message) => {
         if (!keepGoing) throw new CliError(`line ${record.line} (${clip(record.text)}): ${message}`, EXIT.failed);
         failed++;
@@ -183,12 +184,11 @@ export async function runMap(spec: { url: string; name: string; shown: string },
       }
       if (step.done === true) break;
       const outcome = step.value;
-      const record = held.get(outcome.index) as InputRecord;
-      held.delete(outcome.index);
+      held.take(outcome.index);
       if (outcome.ok) {
         done++;
         if (bar !== undefined) bar.done = done + failed;
-        const full = writer.writeLine(format(record, outcome.value));
+        const full = writer.writeLine(format(held.text, held.line, outcome.value));
         if (full !== undefined) await full;
         continue;
       }
@@ -198,10 +198,10 @@ export async function runMap(spec: { url: string; name: string; shown: string },
         bar.failed = failed;
       }
       if (!keepGoing) {
-        stop = new CliError(`line ${record.line} (${clip(record.text)}): ${describeThrown(outcome.error)}`, EXIT.failed);
+        stop = new CliError(`line ${held.line} (${clip(held.text)}): ${describeThrown(outcome.error)}`, EXIT.failed);
         break;
       }
-      report(record, describeThrown(outcome.error));
+      report({ line: held.line, text: held.text }, describeThrown(outcome.error));
     }
     if (stop !== undefined) await results.return();
     await writer.end();
@@ -249,30 +249,34 @@ class RecordingHost implements MapHost {
   tasks = 0;
   readonly lines = new Map<number, TaskLines>();
   readonly #executor: Executor;
-  readonly #held: ReadonlyMap<number, InputRecord> | undefined;
+  readonly #held: HeldInputs | undefined;
   #scheduled = 0;
 
-  constructor(executor: Executor, held: ReadonlyMap<number, InputRecord> | undefined) {
+  constructor(executor: Executor, held: HeldInputs | undefined) {
     this.#executor = executor;
     this.#held = held;
   }
 
-  _schedule(fn: unknown, args: unknown[], kind: TaskKind, options: TaskOptions | undefined): Future<unknown> {
-    const future = this.#executor._schedule(fn, args, kind, options);
+  _schedule(fn: unknown, args: unknown[], kind: TaskKind, options: TaskOptions | undefined, admitted?: boolean): Future<unknown> {
+    const future = (this.#executor as MapHost)._schedule(fn, args, kind, options, admitted);
     const base = this.#scheduled;
     this.#scheduled += args.length;
     this.tasks++;
     const held = this.#held;
     if (held !== undefined && future instanceof TaskFuture) {
       const entry: TaskLines = {
-        firstLine: held.get(base)?.line ?? 0,
-        lastLine: held.get(base + args.length - 1)?.line ?? 0,
+        firstLine: held.lineOf(base),
+        lastLine: held.lineOf(base + args.length - 1),
         items: args.length,
       };
       // The task id is given at dispatch; read it once the task is over.
       future._listen(() => this.lines.set(future.id, entry));
     }
     return future;
+  }
+
+  _admitMap(): (() => void) | undefined {
+    return (this.#executor as MapHost)._admitMap?.();
   }
 
   _parallelism(): number {

@@ -7,10 +7,8 @@
  */
 import { inspect } from 'node:util';
 import { CliError } from './cli-error.js';
-import type { InputRecord } from './input.js';
-
-/** Turns one finished item into its output line (without the newline). */
-export type Formatter = (record: InputRecord, result: unknown) => string;
+/** Turns one finished item (its input line, line number and result) into its output line, without the newline. */
+export type Formatter = (text: string, line: number, result: unknown) => string;
 
 const PLACEHOLDERS = ['input', 'result', 'line'] as const;
 type Placeholder = (typeof PLACEHOLDERS)[number];
@@ -47,7 +45,7 @@ function jsonReplacer(_key: string, value: unknown): unknown {
  * @throws {CliError} (exit code 2) for an unknown placeholder or an unmatched brace.
  */
 export function compileFormat(format: string | undefined, json: boolean): Formatter {
-  if (format === undefined) return (_record, result) => renderResult(result, json);
+  if (format === undefined) return (_text, _line, result) => renderResult(result, json);
   const literals: string[] = [];
   const keys: Placeholder[] = [];
   let literal = '';
@@ -75,11 +73,11 @@ export function compileFormat(format: string | undefined, json: boolean): Format
     }
   }
   literals.push(literal);
-  return (record, result) => {
+  return (text, line, result) => {
     let out = literals[0] as string;
     for (let k = 0; k < keys.length; k++) {
       const key = keys[k];
-      out += key === 'result' ? renderResult(result, json) : key === 'input' ? record.text : String(record.line);
+      out += key === 'result' ? renderResult(result, json) : key === 'input' ? text : String(line);
       out += literals[k + 1] as string;
     }
     return out;
