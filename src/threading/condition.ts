@@ -210,7 +210,8 @@ export class Condition {
    * @param timeout - milliseconds; `undefined`/`Infinity` waits until notified.
    * @returns `true` when notified, `false` when the timeout passed.
    * @throws RuntimeError `cannot wait on un-acquired lock` when the caller does not hold the lock.
-   * @throws DeadlockError when taking the lock back would close a cycle of blocked threads.
+   * @throws DeadlockError when taking the lock back would close a cycle of blocked threads; the
+   * lock is then not held, and a notify that reached this waiter is lost with it.
    */
   waitSync(timeout?: number): boolean {
     this.checkOwned('wait');
@@ -221,7 +222,15 @@ export class Condition {
     while (Atomics.load(this._state, cell) === WAITING) {
       if (waitSync(this._state, cell, WAITING, deadline) === 'timed-out') break;
     }
-    this._lock.acquireSync();
+    try {
+      this._lock.acquireSync();
+    } catch (error) {
+      // DeadlockError while taking the lock back: leave without it. Only the ticket's own cell
+      // may be touched without the lock, and only by compare-exchange against notify().
+      Atomics.compareExchange(this._state, cell, WAITING, CANCELLED);
+      Atomics.compareExchange(this._state, cell, NOTIFIED, FREE);
+      throw error;
+    }
     return this.leave(cell, saved, undefined);
   }
 
@@ -286,8 +295,8 @@ export class Condition {
     while (n > 0 && ((end - next) | 0) > 0) {
       const cell = C_CELLS + (next & (CAPACITY - 1));
       const status = Atomics.load(state, cell);
-      if (status === WAITING) {
-        Atomics.store(state, cell, NOTIFIED);
+      // Compare-exchange: a waiter that failed to take the lock back withdraws without it.
+      if (status === WAITING && Atomics.compareExchange(state, cell, WAITING, NOTIFIED) === WAITING) {
         wake(state, cell, 1);
         n--;
       } else {
