@@ -24,10 +24,13 @@ export interface AcquireOptions extends AcquireSyncOptions {
 
 /** @internal Parsed acquire options. */
 export interface AcquirePlan {
-  blocking: boolean;
-  deadline: number;
-  signal: AbortSignal | undefined;
+  readonly blocking: boolean;
+  readonly deadline: number;
+  readonly signal: AbortSignal | undefined;
 }
+
+// The plan of a plain `acquire()`: shared, so the uncontended path allocates nothing.
+const BLOCKING: AcquirePlan = Object.freeze({ blocking: true, deadline: Infinity, signal: undefined });
 
 /**
  * @internal Checks acquire options like Python's `acquire(blocking, timeout)`.
@@ -35,7 +38,7 @@ export interface AcquirePlan {
  * @throws ValueError on a timeout with `blocking: false`, or a negative/NaN timeout.
  */
 export function planAcquire(options: number | AcquireOptions | undefined, nonBlockingTimeout: string): AcquirePlan {
-  if (options === undefined) return { blocking: true, deadline: Infinity, signal: undefined };
+  if (options === undefined) return BLOCKING;
   if (typeof options === 'number') return { blocking: true, deadline: toDeadline(options), signal: undefined };
   const blocking = options.blocking ?? true;
   if (!blocking && options.timeout !== undefined) throw new ValueError(nonBlockingTimeout);
