@@ -96,13 +96,13 @@ export function mapTests({ factory, kind }: SuiteContext): void {
       await warmUp(executor, board, 3);
       const steps: Array<[Board, Step, string]> = [[board, {}, 'a'], [board, {}, 'b'], [board, { gate: 0 }, 'never']];
       const start = performance.now();
-      const iterator = executor.starmap(tasks.gated, steps, { timeout: 200 });
+      const iterator = executor.starmap(tasks.gated, steps, { timeout: 400 });
       const seen: unknown[] = [];
       try {
         await assert.rejects(async () => {
           for (let step = await iterator.next(); step.done !== true; step = await iterator.next()) seen.push(step.value);
         }, (e: unknown) => e instanceof TimeoutError);
-        assertTimeout(since(start), 200);
+        assertTimeout(since(start), 400);
         assert.deepEqual(seen, ['a', 'b']);
         assert.deepEqual(await iterator.next(), { done: true, value: undefined });
       } finally {

@@ -11,7 +11,7 @@ import {
   ALL_COMPLETED, CancelledError, FIRST_COMPLETED, FIRST_EXCEPTION, Future, RuntimeError, ValueError, asCompleted, wait,
 } from '../../../src/futures/index.js';
 import { isMain } from '../../../src/index.js';
-import { createFuture, settle } from '../../helpers/futures.js';
+import { createFuture, nextTurn, settle } from '../../helpers/futures.js';
 import { collected } from '../../helpers/gc.js';
 import { bump, read, waitFor } from '../../helpers/signals.js';
 import { tasks, type SuiteContext } from './context.js';
@@ -59,9 +59,18 @@ export function submitAndShutdownTests({ factory, kind }: SuiteContext): void {
     });
 
     test('EXE-04 shutdown() returns only after every queued and running future has finished', async () => {
+      const board = kind().board();
       const executor = factory({ maxWorkers: 2 });
-      const futures = Array.from({ length: 12 }, (_, i) => executor.submit(tasks.sleep, 20, i));
-      await executor.shutdown();
+      const futures = Array.from({ length: 8 }, (_, i) => executor.submit(tasks.gated, board, { started: 1, gate: 0 }, i));
+      await waitFor(board, 1, 2);
+      let returned = false;
+      const shutdown = executor.shutdown().then(() => {
+        returned = true;
+      });
+      await nextTurn();
+      assert.equal(returned, false, 'shutdown() waits while the tasks are blocked');
+      bump(board, 0);
+      await shutdown;
       assert.ok(futures.every((f) => f.done() && !f.cancelled()), 'all done when shutdown() resolves');
       assert.deepEqual(await Promise.all(futures.map((f) => f.result())), futures.map((_, i) => i));
     });

@@ -158,9 +158,9 @@ export function workerDeathTests({ factory, kind }: SuiteContext): void {
 
     test('PPE-12 with maxTasksPerChild, a shutdown straight after submitting still completes every future', async () => {
       const executor = factory({ maxWorkers: 2, maxTasksPerChild: 1 });
-      const futures = Array.from({ length: 6 }, (_, i) => executor.submit(tasks.square, i));
+      const futures = Array.from({ length: 4 }, (_, i) => executor.submit(tasks.square, i));
       await executor.shutdown();
-      assert.deepEqual(await Promise.all(futures.map((f) => f.result())), [0, 1, 4, 9, 16, 25]);
+      assert.deepEqual(await Promise.all(futures.map((f) => f.result())), [0, 1, 4, 9]);
     });
 
     test('PPE-11 maxTasksPerChild must be an integer (TypeError) and >= 1 (ValueError)', () => {
