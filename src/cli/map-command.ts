@@ -4,10 +4,13 @@
  * tool.
  *
  * ```
- *  stdin/--input ─▶ readLines ─▶ readItems ─▶ MapIterator ─▶ pool workers
- *                                  │ (index → line, text)        │
- *                                  ▼                             ▼
- *                                held ◀──── outcomes, in order ◀─┘ ─▶ format ─▶ LineWriter ─▶ stdout
+ *  stdin/--input ─▶ InputSource ─▶ MapIterator ─▶ RecordingHost ─▶ pool (or Redis) workers
+ *                        │ line, text                                     │
+ *                        ▼                                                ▼
+ *                   HeldInputs ─▶ outcomes, in order (or as completed) ◀──┘
+ *                                       │
+ *                                       ▼
+ *                     format ─▶ LineWriter ─▶ stdout;  failures, bar, summary ─▶ stderr
  * ```
  *
  * Memory stays flat on an endless input: the map pulls at most `--buffersize` items ahead of the
@@ -16,20 +19,16 @@
  * @module
  */
 import { writeFile } from 'node:fs/promises';
-import type { Executor } from '../core/executor.js';
-import { MapIterator, type MapHost, type MapOutcome, type TaskKind, type TaskOptions } from '../core/map-iterator.js';
-import { ProcessPoolExecutor, ThreadPoolExecutor, type Future } from '../futures/index.js';
-import type { PoolExecutor } from '../pool/pool-executor.js';
-import { TaskFuture } from '../pool/task-future.js';
+import { MapIterator, type MapOutcome, type TaskOptions } from '../core/map-iterator.js';
 import { taskRef } from '../task-ref/task-module.js';
 import { CliError, describeThrown, EXIT } from './cli-error.js';
 import { clip, countItems, fileStream, InputSource, openInput, type InputMode, type InputRecord } from './input.js';
 import { HeldInputs } from './held-inputs.js';
 import { MemoryReport } from './memory-report.js';
+import { createTarget, probe, RecordingHost, workerIndex } from './map-target.js';
 import { compileFormat, LineWriter } from './output.js';
-import type { describeExport } from './probe.js';
 import { ProgressBar, wantsProgress } from './progress.js';
-import { buildTrace, busyFromSpans, formatSummary, type TaskLines, type WorkerBusy } from './run-report.js';
+import { buildTrace, busyFromSpans, formatSummary, type WorkerBusy } from './run-report.js';
 
 /** The options of `concurrent-ts map`, as parsed from the command line. */
 export interface MapCommandOptions {
@@ -72,21 +71,11 @@ export function defaultBuffersize(workers: number): number {
   return Math.max(16384, 2048 * workers);
 }
 
-const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-const PROBE_URL = new URL(`./probe${ext}`, import.meta.url);
-
-/** What runs the tasks: a local pool, or a distributed executor. */
-interface Target {
-  readonly executor: Executor;
-  readonly pool: PoolExecutor | undefined;
-  readonly where: string;
-}
-
 /**
  * Runs `concurrent-ts map` and resolves with the exit code. Results go to `io.stdout`; the
  * progress bar, failed items and the summary go to `io.stderr`.
  *
- * @param spec - `MODULE#EXPORT`, already resolved by {@link parseTaskSpec}.
+ * @param spec - `MODULE#EXPORT`, already resolved by `parseTaskSpec` (task-spec.ts).
  * @throws {CliError} for a usage error (exit code 2), or when the first failed item stops the run
  * (exit code 1, with its line number).
  */
@@ -128,6 +117,7 @@ export async function runMap(spec: { url: string; name: string; shown: string },
     hardStop(EXIT.interrupted);
   };
   process.once('SIGINT', onSigint);
+  let shutDown = false;
 
   try {
     const probeTaskId = pool === undefined ? undefined : await probe(pool, spec);
@@ -224,63 +214,21 @@ export async function runMap(spec: { url: string; name: string; shown: string },
       workers = busyFromSpans(spans);
       busyNote = 'from the trace';
     }
-    if (stop === undefined) await executor.shutdown({ wait: true });
-    else void executor.shutdown({ wait: false, cancelFutures: true }).catch(() => {});
-
     if (stop !== undefined) throw stop;
+    await executor.shutdown({ wait: true });
+    shutDown = true;
     if (options.quiet !== true) {
       const summary = formatSummary({ items: done + failed, failed, wallMs, tasks: host.tasks, where: target.where, workers, busyNote });
       io.stderr.write(`concurrent-ts: ${summary}\n`);
     }
     return failed > 0 ? EXIT.failed : EXIT.ok;
   } finally {
+    // A run that stopped early leaves tasks behind: drop the queued ones, do not wait for the rest.
+    if (!shutDown) void executor.shutdown({ wait: false, cancelFutures: true }).catch(() => {});
     process.off('SIGINT', onSigint);
     if (statsTimer !== undefined) clearInterval(statsTimer);
     bar?.stop();
     if (memory !== undefined) io.stderr.write(`concurrent-ts: ${memory.report()}\n`);
-  }
-}
-
-/**
- * Passes tasks on to the executor, counting them; with `--trace`, also notes which input lines
- * each task covered, keyed by the pool's task id (known once the task has run).
- */
-class RecordingHost implements MapHost {
-  tasks = 0;
-  readonly lines = new Map<number, TaskLines>();
-  readonly #executor: Executor;
-  readonly #held: HeldInputs | undefined;
-  #scheduled = 0;
-
-  constructor(executor: Executor, held: HeldInputs | undefined) {
-    this.#executor = executor;
-    this.#held = held;
-  }
-
-  _schedule(fn: unknown, args: unknown[], kind: TaskKind, options: TaskOptions | undefined, admitted?: boolean): Future<unknown> {
-    const future = (this.#executor as MapHost)._schedule(fn, args, kind, options, admitted);
-    const base = this.#scheduled;
-    this.#scheduled += args.length;
-    this.tasks++;
-    const held = this.#held;
-    if (held !== undefined && future instanceof TaskFuture) {
-      const entry: TaskLines = {
-        firstLine: held.lineOf(base),
-        lastLine: held.lineOf(base + args.length - 1),
-        items: args.length,
-      };
-      // The task id is given at dispatch; read it once the task is over.
-      future._listen(() => this.lines.set(future.id, entry));
-    }
-    return future;
-  }
-
-  _admitMap(): (() => void) | undefined {
-    return (this.#executor as MapHost)._admitMap?.();
-  }
-
-  _parallelism(): number {
-    return this.#executor._parallelism();
   }
 }
 
@@ -294,62 +242,12 @@ function checkCombinations(options: MapCommandOptions): void {
   }
 }
 
-async function createTarget(options: MapCommandOptions): Promise<Target> {
-  if (options.redis !== undefined) return createDistributed(options.redis, options.queue ?? 'concurrent-ts');
-  const common = { maxWorkers: options.workers, trace: options.trace !== undefined };
-  if (options.processes === true) {
-    const pool = new ProcessPoolExecutor(common);
-    return { executor: pool, pool, where: `${pool.maxWorkers} ${pool.maxWorkers === 1 ? 'process' : 'processes'}` };
-  }
-  const pool = new ThreadPoolExecutor({ ...common, threadNamePrefix: 'worker' });
-  return { executor: pool, pool, where: `${pool.maxWorkers} ${pool.maxWorkers === 1 ? 'thread' : 'threads'}` };
-}
-
-/** The distributed executor's module, loaded only for `--redis`. */
-interface DistributedModule {
-  DistributedExecutor: new (options: { connection: unknown; queue: string }) => Executor;
-}
-
-async function createDistributed(url: string, queue: string): Promise<Target> {
-  const specifier = '../distributed/index.js';
-  let mod: DistributedModule;
-  try {
-    mod = (await import(specifier)) as DistributedModule;
-  } catch (error) {
-    throw new CliError(`--redis needs the distributed executor and its peer dependencies (npm install bullmq ioredis): ${describeThrown(error)}`, EXIT.usage);
-  }
-  return { executor: new mod.DistributedExecutor({ connection: url, queue }), pool: undefined, where: `Redis queue "${queue}"` };
-}
-
-/**
- * Checks on one worker that the export is a function, before any input is read.
- *
- * @returns the probe's task id, so that the trace can label it.
- * @throws {CliError} (exit code 2) naming the module and what is wrong with it.
- */
-async function probe(pool: PoolExecutor, spec: { url: string; name: string; shown: string }): Promise<number | undefined> {
-  const future = pool.submit(taskRef<typeof describeExport>(PROBE_URL, 'describeExport'), spec.url, spec.name);
-  let problem: string | null;
-  try {
-    problem = await future;
-  } catch (error) {
-    throw new CliError(`cannot start the workers: ${describeThrown(error)}`, EXIT.failed);
-  }
-  if (problem !== null) throw new CliError(`${spec.shown}#${spec.name}: ${problem}`, EXIT.usage);
-  return future instanceof TaskFuture ? future.id : undefined;
-}
-
 async function writeTrace(path: string, trace: object): Promise<void> {
   try {
     await writeFile(path, JSON.stringify(trace));
   } catch (error) {
     throw new CliError(`cannot write --trace ${path}: ${(error as Error).message}`, EXIT.failed);
   }
-}
-
-function workerIndex(name: string): number {
-  const match = /_(\d+)$/.exec(name);
-  return match === null ? 0 : Number(match[1]);
 }
 
 function epochNow(): number {
