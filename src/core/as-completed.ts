@@ -45,6 +45,8 @@ export function asCompleted<F extends Future<unknown>>(fs: Iterable<F>, options:
     closed = true;
     for (const off of unlisteners.splice(0)) off();
     pending.clear();
+    // A next() may be waiting (return() called while it was pending): it must end, not hang.
+    wake?.();
   };
   for (const f of pending) {
     unlisteners.push(f._listen(() => {

@@ -333,6 +333,8 @@ export class MapIterator<R> implements AsyncIterableIterator<R> {
         // Closing the input is best effort; its own error does not matter any more.
       }
     }
+    // A next() may be waiting (return() called while it was pending): it must end, not hang.
+    this.#notify();
   }
 
   /** How many items the next chunk may take now (0: do not pull). */
