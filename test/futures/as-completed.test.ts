@@ -141,6 +141,15 @@ describe('asCompleted', () => {
     assert.deepEqual(await iterator.next(), { done: true, value: undefined });
   });
 
+  test('ASC-05 return() while a next() is waiting ends that next() (it does not hang)', async () => {
+    const f = createFuture('RUNNING');
+    const iterator = asCompleted([f]);
+    const waiting = iterator.next();
+    await iterator.return?.();
+    assert.deepEqual(await waiting, { done: true, value: undefined });
+    f.setResult(1);
+  });
+
   test('ASC-05 it keeps no reference to a future it has yielded', async () => {
     let yielded: Future<unknown> | undefined = createFuture('FINISHED');
     const ref = new WeakRef(yielded);

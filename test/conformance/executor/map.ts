@@ -147,6 +147,20 @@ export function mapTests({ factory, kind }: SuiteContext): void {
       assert.ok(read(board, 0) <= pulled, 'no call ran that was not pulled');
     });
 
+    test('MAP-05 return() while a next() waits for a running call ends that next() (it does not hang)', async () => {
+      const board = kind().board();
+      await using executor = factory({ maxWorkers: 1 });
+      const iterator = executor.starmap(tasks.gated, [[board, { started: 1, gate: 0 }, 'x']] as Array<[Board, Step, string]>);
+      const waiting = iterator.next();
+      await waitFor(board, 1, 1);
+      try {
+        await iterator.return();
+        assert.deepEqual(await waiting, { done: true, value: undefined });
+      } finally {
+        bump(board, 0);
+      }
+    });
+
     test('MAP-06 chunksize gives the same results, and errors stay per item', async () => {
       await using executor = factory({ maxWorkers: 2 });
       const input = Array.from({ length: 60 }, (_, i) => i);
