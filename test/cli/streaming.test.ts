@@ -5,9 +5,9 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { before, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { buildForTest } from './helpers/build.js';
 import { cliEnv, ROOT, startCli, TASKS } from './helpers/cli.js';
 
@@ -126,8 +126,10 @@ describe('1,000,000 lines through stdin, from source (node --import tsx src/cli/
 
 describe('1,000,000 lines through stdin, as shipped (node dist/cli/main.js, transpiled here)', () => {
   let run: MillionRun;
+  let out: string;
+  after(() => rmSync(out, { recursive: true, force: true }));
   before(async () => {
-    const out = buildForTest('streaming');
+    out = buildForTest('streaming');
     // The task module in plain JavaScript, since no TypeScript loader runs here.
     writeFileSync(join(out, 'double.mjs'), 'export function double(n) { return n * 2; }\n');
     const child = spawn(process.execPath, [join(out, 'cli', 'main.js'), 'map', `${join(out, 'double.mjs')}#double`, '--json', '--workers', '1', '--report-rss'],
