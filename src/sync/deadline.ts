@@ -18,9 +18,6 @@ import { ValueError } from '../errors.js';
 /** The longest single timer or `Atomics.wait` slice handed to the runtime: 2^31-1 ms. */
 export const MAX_SLICE_MS = 2 ** 31 - 1;
 
-/** A deadline that never arrives. */
-export const NO_DEADLINE = Infinity;
-
 /**
  * Checks a timeout in milliseconds and returns it as a number (`Infinity` for "no limit").
  *

@@ -19,7 +19,7 @@
  * @module
  */
 
-import { RuntimeError, ValueError } from '../errors.js';
+import { ValueError } from '../errors.js';
 
 const MAGIC = 0x63745267; // 'ctRg'
 const LAYOUT = 1;
@@ -262,12 +262,4 @@ function readName(reg: Int32Array, slot: number, which: 0 | 1, lenIndex: number)
   const start = (slot * 2 + which) * NAME_MAX;
   const length = Math.min(Atomics.load(reg, lenIndex), NAME_MAX);
   return String.fromCharCode(...chars.subarray(start, start + length));
-}
-
-/** @internal Thrown when a registry-carrying value is not a registry. */
-export function assertRegistryView(view: unknown): Int32Array {
-  if (!(view instanceof Int32Array) || !(view.buffer instanceof SharedArrayBuffer) || view[R_MAGIC] !== MAGIC) {
-    throw new RuntimeError('a synchronization primitive arrived without its registry');
-  }
-  return view;
 }
