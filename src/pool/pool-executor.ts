@@ -126,7 +126,13 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
   readonly #queue = new RingQueue<TaskFuture<unknown>>(1024);
   readonly #inflight = new Map<number, TaskFuture<unknown>>();
   readonly #slots: WorkerSlot[] = [];
-  readonly #fnIds = new Map<WireFn, number>();
+  /** Weak: a function object dropped by the program must not be kept here (EXE-13). */
+  readonly #fnIds = new WeakMap<WireFn, number>();
+  /**
+   * By content: `submit((x) => x + 1, i)` in a loop makes a new function object each time, all
+   * with the same source. They share one id, so each worker compiles that source once.
+   */
+  readonly #fnByContent = new Map<string, number>();
   readonly #fnWires: WireFn[] = [];
   readonly #fnNames: string[] = [];
   readonly #spans: number[] = [];
@@ -225,9 +231,14 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
     const wire = toWireFn(fn);
     let fnId = this.#fnIds.get(wire);
     if (fnId === undefined) {
-      fnId = this.#fnWires.length;
-      this.#fnWires.push(wire);
-      this.#fnNames.push(functionName(fn));
+      const key = `${wire.kind}\0${wire.name}\0${wire.kind === 'source' ? wire.source : wire.kind === 'module' ? wire.url : wire.path}`;
+      fnId = this.#fnByContent.get(key);
+      if (fnId === undefined) {
+        fnId = this.#fnWires.length;
+        this.#fnWires.push(wire);
+        this.#fnNames.push(functionName(fn));
+        this.#fnByContent.set(key, fnId);
+      }
       this.#fnIds.set(wire, fnId);
     }
     let flags: number;
