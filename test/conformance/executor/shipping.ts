@@ -48,6 +48,19 @@ export function shippingTests({ factory, kind }: SuiteContext): void {
       assert.equal(await executor.submit(shorthand.halve, 8), 4, 'a method written in shorthand');
     });
 
+    test('a source function is compiled once per worker, also when each submit makes a new function object with that source', async () => {
+      await using executor = factory({ maxWorkers: 1 });
+      // A counter kept on the function itself shows whether the worker reuses one compiled function.
+      const makeTick = (): (() => number) => function tick(): number {
+        const self = tick as unknown as { calls?: number };
+        self.calls = (self.calls ?? 0) + 1;
+        return self.calls;
+      };
+      const counts: number[] = [];
+      for (let i = 0; i < 4; i++) counts.push(await executor.submit(makeTick()));
+      assert.deepEqual(counts, [1, 2, 3, 4]);
+    });
+
     test('an exported function travels by module reference (taskModule, a TypeScript module)', async () => {
       await using executor = factory({ maxWorkers: 2 });
       const futures = [...PRIMES, ...NOT_PRIMES].map((n) => executor.submit(tasks.isPrime, n));
