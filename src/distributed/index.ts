@@ -4,9 +4,8 @@
  *
  * @module
  */
-export {
-  DistributedExecutor, type DistributedExecutorOptions, type DistributedTaskOptions, type Retention, type Backoff,
-} from './distributed-executor.js';
+export { DistributedExecutor } from './distributed-executor.js';
+export type { DistributedExecutorOptions, DistributedTaskOptions, Retention, Backoff } from './executor-options.js';
 export { runWorker, type RunWorkerOptions, type WorkerHandle } from './worker-main.js';
 export type { RedisConnection } from './connection.js';
 export { TaskNotAllowedError } from '../errors.js';
