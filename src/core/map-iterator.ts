@@ -376,6 +376,22 @@ export class MapIterator<R> implements AsyncIterableIterator<R> {
     this.#pulling = true;
     const source = this.#source as AsyncIterator<unknown>;
     let items: unknown[] = [];
+    let armed = false;
+    // Do not hold a partial chunk back waiting for a slow input: once per burst, an immediate sends
+    // what has gathered if the input has not filled the chunk by then. (One immediate per burst,
+    // not one race per item: a race per item costs a few objects per line of input.)
+    const flushLater = (): void => {
+      if (armed) return;
+      armed = true;
+      const partial = items;
+      setImmediate(() => {
+        armed = false;
+        if (items === partial && items.length > 0 && !this.#closed) {
+          this.#submit(items);
+          items = [];
+        }
+      });
+    };
     try {
       while (!this.#closed) {
         const room = this.#room();
@@ -385,18 +401,8 @@ export class MapIterator<R> implements AsyncIterableIterator<R> {
           continue;
         }
         if (room <= 0) break;
-        let next: Promise<IteratorResult<unknown>> | IteratorResult<unknown> = source.next();
-        if (items.length > 0) {
-          // Do not hold a partial chunk back waiting for a slow input: send what is here.
-          const ready = await Promise.race([next, nextTurn()]);
-          if (ready === kNotYet) {
-            this.#submit(items);
-            items = [];
-          } else {
-            next = ready;
-          }
-        }
-        const step = await next;
+        if (items.length > 0) flushLater();
+        const step = await source.next();
         if (this.#closed) return;
         if (step.done === true) {
           this.#sourceDone = true;
@@ -405,12 +411,13 @@ export class MapIterator<R> implements AsyncIterableIterator<R> {
         items.push(step.value);
       }
       if (items.length > 0 && !this.#closed) this.#submit(items);
+      // A pending immediate must not send the last chunk a second time.
+      items = [];
     } catch (error) {
       this.#sourceDone = true;
       this.#sourceError = error;
     } finally {
       this.#pulling = false;
-      this.#releaseAdmission();
     }
     this.#notify();
   }
@@ -457,10 +464,4 @@ export class MapIterator<R> implements AsyncIterableIterator<R> {
     const ideal = this.#perItemMs <= 0 ? MAX_CHUNK : Math.floor(TARGET_CHUNK_MS / this.#perItemMs);
     this.#chunkSize = Math.max(1, Math.min(MAX_CHUNK, ideal, this.#chunkSize * GROWTH));
   }
-}
-
-const kNotYet = Symbol('not yet');
-
-function nextTurn(): Promise<typeof kNotYet> {
-  return new Promise((resolve) => setImmediate(resolve, kNotYet));
 }

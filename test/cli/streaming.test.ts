@@ -142,10 +142,7 @@ describe('1,000,000 lines through stdin, as shipped (node dist/cli/main.js, tran
     assertFlat(run);
   });
 
-  test('peak RSS stays under 150 MB', {
-    todo: 'MapIterator#pumpAsync allocates a Promise.race and a setImmediate per item (~1.7 kB), which V8 promotes, ' +
-      'so the peak is ~200 MB; with one setImmediate per burst the same run peaks at 110-122 MB (docs/cli.md, "Memory")',
-  }, () => {
+  test('peak RSS stays under 150 MB', () => {
     assert.ok(run.cliPeak < 150, `peak RSS ${run.cliPeak} MB`);
   });
 });
