@@ -25,16 +25,17 @@ import type { Future } from '../core/future.js';
 import type { ChunkOutcome, TaskKind } from '../core/map-iterator.js';
 import { ProcessPoolExecutor, ThreadPoolExecutor } from '../futures/index.js';
 import type { PoolExecutor } from '../pool/pool-executor.js';
-import { encodeThrown, type WireThrown } from '../protocol.js';
+import { encodeThrown } from '../protocol.js';
 import { taskRef } from '../task-ref/task-module.js';
 import { allowedRef, parseAllowList, type AllowedModule } from './allow-list.js';
-import { decodeValue, encodeList, encodeValue } from './codec.js';
+import { decodeValue, encodeValue } from './codec.js';
 import {
   createClient, createSubscriber, describeEndpoint, forBullmq, redisOptions, unreachable, whenReady, type RedisConnection,
 } from './connection.js';
 import {
-  cancelChannel, cancelKey, checkJobData, formatFailure, isModuleName, KIND_CALL, type CallResult, type ChunkResult,
+  cancelChannel, cancelKey, checkJobData, isModuleName, KIND_CALL, type CallResult, type ChunkResult,
 } from './wire.js';
+import { encodeChunk, failureError } from './results.js';
 
 /** Options of a distributed worker; see `runWorker`. */
 export interface RunWorkerOptions {
@@ -291,7 +292,7 @@ export class DistributedWorker {
       if (this.#stopping !== undefined && this.#graceTimer === undefined && this.#grace === 0) this.#handBackAll();
       const value = await future;
       if (data.k === KIND_CALL) return { r: encodeValue(value, 'result') };
-      return chunkResult(value as ChunkOutcome, 'result');
+      return encodeChunk(value as ChunkOutcome);
     } catch (error) {
       throw await this.#failure(job, running, error);
     } finally {
@@ -311,11 +312,11 @@ export class DistributedWorker {
       return new WaitingError();
     }
     if (running?.cancelRequested === true || error instanceof CancelledError) {
-      return jobError(encodeThrown(new CancelledError('the task was cancelled by its caller')), true);
+      return failureError(encodeThrown(new CancelledError('the task was cancelled by its caller')), true);
     }
     // A refused or malformed job would fail the same way again: no retry.
     const final = error instanceof TaskNotAllowedError || running === undefined;
-    return jobError(encodeThrown(error), final);
+    return failureError(encodeThrown(error), final);
   }
 
   #cancel(jobId: string): void {
@@ -410,46 +411,6 @@ export class DistributedWorker {
       else client.disconnect();
     }
   }
-}
-
-function chunkResult(outcome: ChunkOutcome, path: string): ChunkResult {
-  const values = Array.from(outcome.values);
-  let errors: Array<[number, unknown]> | null = null;
-  if (outcome.errors !== null) {
-    for (const [at, error] of outcome.errors) {
-      values[at] = null;
-      (errors ??= []).push([at, encodeValue(encodeThrown(error), `${path}[${at}]`)]);
-    }
-  }
-  // An item whose result cannot travel fails alone, as on a local pool.
-  const encoded = encodeItems(values, path, errors);
-  return { c: encoded.values, e: encoded.errors, ms: outcome.ms };
-}
-
-function encodeItems(values: unknown[], path: string, errors: Array<[number, unknown]> | null): { values: unknown[]; errors: Array<[number, unknown]> | null } {
-  try {
-    return { values: encodeList(values, path), errors };
-  } catch {
-    const out = values.slice();
-    for (let i = 0; i < out.length; i++) {
-      try {
-        out[i] = encodeValue(out[i], `${path}[${i}]`);
-      } catch (error) {
-        out[i] = null;
-        (errors ??= []).push([i, encodeValue(encodeThrown(error), `${path}[${i}]`)]);
-      }
-    }
-    return { values: out, errors };
-  }
-}
-
-/** The Error a processor throws so that BullMQ records `wire` (and retries unless `final`). */
-function jobError(wire: WireThrown, final: boolean): Error {
-  const error = new Error(formatFailure(wire));
-  // BullMQ skips the remaining attempts for an error named UnrecoverableError.
-  if (final) error.name = 'UnrecoverableError';
-  error.stack = 'error' in wire && wire.error.stack !== undefined ? wire.error.stack : error.message;
-  return error;
 }
 
 function quote(value: string): string {

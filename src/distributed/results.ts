@@ -1,14 +1,15 @@
 /**
- * Turning what Redis says about a finished job into a future's result or exception.
+ * Results both ways: the worker turns what its pool produced into a job's return value or failure,
+ * and the caller turns what Redis says about a finished job into a future's result or exception.
  *
  * @module
  */
 import { BrokenExecutor, RuntimeError } from '../errors.js';
-import { decodeThrown, isWireThrown } from '../protocol.js';
+import { decodeThrown, encodeThrown, isWireThrown, type WireThrown } from '../protocol.js';
 import type { ChunkOutcome } from '../core/map-iterator.js';
-import { decodeValue } from './codec.js';
+import { decodeValue, encodeList, encodeValue } from './codec.js';
 import type { JobFuture } from './job-future.js';
-import { parseFailure, type CallResult, type ChunkResult } from './wire.js';
+import { formatFailure, parseFailure, type CallResult, type ChunkResult } from './wire.js';
 
 /**
  * Settles `future` with a completed job's return value (already parsed from JSON).
@@ -68,4 +69,44 @@ export function settleFailed(future: JobFuture, reason: unknown): void {
     return;
   }
   future.setException(new RuntimeError(`the job ${future.id} (${future.name}) failed: ${text}`));
+}
+
+/** A map chunk's outcome as a job's return value; an item whose value cannot travel fails alone, as on a local pool. */
+export function encodeChunk(outcome: ChunkOutcome, path = 'result'): ChunkResult {
+  const values = Array.from(outcome.values);
+  let errors: Array<[number, unknown]> | null = null;
+  if (outcome.errors !== null) {
+    for (const [at, error] of outcome.errors) {
+      values[at] = null;
+      (errors ??= []).push([at, encodeValue(encodeThrown(error), `${path}[${at}]`)]);
+    }
+  }
+  const encoded = encodeItems(values, path, errors);
+  return { c: encoded.values, e: encoded.errors, ms: outcome.ms };
+}
+
+function encodeItems(values: unknown[], path: string, errors: Array<[number, unknown]> | null): { values: unknown[]; errors: Array<[number, unknown]> | null } {
+  try {
+    return { values: encodeList(values, path), errors };
+  } catch {
+    const out = values.slice();
+    for (let i = 0; i < out.length; i++) {
+      try {
+        out[i] = encodeValue(out[i], `${path}[${i}]`);
+      } catch (error) {
+        out[i] = null;
+        (errors ??= []).push([i, encodeValue(encodeThrown(error), `${path}[${i}]`)]);
+      }
+    }
+    return { values: out, errors };
+  }
+}
+
+/** The Error a worker's processor throws so that BullMQ records `wire` (and retries unless `final`). */
+export function failureError(wire: WireThrown, final: boolean): Error {
+  const error = new Error(formatFailure(wire));
+  // BullMQ skips the remaining attempts for an error named UnrecoverableError.
+  if (final) error.name = 'UnrecoverableError';
+  error.stack = 'error' in wire && wire.error.stack !== undefined ? wire.error.stack : error.message;
+  return error;
 }

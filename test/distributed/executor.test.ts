@@ -170,6 +170,21 @@ describe('DistributedExecutor', () => {
     await one.stop();
   });
 
+  test('a worker with processes: true runs its tasks in child processes', async (t) => {
+    if (!needRedis(t)) return;
+    const solo = new DistributedExecutor({ connection: server.url, queue: queueName('processes') });
+    const forked = runWorker({ redis: server.url, queue: solo.queue, allow: [allowTasks], concurrency: 2, maxWorkers: 1, processes: true, handleSignals: false, log: () => {} });
+    try {
+      await forked.ready;
+      const pid = await solo.submit(tasks.pid).result(20_000);
+      assert.notEqual(pid, process.pid, 'not in the worker process itself');
+      assert.deepEqual(await solo.map(tasks.double, [1, 2, 3]).toArray(), [2, 4, 6]);
+    } finally {
+      await solo.shutdown();
+      await forked.stop();
+    }
+  });
+
   test('a task naming a module the workers do not allow fails with TaskNotAllowedError', async (t) => {
     if (!needRedis(t)) return;
     const { outside } = await import('../fixtures/distributed/helpers.js');
