@@ -24,6 +24,4 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends redis-server >/dev/null
-# Debian may start a service on install where an init system runs; the tests do not use it.
-if command -v service >/dev/null 2>&1 && [ -d /run/systemd/system ]; then $SUDO service redis-server stop >/dev/null 2>&1 || true; fi
 echo "redis-server: $(redis-server --version)"
