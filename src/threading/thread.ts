@@ -29,11 +29,11 @@ export interface ThreadOptions<A extends unknown[]> {
 /** What {@link setExcepthook}'s hook receives. */
 export interface ExceptHookArgs {
   readonly excValue: unknown;
-  readonly thread: Thread;
+  readonly thread: Thread<any[]>;
 }
 
 let counter = 0;
-const live = new Set<Thread>();
+const live = new Set<Thread<any[]>>();
 
 let excepthook = (args: ExceptHookArgs): void => {
   const value = args.excValue;
@@ -68,7 +68,7 @@ class ThreadRunner extends PoolExecutor {
  * await t.join();
  * ```
  */
-export class Thread {
+export class Thread<A extends unknown[] = any[]> {
   readonly #target: Callable<unknown[], unknown> | undefined;
   readonly #args: unknown[];
   #name: string;
@@ -78,7 +78,7 @@ export class Thread {
   #ident: number | undefined;
   #alive = false;
 
-  constructor(options: ThreadOptions<unknown[]> = {}) {
+  constructor(options: ThreadOptions<A> = {}) {
     counter++;
     this.#target = options.target as Callable<unknown[], unknown> | undefined;
     this.#args = [...(options.args ?? [])];
@@ -132,7 +132,7 @@ export class Thread {
     runner._prestart();
     const target = this.#target;
     // A thread without a target does nothing, as Python's run() with no target.
-    const future = runner.submit((target ?? noop) as Callable<unknown[], unknown>, ...this.#args);
+    const future = runner.submit((target ?? noop), ...this.#args);
     this.#ident = runner.stats().workers[0]?.ident;
     this.#finished = new Promise<void>((resolve) => {
       future.addDoneCallback((f) => {
@@ -164,12 +164,18 @@ export class Thread {
   async join(timeout?: number | { timeout?: number | undefined }): Promise<void> {
     if (this.#finished === undefined) throw new RuntimeError('cannot join thread before it is started');
     const ms = checkTimeout(typeof timeout === 'object' ? timeout.timeout : timeout);
-    if (ms === undefined) return this.#finished;
+    // A daemon thread does not keep the program alive, but a program waiting for it must stay.
+    const keep = this.#daemon && this.#alive ? setInterval(noop, 2 ** 30) : undefined;
     let timer: ReturnType<typeof startTimer> | undefined;
-    await Promise.race([this.#finished, new Promise<void>((resolve) => {
-      timer = startTimer(resolve, ms);
-    })]);
-    timer?.clear();
+    try {
+      if (ms === undefined) return await this.#finished;
+      await Promise.race([this.#finished, new Promise<void>((resolve) => {
+        timer = startTimer(resolve, ms);
+      })]);
+    } finally {
+      timer?.clear();
+      clearInterval(keep);
+    }
   }
 
   /** `true` from `start()` until the target has returned and the thread has ended. */

@@ -9,6 +9,7 @@ import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { BrokenThreadPool, type ErrorOptions } from '../errors.js';
 import { CTL_BYTES, CTL_STARTED, PROTOCOL_VERSION, type WorkerInit } from '../protocol.js';
 import type { Transport, WorkerChannel, WorkerEvents, WorkerSpec } from '../pool/transport.js';
+import { processRegistry } from '../sync/registry.js';
 import { bootstrapSource, tsxApiUrl } from './loader-flags.js';
 
 const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
@@ -20,7 +21,7 @@ export interface WorkerThreadOptions {
   resourceLimits?: ResourceLimits | undefined;
   /** Node flags for the workers; by default they inherit the program's (so a TypeScript loader carries over). */
   execArgv?: string[] | undefined;
-  /** The shared registry of synchronization primitives, if the program uses them. */
+  /** The registry of synchronization primitives to share; by default this process's. */
   registry?: (() => SharedArrayBuffer | null) | undefined;
 }
 
@@ -44,7 +45,8 @@ export class WorkerThreadTransport implements Transport {
       version: PROTOCOL_VERSION,
       kind: 'thread',
       control,
-      registry: this.#options.registry?.() ?? null,
+      // Every thread of the process shares one registry, so deadlock detection sees them all.
+      registry: (this.#options.registry ?? processRegistry)(),
     };
     const tsxApi = tsxApiUrl();
     const worker = new Worker(tsxApi === null ? ENTRY : bootstrapSource(ENTRY, tsxApi), {

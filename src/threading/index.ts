@@ -1,0 +1,18 @@
+/**
+ * `concurrent-ts/threading`: Python's `threading` on Node's worker threads. The primitives live
+ * in shared memory and really synchronize across threads; waits have Promise forms (the main
+ * thread never blocks its event loop) and `…Sync` forms for use inside workers.
+ *
+ * @module
+ */
+export {
+  Thread, setExcepthook, currentThread, mainThread, activeCount, getIdent,
+  type ThreadOptions, type ThreadInfo, type ExceptHookArgs,
+} from './thread.js';
+export {
+  Lock, RLock, Condition, Semaphore, BoundedSemaphore, Event, Barrier, Timer, HeldLock,
+  setDeadlockDetection, deadlockDetection,
+  type LockOptions, type ConditionWaitOptions, type EventWaitOptions, type BarrierOptions, type BarrierWaitOptions,
+  type AcquireOptions, type AcquireSyncOptions,
+} from './primitives.js';
+export { BrokenBarrierError, DeadlockError, RuntimeError, ValueError, TimeoutError, type DeadlockEdge } from '../errors.js';
