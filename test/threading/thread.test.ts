@@ -115,8 +115,9 @@ test('THR-08 an exception in the target goes to the excepthook; join still retur
     await t.join();
     assert.equal(seen.length, 1);
     assert.equal(seen[0]?.thread, t);
-    assert.ok(seen[0]?.excValue instanceof RangeError);
-    assert.equal((seen[0]?.excValue).message, 'out of range');
+    const error = seen[0]?.excValue;
+    assert.ok(error instanceof RangeError);
+    assert.equal(error.message, 'out of range');
   } finally {
     setExcepthook(previous);
   }
