@@ -423,8 +423,11 @@ export class DistributedExecutor extends Executor {
   };
 
   #remove(future: JobFuture): void {
-    this.#track(this.#queue.remove(future.id).then(undefined, (error: unknown) => {
-      // It started in the meantime (BullMQ will not remove a locked job): stop it where it runs.
+    // BullMQ does not remove a locked job (it answers 0): it started in the meantime, so stop it
+    // where it runs. The future is cancelled already; whatever the task returns is dropped.
+    this.#track(this.#queue.remove(future.id).then((removed) => {
+      if (removed === 0) this.#publishCancel(future.id);
+    }, (error: unknown) => {
       if (error instanceof Error && /locked/i.test(error.message)) this.#publishCancel(future.id);
       else if (!this.#shutdown) reportError(`DistributedExecutor: could not remove the cancelled job ${future.id}`, error);
     }));

@@ -1,9 +1,10 @@
 /** The JSON codec and the wire format of the distributed executor (no Redis needed). */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { SerializationError } from '../../src/errors.js';
+import { SerializationError, ValueError } from '../../src/errors.js';
 import { encodeThrown } from '../../src/protocol.js';
 import { decodeValue, encodeList, encodeValue } from '../../src/distributed/codec.js';
+import { describeEndpoint, parseRedisUrl, redisOptions } from '../../src/distributed/connection.js';
 import {
   checkJobData, formatFailure, isExportName, isModuleName, moduleNameOf, parseFailure, WIRE_VERSION,
 } from '../../src/distributed/wire.js';
@@ -104,4 +105,17 @@ test('wire: checkJobData accepts well-formed jobs only', () => {
   assert.throws(() => checkJobData({ v: 99, m: 'tasks', f: 'add', k: 0, a: [] }), /version 99/);
   assert.throws(() => checkJobData({ v: WIRE_VERSION, m: 'tasks', f: 'add', k: 7, a: [] }), /kind/);
   assert.throws(() => checkJobData({ v: WIRE_VERSION, m: 'tasks', f: 'add', k: 2, a: [1] }), /argument list/);
+});
+
+test('connection: redis:// and rediss:// URLs with an ACL user; messages never show the password', () => {
+  assert.deepEqual(parseRedisUrl('redis://127.0.0.1:6380/2'), { host: '127.0.0.1', port: 6380, db: 2 });
+  const tls = parseRedisUrl('rediss://worker:p%40ss@redis.example.com');
+  assert.deepEqual(tls, { host: 'redis.example.com', port: 6379, username: 'worker', password: 'p@ss', tls: {} });
+  assert.equal(describeEndpoint(tls), 'rediss://worker@redis.example.com:6379');
+  assert.throws(() => parseRedisUrl('http://redis.example.com'), ValueError);
+  assert.throws(() => parseRedisUrl('redis://:secret@host/x'), ValueError);
+  const options = redisOptions('rediss://h', 1000, { ca: 'PEM' });
+  assert.deepEqual(options.tls, { ca: 'PEM' });
+  assert.equal(options.maxRetriesPerRequest, null);
+  assert.equal(options.connectTimeout, 1000);
 });

@@ -216,6 +216,47 @@ describe('DistributedExecutor', () => {
     await nowhere.shutdown();
   });
 
+  test('cancel() of a task that started before the caller heard of it stops the task on its worker', async (t) => {
+    if (!needRedis(t)) return;
+    // This caller cannot read the event stream, so the job's start never reaches it: the future stays PENDING.
+    const admin = new Redis(server.url);
+    await admin.call('ACL', 'SETUSER', 'deaf', 'on', '>pw', '~*', '&*', '+@all', '-xread');
+    const deaf = new DistributedExecutor({ connection: `redis://deaf:pw@127.0.0.1:${server.port}`, queue });
+    try {
+      const future = deaf.submit(tasks.spin, 60_000);
+      const id = (future as unknown as { id: string }).id;
+      await waitUntil(async () => (await admin.hget(`bull:${queue}:${id}`, 'processedOn')) !== null);
+      assert.equal(future.state, 'PENDING');
+      assert.equal(future.cancel(), true);
+      await waitUntil(async () => (await admin.hget(`bull:${queue}:${id}`, 'finishedOn')) !== null);
+      assert.match(await admin.hget(`bull:${queue}:${id}`, 'failedReason') ?? '', /^CancelledError: the task was cancelled by its caller/);
+    } finally {
+      await deaf.shutdown();
+      await admin.call('ACL', 'DELUSER', 'deaf');
+      admin.disconnect();
+    }
+  });
+
+  test('an ACL user limited to the queue\'s keys and channels works; a wrong password is a clear OSError', async (t) => {
+    if (!needRedis(t)) return;
+    const admin = new Redis(server.url);
+    await admin.call('ACL', 'SETUSER', 'ct', 'on', '>s3cret', 'resetkeys', '~bull:*', 'resetchannels', '&bull:*', '+@all', '-@dangerous', '+info');
+    const limited = new DistributedExecutor({ connection: `redis://ct:s3cret@127.0.0.1:${server.port}`, queue });
+    const wrong = new DistributedExecutor({ connection: `redis://ct:nope@127.0.0.1:${server.port}`, queue, connectTimeout: 500 });
+    try {
+      assert.equal(await limited.submit(tasks.add, 2, 2).result(10_000), 4);
+      const error = await wrong.submit(tasks.add, 1, 1).exception();
+      assert.ok(error instanceof OSError);
+      assert.match((error as Error).message, /cannot reach Redis at redis:\/\/ct@127\.0\.0\.1:\d+: WRONGPASS/);
+      assert.doesNotMatch((error as Error).message, /nope/, 'the password is never shown');
+    } finally {
+      await limited.shutdown();
+      await wrong.shutdown();
+      await admin.call('ACL', 'DELUSER', 'ct');
+      admin.disconnect();
+    }
+  });
+
   test('a future settles from the job itself when the event stream cannot be read (reconciliation)', async (t) => {
     if (!needRedis(t)) return;
     const admin = new Redis(server.url);
