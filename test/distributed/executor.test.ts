@@ -247,8 +247,8 @@ describe('DistributedExecutor', () => {
       assert.equal(await limited.submit(tasks.add, 2, 2).result(10_000), 4);
       const error = await wrong.submit(tasks.add, 1, 1).exception();
       assert.ok(error instanceof OSError);
-      assert.match((error as Error).message, /cannot reach Redis at redis:\/\/ct@127\.0\.0\.1:\d+: WRONGPASS/);
-      assert.doesNotMatch((error as Error).message, /nope/, 'the password is never shown');
+      assert.match((error).message, /cannot reach Redis at redis:\/\/ct@127\.0\.0\.1:\d+: WRONGPASS/);
+      assert.doesNotMatch((error).message, /nope/, 'the password is never shown');
     } finally {
       await limited.shutdown();
       await wrong.shutdown();
