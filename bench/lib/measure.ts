@@ -12,11 +12,12 @@ export function nowMs(): number {
 
 /**
  * A round is disturbed when other programs used more than this many cores
- * during it (and more than DISTURBED_MIN_MS in all: /proc/stat counts in 10 ms
- * ticks, which alone can look like a busy core over a 30 ms round).
+ * during it, and more than DISTURBED_MIN_MS in all: /proc/stat counts whole
+ * 10 ms ticks per core, so over a 20 ms round the estimate alone can be off by
+ * two or three ticks.
  */
 export const DISTURBED_CORES = 0.2;
-const DISTURBED_MIN_MS = 25;
+const DISTURBED_MIN_MS = 60;
 
 /** Extra rounds allowed to replace disturbed ones, unless the spec says otherwise. */
 const EXTRA_ROUNDS = 4;

@@ -18,6 +18,8 @@ export interface RunReport {
   quick: boolean;
   /** Which build of concurrent-ts was measured. */
   library: string;
+  /** The scheduling priority the cells ran at. */
+  priority: string;
   date: string;
   durationMs: number;
   subjects: readonly Subject[];
@@ -267,6 +269,7 @@ export function markdown(report: RunReport): string {
   out.push(`| Node.js | ${machine.node} |`);
   out.push(`| Python | ${machine.python} |`);
   out.push(`| concurrent-ts | ${mdEscape(report.library)} |`);
+  out.push(`| priority | ${mdEscape(report.priority)} |`);
   out.push(`| date | ${report.date} |`);
   out.push(`| run time | ${formatDuration(report.durationMs)}${report.quick ? ' (--quick: tiny sizes, numbers meaningless)' : ''} |`);
   out.push('');

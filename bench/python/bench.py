@@ -51,7 +51,7 @@ def now_ms():
 
 # Same rules as bench/lib/measure.ts runRounds.
 DISTURBED_CORES = 0.2
-DISTURBED_MIN_MS = 25
+DISTURBED_MIN_MS = 60
 EXTRA_ROUNDS = 4
 ROUND_LOG = {"measured": 0, "discarded": 0, "keptForeign": [], "noisy": False}
 
