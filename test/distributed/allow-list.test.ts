@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { test } from 'node:test';
 import { Queue, QueueEvents } from 'bullmq';
-import { ValueError } from '../../src/errors.js';
+import { OSError, ValueError } from '../../src/errors.js';
 import { parseAllowList } from '../../src/distributed/allow-list.js';
 import { runWorker } from '../../src/distributed/index.js';
 import { parseFailure, WIRE_VERSION } from '../../src/distributed/wire.js';
@@ -91,4 +91,15 @@ test('a job naming a module or export outside the allow-list fails with TaskNotA
     await worker.stop();
     await server.stop();
   }
+});
+
+test('runWorker() refuses to start when an allowed module cannot load, or Redis cannot be reached', async (t) => {
+  if (!needRedis(t)) return;
+  const broken = fileURLToPath(new URL('../fixtures/distributed/broken.ts', import.meta.url));
+  await assert.rejects(runWorker({ redis: 'redis://127.0.0.1:1', queue: 'q', allow: [broken], concurrency: 1, maxWorkers: 1, processes: false, handleSignals: false, log: () => {} }),
+    (error: unknown) => error instanceof ValueError && /cannot load the allowed module "broken".*broken on purpose/.test(error.message));
+  const started = performance.now();
+  await assert.rejects(runWorker({ redis: 'redis://127.0.0.1:1', queue: 'q', allow: [allowTasks], concurrency: 1, maxWorkers: 1, processes: false, handleSignals: false, connectTimeout: 500, log: () => {} }),
+    (error: unknown) => error instanceof OSError && /cannot reach Redis at redis:\/\/127\.0\.0\.1:1/.test(error.message));
+  assert.ok(performance.now() - started < 5000);
 });

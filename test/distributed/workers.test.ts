@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { DistributedExecutor } from '../../src/distributed/index.js';
+import { BrokenExecutor } from '../../src/errors.js';
 import type { Future } from '../../src/core/future.js';
 import { needRedis, RedisServer, redisServerPath } from '../fixtures/distributed/redis-server.js';
 import { allowTasks, FAST_RECOVERY, queueName, startWorkerProcess, stopWorkers, tasks, type WorkerProcess } from '../fixtures/distributed/helpers.js';
@@ -76,6 +77,25 @@ describe('distributed workers', () => {
     } finally {
       await executor.shutdown();
       await stopWorkers(second === undefined ? [first] : [first, second]);
+    }
+  });
+
+  test('a task that kills every worker running it fails with BrokenExecutor once the queue\'s stall limit is reached', async (t) => {
+    if (!needRedis(t)) return;
+    const queue = queueName('poison');
+    const options = { redis: server.url, queue, allow: [allowTasks], concurrency: 1, maxWorkers: 1, processes: false, maxStalledCount: 1, ...FAST_RECOVERY };
+    const workers = await Promise.all([startWorkerProcess(options), startWorkerProcess(options), startWorkerProcess(options)]);
+    const executor = new DistributedExecutor({ connection: server.url, queue, reconcileInterval: 1000 });
+    try {
+      const error = await executor.submit(tasks.crash).exception(30_000);
+      assert.ok(error instanceof BrokenExecutor, String(error));
+      assert.match((error as Error).message, /stalled more than allowable limit/);
+      const dead = (await Promise.all(workers.map((w) => Promise.race([w.exited, new Promise((r) => setTimeout(r, 100, 'alive'))])))).filter((x) => x === 'SIGKILL');
+      assert.equal(dead.length, 2, 'it ran twice (maxStalledCount 1), killing two workers');
+      assert.equal(await executor.submit(tasks.add, 1, 1).result(10_000), 2, 'the third worker still serves');
+    } finally {
+      await executor.shutdown();
+      await stopWorkers(workers);
     }
   });
 });
