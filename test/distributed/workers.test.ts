@@ -89,7 +89,7 @@ describe('distributed workers', () => {
     try {
       const error = await executor.submit(tasks.crash).exception(30_000);
       assert.ok(error instanceof BrokenExecutor, String(error));
-      assert.match((error as Error).message, /stalled more than allowable limit/);
+      assert.match((error).message, /stalled more than allowable limit/);
       const dead = (await Promise.all(workers.map((w) => Promise.race([w.exited, new Promise((r) => setTimeout(r, 100, 'alive'))])))).filter((x) => x === 'SIGKILL');
       assert.equal(dead.length, 2, 'it ran twice (maxStalledCount 1), killing two workers');
       assert.equal(await executor.submit(tasks.add, 1, 1).result(10_000), 2, 'the third worker still serves');
