@@ -90,6 +90,10 @@ export class DistributedExecutor extends Executor {
   #flushScheduled = false;
   #connectionTimer: NodeJS.Timeout | undefined;
   #shutdown = false;
+  /** Maps started before shutdown, still submitting (see `MapHost._admitMap`). */
+  readonly #openMaps = new Set<object>();
+  /** `shutdown({ cancelFutures: true })`: admitted maps submit nothing more either. */
+  #cancelledAll = false;
   #closed: Promise<void> | undefined;
   #idle: (() => void) | undefined;
 
@@ -169,6 +173,8 @@ export class DistributedExecutor extends Executor {
     const { wait = true, cancelFutures = false } = options;
     this.#shutdown = true;
     if (cancelFutures) {
+      this.#cancelledAll = true;
+      this.#openMaps.clear();
       for (const future of this.#local.drain()) future.cancel();
       for (const future of [...this.#tracker.jobs.values()]) {
         if (future.state === 'PENDING') future.cancel();
@@ -183,9 +189,19 @@ export class DistributedExecutor extends Executor {
     return this.#settings.parallelism;
   }
 
+  /** @internal See `MapHost._admitMap`: a map started before shutdown goes on submitting. */
+  _admitMap(): (() => void) | undefined {
+    if (this.#shutdown) return undefined;
+    const token = {};
+    this.#openMaps.add(token);
+    return () => {
+      if (this.#openMaps.delete(token)) this.#maybeIdle();
+    };
+  }
+
   /** @internal */
-  _schedule(fn: unknown, args: unknown[], kind: TaskKind, options: TaskOptions | undefined): Future<unknown> {
-    if (this.#shutdown) throw new RuntimeError('cannot schedule new futures after shutdown');
+  _schedule(fn: unknown, args: unknown[], kind: TaskKind, options: TaskOptions | undefined, admitted = false): Future<unknown> {
+    if (this.#shutdown && (!admitted || this.#cancelledAll)) throw new RuntimeError('cannot schedule new futures after shutdown');
     const [module, name] = this.#names(fn);
     const task = options as DistributedTaskOptions | undefined;
     const timeout = task?.timeout === undefined ? this.#settings.taskTimeout : checkTimeout(task.timeout);
@@ -419,8 +435,12 @@ export class DistributedExecutor extends Executor {
       future.onAbort = undefined;
     }
     if (this.#local.size > 0) this.#scheduleFlush();
-    if (this.#outstanding === 0) this.#idle?.();
+    this.#maybeIdle();
   };
+
+  #maybeIdle(): void {
+    if (this.#outstanding === 0 && this.#openMaps.size === 0) this.#idle?.();
+  }
 
   #remove(future: JobFuture): void {
     // BullMQ does not remove a locked job (it answers 0): it started in the meantime, so stop it
@@ -465,7 +485,7 @@ export class DistributedExecutor extends Executor {
   }
 
   async #closeWhenIdle(): Promise<void> {
-    if (this.#outstanding > 0) {
+    if (this.#outstanding > 0 || this.#openMaps.size > 0) {
       await new Promise<void>((resolve) => {
         this.#idle = resolve;
       });

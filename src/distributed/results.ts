@@ -47,7 +47,8 @@ function decodeChunk(returnvalue: unknown, msScale: number): ChunkOutcome {
       (errors ??= new Map()).set(pair[0], isWireThrown(record) ? decodeThrown(record) : record);
     }
   }
-  return { values, errors, ms: typeof r.ms === 'number' ? r.ms / msScale : 0 };
+  const ms = typeof r.ms === 'number' ? r.ms / msScale : 0;
+  return r.b === 1 ? { values, bools: true, errors, ms } : { values, errors, ms };
 }
 
 /**
@@ -73,7 +74,9 @@ export function settleFailed(future: JobFuture, reason: unknown): void {
 
 /** A map chunk's outcome as a job's return value; an item whose value cannot travel fails alone, as on a local pool. */
 export function encodeChunk(outcome: ChunkOutcome, path = 'result'): ChunkResult {
-  const values = Array.from(outcome.values);
+  // The pool packs all-boolean results as 0/1 bytes; they stay 0/1 here, which is also shorter JSON.
+  if (outcome.bools === true && outcome.errors === null) return { c: Array.from(outcome.values), b: 1, e: null, ms: outcome.ms };
+  const values = outcome.bools === true ? Array.from(outcome.values, (v) => v === 1) : Array.from(outcome.values);
   let errors: Array<[number, unknown]> | null = null;
   if (outcome.errors !== null) {
     for (const [at, error] of outcome.errors) {

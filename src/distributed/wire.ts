@@ -60,6 +60,8 @@ export interface CallResult {
 /** What a chunk job returns: one encoded value per item, the failed items' error records, and its time. */
 export interface ChunkResult {
   readonly c: unknown[];
+  /** Set when `c` holds 0/1 for `false`/`true` (every item a boolean, none failed). */
+  readonly b?: 1;
   /** `[index, error record]` pairs, or `null`. */
   readonly e: Array<[number, unknown]> | null;
   /** Milliseconds the chunk took on the worker's pool. */

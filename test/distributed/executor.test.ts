@@ -77,9 +77,20 @@ describe('DistributedExecutor', () => {
     const fixed = await executor.map(tasks.double, items, { chunksize: 500 }).toArray();
     assert.deepEqual(fixed, items.map((i) => i * 2));
     const adaptive = await executor.map(tasks.isPrime, items).toArray();
+    assert.ok(adaptive.every((v) => typeof v === 'boolean'), 'booleans stay booleans');
     assert.equal(adaptive.filter(Boolean).length, 1229);
     const star = await executor.starmap(tasks.add, [[1, 2], [3, 4], [5, 6]] as Array<[number, number]>, { chunksize: 2 }).toArray();
     assert.deepEqual(star, [3, 7, 11]);
+  });
+
+  test('map() started before shutdown() yields every result; submit() after it throws', async (t) => {
+    if (!needRedis(t)) return;
+    const solo = new DistributedExecutor({ connection: server.url, queue, parallelism: 1 });
+    const results = solo.map(tasks.double, Array.from({ length: 200 }, (_, i) => i), { chunksize: 10 });
+    const closing = solo.shutdown();
+    assert.throws(() => solo.submit(tasks.add, 1, 1), /cannot schedule new futures after shutdown/);
+    assert.deepEqual(await results.toArray(), Array.from({ length: 200 }, (_, i) => i * 2));
+    await closing;
   });
 
   test('map() throws the first failing item\'s error when iteration reaches it', async (t) => {
