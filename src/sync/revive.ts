@@ -13,5 +13,6 @@ import '../threading/semaphore.js';
 import '../threading/event.js';
 import '../threading/barrier.js';
 import './shared-value.js';
+import '../multiprocessing/revive.js';
 
 export { hasShareables, isShareable, reviveShareables } from './shareable.js';
