@@ -12,7 +12,7 @@
  * @module
  */
 import { connect, type Socket } from 'node:net';
-import { existsSync } from 'node:fs';
+import { existsSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { isMainThread, threadId } from 'node:worker_threads';
 import { DeadlockError, ERROR_CLASSES, type DeadlockEdge } from '../errors.js';
@@ -21,6 +21,7 @@ import { Broker } from './broker/broker.js';
 import { CANCELLED, ERR, OK, type ReplySink } from './broker/client.js';
 import { encodeFrame, FrameReader } from './broker/frames.js';
 import { STATE_FACTORIES } from './broker/kinds.js';
+import { blockingCall } from './sync-helper.js';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -54,21 +55,34 @@ export abstract class Link {
    * had already completed, in which case its real result comes back and nothing is lost.
    */
   call(op: string, id: string, args: readonly unknown[], payload: Buffer = EMPTY, signal?: AbortSignal): Promise<Reply> {
-    const req = this.#nextReq++;
-    if (this.#nextReq > 0x3fffffff) this.#nextReq = 1;
     return new Promise<Reply>((resolve) => {
       let onAbort: (() => void) | undefined;
+      const req = this.expect((reply) => {
+        if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
+        resolve(reply);
+      });
       if (signal !== undefined) {
         onAbort = () => this.transmit([0, 'cancel', '', req], EMPTY);
         signal.addEventListener('abort', onAbort, { once: true });
       }
-      this.#pending.set(req, (reply) => {
-        if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
-        resolve(reply);
-      });
-      this.requested(this.#pending.size);
       this.transmit([req, op, id, ...args], payload);
     });
+  }
+
+  /**
+   * Sends a request and blocks this thread until the broker answers (the `…Sync` forms).
+   *
+   * @throws {RuntimeError} in the broker's own thread when the request would have to wait: the
+   * broker cannot answer while its thread is blocked.
+   */
+  abstract callSync(op: string, id: string, args: readonly unknown[], payload?: Buffer): Reply;
+
+  /** Allocates a request id and registers what to do with its reply. */
+  protected expect(resolve: (reply: Reply) => void): number {
+    const req = this.#nextReq++;
+    if (this.#nextReq > 0x3fffffff) this.#nextReq = 1;
+    this.#pending.set(req, resolve);
+    return req;
   }
 
   /** Sends a request that wants no reply (attach, detach, an unbounded put, a pipe send). */
@@ -93,9 +107,6 @@ export abstract class Link {
   }
 
   protected abstract transmit(header: readonly unknown[], payload: Buffer): void;
-
-  /** A request was added; `count` are now pending. */
-  protected requested(_count: number): void {}
 
   /** Delivers a reply (`req` 0: a pushed event, `value` is `[id, event]`). */
   protected deliver(req: number, status: number, value: unknown, payload: Buffer): void {
@@ -141,6 +152,24 @@ class LocalLink extends Link {
     return true;
   }
 
+  callSync(op: string, id: string, args: readonly unknown[], payload: Buffer = EMPTY): Reply {
+    let reply: Reply | undefined;
+    const req = this.expect((r) => {
+      reply = r;
+    });
+    this.transmit([req, op, id, ...args], payload);
+    if (reply !== undefined) return reply;
+    // It parked: nothing can wake this thread while it is blocked, so take the request back.
+    this.transmit([0, 'cancel', '', req], EMPTY);
+    if (reply !== undefined && (reply as Reply).status !== CANCELLED) return reply;
+    return {
+      status: ERR,
+      value: ['RuntimeError', `${op}Sync() would block the thread that runs the broker (the main thread of the program that ` +
+        'created the shared objects), and nothing could wake it; use the async form there'],
+      payload: EMPTY,
+    };
+  }
+
   protected transmit(header: readonly unknown[], payload: Buffer): void {
     this.broker.receive(this.broker.local, header, payload);
   }
@@ -154,17 +183,31 @@ class LocalLink extends Link {
 const remoteLinks = new Set<RemoteLink>();
 let quiescenceHook = false;
 
-/** A connection to a broker in another thread or process. */
+/**
+ * A connection to a broker in another thread or process.
+ *
+ * Frames are written with `writeSync` on the socket's descriptor (Node's socket only reads), once
+ * per tick for everything queued in it, and at once before a blocking call. So every frame this
+ * thread sent is in the kernel, in order, before a `…Sync` request leaves through the helper's
+ * own connection: the broker, holding that request until this connection has delivered as many
+ * frames, sees them all first. (Node's buffered `socket.write` could leave them in memory until
+ * the event loop turns, which never happens while the thread is blocked.)
+ */
 class RemoteLink extends Link {
   readonly #socket: Socket;
+  readonly #fd: number;
   readonly #reader = new FrameReader();
-  #corked = false;
+  /** Frames sent after `hello`: a sync call waits at the broker until these have arrived. */
+  #sent = 0;
+  #queue: Buffer[] = [];
+  #flushScheduled = false;
   #closed = false;
   #held = false;
 
   constructor(path: string) {
     super(path);
     this.#socket = connect(path);
+    this.#fd = (this.#socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
     this.#socket.unref();
     this.#socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     this.#socket.on('error', () => {});
@@ -174,25 +217,47 @@ class RemoteLink extends Link {
       quiescenceHook = true;
       process.on('beforeExit', onQuiescent);
     }
-    this.transmit([0, 'hello', '', `${process.pid}:${threadId}`, ownerName()], EMPTY);
+    this.transmit([0, 'hello', '', ownerKey(), ownerName()], EMPTY);
   }
 
   get local(): boolean {
     return false;
   }
 
+  callSync(op: string, id: string, args: readonly unknown[], payload: Buffer = EMPTY): Reply {
+    this.#flush();
+    if (this.#closed) return { status: ERR, value: ['RuntimeError', `lost the connection to the broker at ${this.path}`], payload: EMPTY };
+    return blockingCall(this.path, ownerKey(), ownerName(), [0, '@', this.#sent, op, id, ...args], payload);
+  }
+
   protected transmit(header: readonly unknown[], payload: Buffer): void {
     if (this.#closed) return;
-    if (!this.#corked) {
-      // Every frame written in one tick leaves in one write.
-      this.#corked = true;
-      this.#socket.cork();
-      process.nextTick(() => {
-        this.#corked = false;
-        this.#socket.uncork();
-      });
+    if (header[1] !== 'hello') this.#sent++;
+    this.#queue.push(encodeFrame(header, payload));
+    if (!this.#flushScheduled) {
+      // Every frame queued in one tick leaves in one write.
+      this.#flushScheduled = true;
+      process.nextTick(this.#flushNow);
     }
-    this.#socket.write(encodeFrame(header, payload));
+  }
+
+  readonly #flushNow = (): void => this.#flush();
+
+  #flush(): void {
+    this.#flushScheduled = false;
+    if (this.#queue.length === 0 || this.#closed) return;
+    const data = this.#queue.length === 1 ? this.#queue[0] as Buffer : Buffer.concat(this.#queue);
+    this.#queue = [];
+    if (this.#fd < 0) {
+      this.#socket.write(data);
+      return;
+    }
+    try {
+      writeAll(this.#fd, data);
+    } catch {
+      // The broker is gone; 'close' follows and fails what is pending.
+      this.#socket.destroy();
+    }
   }
 
   /** Nothing else to do in this thread: report it, and stay alive for the replies. */
@@ -229,6 +294,21 @@ class RemoteLink extends Link {
     remoteLinks.delete(this);
     for (const [path, link] of links) if (link === this) links.delete(path);
     this.failAll('RuntimeError', `lost the connection to the broker at ${this.path}: the process that owns the shared objects has exited`);
+  }
+}
+
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/** Writes all of `data` to a non-blocking descriptor, waiting for room when the kernel buffer is full. */
+function writeAll(fd: number, data: Buffer): void {
+  let offset = 0;
+  while (offset < data.length) {
+    try {
+      offset += writeSync(fd, data, offset);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+      Atomics.wait(pause, 0, 0, 1);
+    }
   }
 }
 
@@ -273,6 +353,11 @@ export function startBroker(): Link {
 /** The broker path children of this process should use (starting a broker if needed). */
 export function brokerPathForChildren(): string {
   return defaultLink().path;
+}
+
+/** This thread's owner key at the broker: `pid:threadId`. */
+export function ownerKey(): string {
+  return `${process.pid}:${threadId}`;
 }
 
 /** How this thread is named in deadlock messages: `MainProcess`, `Process-1`, `Process-1/Thread-2`. */

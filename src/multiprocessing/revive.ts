@@ -6,6 +6,12 @@
  */
 import './queue.js';
 import './connection.js';
+import './lock.js';
+import './semaphore.js';
+import './event.js';
+import './condition.js';
+import './barrier.js';
+import './shared-value.js';
 import { reviveHandles } from './shared-object.js';
 
 /** Rebuilds every multiprocessing handle inside `value` (a `Process`'s or a pool task's arguments). */

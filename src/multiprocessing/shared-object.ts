@@ -18,6 +18,7 @@ import { inspect } from 'node:util';
 import { serialize } from 'node:v8';
 import { TASK_SHARED } from '../protocol.js';
 import { checkArgs } from '../task-ref/check-args.js';
+import { registerShareable } from '../sync/shareable.js';
 import { defaultLink, linkFor, newId, type Link } from './link.js';
 
 /** The wire state of a handle, as it arrives in another process. */
@@ -41,7 +42,8 @@ const collected = new FinalizationRegistry<Held>(({ link, id }) => {
   link.send('detach', id, []);
 });
 
-let reviving: HandleWire | undefined;
+/** Wire states being rebuilt, innermost last: a handle's constructor takes the top one. */
+const reviving: HandleWire[] = [];
 let presetId: string | undefined;
 
 /** Base class of the handles. @internal */
@@ -58,9 +60,8 @@ export abstract class SharedObject {
   #detached = false;
 
   protected constructor(tag: string, params: Record<string, unknown>) {
-    const wire = reviving;
+    const wire = reviving.pop();
     const preset = presetId;
-    reviving = undefined;
     presetId = undefined;
     const link = wire === undefined ? defaultLink() : linkFor(wire.broker);
     const id = wire?.id ?? preset ?? newId();
@@ -117,19 +118,33 @@ function define(target: object, key: string, value: unknown): void {
 type Reviver = (wire: HandleWire) => unknown;
 const revivers = new Map<string, Reviver>();
 
-/** Registers how to rebuild handles tagged `tag`. @internal */
+/**
+ * Registers how to rebuild handles tagged `tag`, here and in the library-wide shareable contract
+ * (`sync/shareable.ts`), so the worker runtime rebuilds them in pool tasks too. @internal
+ */
 export function registerHandle(tag: string, reviver: Reviver): void {
   revivers.set(tag, reviver);
+  registerShareable(tag, (wire: HandleWire) => reviver(wire) as object);
 }
 
 /** Runs `make` (a handle constructor) so that it rebuilds the handle described by `wire`. @internal */
 export function fromWire<T>(wire: HandleWire, make: () => T): T {
-  reviving = wire;
+  const depth = reviving.length;
+  reviving.push(wire);
   try {
     return make();
   } finally {
-    reviving = undefined;
+    reviving.length = depth;
   }
+}
+
+/**
+ * The wire state the handle under construction is being rebuilt from, if any. A constructor that
+ * owns nested handles (a Condition's lock) reads it before `super()`, to rebuild them instead of
+ * creating new ones. @internal
+ */
+export function rebuilding(): HandleWire | undefined {
+  return reviving[reviving.length - 1];
 }
 
 /** Runs `make` (a handle constructor) so that the new object gets the id `id`. @internal */

@@ -79,6 +79,11 @@ class BarrierState implements SharedState {
         this.#break();
         waiter.fail('BrokenBarrierError', '');
       };
+      // As in threading: abandoning a wait breaks the barrier for the others.
+      waiter.onCancel = () => {
+        waiter.cancelled();
+        this.#break();
+      };
       round.push(waiter);
       return;
     }

@@ -32,7 +32,7 @@ import { unlinkSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { threadId } from 'node:worker_threads';
 import { deserialize } from 'node:v8';
-import { BrokerClient, ERR, Waiter, type Owner, type ReplySink } from './client.js';
+import { BrokerClient, ERR, Owner, Waiter, type ReplySink } from './client.js';
 import { describeDeadlock, findDeadlock } from './deadlock.js';
 import { encodeFrame, FrameReader } from './frames.js';
 import type { Call, SharedState, StateContext, StateFactory } from './state.js';
@@ -58,13 +58,18 @@ export class Broker {
   /** Tokens claimed before their mint arrived (the sender's frame was still on its way). */
   readonly #preclaimed = new Set<string>();
   readonly #clients = new Set<BrokerClient>();
+  readonly #owners = new Map<string, Owner>();
+  /** Sync-helper requests held until their thread's earlier frames have arrived. */
+  readonly #deferred = new Map<Owner, Array<{ client: BrokerClient; seq: number; header: unknown[]; payload: Buffer }>>();
   readonly #context: StateContext;
   #keptAlive = false;
   #closed = false;
 
   constructor(factories: ReadonlyMap<string, StateFactory>, localSink: ReplySink, localName: string) {
     this.#factories = factories;
-    this.local = new BrokerClient(localSink, `${process.pid}:${threadId}`, localName, true);
+    const self = this.#owner(`${process.pid}:${threadId}`, localName);
+    this.local = new BrokerClient(localSink, self, true, false);
+    self.client = this.local;
     this.#context = {
       id: '',
       ensure: (id, kind, params) => this.#ensure(id, kind, params),
@@ -88,7 +93,7 @@ export class Broker {
     const req = header[0] as number;
     const op = header[1] as string;
     const id = header[2] as string;
-    if (op !== 'stuck') client.self.stuck = false;
+    if (!client.sync && op !== 'stuck') client.self.quiescent = false;
     switch (op) {
       case 'attach':
         // The parameters are a payload: they may hold values JSON cannot carry (bigint, NaN, Map).
@@ -105,13 +110,14 @@ export class Broker {
         client.waits.get(header[3] as number)?.cancel();
         return;
       case 'stuck':
-        this.#stuck(client.self);
-        return;
-      case 'hello':
-        client.self.name = String(header[4]);
+        client.self.quiescent = true;
+        this.#check(client.self);
         return;
       case 'ping':
         client.reply(req, 0, null);
+        return;
+      case '@':
+        this.#afterThread(client, header, payload);
         return;
     }
     const entry = this.#objects.get(id);
@@ -126,7 +132,46 @@ export class Broker {
     } catch (error) {
       client.reply(req, ERR, ['RuntimeError', `broker error in ${op} on ${entry.kind} ${id}: ${(error as Error).message}`]);
     }
+    // A sync helper's request that parked means its thread is now blocked: a deadlock may be complete.
+    if (client.sync && client.waits.has(req)) this.#check(client.self);
     this.#keepAliveIfWaiting();
+  }
+
+  /**
+   * `[req, '@', seq, op, id, …]` from a sync helper: run `[req, op, id, …]` once the helper's thread
+   * has delivered `seq` frames on its own connection. Without this, a blocking call could overtake
+   * a release the thread sent just before it (two connections, no order between them).
+   */
+  #afterThread(client: BrokerClient, header: readonly unknown[], payload: Buffer): void {
+    const seq = header[2] as number;
+    const inner = [header[0], ...header.slice(3)];
+    const thread = client.self.client;
+    if (thread === undefined ? seq === 0 : thread.local || thread.received >= seq) {
+      this.receive(client, inner, payload);
+      return;
+    }
+    let list = this.#deferred.get(client.self);
+    if (list === undefined) this.#deferred.set(client.self, (list = []));
+    list.push({ client, seq, header: inner, payload });
+  }
+
+  #frameArrived(client: BrokerClient): void {
+    client.received++;
+    const list = this.#deferred.get(client.self);
+    if (list === undefined || client.sync) return;
+    const ready = list.filter((d) => d.seq <= client.received);
+    if (ready.length === 0) return;
+    const rest = list.filter((d) => d.seq > client.received);
+    if (rest.length === 0) this.#deferred.delete(client.self);
+    else this.#deferred.set(client.self, rest);
+    for (const d of ready) this.receive(d.client, d.header, d.payload);
+  }
+
+  #owner(key: string, name: string): Owner {
+    let owner = this.#owners.get(key);
+    if (owner === undefined || owner.ended) this.#owners.set(key, (owner = new Owner(key, name)));
+    else owner.name = name;
+    return owner;
   }
 
   /** Looks up the state of object `id`. */
@@ -216,11 +261,14 @@ export class Broker {
           if (client === undefined) {
             const h = frame.header;
             if (h[1] !== 'hello') throw new Error('the first frame must be hello');
-            client = new BrokerClient(sink, String(h[3]), String(h[4]), false);
+            const owner = this.#owner(String(h[3]), String(h[4]));
+            client = new BrokerClient(sink, owner, false, h[5] === 1);
+            if (!client.sync) owner.client = client;
             this.#clients.add(client);
             continue;
           }
           this.receive(client, frame.header, frame.payload);
+          this.#frameArrived(client);
         }
       } catch {
         socket.destroy();
@@ -236,6 +284,12 @@ export class Broker {
   #disconnect(client: BrokerClient): void {
     client.closed = true;
     this.#clients.delete(client);
+    if (client.self.client === client) {
+      client.self.client = undefined;
+      client.self.ended = true;
+      // Whoever waits, stuck, for a lock this thread held now waits forever.
+      for (const owner of this.#owners.values()) if (owner !== client.self && owner.stuck) this.#check(owner);
+    }
     for (const waiter of [...client.waits.values()]) waiter.drop();
     for (const token of client.minted) {
       const minted = this.#tokens.get(token);
@@ -247,8 +301,8 @@ export class Broker {
     client.refs.clear();
   }
 
-  #stuck(owner: Owner): void {
-    owner.stuck = true;
+  /** `owner` may have just completed a deadlock: look for one through it. */
+  #check(owner: Owner): void {
     const deadlock = findDeadlock(owner, (w) => w.lock);
     if (deadlock === undefined) return;
     const { message, edges } = describeDeadlock(deadlock);
@@ -262,7 +316,8 @@ export class Broker {
    */
   readonly #quiescent = (): void => {
     if (this.local.waits.size === 0) return;
-    this.#stuck(this.local.self);
+    this.local.self.quiescent = true;
+    this.#check(this.local.self);
     this.#keepAliveIfWaiting();
   };
 

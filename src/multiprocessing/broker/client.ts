@@ -23,20 +23,35 @@ export interface ReplySink {
 }
 
 /**
- * Who holds or waits for a lock: one thread of one process. `stuck` means the thread has nothing
- * left to do but wait for the broker: its event loop is empty (it said so), or it is blocked in a
- * `…Sync` call. Only stuck owners take part in deadlock detection, so an async flow that waits
- * while another flow of the same thread holds the lock is never reported by mistake.
+ * Who holds or waits for a lock: one thread of one process, known by its key `pid:threadId`.
+ * The same owner may speak through two connections: its own, and its sync helper's (for the
+ * `…Sync` forms), so owners are shared by key.
+ *
+ * `stuck` means the thread has nothing left to do but wait for the broker: its event loop is
+ * empty (it said so), or it is blocked in a `…Sync` call. Only stuck owners take part in deadlock
+ * detection, so an async flow that waits while another flow of the same thread holds the lock is
+ * never reported by mistake.
  */
 export class Owner {
-  stuck = false;
+  /** The thread's event loop is empty (it said so); cleared by any reply to it. */
+  quiescent = false;
+  /** Waits of the thread's sync helper: the thread itself is blocked while one is pending. */
+  blocked = 0;
   /** Lock waits without a timeout, in arrival order. */
   readonly waits = new Set<Waiter>();
+  /** The thread's own (asynchronous) connection. */
+  client: BrokerClient | undefined;
+  /** The thread (or its process) has ended: what it holds is never released by it. */
+  ended = false;
 
-  constructor(readonly key: string, public name: string, readonly client: BrokerClient) {}
+  constructor(readonly key: string, public name: string) {}
+
+  get stuck(): boolean {
+    return this.ended || this.quiescent || this.blocked > 0;
+  }
 }
 
-/** One connected thread. */
+/** One connected thread (or a thread's sync helper). */
 export class BrokerClient {
   /** References this client holds, by object id (released when it disconnects). */
   readonly refs = new Map<string, number>();
@@ -44,25 +59,27 @@ export class BrokerClient {
   readonly minted = new Set<string>();
   /** Requests waiting for something, by request id. */
   readonly waits = new Map<number, Waiter>();
-  /** Owners this client speaks for: its own thread, plus the threads its sync helper serves. */
-  readonly owners = new Map<string, Owner>();
   closed = false;
-  /** `true` for the broker's own thread. */
-  readonly local: boolean;
+  /** Frames received so far (a sync helper's request waits until its thread's earlier frames are in). */
+  received = 0;
   readonly sink: ReplySink;
   readonly self: Owner;
+  /** `true` for the broker's own thread. */
+  readonly local: boolean;
+  /** `true` for a sync helper: its thread is blocked while its request is pending. */
+  readonly sync: boolean;
 
-  constructor(sink: ReplySink, key: string, name: string, local: boolean) {
+  constructor(sink: ReplySink, self: Owner, local: boolean, sync: boolean) {
     this.sink = sink;
+    this.self = self;
     this.local = local;
-    this.self = new Owner(key, name, this);
-    this.owners.set(key, this.self);
+    this.sync = sync;
   }
 
-  /** Sends a reply; any reply wakes the thread up, so its owners are no longer stuck. */
+  /** Sends a reply; any reply wakes the thread up, so it is no longer quiescent. */
   reply(req: number, status: number, value: unknown, payload?: Buffer): void {
     if (this.closed || req === 0) return;
-    this.self.stuck = false;
+    if (!this.sync) this.self.quiescent = false;
     this.sink.reply(req, status, value, payload);
   }
 }
@@ -85,6 +102,7 @@ export class Waiter {
 
   constructor(readonly client: BrokerClient, readonly req: number, readonly owner: Owner) {
     client.waits.set(req, this);
+    if (client.sync) owner.blocked++;
   }
 
   /** Starts the timeout (`null`: none). Remote waiters do not keep the broker's process alive. */
@@ -119,8 +137,19 @@ export class Waiter {
     this.client.reply(this.req, ERR, extra === undefined ? [errorName, message] : [errorName, message, extra]);
   }
 
-  /** The client gave up (AbortSignal): take the waiter out and say so. */
+  /**
+   * What a cancel request does; defaults to {@link Waiter.cancelled}. A Condition waiter first
+   * takes its lock back, a Barrier waiter breaks the barrier.
+   */
+  onCancel: () => void = () => this.cancelled();
+
+  /** The client gave up (an AbortSignal). */
   cancel(): void {
+    if (!this.done) this.onCancel();
+  }
+
+  /** Takes the waiter out and replies that it was cancelled. */
+  cancelled(): void {
     if (!this.#finish()) return;
     this.client.reply(this.req, CANCELLED, null);
   }
@@ -136,6 +165,7 @@ export class Waiter {
     this.#timer?.clear();
     this.client.waits.delete(this.req);
     this.owner.waits.delete(this);
+    if (this.client.sync) this.owner.blocked--;
     this.detach();
     return true;
   }

@@ -46,9 +46,14 @@ class ArrayState implements SharedState {
     values?.forEach((v, i) => store(code, this.#data, i, v));
   }
 
+  /** An element as JavaScript sees it: `'c'` elements are byte numbers in an Array (as in threading's). */
+  #load(i: number): unknown {
+    return this.#code === 'c' ? this.#data[i] : load(this.#code, this.#data, i);
+  }
+
   #values(from: number, to: number): unknown[] {
     const out: unknown[] = [];
-    for (let i = from; i < to; i++) out.push(load(this.#code, this.#data, i));
+    for (let i = from; i < to; i++) out.push(this.#load(i));
     return out;
   }
 
@@ -58,7 +63,7 @@ class ArrayState implements SharedState {
       case 'get': {
         const at = position(args[0], length);
         if (at === undefined) return call.fail('RangeError', 'invalid index');
-        return call.ok(null, encode(load(this.#code, this.#data, at)));
+        return call.ok(null, encode(this.#load(at)));
       }
       case 'set': {
         const at = position(args[0], length);

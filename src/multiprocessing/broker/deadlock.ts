@@ -44,7 +44,8 @@ export function findDeadlock(start: Owner, lockOf: LockOf): Deadlock | undefined
 function walk(start: Owner, lock: Holdable, path: Array<{ owner: Owner; lock: Holdable }>, seen: Set<Owner>, lockOf: LockOf): boolean {
   const holder = lock.holder();
   if (holder === null) return false;
-  if (holder === start) return true;
+  // A holder that has ended never releases: the chain ends there, as surely as in a cycle.
+  if (holder === start || holder.ended) return true;
   if (!holder.stuck || seen.has(holder)) return false;
   seen.add(holder);
   for (const waiter of holder.waits) {
@@ -57,19 +58,37 @@ function walk(start: Owner, lock: Holdable, path: Array<{ owner: Owner; lock: Ho
   return false;
 }
 
-/** The error message and the edges of a {@link Deadlock}. */
+/**
+ * The error message and the edges of a {@link Deadlock}, worded as the threading module words its
+ * own: `Deadlock: Process-1 waits for Lock-1 held by Process-2, which waits for Lock-2 held by Process-1 (…)`.
+ */
 export function describeDeadlock(deadlock: Deadlock): { message: string; edges: DeadlockEdge[] } {
-  const edges = deadlock.cycle.map(({ owner, lock }) => ({ thread: owner.name, lock: lock.name }));
-  const first = deadlock.cycle[0];
-  if (deadlock.cycle.length === 1 && first !== undefined) {
+  const cycle = deadlock.cycle;
+  const edges = cycle.map(({ owner, lock }) => ({ thread: owner.name, lock: lock.name }));
+  const first = cycle[0] as { owner: Owner; lock: Holdable };
+  const last = cycle[cycle.length - 1] as { owner: Owner; lock: Holdable };
+  const endedHolder = last.lock.holder();
+  if (endedHolder !== null && endedHolder !== first.owner && endedHolder.ended) {
+    const parts = cycle.map(({ lock }, i) => {
+      const next = cycle[i + 1]?.owner ?? endedHolder;
+      return `${i === 0 ? '' : 'which '}waits for ${lock.name} held by ${next.name}`;
+    });
     return {
-      message: `deadlock: ${first.owner.name} waits for ${first.lock.name}, which it already holds; the wait would never end`,
+      message: `Deadlock: ${first.owner.name} ${parts.join(', ')}, which has ended without releasing it`,
+      edges: [...edges, { thread: endedHolder.name, lock: last.lock.name }],
+    };
+  }
+  if (cycle.length === 1) {
+    const name = first.owner.name;
+    return {
+      message: `Deadlock: ${name} waits for ${first.lock.name} held by ${name} (a Lock is not reentrant: use an RLock, ` +
+        'or release it before taking it again)',
       edges,
     };
   }
-  const parts = deadlock.cycle.map(({ owner, lock }, i) => {
-    const next = deadlock.cycle[(i + 1) % deadlock.cycle.length] as { owner: Owner };
-    return `${owner.name} waits for ${lock.name} held by ${next.owner.name}`;
+  const parts = cycle.map(({ lock }, i) => {
+    const next = cycle[(i + 1) % cycle.length] as { owner: Owner };
+    return `${i === 0 ? '' : 'which '}waits for ${lock.name} held by ${next.owner.name}`;
   });
-  return { message: `deadlock: ${parts.join(', ')}; none of these waits would ever end`, edges };
+  return { message: `Deadlock: ${first.owner.name} ${parts.join(', ')} (acquire locks in one global order, or use a timeout)`, edges };
 }

@@ -20,6 +20,7 @@ export const STATE_FACTORIES: ReadonlyMap<string, StateFactory> = new Map<string
   ['mp.Lock', lockState],
   ['mp.RLock', rlockState],
   ['mp.Semaphore', semaphoreState],
+  ['mp.BoundedSemaphore', semaphoreState],
   ['mp.Event', eventState],
   ['mp.Condition', conditionState],
   ['mp.Barrier', barrierState],

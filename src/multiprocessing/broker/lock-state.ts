@@ -17,9 +17,15 @@ export interface ConditionLock {
   owns(owner: Owner): boolean;
   /** Releases every level `owner` holds; returns how many to restore later. */
   releaseAll(owner: Owner): number;
-  /** Gives the lock to `waiter` with `count` levels (now, or once it is free), then resolves it with `result`. */
+  /**
+   * Gives the lock to `waiter` with `count` levels (now, or once it is free), then resolves it
+   * with `result` ({@link CANCELLED_RESULT}: replies "cancelled" instead).
+   */
   reacquire(waiter: Waiter, count: number, result: unknown): void;
 }
+
+/** A reacquire whose wait was cancelled: it still takes the lock back, then reports the cancel. */
+export const CANCELLED_RESULT = Symbol('cancelled');
 
 interface Grant {
   readonly count: number;
@@ -70,7 +76,12 @@ export class LockState implements SharedState, Holdable, ConditionLock {
   }
 
   reacquire(waiter: Waiter, count: number, result: unknown): void {
-    waiter.data = { count, result } satisfies Grant;
+    const grant: { count: number; result: unknown } = { count, result };
+    waiter.data = grant;
+    // The lock must be held again on return, even when the wait is abandoned.
+    waiter.onCancel = () => {
+      grant.result = CANCELLED_RESULT;
+    };
     this.#waiters.push(waiter);
     waiter.waitsFor(this);
     this.#handOver();
@@ -125,7 +136,8 @@ export class LockState implements SharedState, Holdable, ConditionLock {
     const grant = next.data as Grant;
     this.#holder = next.owner;
     this.#count = grant.count;
-    next.resolve(grant.result);
+    if (grant.result === CANCELLED_RESULT) next.cancelled();
+    else next.resolve(grant.result);
   }
 }
 

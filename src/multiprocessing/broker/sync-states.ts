@@ -5,7 +5,7 @@
  * @module
  */
 import { WaitQueue, type Waiter } from './client.js';
-import { LockState } from './lock-state.js';
+import { CANCELLED_RESULT, LockState } from './lock-state.js';
 import { timeoutArg, type Call, type SharedState, type StateContext, type StateFactory } from './state.js';
 
 class SemaphoreState implements SharedState {
@@ -132,6 +132,11 @@ class ConditionState implements SharedState {
         waiter.onTimeout = () => {
           this.#waiters.delete(waiter);
           lock.reacquire(waiter, count, false);
+        };
+        waiter.onCancel = () => {
+          waiter.disarm();
+          this.#waiters.delete(waiter);
+          lock.reacquire(waiter, count, CANCELLED_RESULT);
         };
         this.#waiters.add(waiter);
         return;

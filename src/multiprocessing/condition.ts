@@ -1,0 +1,182 @@
+/**
+ * `Condition` across processes, with the threading module's API. The broker releases the lock
+ * and parks the waiter in one step, so a `notify` cannot slip in between.
+ *
+ * @module
+ */
+import { RuntimeError } from '../errors.js';
+import type { HeldLock } from '../sync/acquire.js';
+import { unwrap } from './link.js';
+import { holdsHere, Lock, RLock, type AcquireOptions, type AcquireSyncOptions } from './lock.js';
+import { fromWire, rebuilding, registerHandle, reviveHandles, SharedObject, type HandleWire } from './shared-object.js';
+import { throwIfAborted, toWait, type WaitOptions } from './wait-options.js';
+
+/**
+ * A condition variable shared by processes, like Python's `multiprocessing.Condition`: waiters
+ * release the lock while they wait and hold it again when they return.
+ *
+ * @example
+ * ```ts
+ * const cond = new Condition();
+ * await cond.withLock(async () => {
+ *   while (!(await ready.get())) await cond.wait();
+ * });
+ * ```
+ */
+export class Condition extends SharedObject {
+  /** The lock the condition uses (part of its wire state). */
+  readonly lock: Lock | RLock;
+
+  /**
+   * @param lock - a multiprocessing `Lock` or `RLock`; default a new `RLock`.
+   * @throws {TypeError} for anything else.
+   */
+  constructor(lock?: Lock | RLock) {
+    const wire = rebuilding();
+    const own = wire === undefined ? (lock ?? new RLock()) : reviveHandles(wire.lock) as Lock | RLock;
+    if (!(own instanceof Lock) && !(own instanceof RLock)) {
+      throw new TypeError('Condition() needs a multiprocessing Lock or RLock (a threading lock cannot be shared with processes)');
+    }
+    super('mp.Condition', { lockId: own.id, lockKind: own.__ct, lockName: own.name });
+    this.lock = own;
+  }
+
+  /** Acquires the underlying lock; see {@link Lock.acquire}. */
+  acquire(options?: number | AcquireOptions): Promise<boolean> {
+    return this.lock.acquire(options);
+  }
+
+  /** Acquires the underlying lock, blocking; see {@link Lock.acquireSync}. */
+  acquireSync(options?: number | AcquireSyncOptions): boolean {
+    return this.lock.acquireSync(options);
+  }
+
+  /** Releases the underlying lock; see {@link Lock.release}. */
+  release(): void {
+    this.lock.release();
+  }
+
+  /** Holds the underlying lock until the end of an `await using` scope. */
+  hold(options?: number | AcquireOptions): Promise<HeldLock> {
+    return this.lock.hold(options);
+  }
+
+  /** Holds the underlying lock (blocking) until the end of a `using` scope. */
+  holdSync(options?: number | AcquireSyncOptions): HeldLock {
+    return this.lock.holdSync(options);
+  }
+
+  /** Runs `fn` holding the underlying lock. */
+  withLock<T>(fn: () => T | Promise<T>, options?: number | AcquireOptions): Promise<T> {
+    return this.lock.withLock(fn, options);
+  }
+
+  /** Runs `fn` holding the underlying lock (blocking acquire). */
+  withLockSync<T>(fn: () => T, options?: number | AcquireSyncOptions): T {
+    return this.lock.withLockSync(fn, options);
+  }
+
+  /**
+   * Releases the lock, waits until notified or until the timeout, then takes the lock back.
+   *
+   * @param options - a timeout in ms, or `{ timeout, signal }`.
+   * @returns `true` when notified, `false` when the timeout passed.
+   * @throws {RuntimeError} `cannot wait on un-acquired lock`.
+   *
+   * Cancel safety: when `signal` aborts, the wait ends, the lock is taken back, and then the
+   * promise rejects with the reason: on return the lock is always held again.
+   */
+  async wait(options?: number | WaitOptions): Promise<boolean> {
+    this.#checkOwned('wait');
+    const { timeout, signal } = toWait(options);
+    throwIfAborted(signal);
+    return unwrap(await this.link.call('wait', this.id, [timeout], undefined, signal), signal) === true;
+  }
+
+  /**
+   * Blocking form of {@link Condition.wait}.
+   *
+   * @returns `true` when notified, `false` when the timeout passed.
+   * @throws {RuntimeError} `cannot wait on un-acquired lock`; in the broker's thread, always (it would block).
+   *
+   * Cancel safety: on timeout the lock is held again and `false` is returned.
+   */
+  waitSync(timeout?: number): boolean {
+    this.#checkOwned('wait');
+    return unwrap(this.link.callSync('wait', this.id, [toWait(timeout).timeout])) === true;
+  }
+
+  /**
+   * Waits until `predicate()` is truthy: checks it first, then after every wake-up, until the
+   * timeout (one deadline for the whole call).
+   *
+   * @param predicate - evaluated with the lock held, in this process; may be async.
+   * @returns the predicate's last value.
+   * @throws {RuntimeError} `cannot wait on un-acquired lock`.
+   *
+   * Cancel safety: as {@link Condition.wait}.
+   */
+  async waitFor<T>(predicate: () => T | Promise<T>, options?: number | WaitOptions): Promise<T> {
+    const { timeout, signal } = toWait(options);
+    const deadline = timeout === null ? Infinity : performance.now() + timeout;
+    let result = await predicate();
+    while (!result) {
+      const left = deadline - performance.now();
+      if (left <= 0) break;
+      await this.wait(left === Infinity ? { signal } : { timeout: left, signal });
+      result = await predicate();
+    }
+    return result;
+  }
+
+  /**
+   * Blocking form of {@link Condition.waitFor}.
+   *
+   * @returns the predicate's last value.
+   * @throws {RuntimeError} `cannot wait on un-acquired lock`.
+   *
+   * Cancel safety: as {@link Condition.waitSync}.
+   */
+  waitForSync<T>(predicate: () => T, timeout?: number): T {
+    const limit = toWait(timeout).timeout;
+    const deadline = limit === null ? Infinity : performance.now() + limit;
+    let result = predicate();
+    while (!result) {
+      const left = deadline - performance.now();
+      if (left <= 0) break;
+      this.waitSync(left === Infinity ? undefined : left);
+      result = predicate();
+    }
+    return result;
+  }
+
+  /**
+   * Wakes up to `n` waiters (in any process), oldest first; they return once they get the lock back.
+   *
+   * @throws {RuntimeError} `cannot notify on un-acquired lock`.
+   */
+  notify(n = 1): void {
+    this.#checkOwned('notify');
+    this.link.send('notify', this.id, [n]);
+  }
+
+  /**
+   * Wakes every waiter.
+   *
+   * @throws {RuntimeError} `cannot notify on un-acquired lock`.
+   */
+  notifyAll(): void {
+    this.#checkOwned('notify');
+    this.link.send('notifyAll', this.id, []);
+  }
+
+  override toString(): string {
+    return `<Condition(${this.lock.toString()})>`;
+  }
+
+  #checkOwned(what: string): void {
+    if (holdsHere(this.lock.id) === 0) throw new RuntimeError(`cannot ${what} on un-acquired lock`);
+  }
+}
+
+registerHandle('mp.Condition', (wire: HandleWire) => fromWire(wire, () => new Condition()));

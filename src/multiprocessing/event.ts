@@ -1,0 +1,73 @@
+/**
+ * `Event` across processes, with the threading module's API.
+ *
+ * @module
+ */
+import { unwrap } from './link.js';
+import { fromWire, registerHandle, SharedObject, type HandleWire } from './shared-object.js';
+import { throwIfAborted, toWait, type WaitOptions } from './wait-options.js';
+
+/**
+ * A flag processes can wait for, like Python's `multiprocessing.Event`: `set()` wakes every
+ * waiter, `clear()` resets it.
+ *
+ * @example
+ * ```ts
+ * const ready = new Event();
+ * new Process({ target: tasks.worker, args: [ready] }).start();
+ * await ready.wait();
+ * ```
+ */
+export class Event extends SharedObject {
+  constructor() {
+    super('mp.Event', {});
+  }
+
+  /** Whether the flag is set right now. */
+  isSet(): boolean {
+    return unwrap(this.link.callSync('isSet', this.id, [])) === true;
+  }
+
+  /** Sets the flag and wakes every waiter, in every process. */
+  set(): void {
+    this.link.send('set', this.id, []);
+  }
+
+  /** Resets the flag. */
+  clear(): void {
+    this.link.send('clear', this.id, []);
+  }
+
+  /**
+   * Waits until the flag is set.
+   *
+   * @param options - a timeout in ms, or `{ timeout, signal }`.
+   * @returns `true` once set (at once if it already is); `false` when the timeout passed.
+   *
+   * Cancel safety: an aborted wait leaves nothing behind.
+   */
+  async wait(options?: number | WaitOptions): Promise<boolean> {
+    const { timeout, signal } = toWait(options);
+    throwIfAborted(signal);
+    return unwrap(await this.link.call('wait', this.id, [timeout], undefined, signal), signal) === true;
+  }
+
+  /**
+   * Blocking form of {@link Event.wait}, for worker threads and child processes.
+   *
+   * @param timeout - milliseconds; `undefined` waits until set.
+   * @returns `true` once set; `false` when the timeout passed.
+   * @throws {RuntimeError} in the broker's thread when it would have to wait.
+   *
+   * Cancel safety: a timeout leaves nothing behind.
+   */
+  waitSync(timeout?: number): boolean {
+    return unwrap(this.link.callSync('wait', this.id, [toWait(timeout).timeout])) === true;
+  }
+
+  override toString(): string {
+    return `<Event ${this.isSet() ? 'set' : 'unset'}>`;
+  }
+}
+
+registerHandle('mp.Event', (wire: HandleWire) => fromWire(wire, () => new Event()));

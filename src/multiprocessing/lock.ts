@@ -1,0 +1,270 @@
+/**
+ * `Lock` and `RLock` across processes, with the threading module's API: `acquire` (a Promise),
+ * `acquireSync`, `release`, `locked`, `hold`/`holdSync` for `using`, `withLock`/`withLockSync`.
+ * The lock lives in the broker; a blocking acquire without a timeout that can never succeed
+ * throws `DeadlockError` naming the processes and locks (see `broker/deadlock.ts`).
+ *
+ * `release()` is synchronous, as in threading: when this thread holds the lock it is sent
+ * without waiting for an answer (the broker applies it before anything this thread sends later);
+ * otherwise the broker is asked and answers before `release()` returns.
+ *
+ * @module
+ */
+import { RuntimeError, ValueError } from '../errors.js';
+import { HeldLock, holdTimeout, type AcquireOptions, type AcquireSyncOptions } from '../sync/acquire.js';
+import { unwrap } from './link.js';
+import { fromWire, registerHandle, SharedObject, type HandleWire } from './shared-object.js';
+import { throwIfAborted, toWait } from './wait-options.js';
+
+export type { AcquireOptions, AcquireSyncOptions };
+
+/** Options of `new Lock()` and `new RLock()`. */
+export interface LockOptions {
+  /** Name shown in deadlock reports. Default `Lock-<n>` / `RLock-<n>`. */
+  name?: string | undefined;
+}
+
+const NON_BLOCKING_TIMEOUT = "can't specify a timeout for a non-blocking call";
+let counter = 0;
+
+/** Acquisitions this thread holds and has not released, by object id. */
+const heldHere = new Map<string, number>();
+
+/** How many times this thread holds the lock `id`. @internal */
+export function holdsHere(id: string): number {
+  return heldHere.get(id) ?? 0;
+}
+
+function took(id: string): void {
+  heldHere.set(id, (heldHere.get(id) ?? 0) + 1);
+}
+
+/** @returns `true` if this thread held it (one level is now given back locally). */
+function gave(id: string): boolean {
+  const n = heldHere.get(id) ?? 0;
+  if (n <= 0) return false;
+  if (n === 1) heldHere.delete(id);
+  else heldHere.set(id, n - 1);
+  return true;
+}
+
+/** Parses acquire options with threading's checks. @internal */
+export function acquireArgs(options: number | AcquireOptions | undefined, nonBlockingTimeout = NON_BLOCKING_TIMEOUT):
+  { blocking: boolean; timeout: number | null; signal: AbortSignal | undefined } {
+  if (typeof options === 'object' && options.blocking === false && options.timeout !== undefined) throw new ValueError(nonBlockingTimeout);
+  const { timeout, signal } = toWait(options);
+  return { blocking: !(typeof options === 'object' && options.blocking === false), timeout, signal };
+}
+
+/** What Lock, RLock and Semaphore share: acquire in both forms, holds, `withLock`. @internal */
+export abstract class Acquirable extends SharedObject {
+  /**
+   * Acquires, waiting without blocking the thread.
+   *
+   * @param options - a timeout in ms, or `{ blocking, timeout, signal }`.
+   * @returns `true` once acquired; `false` when `blocking: false` found it taken or the timeout passed.
+   * @throws {ValueError} for a timeout with `blocking: false`, or a negative timeout.
+   * @throws {DeadlockError} when this thread has nothing else to do and the wait could never end.
+   *
+   * Cancel safety: when `signal` aborts, either nothing is held (the promise rejects with the
+   * reason) or the broker had already granted it, and the promise resolves `true`.
+   */
+  async acquire(options?: number | AcquireOptions): Promise<boolean> {
+    const { blocking, timeout, signal } = acquireArgs(options, this.nonBlockingTimeout);
+    throwIfAborted(signal);
+    const reply = await this.link.call('acquire', this.id, [blocking, timeout], undefined, signal);
+    const ok = unwrap(reply, signal) === true;
+    if (ok) this.tookIt();
+    return ok;
+  }
+
+  /**
+   * Acquires, blocking the calling thread (for worker threads and child processes; in the
+   * program's main thread, which runs the broker, only a call that need not wait can succeed).
+   *
+   * @param options - a timeout in ms, or `{ blocking, timeout }`.
+   * @returns `true` once acquired; `false` when `blocking: false` found it taken or the timeout passed.
+   * @throws {DeadlockError} when waiting without a timeout could never end.
+   * @throws {RuntimeError} in the broker's thread when it would have to wait.
+   *
+   * Cancel safety: a timeout returns `false` with nothing held.
+   */
+  acquireSync(options?: number | AcquireSyncOptions): boolean {
+    const { blocking, timeout } = acquireArgs(options, this.nonBlockingTimeout);
+    const ok = unwrap(this.link.callSync('acquire', this.id, [blocking, timeout])) === true;
+    if (ok) this.tookIt();
+    return ok;
+  }
+
+  /** Releases one acquisition. */
+  abstract release(): void;
+
+  /**
+   * Acquires and returns a hold that releases at the end of an `await using` scope.
+   *
+   * @throws {TimeoutError} when the timeout passed (or `blocking: false` found it taken).
+   *
+   * Cancel safety: as {@link Acquirable.acquire}.
+   */
+  async hold(options?: number | AcquireOptions): Promise<HeldLock> {
+    if (!(await this.acquire(options))) throw holdTimeout(this.describe());
+    return new HeldLock(() => this.release());
+  }
+
+  /**
+   * Acquires (blocking) and returns a hold that releases at the end of a `using` scope.
+   *
+   * @throws {TimeoutError} when the timeout passed; {@link DeadlockError} as {@link Acquirable.acquireSync}.
+   *
+   * Cancel safety: on timeout nothing is held.
+   */
+  holdSync(options?: number | AcquireSyncOptions): HeldLock {
+    if (!this.acquireSync(options)) throw holdTimeout(this.describe());
+    return new HeldLock(() => this.release());
+  }
+
+  /**
+   * Runs `fn` while holding, and releases afterwards, also when `fn` throws.
+   *
+   * @returns what `fn` returns.
+   * @throws what `fn` throws; {@link TimeoutError} when not acquired in time.
+   *
+   * Cancel safety: as {@link Acquirable.hold}; `fn` does not run when nothing was acquired.
+   */
+  async withLock<T>(fn: () => T | Promise<T>, options?: number | AcquireOptions): Promise<T> {
+    const held = await this.hold(options);
+    try {
+      return await fn();
+    } finally {
+      held.release();
+    }
+  }
+
+  /**
+   * Runs `fn` while holding (blocking acquire), and releases afterwards.
+   *
+   * @returns what `fn` returns.
+   * @throws what `fn` throws; {@link TimeoutError} or {@link DeadlockError} as {@link Acquirable.holdSync}.
+   *
+   * Cancel safety: as {@link Acquirable.holdSync}.
+   */
+  withLockSync<T>(fn: () => T, options?: number | AcquireSyncOptions): T {
+    const held = this.holdSync(options);
+    try {
+      return fn();
+    } finally {
+      held.release();
+    }
+  }
+
+  /** Records an acquisition by this thread. @internal */
+  protected tookIt(): void {
+    took(this.id);
+  }
+
+  /** The name used in messages. @internal */
+  protected abstract describe(): string;
+
+  /** The ValueError message for a timeout given with `blocking: false`. @internal */
+  protected get nonBlockingTimeout(): string {
+    return NON_BLOCKING_TIMEOUT;
+  }
+}
+
+/**
+ * A lock shared by processes, like Python's `multiprocessing.Lock`: locked or unlocked, owned by
+ * nobody in particular (any process may release it).
+ *
+ * @example
+ * ```ts
+ * const lock = new Lock();
+ * await lock.withLock(() => console.log('one process at a time'));
+ * ```
+ */
+export class Lock extends Acquirable {
+  /** @param options - `name` for deadlock reports. */
+  constructor(options: LockOptions = {}) {
+    super('mp.Lock', { name: options.name ?? `Lock-${++counter}` });
+  }
+
+  /** The lock's name, as shown in deadlock reports. */
+  get name(): string {
+    return String(this.params.name);
+  }
+
+  /**
+   * Releases the lock; any process may release it.
+   *
+   * @throws {RuntimeError} `release unlocked lock` when it is not locked.
+   */
+  release(): void {
+    if (!this.link.local && gave(this.id)) {
+      this.link.send('release', this.id, []);
+      return;
+    }
+    const reply = this.link.callSync('release', this.id, []);
+    gave(this.id);
+    unwrap(reply);
+  }
+
+  /** Whether some process holds the lock right now. */
+  locked(): boolean {
+    return unwrap(this.link.callSync('locked', this.id, [])) === true;
+  }
+
+  protected describe(): string {
+    return this.name;
+  }
+
+  override toString(): string {
+    return `<Lock(${this.name})>`;
+  }
+}
+
+/**
+ * A reentrant lock shared by processes, like Python's `multiprocessing.RLock`: the thread that
+ * holds it may acquire it again, and must release it as many times.
+ */
+export class RLock extends Acquirable {
+  /** @param options - `name` for deadlock reports. */
+  constructor(options: LockOptions = {}) {
+    super('mp.RLock', { name: options.name ?? `RLock-${++counter}` });
+  }
+
+  /** The lock's name, as shown in deadlock reports. */
+  get name(): string {
+    return String(this.params.name);
+  }
+
+  /**
+   * Releases one level; the lock is free once every level is released.
+   *
+   * @throws {RuntimeError} `cannot release un-acquired lock` when this thread does not hold it.
+   */
+  release(): void {
+    if (!gave(this.id)) throw new RuntimeError('cannot release un-acquired lock');
+    if (this.link.local) unwrap(this.link.callSync('release', this.id, []));
+    else this.link.send('release', this.id, []);
+  }
+
+  /** Whether some thread holds the lock right now. */
+  locked(): boolean {
+    return unwrap(this.link.callSync('locked', this.id, [])) === true;
+  }
+
+  /** Whether this thread holds it. */
+  isOwned(): boolean {
+    return holdsHere(this.id) > 0;
+  }
+
+  protected describe(): string {
+    return this.name;
+  }
+
+  override toString(): string {
+    return `<RLock(${this.name}, held here ${holdsHere(this.id)})>`;
+  }
+}
+
+registerHandle('mp.Lock', (wire: HandleWire) => fromWire(wire, () => new Lock()));
+registerHandle('mp.RLock', (wire: HandleWire) => fromWire(wire, () => new RLock()));

@@ -1,0 +1,307 @@
+/**
+ * `Value` and `Array` across processes: Python's synchronized shared ctypes objects. Node
+ * processes share no memory, so the value lives in the broker and every read or write is one
+ * request (atomic on its own). A read-modify-write such as `v.value += 1` is not atomic, exactly
+ * as in Python: do it under the object's lock (`withLock`, `getLock()`).
+ *
+ * Both forms exist: Promises (`await v.get()`, `await a.get(i)`) and blocking ones (`v.value`,
+ * `a.getSync(i)`), the latter through the sync helper of `sync-helper.ts`.
+ *
+ * @module
+ */
+import { deserialize, serialize } from 'node:v8';
+import type { HeldLock } from '../sync/acquire.js';
+import { unwrap, type Reply } from './link.js';
+import { Lock, RLock, type AcquireOptions, type AcquireSyncOptions } from './lock.js';
+import { fromWire, rebuilding, registerHandle, reviveHandles, SharedObject, type HandleWire } from './shared-object.js';
+import { checkTypeCode, storage, store, type TypeCode, type ValueOf } from './typecodes.js';
+
+/** The `lock` option: `true`/omitted for a new RLock, `false` for none, or the Lock/RLock to use. */
+export type LockOption = boolean | Lock | RLock;
+
+/** Options of {@link Value} and {@link SharedArray}. */
+export interface SharedOptions {
+  /** `true` (default): a new RLock; `false`: no lock (a raw object); or a Lock/RLock to use. */
+  lock?: LockOption | undefined;
+}
+
+/** The JavaScript type of an Array element: as {@link ValueOf}, but `'c'` elements are byte numbers. */
+export type ElementOf<C extends TypeCode> = C extends 'c' ? number : ValueOf<C>;
+
+function makeLock(option: unknown): Lock | RLock | null {
+  if (option === undefined || option === true) return new RLock();
+  if (option === false) return null;
+  if (option instanceof Lock || option instanceof RLock) return option;
+  throw new TypeError(`lock must be true, false, or a multiprocessing Lock or RLock, got ${typeof option}`);
+}
+
+/** Checks a value against its type code before it is sent (so a bad one throws here). */
+function check(code: TypeCode, value: unknown): void {
+  store(code, storage(code, 1), 0, value);
+}
+
+/** What Value and Array share: the optional lock, and the lock's methods. @internal */
+export abstract class Synchronized extends SharedObject {
+  /** The lock (part of the wire state), or `null` for `lock: false`. */
+  readonly lock: Lock | RLock | null;
+
+  protected constructor(tag: string, params: Record<string, unknown>, lockOption: unknown) {
+    const wire = rebuilding();
+    const lock = wire === undefined ? makeLock(lockOption) : reviveHandles(wire.lock ?? null) as Lock | RLock | null;
+    super(tag, params);
+    this.lock = lock;
+  }
+
+  /**
+   * The lock that guards compound updates.
+   *
+   * @throws {TypeError} for an object created with `lock: false` (Python's raw objects have no `get_lock`).
+   */
+  getLock(): Lock | RLock {
+    if (this.lock === null) throw new TypeError(`this ${this.constructor.name} was created with lock: false and has no lock`);
+    return this.lock;
+  }
+
+  /** The object itself: its single reads and writes are already atomic (Python's `get_obj()`). */
+  getObj(): this {
+    return this;
+  }
+
+  /** Acquires the lock; see {@link Lock.acquire}. */
+  acquire(options?: number | AcquireOptions): Promise<boolean> {
+    return this.getLock().acquire(options);
+  }
+
+  /** Acquires the lock, blocking; see {@link Lock.acquireSync}. */
+  acquireSync(options?: number | AcquireSyncOptions): boolean {
+    return this.getLock().acquireSync(options);
+  }
+
+  /** Releases the lock. */
+  release(): void {
+    this.getLock().release();
+  }
+
+  /** Holds the lock until the end of an `await using` scope. */
+  hold(options?: number | AcquireOptions): Promise<HeldLock> {
+    return this.getLock().hold(options);
+  }
+
+  /** Holds the lock (blocking) until the end of a `using` scope. */
+  holdSync(options?: number | AcquireSyncOptions): HeldLock {
+    return this.getLock().holdSync(options);
+  }
+
+  /**
+   * Runs `fn` holding the lock: the way to make `v.value += 1` safe across processes.
+   *
+   * @example
+   * ```ts
+   * await counter.withLock(async () => counter.set(await counter.get() + 1));
+   * ```
+   */
+  withLock<T>(fn: () => T | Promise<T>, options?: number | AcquireOptions): Promise<T> {
+    return this.getLock().withLock(fn, options);
+  }
+
+  /** Runs `fn` holding the lock (blocking acquire). */
+  withLockSync<T>(fn: () => T, options?: number | AcquireSyncOptions): T {
+    return this.getLock().withLockSync(fn, options);
+  }
+
+  /** Decodes a reply whose payload is a serialized value. @internal */
+  protected decode(reply: Reply): unknown {
+    unwrap(reply);
+    return deserialize(reply.payload);
+  }
+}
+
+/**
+ * One value of a C type shared by processes, like Python's `multiprocessing.Value`.
+ *
+ * @typeParam C - the type code (`'i'`, `'d'`, `'c'`…).
+ * @example
+ * ```ts
+ * const counter = new Value('i', 0);
+ * await counter.withLock(async () => counter.set(await counter.get() + 1));
+ * ```
+ */
+export class Value<C extends TypeCode = TypeCode> extends Synchronized {
+  /**
+   * @param typecode - Python's ctypes type code.
+   * @param value - the initial value (default zero).
+   * @throws {ValueError} for an unknown type code.
+   * @throws {TypeError} for a value of the wrong type, or a bad `lock` option.
+   */
+  constructor(typecode: C = 'i' as C, value?: ValueOf<C>, options: SharedOptions = {}) {
+    const code = checkTypeCode(typecode);
+    if (value !== undefined) check(code, value);
+    super('mp.Value', { typecode: code, init: value ?? null }, options.lock);
+  }
+
+  /** The type code. */
+  get typecode(): C {
+    return this.params.typecode as C;
+  }
+
+  /** The current value (a blocking read; `await get()` is the Promise form). */
+  get value(): ValueOf<C> {
+    return this.getSync();
+  }
+
+  /** Sets the value (sent at once; later reads from this thread see it). */
+  set value(value: ValueOf<C>) {
+    check(this.typecode, value);
+    this.link.send('set', this.id, [], serialize(value));
+  }
+
+  /** Reads the value. */
+  async get(): Promise<ValueOf<C>> {
+    return this.decode(await this.link.call('get', this.id, [])) as ValueOf<C>;
+  }
+
+  /**
+   * Writes the value.
+   *
+   * @throws {TypeError} for a value of the wrong type.
+   */
+  async set(value: ValueOf<C>): Promise<void> {
+    check(this.typecode, value);
+    unwrap(await this.link.call('set', this.id, [], serialize(value)));
+  }
+
+  /** Reads the value, blocking. */
+  getSync(): ValueOf<C> {
+    return this.decode(this.link.callSync('get', this.id, [])) as ValueOf<C>;
+  }
+
+  /** Writes the value, blocking until the broker has it. */
+  setSync(value: ValueOf<C>): void {
+    check(this.typecode, value);
+    unwrap(this.link.callSync('set', this.id, [], serialize(value)));
+  }
+
+  override toString(): string {
+    return `<Synchronized wrapper for ${this.typecode}(${String(this.getSync())})>`;
+  }
+}
+
+/**
+ * A fixed-length array of a C type shared by processes, like Python's `multiprocessing.Array`.
+ * Exported as `Array`.
+ *
+ * @typeParam C - the type code.
+ * @example
+ * ```ts
+ * const arr = new Array('i', [1, 2, 3]);
+ * await arr.set(0, 10);
+ * console.log(await arr.toArray()); // [10, 2, 3]
+ * ```
+ */
+export class SharedArray<C extends TypeCode = TypeCode> extends Synchronized {
+  /**
+   * @param typecode - Python's ctypes type code.
+   * @param init - the length (zero-filled), the initial values, or a string for `'c'`/`'u'`.
+   * @throws {ValueError} for an unknown type code.
+   * @throws {TypeError} for values of the wrong type, or a bad `lock` option.
+   */
+  constructor(typecode: C = 'i' as C, init: number | Iterable<ElementOf<C>> | string = 0, options: SharedOptions = {}) {
+    const code = checkTypeCode(typecode);
+    let values: unknown[] | undefined;
+    if (typeof init === 'number') {
+      if (!Number.isInteger(init) || init < 0) throw new TypeError(`an Array length must be a non-negative integer, got ${init}`);
+    } else {
+      values = typeof init === 'string' ? [...init] : [...init];
+      for (const v of values) check(code, v);
+    }
+    super('mp.Array', { typecode: code, init: values ?? init, length: values?.length ?? init }, options.lock);
+  }
+
+  /** The type code. */
+  get typecode(): C {
+    return this.params.typecode as C;
+  }
+
+  /** The number of elements (fixed). */
+  get length(): number {
+    return Number(this.params.length);
+  }
+
+  /**
+   * Reads element `index` (negative counts from the end).
+   *
+   * @throws {RangeError} `invalid index`.
+   */
+  async get(index: number): Promise<ElementOf<C>> {
+    return this.decode(await this.link.call('get', this.id, [index])) as ElementOf<C>;
+  }
+
+  /**
+   * Writes element `index`.
+   *
+   * @throws {RangeError} `invalid index`; {@link TypeError} for a value of the wrong type.
+   */
+  async set(index: number, value: ElementOf<C>): Promise<void> {
+    check(this.typecode, value);
+    unwrap(await this.link.call('set', this.id, [index], serialize(value)));
+  }
+
+  /** Reads elements `start` (default 0) to `end` (default the length), with Python's slice rules. */
+  async slice(start?: number, end?: number): Promise<Array<ElementOf<C>>> {
+    return this.decode(await this.link.call('slice', this.id, [start ?? null, end ?? null])) as Array<ElementOf<C>>;
+  }
+
+  /**
+   * Writes `values` over elements `start`… (Python's `a[start:start+len(values)] = values`).
+   *
+   * @throws {ValueError} `Can only assign sequence of same size` when they do not fit.
+   */
+  async setSlice(start: number, values: ReadonlyArray<ElementOf<C>>): Promise<void> {
+    for (const v of values) check(this.typecode, v);
+    unwrap(await this.link.call('setSlice', this.id, [start, start + values.length], serialize([...values])));
+  }
+
+  /** Every element, as a plain array (Python's `a[:]`). */
+  toArray(): Promise<Array<ElementOf<C>>> {
+    return this.slice();
+  }
+
+  /** Blocking form of {@link SharedArray.get}. */
+  getSync(index: number): ElementOf<C> {
+    return this.decode(this.link.callSync('get', this.id, [index])) as ElementOf<C>;
+  }
+
+  /** Blocking form of {@link SharedArray.set}. */
+  setSync(index: number, value: ElementOf<C>): void {
+    check(this.typecode, value);
+    unwrap(this.link.callSync('set', this.id, [index], serialize(value)));
+  }
+
+  /** Blocking form of {@link SharedArray.slice}. */
+  sliceSync(start?: number, end?: number): Array<ElementOf<C>> {
+    return this.decode(this.link.callSync('slice', this.id, [start ?? null, end ?? null])) as Array<ElementOf<C>>;
+  }
+
+  /** Blocking form of {@link SharedArray.setSlice}. */
+  setSliceSync(start: number, values: ReadonlyArray<ElementOf<C>>): void {
+    for (const v of values) check(this.typecode, v);
+    unwrap(this.link.callSync('setSlice', this.id, [start, start + values.length], serialize([...values])));
+  }
+
+  /** Blocking form of {@link SharedArray.toArray}. */
+  toArraySync(): Array<ElementOf<C>> {
+    return this.sliceSync();
+  }
+
+  /** `for await (const x of arr)` reads every element, one request in all. */
+  async *[Symbol.asyncIterator](): AsyncIterator<ElementOf<C>> {
+    yield* await this.toArray();
+  }
+
+  override toString(): string {
+    return `<SynchronizedArray wrapper for ${this.typecode}[${this.length}]>`;
+  }
+}
+
+registerHandle('mp.Value', (wire: HandleWire) => fromWire(wire, () => new Value()));
+registerHandle('mp.Array', (wire: HandleWire) => fromWire(wire, () => new SharedArray()));
