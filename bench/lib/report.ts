@@ -350,7 +350,7 @@ export function markdown(report: RunReport): string {
     const cells = report.subjects.map((s) => {
       const cell = report.cells.find((c) => c.subject === s.id && c.scenario === scenario);
       if (cell?.status !== 'ok') return '';
-      const load = cell.foreignCores === undefined ? '?' : cell.foreignCores.toFixed(2);
+      const load = cell.foreignCores === undefined ? '—' : cell.foreignCores.toFixed(2);
       const discarded = cell.discardedRounds ? ` (+${cell.discardedRounds})` : '';
       return `${cell.rounds ?? 1}${discarded} / ${((cell.wallMs ?? 0) / 1000).toFixed(1)} s / ${load}${cell.noisy ? ' noisy' : ''}`;
     });
