@@ -12,6 +12,7 @@ import './event.js';
 import './condition.js';
 import './barrier.js';
 import './shared-value.js';
+import './proxies.js';
 import { reviveHandles } from './shared-object.js';
 
 /** Rebuilds every multiprocessing handle inside `value` (a `Process`'s or a pool task's arguments). */

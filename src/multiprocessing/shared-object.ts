@@ -94,6 +94,14 @@ export abstract class SharedObject {
     this.#link.send('detach', this.id, []);
   }
 
+  /**
+   * Destroys the object at the broker whatever references remain: every handle, in every
+   * process, then fails with a message that ends with `reason`. @internal
+   */
+  _destroy(reason: string): void {
+    this.#link.send('destroy', this.id, [reason]);
+  }
+
   #mint(): string | null {
     if (this.#detached) return null;
     const token = newId();

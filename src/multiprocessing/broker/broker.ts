@@ -52,8 +52,8 @@ export class Broker {
   readonly #factories: ReadonlyMap<string, StateFactory>;
   readonly #server: Server;
   readonly #objects = new Map<string, Entry>();
-  /** Ids of objects that existed and were freed: a late handle must not bring them back empty. */
-  readonly #gone = new Set<string>();
+  /** Ids of objects that existed and were freed, with why: a late handle must not bring them back empty. */
+  readonly #gone = new Map<string, string>();
   readonly #tokens = new Map<string, { id: string; client: BrokerClient }>();
   /** Tokens claimed before their mint arrived (the sender's frame was still on its way). */
   readonly #preclaimed = new Set<string>();
@@ -106,6 +106,9 @@ export class Broker {
       case 'detach':
         this.#detach(client, id);
         return;
+      case 'destroy':
+        this.#free(id, String(header[3]));
+        return;
       case 'cancel':
         client.waits.get(header[3] as number)?.cancel();
         return;
@@ -122,9 +125,8 @@ export class Broker {
     }
     const entry = this.#objects.get(id);
     if (entry === undefined) {
-      client.reply(req, ERR, ['RuntimeError', this.#gone.has(id)
-        ? `the shared object ${id} no longer exists: every handle to it was closed or garbage-collected`
-        : `unknown shared object ${id}`]);
+      const reason = this.#gone.get(id);
+      client.reply(req, ERR, ['RuntimeError', reason === undefined ? `unknown shared object ${id}` : `the shared object ${id} no longer exists: ${reason}`]);
       return;
     }
     try {
@@ -227,8 +229,14 @@ export class Broker {
     if (entry === undefined) return;
     entry.refs -= count;
     if (entry.refs > 0) return;
+    this.#free(id, 'every handle to it was closed or garbage-collected');
+  }
+
+  #free(id: string, reason: string): void {
+    const entry = this.#objects.get(id);
+    if (entry === undefined) return;
     this.#objects.delete(id);
-    this.#gone.add(id);
+    this.#gone.set(id, reason);
     entry.state.free?.();
   }
 

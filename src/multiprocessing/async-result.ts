@@ -1,0 +1,93 @@
+/**
+ * `AsyncResult`: what `Pool.applyAsync` and `Pool.mapAsync` return, like Python's
+ * `multiprocessing.pool.AsyncResult`, over a `Future`.
+ *
+ * @module
+ */
+import { inspect } from 'node:util';
+import { ValueError } from '../errors.js';
+import { reportError } from '../core/logger.js';
+import type { Future, WaitOptions } from '../core/future.js';
+
+/** The callbacks of `applyAsync`/`mapAsync`: exactly one of them runs, in this process. */
+export interface ResultCallbacks<T> {
+  /** Called with the result when the call succeeds. */
+  callback?: ((result: T) => void) | undefined;
+  /** Called with the error when the call fails. */
+  errorCallback?: ((error: unknown) => void) | undefined;
+}
+
+/**
+ * The result of a call made with `Pool.applyAsync` or `Pool.mapAsync`.
+ *
+ * @typeParam T - the result type.
+ */
+export class AsyncResult<T> {
+  readonly #future: Future<T>;
+
+  /** @internal */
+  constructor(future: Future<T>, callbacks: ResultCallbacks<T> = {}) {
+    this.#future = future;
+    const { callback, errorCallback } = callbacks;
+    if (callback === undefined && errorCallback === undefined) return;
+    future.addDoneCallback((f) => {
+      const outcome = f._outcome();
+      try {
+        if (outcome.ok) callback?.(outcome.value);
+        else errorCallback?.(outcome.error);
+      } catch (error) {
+        reportError(`exception in a callback of ${this.toString()}`, error);
+      }
+    });
+  }
+
+  /**
+   * The result, once the call has finished.
+   *
+   * @param timeout - milliseconds, or `{ timeout, signal }`.
+   * @throws whatever the call threw (with the worker's stack).
+   * @throws {TimeoutError} when the timeout passes first (Python's `multiprocessing.TimeoutError`).
+   * @throws {CancelledError} when the pool was terminated before the call finished.
+   *
+   * Cancel safety: a timeout ends only this wait; the call goes on.
+   */
+  get(timeout?: number | WaitOptions): Promise<T> {
+    return this.#future.result(timeout);
+  }
+
+  /**
+   * Waits until the call has finished, or the timeout passes. Resolves either way.
+   *
+   * Cancel safety: a timeout ends only this wait.
+   */
+  async wait(timeout?: number | WaitOptions): Promise<void> {
+    try {
+      await this.#future.exception(timeout);
+    } catch {
+      // Timed out or cancelled: wait() only waits.
+    }
+  }
+
+  /** Whether the call has finished. */
+  ready(): boolean {
+    return this.#future.done();
+  }
+
+  /**
+   * Whether the call finished without an error.
+   *
+   * @throws {ValueError} `<AsyncResult …> not ready` before it has finished.
+   */
+  successful(): boolean {
+    if (!this.#future.done()) throw new ValueError(`${this.toString()} not ready`);
+    return this.#future._outcome().ok;
+  }
+
+  toString(): string {
+    return `<AsyncResult ${this.#future.done() ? (this.#future._outcome().ok ? 'ready' : 'failed') : 'pending'}>`;
+  }
+
+  [inspect.custom](): string {
+    return this.toString();
+  }
+}

@@ -1,0 +1,336 @@
+/**
+ * `Pool`: Python's `multiprocessing.Pool`, a thin layer over `ProcessPoolExecutor` (the same
+ * engine, futures and worker handling). What differs from the executor is Python's Pool API and
+ * its rules: `map` waits for every call and then raises the first error that arrived; `imap`
+ * goes on after an error; `close`/`join`/`terminate`; `await using` terminates.
+ *
+ * @module
+ */
+import { TimeoutError, ValueError } from '../errors.js';
+import { checkTimeout, startTimer } from '../core/deadline.js';
+import { Future } from '../core/future.js';
+import { MapIterator, type MapHost, type MapOutcome, type TaskKind, type TaskOptions } from '../core/map-iterator.js';
+import { ProcessPoolExecutor } from '../futures/process-pool-executor.js';
+import type { Callable } from '../task-ref/task-module.js';
+import { AsyncResult, type ResultCallbacks } from './async-result.js';
+import { brokerPathForChildren } from './link.js';
+import { cpuCount } from './process.js';
+
+/** Options of {@link Pool}. */
+export interface PoolOptions {
+  /** Runs once in each worker process before its first task. */
+  initializer?: Callable<any[], unknown> | undefined;
+  /** Arguments of `initializer`. */
+  initargs?: readonly unknown[] | undefined;
+  /** A worker process is replaced after running this many tasks. */
+  maxtasksperchild?: number | undefined;
+}
+
+/** Options of `mapAsync` and `starmapAsync`. */
+export interface MapAsyncOptions<R> extends ResultCallbacks<R> {
+  /** Items per message; chosen adaptively when omitted. */
+  chunksize?: number | undefined;
+}
+
+type State = 'RUN' | 'CLOSE' | 'TERMINATE';
+
+/**
+ * A pool of worker processes, like Python's `multiprocessing.Pool`.
+ *
+ * @example
+ * ```ts
+ * await using p = new Pool(3);
+ * console.log(await p.map(Math.abs, [-2, 8, -3, 0])); // [2, 8, 3, 0]
+ * ```
+ */
+export class Pool implements MapHost, AsyncDisposable {
+  readonly #executor: ProcessPoolExecutor;
+  readonly #processes: number;
+  /** Futures not yet settled, so that `terminate()` can stop them. */
+  readonly #futures = new Set<Future<unknown>>();
+  #state: State = 'RUN';
+
+  /**
+   * @param processes - how many worker processes; default {@link cpuCount}.
+   * @throws {ValueError} `Number of processes must be at least 1`; `maxtasksperchild must be a
+   * positive int or undefined`.
+   * @throws {TypeError} `initializer must be a callable`.
+   */
+  constructor(processes?: number, options: PoolOptions = {}) {
+    const n = processes ?? cpuCount();
+    if (typeof n !== 'number' || !Number.isInteger(n)) throw new TypeError(`processes must be an integer, got ${typeof n}`);
+    if (n < 1) throw new ValueError('Number of processes must be at least 1');
+    const max = options.maxtasksperchild;
+    if (max !== undefined && (typeof max !== 'number' || !Number.isInteger(max) || max <= 0)) {
+      throw new ValueError('maxtasksperchild must be a positive int or undefined');
+    }
+    const init = options.initializer;
+    if (init !== undefined && typeof init !== 'function' && (typeof init !== 'object' || init === null)) {
+      throw new TypeError('initializer must be a callable');
+    }
+    // Workers must know the broker, so that objects they create are shared with this program.
+    brokerPathForChildren();
+    this.#processes = n;
+    this.#executor = new ProcessPoolExecutor({ maxWorkers: n, initializer: init, initargs: options.initargs, maxTasksPerChild: max });
+  }
+
+  /** How many worker processes the pool runs at most. */
+  get processes(): number {
+    return this.#processes;
+  }
+
+  /**
+   * Calls `fn(...args)` in a worker and waits for the result.
+   *
+   * @throws whatever `fn` threw, with the worker's stack; {@link ValueError} `Pool not running`.
+   */
+  apply<A extends unknown[], R>(fn: Callable<A, R>, args?: A): Promise<Awaited<R>> {
+    try {
+      return this.#submit(fn, args ?? ([] as unknown[])).result();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Calls `fn(...args)` in a worker; returns at once.
+   *
+   * @throws {ValueError} `Pool not running`.
+   */
+  applyAsync<A extends unknown[], R>(fn: Callable<A, R>, args?: A, callbacks: ResultCallbacks<Awaited<R>> = {}): AsyncResult<Awaited<R>> {
+    return new AsyncResult(this.#submit(fn, args ?? ([] as unknown[])), callbacks);
+  }
+
+  /**
+   * Applies `fn` to every item in parallel and resolves with the results in input order. As in
+   * Python, it waits for every call; if any failed, it then rejects with the first error that
+   * arrived.
+   *
+   * @param chunksize - items per message (or `{ chunksize }`); adaptive when omitted.
+   * @throws the first error of a call; whatever the input iterable throws; {@link ValueError} `Pool not running`.
+   */
+  map<T, R>(fn: Callable<[T], R>, iterable: Iterable<T> | AsyncIterable<T>, chunksize?: number | { chunksize?: number }): Promise<Array<Awaited<R>>> {
+    return this.#mapAll(fn, iterable, chunksize, false).result() as Promise<Array<Awaited<R>>>;
+  }
+
+  /** Like {@link Pool.map}, returning an {@link AsyncResult} at once; `callback` gets the whole list. */
+  mapAsync<T, R>(fn: Callable<[T], R>, iterable: Iterable<T> | AsyncIterable<T>, options: MapAsyncOptions<Array<Awaited<R>>> = {}): AsyncResult<Array<Awaited<R>>> {
+    return new AsyncResult(this.#mapAll(fn, iterable, options.chunksize, false) as Future<Array<Awaited<R>>>, options);
+  }
+
+  /** Like {@link Pool.map}, with each item an argument list: `fn(...item)`. */
+  starmap<A extends unknown[], R>(fn: Callable<A, R>, iterable: Iterable<A> | AsyncIterable<A>, chunksize?: number | { chunksize?: number }): Promise<Array<Awaited<R>>> {
+    return this.#mapAll(fn, iterable, chunksize, true).result() as Promise<Array<Awaited<R>>>;
+  }
+
+  /** Like {@link Pool.mapAsync}, with each item an argument list. */
+  starmapAsync<A extends unknown[], R>(fn: Callable<A, R>, iterable: Iterable<A> | AsyncIterable<A>, options: MapAsyncOptions<Array<Awaited<R>>> = {}): AsyncResult<Array<Awaited<R>>> {
+    return new AsyncResult(this.#mapAll(fn, iterable, options.chunksize, true) as Future<Array<Awaited<R>>>, options);
+  }
+
+  /**
+   * Applies `fn` to every item in parallel; yields the results lazily, in input order. A call
+   * that failed throws at its position and iteration goes on with the next (Python's `imap`).
+   *
+   * @param chunksize - items per message, default 1.
+   * @throws {ValueError} `Chunksize must be 1+, not 0`; `Pool not running`.
+   */
+  imap<T, R>(fn: Callable<[T], R>, iterable: Iterable<T> | AsyncIterable<T>, chunksize = 1): IMapIterator<Awaited<R>> {
+    return this.#imap(fn, iterable, chunksize, false);
+  }
+
+  /** Like {@link Pool.imap}, yielding results in completion order. */
+  imapUnordered<T, R>(fn: Callable<[T], R>, iterable: Iterable<T> | AsyncIterable<T>, chunksize = 1): IMapIterator<Awaited<R>> {
+    return this.#imap(fn, iterable, chunksize, true);
+  }
+
+  /** No more work may be submitted; the workers exit once the work already submitted is done. */
+  close(): void {
+    if (this.#state !== 'RUN') return;
+    this.#state = 'CLOSE';
+    this.#executor.shutdown({ wait: false }).catch(() => {});
+  }
+
+  /**
+   * Stops the workers now: queued work is cancelled, running work is stopped (its futures and
+   * results fail with `CancelledError`).
+   */
+  terminate(): void {
+    if (this.#state === 'TERMINATE') return;
+    this.#state = 'TERMINATE';
+    this.#executor.shutdown({ wait: false, cancelFutures: true }).catch(() => {});
+    for (const future of this.#futures) future.cancel({ force: true });
+  }
+
+  /**
+   * Waits until every worker has exited (after `close()` or `terminate()`).
+   *
+   * @throws {ValueError} `Pool is still running` before `close()` or `terminate()`.
+   *
+   * Cancel safety: there is nothing to cancel; it resolves once the workers are gone.
+   */
+  async join(): Promise<void> {
+    if (this.#state === 'RUN') throw new ValueError('Pool is still running');
+    await this.#executor.shutdown({ wait: true });
+  }
+
+  /** `await using pool = new Pool()` terminates it at the end of the block, as Python's `with`. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.terminate();
+    await this.join();
+  }
+
+  toString(): string {
+    return `<Pool processes=${this.#processes} state=${this.#state}>`;
+  }
+
+  /** @internal */
+  _schedule(fn: unknown, args: unknown[], kind: TaskKind, options: TaskOptions | undefined, admitted?: boolean): Future<unknown> {
+    const future = this.#executor._schedule(fn, args, kind, options, admitted);
+    if (!future.done()) {
+      this.#futures.add(future);
+      future._listen(() => this.#futures.delete(future));
+    }
+    return future;
+  }
+
+  /** @internal */
+  _admitMap(): (() => void) | undefined {
+    return this.#executor._admitMap();
+  }
+
+  /** @internal */
+  _parallelism(): number {
+    return this.#processes;
+  }
+
+  #checkRunning(): void {
+    if (this.#state !== 'RUN') throw new ValueError('Pool not running');
+  }
+
+  #submit(fn: unknown, args: unknown[]): Future<any> {
+    this.#checkRunning();
+    if (!Array.isArray(args)) throw new TypeError('args must be an array of arguments');
+    return this._schedule(fn, args, 'call', undefined);
+  }
+
+  #imap(fn: unknown, iterable: Iterable<unknown> | AsyncIterable<unknown>, chunksize: number, unordered: boolean): IMapIterator<any> {
+    this.#checkRunning();
+    if (!(chunksize >= 1)) throw new ValueError(`Chunksize must be 1+, not ${chunksize}`);
+    return new IMapIterator(new MapIterator(this, fn, iterable, { chunksize }, { unordered, continueOnError: true }));
+  }
+
+  /** Runs every call, waits for all, and settles with the list or the first error to arrive. */
+  #mapAll(fn: unknown, iterable: Iterable<unknown> | AsyncIterable<unknown>, chunks: number | { chunksize?: number } | undefined,
+    star: boolean): Future<unknown[]> {
+    this.#checkRunning();
+    const chunksize = typeof chunks === 'number' ? chunks : chunks?.chunksize;
+    if (chunksize !== undefined && !(chunksize >= 1)) throw new ValueError(`Chunksize must be 1+, not ${chunksize}`);
+    const future = new Future<unknown[]>();
+    future.setRunningOrNotifyCancel();
+    void (async () => {
+      try {
+        // Python reads the whole input first: an error in it is raised before any call runs.
+        const items: unknown[] = [];
+        if (Symbol.asyncIterator in Object(iterable)) for await (const item of iterable as AsyncIterable<unknown>) items.push(item);
+        else for (const item of iterable as Iterable<unknown>) items.push(item);
+        const results = new Array<unknown>(items.length);
+        let firstError: { error: unknown } | undefined;
+        const outcomes = new MapIterator<MapOutcome<unknown>>(this, fn, items, { chunksize }, { star, unordered: true, outcomes: true });
+        for await (const outcome of outcomes) {
+          if (outcome.ok) results[outcome.index] = outcome.value;
+          else firstError ??= { error: outcome.error };
+        }
+        if (firstError !== undefined) future.setException(firstError.error);
+        else future.setResult(results);
+      } catch (error) {
+        future.setException(error);
+      }
+    })();
+    return future;
+  }
+}
+
+/**
+ * The results of `imap`/`imapUnordered`: an async iterator whose `next` also takes a timeout,
+ * as Python's `IMapIterator.next(timeout)`.
+ */
+export class IMapIterator<R> implements AsyncIterableIterator<R> {
+  readonly #inner: MapIterator<R>;
+  /** A step taken from the inner iterator that no caller has received yet (its `next` timed out). */
+  #waiting: Promise<IteratorResult<R>> | undefined;
+
+  /** @internal */
+  constructor(inner: MapIterator<R>) {
+    this.#inner = inner;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  /**
+   * The next result.
+   *
+   * @param timeout - milliseconds to wait for it; then `TimeoutError`, and the result is kept
+   * for the next call.
+   * @throws the error of the call at this position (iteration may go on); {@link TimeoutError}.
+   *
+   * Cancel safety: a timeout loses nothing: the next call returns the same result.
+   */
+  next(timeout?: number): Promise<IteratorResult<R>> {
+    let step = this.#waiting;
+    if (step === undefined) {
+      step = this.#inner.next();
+      step.catch(() => {});
+      this.#waiting = step;
+    }
+    const taken = step;
+    const deliver = (): void => {
+      if (this.#waiting === taken) this.#waiting = undefined;
+    };
+    const ms = checkTimeout(timeout);
+    if (ms === undefined) {
+      return taken.then((r) => {
+        deliver();
+        return r;
+      }, (error: unknown) => {
+        deliver();
+        throw error;
+      });
+    }
+    return new Promise<IteratorResult<R>>((resolve, reject) => {
+      let settled = false;
+      const timer = startTimer(() => {
+        if (settled) return;
+        settled = true;
+        reject(new TimeoutError(`no result within ${ms} ms`));
+      }, ms);
+      taken.then((r) => {
+        if (settled) return;
+        settled = true;
+        timer.clear();
+        deliver();
+        resolve(r);
+      }, (error: unknown) => {
+        if (settled) return;
+        settled = true;
+        timer.clear();
+        deliver();
+        reject(error);
+      });
+    });
+  }
+
+  /** Stops: calls not yet started are cancelled. */
+  return(): Promise<IteratorResult<R>> {
+    return this.#inner.return();
+  }
+
+  /** Collects every result; the first failed call rejects it. */
+  async toArray(): Promise<R[]> {
+    const out: R[] = [];
+    for await (const value of this) out.push(value);
+    return out;
+  }
+}
