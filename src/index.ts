@@ -4,6 +4,7 @@
  * @module
  */
 export * as futures from './futures/index.js';
+export * as multiprocessing from './multiprocessing/index.js';
 export {
   Future, Executor, ThreadPoolExecutor, ProcessPoolExecutor, MapIterator, wait, asCompleted, FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED,
   setErrorReporter,
@@ -16,5 +17,5 @@ export { isMain } from './worker/context.js';
 export {
   RuntimeError, ValueError, OSError, EOFError, TimeoutError, CancelledError, InvalidStateError, BrokenExecutor,
   BrokenThreadPool, BrokenProcessPool, BrokenBarrierError, DeadlockError, Empty, Full, ProcessError, BufferTooShort,
-  AuthenticationError, RemoteError, SerializationError, TaskNotAllowedError, type DeadlockEdge,
+  AuthenticationError, RemoteError, AssertionError, SerializationError, TaskNotAllowedError, type DeadlockEdge,
 } from './errors.js';
