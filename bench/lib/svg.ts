@@ -2,7 +2,7 @@
 // horizontal bar per subject. A panel whose values span more than 20× uses a
 // log scale, or the slow subjects would be invisible slivers.
 
-import { compact } from './metrics.js';
+import { compact, metric, type MetricInfo } from './metrics.js';
 import { cellText, reportedMetrics, valueOf, type RunReport } from './report.js';
 import type { SubjectGroup } from './types.js';
 
@@ -70,6 +70,47 @@ function tickLabel(value: number): string {
   return compact(value).replace(/(\.\d*?)0+([kMG])$/, '$1$2').replace(/\.([kMG])$/, '$1');
 }
 
+interface Row {
+  label: string;
+  group: SubjectGroup;
+  value: number | undefined;
+  /** Shown instead of a bar when there is no value. */
+  text: string;
+}
+
+/** Draws one panel (title, grid, bars) from `y` down; returns the y below it. */
+function panel(parts: string[], y: number, m: MetricInfo, rows: readonly Row[]): number {
+  if (rows.length === 0) return y;
+  const values = rows.map((r) => r.value).filter((v): v is number => v !== undefined && v > 0);
+  const scale = values.length > 0 ? scaleFor(values) : undefined;
+  const direction = m.better === 'higher' ? 'higher is better' : 'lower is better';
+  // One text element with two spans: the note follows the title whatever its length.
+  const note = `${m.unit}, ${direction}${scale?.log ? ', log scale' : ''}`;
+  parts.push(`<text x="10" y="${y + 15}"><tspan class="h2">${esc(m.label)}</tspan><tspan class="note" dx="10">${esc(note)}</tspan></text>`);
+  y += TITLE_H;
+  const top = y;
+  const height = rows.length * (BAR_H + BAR_GAP);
+  if (scale !== undefined) {
+    for (const t of scale.ticks) {
+      const x = BAR_X + scale.x(t);
+      parts.push(`<line x1="${x.toFixed(1)}" y1="${top}" x2="${x.toFixed(1)}" y2="${top + height}" class="grid"/>`);
+      parts.push(`<text x="${x.toFixed(1)}" y="${top + height + 12}" class="tick">${esc(tickLabel(t))}</text>`);
+    }
+  }
+  for (const r of rows) {
+    parts.push(`<text x="${LABEL_W}" y="${y + BAR_H - 3}" class="label">${esc(r.label)}</text>`);
+    if (r.value !== undefined && scale !== undefined) {
+      const w = Math.max(1, scale.x(r.value));
+      parts.push(`<rect x="${BAR_X}" y="${y}" width="${w.toFixed(1)}" height="${BAR_H}" fill="${COLORS[r.group]}"/>`);
+      parts.push(`<text x="${(BAR_X + w + 5).toFixed(1)}" y="${y + BAR_H - 3}">${esc(m.format(r.value))}</text>`);
+    } else {
+      parts.push(`<text x="${BAR_X + 5}" y="${y + BAR_H - 3}" class="note">${esc(r.text)}</text>`);
+    }
+    y += BAR_H + BAR_GAP;
+  }
+  return y + AXIS_H + PANEL_GAP;
+}
+
 export function renderSvg(report: RunReport): string {
   const parts: string[] = [];
   let y = 0;
@@ -87,39 +128,21 @@ export function renderSvg(report: RunReport): string {
 
   for (const m of reportedMetrics(report)) {
     const rows = report.subjects
-      .map((s) => ({ s, value: valueOf(report, s.id, m.id), text: cellText(report, s.id, m.id) }))
+      .map((s) => ({ label: s.short, group: s.group, value: valueOf(report, s.id, m.id), text: cellText(report, s.id, m.id) }))
       // Keep measured bars, and concurrent-ts even when missing, so its absence shows.
-      .filter((r) => r.value !== undefined || (r.s.group === 'concurrent-ts' && r.text !== '—' && r.text !== ''));
-    if (rows.length === 0) continue;
-    const values = rows.map((r) => r.value).filter((v): v is number => v !== undefined && v > 0);
-    const scale = values.length > 0 ? scaleFor(values) : undefined;
-    const direction = m.better === 'higher' ? 'higher is better' : 'lower is better';
-    // One text element with two spans: the note follows the title whatever its length.
-    const note = `${m.unit}, ${direction}${scale?.log ? ', log scale' : ''}`;
-    parts.push(`<text x="10" y="${y + 15}"><tspan class="h2">${esc(m.label)}</tspan><tspan class="note" dx="10">${esc(note)}</tspan></text>`);
-    y += TITLE_H;
-    const top = y;
-    const height = rows.length * (BAR_H + BAR_GAP);
-    if (scale !== undefined) {
-      for (const t of scale.ticks) {
-        const x = BAR_X + scale.x(t);
-        parts.push(`<line x1="${x.toFixed(1)}" y1="${top}" x2="${x.toFixed(1)}" y2="${top + height}" class="grid"/>`);
-        parts.push(`<text x="${x.toFixed(1)}" y="${top + height + 12}" class="tick">${esc(tickLabel(t))}</text>`);
-      }
-    }
-    for (const r of rows) {
-      parts.push(`<text x="${LABEL_W}" y="${y + BAR_H - 3}" class="label">${esc(r.s.short)}</text>`);
-      if (r.value !== undefined && scale !== undefined) {
-        const w = Math.max(1, scale.x(r.value));
-        parts.push(`<rect x="${BAR_X}" y="${y}" width="${w.toFixed(1)}" height="${BAR_H}" fill="${COLORS[r.s.group]}"/>`);
-        parts.push(`<text x="${(BAR_X + w + 5).toFixed(1)}" y="${y + BAR_H - 3}">${esc(m.format(r.value))}</text>`);
-      } else {
-        parts.push(`<text x="${BAR_X + 5}" y="${y + BAR_H - 3}" class="note">${esc(r.text)}</text>`);
-      }
-      y += BAR_H + BAR_GAP;
-    }
-    y += AXIS_H + PANEL_GAP;
+      .filter((r) => r.value !== undefined || (r.group === 'concurrent-ts' && r.text !== '—' && r.text !== ''));
+    y = panel(parts, y, m, rows);
   }
+
+  // Lock operations: one panel, one bar per lock and form.
+  const lockRows: Row[] = [];
+  for (const s of report.lockSubjects) {
+    for (const id of ['lockSync', 'lockAsync'] as const) {
+      const value = valueOf(report, s.id, id);
+      if (value !== undefined) lockRows.push({ label: `${s.short} (${id === 'lockSync' ? 'blocking' : 'async'})`, group: s.group, value, text: '' });
+    }
+  }
+  if (lockRows.length > 0) y = panel(parts, y, { ...metric('lockAsync'), label: 'lock acquire + release, uncontended' }, lockRows);
 
   const height = y;
   return [
