@@ -418,6 +418,7 @@ export class MapIterator<R> implements AsyncIterableIterator<R> {
       this.#sourceError = error;
     } finally {
       this.#pulling = false;
+      this.#releaseAdmission();
     }
     this.#notify();
   }
