@@ -146,7 +146,9 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
   /** A `shutdown({ wait: true })` is waiting: stopping workers keep the program alive until they exit. */
   #holdUntilExit = false;
   /** Maps created before shutdown that still pull their input; shutdown waits for them. */
-  #openMaps = 0;
+  readonly #openMaps = new Set<object>();
+  /** `shutdown({ cancelFutures: true })` was called: maps admitted earlier submit nothing more either. */
+  #cancelledAll = false;
   #broken: BrokenExecutor | undefined;
   /** What `submit` says once broken, when it differs from what the pending futures got (Python's texts). */
   #brokenForSubmit: string | undefined;
@@ -208,13 +210,10 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
   /** @internal See {@link MapHost._admitMap}. */
   _admitMap(): (() => void) | undefined {
     if (this.#shutdown || this.#broken !== undefined) return undefined;
-    this.#openMaps++;
-    let released = false;
+    const token = {};
+    this.#openMaps.add(token);
     return () => {
-      if (released) return;
-      released = true;
-      this.#openMaps--;
-      this.#maybeFinish();
+      if (this.#openMaps.delete(token)) this.#maybeFinish();
     };
   }
 
@@ -226,7 +225,7 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
   /** @internal */
   _schedule(fn: unknown, args: unknown[], kind: TaskKind, options: TaskOptions | undefined, admitted = false): Future<unknown> {
     if (this.#broken !== undefined) throw this.#transport.broken(this.#brokenForSubmit ?? this.#broken.message, { cause: this.#broken.cause });
-    if (this.#shutdown && !admitted) throw new RuntimeError('cannot schedule new futures after shutdown');
+    if (this.#shutdown && (!admitted || this.#cancelledAll)) throw new RuntimeError('cannot schedule new futures after shutdown');
     if (interpreterExiting) throw new RuntimeError('cannot schedule new futures after interpreter shutdown');
     const wire = toWireFn(fn);
     let fnId = this.#fnIds.get(wire);
@@ -289,6 +288,10 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
     const { wait = true, cancelFutures = false } = options;
     this.#shutdown = true;
     if (cancelFutures) {
+      // Python's map has submitted every call by now, so they are all cancelled: here a map's
+      // calls not yet submitted are refused, and shutdown stops waiting for them.
+      this.#cancelledAll = true;
+      this.#openMaps.clear();
       for (const task of this.#queue.drain()) {
         if ((task.marks & REQUEUED) === 0) task.cancel();
         else this.#queue.push(task);
@@ -658,7 +661,7 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
 
   #maybeFinish(): void {
     if (!this.#shutdown && this.#broken === undefined) return;
-    if (this.#queue.size > 0 || this.#inflight.size > 0 || this.#openMaps > 0) return;
+    if (this.#queue.size > 0 || this.#inflight.size > 0 || this.#openMaps.size > 0) return;
     for (const slot of this.#slots) this.#stop(slot);
     if (this.#slots.length === 0) this.#resolveAllExited?.();
   }
