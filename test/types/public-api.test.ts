@@ -9,7 +9,6 @@ import {
   ThreadPoolExecutor, asCompleted, taskModule, wait, type Executor, type Future, type MapIterator, type TaskRef,
 } from '../../src/index.js';
 
-// eslint-disable-next-line @typescript-eslint/consistent-type-imports -- the documented taskModule idiom
 const tasks = taskModule<typeof import('../fixtures/futures/tasks.js')>(new URL('../fixtures/futures/tasks.js', import.meta.url));
 
 /** `true` only when A and B are the _same type. */

@@ -16,7 +16,6 @@ export type SuiteExecutor = Executor & { shutdown(options?: ShutdownOptions): Pr
 export type ExecutorFactory = (options?: PoolOptions) => SuiteExecutor;
 
 /** The fixture tasks, sent to workers by module reference (the idiom of DESIGN.md). */
-// eslint-disable-next-line @typescript-eslint/consistent-type-imports -- the documented taskModule idiom
 export const tasks = taskModule<typeof import('../../fixtures/futures/tasks.js')>(new URL('../../fixtures/futures/tasks.js', import.meta.url));
 
 /** What kind of workers the executor runs, found by asking one. */

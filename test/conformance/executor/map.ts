@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { RuntimeError, SerializationError, TimeoutError, ValueError } from '../../../src/futures/index.js';
+import { CancelledError, RuntimeError, SerializationError, TimeoutError, ValueError } from '../../../src/futures/index.js';
 import { assertTimeout, since } from '../../helpers/timing.js';
 import { bump, read, waitFor, type Board } from '../../helpers/signals.js';
 import { tasks, warmUp, type SuiteContext } from './context.js';
@@ -282,6 +282,15 @@ export function mapTests({ factory, kind }: SuiteContext): void {
         n++;
       }
       assert.equal(n, 300);
+    });
+
+    test('EXE-06 shutdown({ cancelFutures: true }) cancels a map\'s calls that have not started; reading it throws CancelledError', async () => {
+      const board = kind().board();
+      const executor = factory({ maxWorkers: 1 });
+      const results = executor.starmap(tasks.count, Array.from({ length: 200 }, () => [board, 0] as [Board, number]), { chunksize: 1 });
+      await executor.shutdown({ cancelFutures: true });
+      assert.ok(read(board, 0) <= 1, `${read(board, 0)} calls ran after the shutdown (Python: at most the one already running)`);
+      await assert.rejects(results.toArray(), CancelledError);
     });
 
     test('MAP-07 a map with buffersize stays lazy: after shutdown it cannot submit more and throws RuntimeError (Python 3.14)', async () => {
