@@ -102,10 +102,7 @@ function machine(): Machine {
 
 /** Runs one child to completion and reads its result line; never throws. */
 function runChild(command: string, args: string[], base: Pick<CellResult, 'subject' | 'scenario'>, timeoutMs: number): Promise<CellResult> {
-  return spawnChild(command, args, base, timeoutMs, nowMs());
-}
-
-function spawnChild(command: string, args: string[], base: Pick<CellResult, 'subject' | 'scenario'>, timeoutMs: number, start: number): Promise<CellResult> {
+  const start = nowMs();
   return new Promise((resolve) => {
     const child = spawn(command, args, {
       cwd: benchDir,
