@@ -36,6 +36,8 @@ export class Runtime {
   #gate: Promise<void> | null = null;
   #gated = 0;
   #revive: Reviver | undefined;
+  /** The initializer threw: this worker runs no task; the pool is broken and will stop it. */
+  #initFailed = false;
   #asyncOut: unknown[] = [];
   #asyncSpans: number[] = [];
   #asyncScheduled = false;
@@ -59,6 +61,7 @@ export class Runtime {
           const args = (init.initflags & TASK_SHARED) !== 0 ? await this.#reviveArgs(init.initargs) : init.initargs;
           await fn(...(args as unknown[]));
         } catch (error) {
+          this.#initFailed = true;
           this.#host.post({ op: 'init-failed', error: encodeThrown(error) });
           return;
         }
@@ -137,6 +140,9 @@ export class Runtime {
   }
 
   #run(tasks: readonly unknown[]): void {
+    // Batches that arrived while the initializer ran wait behind it; when it failed they must
+    // not run (Python's worker never runs a task after its initializer raised).
+    if (this.#initFailed) return;
     const out: unknown[] = [];
     const spans: number[] | undefined = this.#init.trace ? [] : undefined;
     const control = this.#control;
