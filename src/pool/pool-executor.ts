@@ -548,7 +548,8 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
     }
     if (slot.inflight === 0) {
       if (slot.retiring) this.#stop(slot);
-      else slot.release();
+      // A worker being stopped stays referenced until it exits: a waiting shutdown needs its exit.
+      else if (!slot.stopping) slot.release();
     }
     this.#flush();
   }
