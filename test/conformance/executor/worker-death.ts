@@ -10,7 +10,7 @@ import { describe, test } from 'node:test';
 import { BrokenExecutor } from '../../../src/futures/index.js';
 import { settle } from '../../helpers/futures.js';
 import { captureReports } from '../../helpers/reporter.js';
-import { bump, waitFor } from '../../helpers/signals.js';
+import { bump, read, waitFor } from '../../helpers/signals.js';
 import { tasks, type SuiteContext } from './context.js';
 
 export function workerDeathTests({ factory, kind }: SuiteContext): void {
@@ -131,14 +131,16 @@ export function workerDeathTests({ factory, kind }: SuiteContext): void {
       await executor.shutdown();
     });
 
-    test('INIT-03 once broken, every queued task is failed: nothing is left pending', async () => {
+    test('INIT-03 once broken, every queued task is failed: nothing is left pending, and none of them runs', async () => {
       using _capture = captureReports();
       const { Broken } = kind();
-      const executor = factory({ maxWorkers: 1, initializer: tasks.failingInitializer, initargs: ['no'] });
-      const futures = Array.from({ length: 50 }, (_, i) => executor.submit(tasks.square, i));
+      const board = kind().board();
+      const executor = factory({ maxWorkers: 2, initializer: tasks.failingInitializer, initargs: ['no'] });
+      const futures = Array.from({ length: 50 }, () => executor.submit(tasks.count, board, 0));
       const outcomes = await Promise.all(futures.map((f) => settle(f.result())));
       assert.ok(outcomes.every((o) => !o.ok && o.error instanceof Broken));
       await executor.shutdown();
+      assert.equal(read(board, 0), 0, 'no task ran in a worker whose initializer failed');
     });
 
     test('TPE-04 an initializer that is not callable throws TypeError("initializer must be a callable")', () => {
