@@ -7,7 +7,7 @@
  */
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { BrokenThreadPool, type ErrorOptions } from '../errors.js';
-import { CTL_BYTES, CTL_STARTED, PROTOCOL_VERSION, type WorkerInit } from '../protocol.js';
+import { CTL_BYTES, CTL_DOORBELL, CTL_STARTED, PROTOCOL_VERSION, type WorkerInit } from '../protocol.js';
 import type { Transport, WorkerChannel, WorkerEvents, WorkerSpec } from '../pool/transport.js';
 import { processRegistry } from '../sync/registry.js';
 import { bootstrapSource, tsxApiUrl } from './loader-flags.js';
@@ -65,7 +65,12 @@ export class WorkerThreadTransport implements Transport {
     return {
       pid: process.pid,
       ident: worker.threadId,
-      post: (message) => worker.postMessage(message),
+      post: (message) => {
+        worker.postMessage(message);
+        // Ring after posting: a worker asleep on the doorbell drains its port when it wakes.
+        Atomics.add(counters, CTL_DOORBELL, 1);
+        Atomics.notify(counters, CTL_DOORBELL, 1);
+      },
       stop: () => void worker.terminate(),
       terminate: () => void worker.terminate(),
       ref: () => worker.ref(),

@@ -19,6 +19,8 @@ import { TaskLoader, type TaskFn } from './task-loader.js';
 export interface RuntimeHost {
   /** Sends a message; may throw (a result that cannot be cloned). */
   post(message: FromWorker): void;
+  /** Called when the runtime has nothing left to do: no task running, none awaited. */
+  idle?: () => void;
 }
 
 type Reviver = (value: unknown) => unknown;
@@ -42,6 +44,8 @@ export class Runtime {
   #asyncSpans: number[] = [];
   #asyncScheduled = false;
   #current = -1;
+  /** Tasks that returned a promise that has not settled yet. */
+  #pending = 0;
   #exit: (code?: number) => never = process.exit.bind(process);
 
   constructor(host: RuntimeHost, init: WorkerInit) {
@@ -100,7 +104,10 @@ export class Runtime {
     this.#gated++;
     const previous = this.#gate ?? Promise.resolve();
     const gate = previous.then(step).finally(() => {
-      if (--this.#gated === 0) this.#gate = null;
+      if (--this.#gated === 0) {
+        this.#gate = null;
+        this.#maybeIdle();
+      }
     });
     this.#gate = gate;
     return gate;
@@ -177,9 +184,20 @@ export class Runtime {
     }
     this.#current = -1;
     if (out.length > 0) this.#send(out, now() - started, spans);
+    this.#maybeIdle();
+  }
+
+  /** `true` when nothing runs or waits: no promise of a task pending, no batch held back. */
+  isIdle(): boolean {
+    return this.#pending === 0 && this.#gate === null && !this.#asyncScheduled;
+  }
+
+  #maybeIdle(): void {
+    if (this.#host.idle !== undefined && this.isIdle()) this.#host.idle();
   }
 
   #settleLater(id: number, fnId: number, result: PromiseLike<unknown>, t0: number): void {
+    this.#pending++;
     result.then(
       (value) => this.#asyncDone(id, STATUS_OK, value, t0),
       (error) => this.#asyncDone(id, STATUS_ERROR, this.#encode(error, fnId), t0),
@@ -187,6 +205,7 @@ export class Runtime {
   }
 
   #asyncDone(id: number, status: number, value: unknown, t0: number): void {
+    this.#pending--;
     this.#asyncOut.push(id, status, value);
     if (this.#init.trace) this.#asyncSpans.push(id, t0, epoch());
     if (!this.#asyncScheduled) {
@@ -203,6 +222,7 @@ export class Runtime {
     this.#asyncOut = [];
     this.#asyncSpans = [];
     this.#send(out, 0, spans);
+    this.#maybeIdle();
   }
 
   #send(results: unknown[], busy: number, spans: number[] | undefined): void {
