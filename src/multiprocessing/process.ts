@@ -15,7 +15,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { cpus, constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { inspect } from 'node:util';
-import { AssertionError, ValueError } from '../errors.js';
+import { AssertionError, SerializationError, ValueError } from '../errors.js';
 import { checkTimeout, startTimer, type Timer } from '../core/deadline.js';
 import type { WireFn } from '../protocol.js';
 import { checkArgs } from '../task-ref/check-args.js';
@@ -90,6 +90,8 @@ export class Process<A extends unknown[] = unknown[]> {
   #pid: number | undefined;
   #exitcode: number | null = null;
   #finished: Promise<void> | undefined;
+  /** Joins waiting on a daemonic child (it is referenced while there are any). */
+  #joining = 0;
   /** Set for the objects that stand for the current process or its parent. */
   #role: 'child' | 'current' | 'parent' = 'child';
 
@@ -163,6 +165,7 @@ export class Process<A extends unknown[] = unknown[]> {
     if (selfIdentity()?.daemon === true) throw new AssertionError('daemonic processes are not allowed to have children');
     const target: WireFn | null = this.#target === undefined ? null : toWireFn(this.#target, 'Process target');
     const flags = checkArgs(this.#args, 'args');
+    if (flags !== 0) refuseThreadLocal(this.#args);
     const message: ProcessStartMessage = {
       op: 'start',
       version: PROCESS_START_VERSION,
@@ -223,12 +226,19 @@ export class Process<A extends unknown[] = unknown[]> {
     const finished = this.#finished;
     if (finished === undefined) throw new AssertionError('can only join a started process');
     const ms = checkTimeout(typeof timeout === 'object' ? timeout.timeout : timeout, 'timeout');
-    if (ms === undefined) return finished;
+    // A daemonic child does not keep the program alive, but a join on it must (Python's join blocks).
+    const child = this.#daemon && this.#exitcode === null ? this.#child : undefined;
+    if (child !== undefined && this.#joining++ === 0) child.ref();
     let timer: Timer | undefined;
-    await Promise.race([finished, new Promise<void>((resolve) => {
-      timer = startTimer(resolve, ms);
-    })]);
-    timer?.clear();
+    try {
+      if (ms === undefined) return await finished;
+      await Promise.race([finished, new Promise<void>((resolve) => {
+        timer = startTimer(resolve, ms);
+      })]);
+    } finally {
+      timer?.clear();
+      if (child !== undefined && --this.#joining === 0 && this.#exitcode === null) child.unref();
+    }
   }
 
   /**
@@ -250,6 +260,15 @@ export class Process<A extends unknown[] = unknown[]> {
    */
   terminate(): void {
     this.#signal('SIGTERM');
+  }
+
+  /**
+   * Sends SIGINT (Python 3.14's `interrupt()`): a child with no SIGINT handler ends with exit code −2.
+   *
+   * @throws {ValueError} `process object is closed`.
+   */
+  interrupt(): void {
+    this.#signal('SIGINT');
   }
 
   /**
@@ -327,6 +346,25 @@ export class Process<A extends unknown[] = unknown[]> {
   }
 }
 
+/**
+ * Threading primitives live in the memory of one process: structured clone would copy them into
+ * the child, where they would silently stop being shared. Refuse them, as Python refuses to
+ * pickle a `threading.Lock`.
+ */
+function refuseThreadLocal(value: unknown, path = 'args', depth = 0): void {
+  if (typeof value !== 'object' || value === null || depth > 32) return;
+  const tag = (value as { __ct?: unknown }).__ct;
+  if (typeof tag === 'string') {
+    if (tag.startsWith('mp.')) return;
+    throw new SerializationError(`${path} is a ${tag}, which lives in one process's memory and cannot be shared with a ` +
+      'child process; use the multiprocessing one (Lock, Event, Value…) instead', path);
+  }
+  if (Array.isArray(value)) value.forEach((item, i) => refuseThreadLocal(item, `${path}[${i}]`, depth + 1));
+  else if (Object.getPrototypeOf(value) === Object.prototype) {
+    for (const [key, item] of Object.entries(value)) refuseThreadLocal(item, `${path}.${key}`, depth + 1);
+  }
+}
+
 function describeExit(code: number): string {
   if (code >= 0) return String(code);
   const name = Object.entries(constants.signals).find(([, n]) => n === -code)?.[0];
@@ -367,7 +405,7 @@ export function parentProcess(): Process | null {
 }
 
 /** The `Process` children this process started that have not ended yet. */
-export function activeChildren(): Process[] {
+export function activeChildren(): Array<Process<any>> {
   return [...children].filter((p) => p.exitcode === null);
 }
 

@@ -37,6 +37,9 @@ import { describeDeadlock, findDeadlock } from './deadlock.js';
 import { encodeFrame, FrameReader } from './frames.js';
 import type { Call, SharedState, StateContext, StateFactory } from './state.js';
 
+/** How often the broker's thread checks whether it has anything else to do while it waits. */
+const PROBE_MS = 50;
+
 interface Entry {
   readonly kind: string;
   readonly state: SharedState;
@@ -63,6 +66,7 @@ export class Broker {
   readonly #deferred = new Map<Owner, Array<{ client: BrokerClient; seq: number; header: unknown[]; payload: Buffer }>>();
   readonly #context: StateContext;
   #keptAlive = false;
+  #probe: NodeJS.Timeout | undefined;
   #closed = false;
 
   constructor(factories: ReadonlyMap<string, StateFactory>, localSink: ReplySink, localName: string) {
@@ -85,7 +89,6 @@ export class Broker {
     this.#server.unref();
     this.#server.on('error', () => {});
     process.on('exit', this.#cleanup);
-    process.on('beforeExit', this.#quiescent);
   }
 
   /** Handles one request from a client (the local thread calls this directly). */
@@ -318,24 +321,37 @@ export class Broker {
   }
 
   /**
-   * The broker's own thread has nothing left to do but wait for the broker. Its waits may be
-   * deadlocked; if not, keep the process alive for them (a Python program blocked in `get()` does
-   * not exit either) until they end.
+   * While the broker's own thread waits for something (a `get`, an `acquire`), the broker keeps
+   * the process alive, as a Python program blocked in `get()` does not exit. Meanwhile a probe
+   * looks at what else keeps the event loop alive: when nothing but the broker's socket does, the
+   * thread has nothing left to do but wait, so it is stuck and may be part of a deadlock.
    */
-  readonly #quiescent = (): void => {
-    if (this.local.waits.size === 0) return;
-    this.local.self.quiescent = true;
-    this.#check(this.local.self);
-    this.#keepAliveIfWaiting();
-  };
-
   #keepAliveIfWaiting(): void {
-    const waiting = this.local.waits.size > 0 && this.local.self.stuck;
-    if (waiting === this.#keptAlive || this.#closed) return;
+    const waiting = this.local.waits.size > 0 && !this.#closed;
+    if (waiting === this.#keptAlive) return;
     this.#keptAlive = waiting;
-    if (waiting) this.#server.ref();
-    else this.#server.unref();
+    if (waiting) {
+      this.#server.ref();
+      this.#probe = setInterval(this.#probeIdle, PROBE_MS);
+      this.#probe.unref();
+    } else {
+      this.#server.unref();
+      clearInterval(this.#probe);
+      this.#probe = undefined;
+      this.local.self.quiescent = false;
+    }
   }
+
+  readonly #probeIdle = (): void => {
+    const active = process.getActiveResourcesInfo();
+    const idle = active.length === 1 && active[0] === 'PipeWrap';
+    if (!idle) {
+      this.local.self.quiescent = false;
+    } else if (!this.local.self.quiescent) {
+      this.local.self.quiescent = true;
+      this.#check(this.local.self);
+    }
+  };
 
   /** Called after every reply to the local thread. @internal */
   localReplied(): void {
