@@ -8,7 +8,7 @@ export * as multiprocessing from './multiprocessing/index.js';
 export {
   Future, Executor, ThreadPoolExecutor, ProcessPoolExecutor, MapIterator, wait, asCompleted, FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED,
   setErrorReporter,
-  type FutureState, type WaitOptions, type CancelOptions, type ShutdownOptions, type TaskScheduler, type MapOptions,
+  type CompletedFuture, type FutureState, type WaitOptions, type CancelOptions, type ShutdownOptions, type TaskScheduler, type MapOptions,
   type MapOutcome, type TaskOptions, type ReturnWhen, type WaitForOptions, type DoneAndNotDoneFutures,
   type AsCompletedOptions, type ThreadPoolExecutorOptions, type ProcessPoolExecutorOptions, type PoolOptions, type PoolStats, type WorkerStats,
 } from './futures/index.js';

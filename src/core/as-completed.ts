@@ -9,7 +9,7 @@
  */
 import { TimeoutError } from '../errors.js';
 import { checkTimeout, startTimer, type Timer } from './deadline.js';
-import type { Future } from './future.js';
+import type { CompletedFuture, Future } from './future.js';
 import type { ResultOf } from './wait.js';
 
 /** Options of {@link asCompleted}. */
@@ -28,7 +28,7 @@ export interface AsCompletedOptions {
  *
  * Cancel safety: leaving the loop early (`break`) unsubscribes from the remaining futures.
  */
-export function asCompleted<F extends Future<unknown>>(fs: Iterable<F>, options: AsCompletedOptions = {}): AsyncIterableIterator<Future<ResultOf<F>>> {
+export function asCompleted<F extends Future<unknown>>(fs: Iterable<F>, options: AsCompletedOptions = {}): AsyncIterableIterator<CompletedFuture<ResultOf<F>>> {
   type T = ResultOf<F>;
   const ms = checkTimeout(options.timeout);
   const deadline = ms === undefined ? undefined : performance.now() + ms;

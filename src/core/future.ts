@@ -38,6 +38,14 @@ export interface CancelOptions {
   force?: boolean;
 }
 
+/**
+ * A future as {@link asCompleted} yields it: a `Future` typed without `then`/`catch`.
+ * TypeScript types the variable of `for await (const f of …)` as the awaited value of what is
+ * yielded, and a Future is thenable, so a plain `Future` there would be typed as its result; at run
+ * time the loop does get the future itself. Read it with `await f.result()`.
+ */
+export type CompletedFuture<T> = Omit<Future<T>, 'then' | 'catch'>;
+
 /** A listener used by `wait`, `asCompleted` and the executors; runs before done-callbacks. */
 type Listener = (future: Future<unknown>) => void;
 

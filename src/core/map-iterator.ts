@@ -52,6 +52,10 @@ export interface MapHost {
    * @internal
    */
   _admitMap?(): (() => void) | undefined;
+  /** Throws what `submit` would throw now (shut down, broken), so `map()` fails at the call. @internal */
+  _checkOpen?(): void;
+  /** `true` when tasks scheduled with `options` have a per-task timeout. @internal */
+  _timed?(options: TaskOptions | undefined): boolean;
   /** @internal */
   _parallelism(): number;
 }
@@ -153,11 +157,14 @@ export class MapIterator<R> implements AsyncIterableIterator<R> {
   constructor(host: MapHost, fn: unknown, source: Iterable<unknown> | AsyncIterable<unknown>, options: MapOptions,
     mode: Partial<MapMode> = {}, taskOptions?: TaskOptions) {
     checkMapOptions(options);
+    // Python's map submits every call inside map(): after shutdown, the call itself raises.
+    host._checkOpen?.();
     this.#host = host;
     this.#fn = fn;
     this.#mode = { star: false, unordered: false, continueOnError: false, outcomes: false, ...mode };
     this.#taskOptions = taskOptions;
-    this.#fixedChunk = options.chunksize;
+    // A per-task timeout is for each item: without an explicit chunksize, one item per task.
+    this.#fixedChunk = options.chunksize ?? (host._timed?.(taskOptions) === true ? 1 : undefined);
     this.#buffersize = options.buffersize;
     if (this.#fixedChunk !== undefined) this.#chunkSize = this.#fixedChunk;
     const ms = checkTimeout(options.timeout);

@@ -3,7 +3,7 @@
  *
  * @module
  */
-export { Future, type FutureState, type WaitOptions, type CancelOptions } from '../core/future.js';
+export { Future, type CompletedFuture, type FutureState, type WaitOptions, type CancelOptions } from '../core/future.js';
 export { Executor, type ShutdownOptions, type TaskScheduler } from '../core/executor.js';
 export { MapIterator, type MapOptions, type MapOutcome, type TaskOptions } from '../core/map-iterator.js';
 export { wait, FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED, type ReturnWhen, type WaitForOptions, type DoneAndNotDoneFutures } from '../core/wait.js';

@@ -222,6 +222,17 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
     return this.#maxWorkers;
   }
 
+  /** @internal See {@link MapHost._checkOpen}. */
+  _checkOpen(): void {
+    if (this.#broken !== undefined) throw this.#transport.broken(this.#brokenForSubmit ?? this.#broken.message, { cause: this.#broken.cause });
+    if (this.#shutdown) throw new RuntimeError('cannot schedule new futures after shutdown');
+  }
+
+  /** @internal See {@link MapHost._timed}. */
+  _timed(options: TaskOptions | undefined): boolean {
+    return (options?.timeout ?? this.#taskTimeout) !== undefined;
+  }
+
   /** @internal */
   _schedule(fn: unknown, args: unknown[], kind: TaskKind, options: TaskOptions | undefined, admitted = false): Future<unknown> {
     if (this.#broken !== undefined) throw this.#transport.broken(this.#brokenForSubmit ?? this.#broken.message, { cause: this.#broken.cause });

@@ -30,6 +30,8 @@ interface AtomicsWaitAsync {
 }
 const atomics = Atomics as unknown as AtomicsWaitAsync;
 
+const kBeforeBlock = Symbol.for('concurrent-ts.before-block');
+
 /** How a wait ended: woken (`'ok'`), the slot did not hold the expected value, or the deadline passed. */
 export type WaitResult = 'ok' | 'not-equal' | 'timed-out';
 
@@ -44,6 +46,9 @@ export type WaitResult = 'ok' | 'not-equal' | 'timed-out';
  * `'timed-out'` only once the deadline has really passed.
  */
 export function waitSync(slots: Int32Array, index: number, expected: number, deadline: number): WaitResult {
+  // In a pool worker, send the results of the batch's earlier tasks before blocking: the wait may
+  // be for the program to react to one of them.
+  (globalThis as { [kBeforeBlock]?: () => void })[kBeforeBlock]?.();
   for (;;) {
     const slice = nextSlice(deadline);
     if (slice <= 0) return Atomics.load(slots, index) === expected ? 'timed-out' : 'not-equal';

@@ -26,6 +26,9 @@ export interface RuntimeHost {
 type Reviver = (value: unknown) => unknown;
 
 const now = (): number => performance.now();
+/** A batch running longer than this sends its results so far. */
+const PARTIAL_MS = 2;
+const kBeforeBlock = Symbol.for('concurrent-ts.before-block');
 const epoch = (): number => performance.timeOrigin + performance.now();
 
 /** One worker's task loop. */
@@ -46,6 +49,10 @@ export class Runtime {
   #current = -1;
   /** Tasks that returned a promise that has not settled yet. */
   #pending = 0;
+  /** Results of the running batch not sent yet, and when the unsent part started. */
+  #batch: unknown[] = [];
+  #batchSpans: number[] | undefined;
+  #batchMark = 0;
   #exit: (code?: number) => never = process.exit.bind(process);
 
   constructor(host: RuntimeHost, init: WorkerInit) {
@@ -53,6 +60,8 @@ export class Runtime {
     this.#init = init;
     this.#control = init.control === null ? null : new Int32Array(init.control);
     this.#interceptExit();
+    // The library's blocking waits call this before they block (see flushPartial).
+    (globalThis as Record<symbol, unknown>)[kBeforeBlock] = () => this.flushPartial();
   }
 
   /** Runs the initializer, then reports `ready` (or `init-failed`). Messages received meanwhile wait. */
@@ -150,18 +159,23 @@ export class Runtime {
     // Batches that arrived while the initializer ran wait behind it; when it failed they must
     // not run (Python's worker never runs a task after its initializer raised).
     if (this.#initFailed) return;
-    const out: unknown[] = [];
-    const spans: number[] | undefined = this.#init.trace ? [] : undefined;
+    // Results go to this.#batch, not a local: a blocking wait inside a task may send and replace it.
+    this.#batch = [];
+    this.#batchSpans = this.#init.trace ? [] : undefined;
+    const tracing = this.#init.trace;
     const control = this.#control;
-    const started = now();
+    this.#batchMark = now();
     for (let i = 0; i < tasks.length; i += TASK_STRIDE) {
+      // A long batch sends what it has every few milliseconds, so a quick task's result never
+      // waits behind a slow task that follows it in the same message.
+      if ((i & 1023) === 0 && i > 0 && now() - this.#batchMark > PARTIAL_MS) this.flushPartial();
       const id = tasks[i] as number;
       const fnId = tasks[i + 1] as number;
       const flags = tasks[i + 2] as number;
       let args = tasks[i + 3];
       if (control !== null) Atomics.add(control, CTL_STARTED, 1);
       this.#current = id;
-      const t0 = spans === undefined ? 0 : epoch();
+      const t0 = tracing ? epoch() : 0;
       let result: unknown;
       try {
         const fn = this.#loader.get(fnId);
@@ -171,20 +185,37 @@ export class Runtime {
         const kind = flags & TASK_KIND_MASK;
         result = kind === TASK_CALL ? fn(...(args as unknown[])) : runChunk(fn, args as ArrayLike<unknown>, kind === TASK_STARCHUNK, (e) => this.#encode(e, fnId));
       } catch (error) {
-        out.push(id, STATUS_ERROR, this.#encode(error, fnId));
-        spans?.push(id, t0, epoch());
+        this.#batch.push(id, STATUS_ERROR, this.#encode(error, fnId));
+        this.#batchSpans?.push(id, t0, epoch());
         continue;
       }
       if (isThenable(result)) {
         this.#settleLater(id, fnId, result, t0);
       } else {
-        out.push(id, STATUS_OK, result);
-        spans?.push(id, t0, epoch());
+        this.#batch.push(id, STATUS_OK, result);
+        this.#batchSpans?.push(id, t0, epoch());
       }
     }
     this.#current = -1;
-    if (out.length > 0) this.#send(out, now() - started, spans);
+    if (this.#batch.length > 0) this.#send(this.#batch, now() - this.#batchMark, this.#batchSpans);
+    this.#batch = [];
+    this.#batchSpans = undefined;
     this.#maybeIdle();
+  }
+
+  /**
+   * Sends the results the running batch has so far. Called between tasks of a long batch, and by
+   * the library's blocking waits just before they block: a task that waits for the program to
+   * react to an earlier task's result must not hold that result back.
+   */
+  flushPartial(): void {
+    const out = this.#batch;
+    if (out.length === 0) return;
+    const mark = now();
+    this.#send(out, mark - this.#batchMark, this.#batchSpans);
+    this.#batch = [];
+    this.#batchSpans = this.#init.trace ? [] : undefined;
+    this.#batchMark = mark;
   }
 
   /** `true` when nothing runs or waits: no promise of a task pending, no batch held back. */

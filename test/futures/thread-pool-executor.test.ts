@@ -126,3 +126,29 @@ describe('ThreadPoolExecutor', () => {
     }
   });
 });
+
+describe('results of a batch are not held back', () => {
+  test('a task that blocks until the program reacts to an earlier task of the same batch does not deadlock', async () => {
+    const { Event } = await import('../../src/threading/index.js');
+    await using executor = new ThreadPoolExecutor({ maxWorkers: 1 });
+    // Warm up with tiny tasks, so the pool sends many tasks per message.
+    await Promise.all(Array.from({ length: 2000 }, (_, i) => executor.submit(tasks.add, i, 1).result()));
+    const reacted = new Event();
+    const quick = executor.submit(tasks.add, 1, 1);
+    const waiter = executor.submit((event: InstanceType<typeof Event>) => event.waitSync(30_000), reacted);
+    quick.addDoneCallback(() => reacted.set());
+    assert.equal(await waiter, true, 'the quick result reached the program while the next task of its batch was blocked');
+    assert.equal(await quick, 2);
+  });
+});
+
+describe('per-task timeouts in map', () => {
+  test('withOptions({ timeout }).map times each item, not a chunk: only the slow item fails', async () => {
+    await using executor = new ThreadPoolExecutor({ maxWorkers: 2 });
+    const results = executor.withOptions({ timeout: 1000 }).map(tasks.sleep, [1, 1, 20_000, 1]);
+    assert.equal(await results.next().then((r) => r.value), 1);
+    assert.equal(await results.next().then((r) => r.value), 1);
+    await assert.rejects(results.next(), { name: 'TimeoutError' });
+    await results.return();
+  });
+});

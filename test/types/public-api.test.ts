@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  ThreadPoolExecutor, asCompleted, taskModule, wait, type Executor, type Future, type MapIterator, type TaskRef,
+  ThreadPoolExecutor, asCompleted, taskModule, wait, type CompletedFuture, type Executor, type Future, type MapIterator, type TaskRef,
 } from '../../src/index.js';
 
 const tasks = taskModule<typeof import('../fixtures/futures/tasks.js')>(new URL('../fixtures/futures/tasks.js', import.meta.url));
@@ -77,7 +77,13 @@ function typeChecks(executor: Executor): void {
     const _same = await wait([sum, local]);
     expectType<Equal<typeof _same.done, Set<Future<number>>>>();
     const step = await asCompleted([prime, sum]).next();
-    if (step.done !== true) expectType<Equal<typeof step.value, Future<boolean | number>>>();
+    if (step.done !== true) expectType<Equal<typeof step.value, CompletedFuture<boolean | number>>>();
+    // for await gives the future itself (CompletedFuture has no then, so TypeScript does not unwrap it).
+    for await (const completed of asCompleted([prime, sum])) {
+      expectType<Equal<typeof completed, CompletedFuture<boolean | number>>>();
+      const _read: boolean | number = await completed.result();
+      void _read;
+    }
     const asUnknown: Future<unknown> = prime;
     void asUnknown;
   })();

@@ -52,10 +52,11 @@ export function submitAndShutdownTests({ factory, kind }: SuiteContext): void {
       await pending;
     });
 
-    test('EXE-02 map after shutdown fails with the same RuntimeError when iterated', async () => {
+    test('EXE-02 map after shutdown throws the same RuntimeError at the call, as Python\'s map does', async () => {
       const executor = factory({ maxWorkers: 1 });
       await executor.shutdown();
-      await assert.rejects(executor.map(tasks.square, [1, 2]).next(), { name: 'RuntimeError', message: 'cannot schedule new futures after shutdown' });
+      assert.throws(() => executor.map(tasks.square, [1, 2]), { name: 'RuntimeError', message: 'cannot schedule new futures after shutdown' });
+      assert.throws(() => executor.starmap(tasks.add, [[1, 2]]), { name: 'RuntimeError', message: 'cannot schedule new futures after shutdown' });
     });
 
     test('EXE-04 shutdown() returns only after every queued and running future has finished', async () => {
