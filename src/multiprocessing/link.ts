@@ -17,6 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { isMainThread, threadId } from 'node:worker_threads';
 import { DeadlockError, ERROR_CLASSES, type DeadlockEdge } from '../errors.js';
 import { currentContext } from '../worker/context.js';
+import { currentTask } from '../sync/current-thread.js';
 import { Broker } from './broker/broker.js';
 import { CANCELLED, ERR, OK, type ReplySink } from './broker/client.js';
 import { encodeFrame, FrameReader } from './broker/frames.js';
@@ -24,6 +25,14 @@ import { STATE_FACTORIES } from './broker/kinds.js';
 import { blockingCall } from './sync-helper.js';
 
 const EMPTY = Buffer.alloc(0);
+
+/** Operations on the link itself; every other operation is on an object and carries the caller's task. */
+const CONTROL = new Set(['attach', 'mint', 'detach', 'destroy', 'cancel', 'stuck', 'hello', 'ping']);
+
+/** `[op, id, task, …args]` for an object operation, `[op, id, …args]` for a control one. */
+function body(op: string, id: string, args: readonly unknown[]): unknown[] {
+  return CONTROL.has(op) ? [op, id, ...args] : [op, id, currentTask(), ...args];
+}
 
 /** The environment variable through which children learn their parent's broker. */
 export const BROKER_ENV = 'CONCURRENT_TS_BROKER';
@@ -65,7 +74,7 @@ export abstract class Link {
         onAbort = () => this.transmit([0, 'cancel', '', req], EMPTY);
         signal.addEventListener('abort', onAbort, { once: true });
       }
-      this.transmit([req, op, id, ...args], payload);
+      this.transmit([req, ...body(op, id, args)], payload);
     });
   }
 
@@ -87,7 +96,7 @@ export abstract class Link {
 
   /** Sends a request that wants no reply (attach, detach, an unbounded put, a pipe send). */
   send(op: string, id: string, args: readonly unknown[], payload: Buffer = EMPTY): void {
-    this.transmit([0, op, id, ...args], payload);
+    this.transmit([0, ...body(op, id, args)], payload);
   }
 
   /** Receives pushed events for object `id` until the returned function is called. */
@@ -157,7 +166,7 @@ class LocalLink extends Link {
     const req = this.expect((r) => {
       reply = r;
     });
-    this.transmit([req, op, id, ...args], payload);
+    this.transmit([req, ...body(op, id, args)], payload);
     if (reply !== undefined) return reply;
     // It parked: nothing can wake this thread while it is blocked, so take the request back.
     this.transmit([0, 'cancel', '', req], EMPTY);
@@ -227,7 +236,7 @@ class RemoteLink extends Link {
   callSync(op: string, id: string, args: readonly unknown[], payload: Buffer = EMPTY): Reply {
     this.#flush();
     if (this.#closed) return { status: ERR, value: ['RuntimeError', `lost the connection to the broker at ${this.path}`], payload: EMPTY };
-    return blockingCall(this.path, ownerKey(), ownerName(), [0, '@', this.#sent, op, id, ...args], payload);
+    return blockingCall(this.path, ownerKey(), ownerName(), [0, '@', this.#sent, ...body(op, id, args)], payload);
   }
 
   protected transmit(header: readonly unknown[], payload: Buffer): void {

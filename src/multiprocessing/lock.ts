@@ -12,6 +12,7 @@
  */
 import { RuntimeError, ValueError } from '../errors.js';
 import { HeldLock, holdTimeout, type AcquireOptions, type AcquireSyncOptions } from '../sync/acquire.js';
+import { currentTask, inTaskScope } from '../sync/current-thread.js';
 import { unwrap } from './link.js';
 import { fromWire, registerHandle, SharedObject, type HandleWire } from './shared-object.js';
 import { throwIfAborted, toWait } from './wait-options.js';
@@ -27,25 +28,33 @@ export interface LockOptions {
 const NON_BLOCKING_TIMEOUT = "can't specify a timeout for a non-blocking call";
 let counter = 0;
 
-/** Acquisitions this thread holds and has not released, by object id. */
+/**
+ * Acquisitions held here and not released, by `id#task`: task 0 is the thread itself, other tasks
+ * are `withLock` scopes. The broker keeps the truth; this mirror lets `release()` check without a
+ * round trip, with the broker's rule: a hold of task 0 may be used by any task of the thread.
+ */
 const heldHere = new Map<string, number>();
 
-/** How many times this thread holds the lock `id`. @internal */
+/** How many levels of lock `id` the caller (its task, or the thread) holds. @internal */
 export function holdsHere(id: string): number {
-  return heldHere.get(id) ?? 0;
+  return (heldHere.get(`${id}#${currentTask()}`) ?? 0) + (currentTask() === 0 ? 0 : heldHere.get(`${id}#0`) ?? 0);
 }
 
 function took(id: string): void {
-  heldHere.set(id, (heldHere.get(id) ?? 0) + 1);
+  const key = `${id}#${currentTask()}`;
+  heldHere.set(key, (heldHere.get(key) ?? 0) + 1);
 }
 
-/** @returns `true` if this thread held it (one level is now given back locally). */
+/** @returns `true` if the caller held it (one level is now given back locally). */
 function gave(id: string): boolean {
-  const n = heldHere.get(id) ?? 0;
-  if (n <= 0) return false;
-  if (n === 1) heldHere.delete(id);
-  else heldHere.set(id, n - 1);
-  return true;
+  for (const key of [`${id}#${currentTask()}`, `${id}#0`]) {
+    const n = heldHere.get(key) ?? 0;
+    if (n <= 0) continue;
+    if (n === 1) heldHere.delete(key);
+    else heldHere.set(key, n - 1);
+    return true;
+  }
+  return false;
 }
 
 /** Parses acquire options with threading's checks. @internal */
@@ -124,20 +133,25 @@ export abstract class Acquirable extends SharedObject {
   }
 
   /**
-   * Runs `fn` while holding, and releases afterwards, also when `fn` throws.
+   * Runs `fn` while holding, and releases afterwards, also when `fn` throws. `fn` runs in an async
+   * task scope (the caller's, or a new one), so other async tasks of this thread wait.
    *
    * @returns what `fn` returns.
    * @throws what `fn` throws; {@link TimeoutError} when not acquired in time.
    *
    * Cancel safety: as {@link Acquirable.hold}; `fn` does not run when nothing was acquired.
    */
-  async withLock<T>(fn: () => T | Promise<T>, options?: number | AcquireOptions): Promise<T> {
-    const held = await this.hold(options);
-    try {
-      return await fn();
-    } finally {
-      held.release();
-    }
+  withLock<T>(fn: () => T | Promise<T>, options?: number | AcquireOptions): Promise<T> {
+    // A task scope, as the threading module does: two async tasks of this thread that both use
+    // withLock exclude each other, while each may re-enter its own hold.
+    return inTaskScope(async () => {
+      const held = await this.hold(options);
+      try {
+        return await fn();
+      } finally {
+        held.release();
+      }
+    });
   }
 
   /**

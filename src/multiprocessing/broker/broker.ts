@@ -32,7 +32,7 @@ import { unlinkSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { threadId } from 'node:worker_threads';
 import { deserialize } from 'node:v8';
-import { BrokerClient, ERR, Owner, Waiter, type ReplySink } from './client.js';
+import { BrokerClient, ERR, Owner, ThreadState, Waiter, type ReplySink } from './client.js';
 import { describeDeadlock, findDeadlock } from './deadlock.js';
 import { encodeFrame, FrameReader } from './frames.js';
 import type { Call, SharedState, StateContext, StateFactory } from './state.js';
@@ -61,9 +61,11 @@ export class Broker {
   /** Tokens claimed before their mint arrived (the sender's frame was still on its way). */
   readonly #preclaimed = new Set<string>();
   readonly #clients = new Set<BrokerClient>();
+  readonly #threads = new Map<string, ThreadState>();
+  /** Lock owners by `pid:threadId#task`. */
   readonly #owners = new Map<string, Owner>();
   /** Sync-helper requests held until their thread's earlier frames have arrived. */
-  readonly #deferred = new Map<Owner, Array<{ client: BrokerClient; seq: number; header: unknown[]; payload: Buffer }>>();
+  readonly #deferred = new Map<ThreadState, Array<{ client: BrokerClient; seq: number; header: unknown[]; payload: Buffer }>>();
   readonly #context: StateContext;
   #keptAlive = false;
   #probe: NodeJS.Timeout | undefined;
@@ -71,7 +73,7 @@ export class Broker {
 
   constructor(factories: ReadonlyMap<string, StateFactory>, localSink: ReplySink, localName: string) {
     this.#factories = factories;
-    const self = this.#owner(`${process.pid}:${threadId}`, localName);
+    const self = this.#thread(`${process.pid}:${threadId}`, localName);
     this.local = new BrokerClient(localSink, self, true, false);
     self.client = this.local;
     this.#context = {
@@ -96,7 +98,7 @@ export class Broker {
     const req = header[0] as number;
     const op = header[1] as string;
     const id = header[2] as string;
-    if (!client.sync && op !== 'stuck') client.self.quiescent = false;
+    if (!client.sync && op !== 'stuck') client.thread.quiescent = false;
     switch (op) {
       case 'attach':
         // The parameters are a payload: they may hold values JSON cannot carry (bigint, NaN, Map).
@@ -116,8 +118,8 @@ export class Broker {
         client.waits.get(header[3] as number)?.cancel();
         return;
       case 'stuck':
-        client.self.quiescent = true;
-        this.#check(client.self);
+        client.thread.quiescent = true;
+        this.#checkThread(client.thread);
         return;
       case 'ping':
         client.reply(req, 0, null);
@@ -132,13 +134,15 @@ export class Broker {
       client.reply(req, ERR, ['RuntimeError', reason === undefined ? `unknown shared object ${id}` : `the shared object ${id} no longer exists: ${reason}`]);
       return;
     }
+    // Object operations carry the caller's async task at [3] (0: the thread itself).
+    const owner = this.#ownerOf(client.thread, Number(header[3]) || 0);
     try {
-      entry.state.op(new BrokerCall(this, client, req, payload), op, header.slice(3));
+      entry.state.op(new BrokerCall(this, client, owner, req, payload), op, header.slice(4));
     } catch (error) {
       client.reply(req, ERR, ['RuntimeError', `broker error in ${op} on ${entry.kind} ${id}: ${(error as Error).message}`]);
     }
     // A sync helper's request that parked means its thread is now blocked: a deadlock may be complete.
-    if (client.sync && client.waits.has(req)) this.#check(client.self);
+    if (client.sync && client.waits.has(req)) this.#checkThread(client.thread);
     this.#keepAliveIfWaiting();
   }
 
@@ -150,32 +154,39 @@ export class Broker {
   #afterThread(client: BrokerClient, header: readonly unknown[], payload: Buffer): void {
     const seq = header[2] as number;
     const inner = [header[0], ...header.slice(3)];
-    const thread = client.self.client;
+    const thread = client.thread.client;
     if (thread === undefined ? seq === 0 : thread.local || thread.received >= seq) {
       this.receive(client, inner, payload);
       return;
     }
-    let list = this.#deferred.get(client.self);
-    if (list === undefined) this.#deferred.set(client.self, (list = []));
+    let list = this.#deferred.get(client.thread);
+    if (list === undefined) this.#deferred.set(client.thread, (list = []));
     list.push({ client, seq, header: inner, payload });
   }
 
   #frameArrived(client: BrokerClient): void {
     client.received++;
-    const list = this.#deferred.get(client.self);
+    const list = this.#deferred.get(client.thread);
     if (list === undefined || client.sync) return;
     const ready = list.filter((d) => d.seq <= client.received);
     if (ready.length === 0) return;
     const rest = list.filter((d) => d.seq > client.received);
-    if (rest.length === 0) this.#deferred.delete(client.self);
-    else this.#deferred.set(client.self, rest);
+    if (rest.length === 0) this.#deferred.delete(client.thread);
+    else this.#deferred.set(client.thread, rest);
     for (const d of ready) this.receive(d.client, d.header, d.payload);
   }
 
-  #owner(key: string, name: string): Owner {
+  #thread(key: string, name: string): ThreadState {
+    let thread = this.#threads.get(key);
+    if (thread === undefined || thread.ended) this.#threads.set(key, (thread = new ThreadState(key, name)));
+    else thread.name = name;
+    return thread;
+  }
+
+  #ownerOf(thread: ThreadState, task: number): Owner {
+    const key = `${thread.key}#${task}`;
     let owner = this.#owners.get(key);
-    if (owner === undefined || owner.ended) this.#owners.set(key, (owner = new Owner(key, name)));
-    else owner.name = name;
+    if (owner === undefined || owner.thread !== thread) this.#owners.set(key, (owner = new Owner(thread, task)));
     return owner;
   }
 
@@ -272,9 +283,9 @@ export class Broker {
           if (client === undefined) {
             const h = frame.header;
             if (h[1] !== 'hello') throw new Error('the first frame must be hello');
-            const owner = this.#owner(String(h[3]), String(h[4]));
-            client = new BrokerClient(sink, owner, false, h[5] === 1);
-            if (!client.sync) owner.client = client;
+            const thread = this.#thread(String(h[3]), String(h[4]));
+            client = new BrokerClient(sink, thread, false, h[5] === 1);
+            if (!client.sync) thread.client = client;
             this.#clients.add(client);
             continue;
           }
@@ -295,11 +306,11 @@ export class Broker {
   #disconnect(client: BrokerClient): void {
     client.closed = true;
     this.#clients.delete(client);
-    if (client.self.client === client) {
-      client.self.client = undefined;
-      client.self.ended = true;
+    if (client.thread.client === client) {
+      client.thread.client = undefined;
+      client.thread.ended = true;
       // Whoever waits, stuck, for a lock this thread held now waits forever.
-      for (const owner of this.#owners.values()) if (owner !== client.self && owner.stuck) this.#check(owner);
+      for (const thread of this.#threads.values()) if (thread !== client.thread && thread.stuck) this.#checkThread(thread);
     }
     for (const waiter of [...client.waits.values()]) waiter.drop();
     for (const token of client.minted) {
@@ -312,12 +323,16 @@ export class Broker {
     client.refs.clear();
   }
 
-  /** `owner` may have just completed a deadlock: look for one through it. */
-  #check(owner: Owner): void {
-    const deadlock = findDeadlock(owner, (w) => w.lock);
-    if (deadlock === undefined) return;
-    const { message, edges } = describeDeadlock(deadlock);
-    deadlock.waiter.fail('DeadlockError', message, edges);
+  /** `thread` may have just completed a deadlock (it became stuck): look for one through its owners. */
+  #checkThread(thread: ThreadState): void {
+    for (const owner of [...this.#owners.values()]) {
+      if (owner.thread !== thread || owner.waits.size === 0) continue;
+      const deadlock = findDeadlock(owner, (w) => w.lock);
+      if (deadlock === undefined) continue;
+      const { message, edges } = describeDeadlock(deadlock);
+      deadlock.waiter.fail('DeadlockError', message, edges);
+      return;
+    }
   }
 
   /**
@@ -338,7 +353,7 @@ export class Broker {
       this.#server.unref();
       clearInterval(this.#probe);
       this.#probe = undefined;
-      this.local.self.quiescent = false;
+      this.local.thread.quiescent = false;
     }
   }
 
@@ -346,10 +361,10 @@ export class Broker {
     const active = process.getActiveResourcesInfo();
     const idle = active.length === 1 && active[0] === 'PipeWrap';
     if (!idle) {
-      this.local.self.quiescent = false;
-    } else if (!this.local.self.quiescent) {
-      this.local.self.quiescent = true;
-      this.#check(this.local.self);
+      this.local.thread.quiescent = false;
+    } else if (!this.local.thread.quiescent) {
+      this.local.thread.quiescent = true;
+      this.#checkThread(this.local.thread);
     }
   };
 
@@ -370,11 +385,8 @@ export class Broker {
 }
 
 class BrokerCall implements Call {
-  constructor(readonly broker: Broker, readonly client: BrokerClient, readonly req: number, readonly payload: Buffer) {}
-
-  get owner(): Owner {
-    return this.client.self;
-  }
+  constructor(readonly broker: Broker, readonly client: BrokerClient, readonly owner: Owner, readonly req: number,
+    readonly payload: Buffer) {}
 
   ok(value: unknown = null, payload?: Buffer): void {
     this.client.reply(this.req, 0, value, payload);
@@ -385,7 +397,7 @@ class BrokerCall implements Call {
   }
 
   park(timeout: number | null): Waiter {
-    const waiter = new Waiter(this.client, this.req, this.client.self);
+    const waiter = new Waiter(this.client, this.req, this.owner);
     waiter.arm(timeout);
     return waiter;
   }

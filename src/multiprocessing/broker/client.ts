@@ -23,31 +23,55 @@ export interface ReplySink {
 }
 
 /**
- * Who holds or waits for a lock: one thread of one process, known by its key `pid:threadId`.
- * The same owner may speak through two connections: its own, and its sync helper's (for the
- * `…Sync` forms), so owners are shared by key.
+ * One thread of one process, known by its key `pid:threadId`. It may speak through two
+ * connections: its own, and its sync helper's (for the `…Sync` forms).
  *
- * `stuck` means the thread has nothing left to do but wait for the broker: its event loop is
- * empty (it said so), or it is blocked in a `…Sync` call. Only stuck owners take part in deadlock
- * detection, so an async flow that waits while another flow of the same thread holds the lock is
- * never reported by mistake.
+ * The thread is *stuck* when it has nothing left to do but wait for the broker: its event loop is
+ * empty (it said so), or it is blocked in a `…Sync` call, or it has ended. Only stuck threads take
+ * part in deadlock detection, so an async flow that waits while another flow of the same thread
+ * holds the lock is never reported by mistake.
  */
-export class Owner {
+export class ThreadState {
   /** The thread's event loop is empty (it said so); cleared by any reply to it. */
   quiescent = false;
   /** Waits of the thread's sync helper: the thread itself is blocked while one is pending. */
   blocked = 0;
-  /** Lock waits without a timeout, in arrival order. */
-  readonly waits = new Set<Waiter>();
-  /** The thread's own (asynchronous) connection. */
-  client: BrokerClient | undefined;
   /** The thread (or its process) has ended: what it holds is never released by it. */
   ended = false;
+  /** The thread's own (asynchronous) connection. */
+  client: BrokerClient | undefined;
+  /** Every request of this thread waiting at the broker, from either connection. */
+  readonly pending = new Set<Waiter>();
 
   constructor(readonly key: string, public name: string) {}
 
   get stuck(): boolean {
     return this.ended || this.quiescent || this.blocked > 0;
+  }
+}
+
+/**
+ * Who holds or waits for a lock: a thread, or one async task of a thread. `withLock` runs its
+ * critical section in a task scope (as the threading module does), so two async tasks of one
+ * thread exclude each other while each can re-enter its own hold; task 0 is the thread itself.
+ */
+export class Owner {
+  /** Lock waits without a timeout, in arrival order. */
+  readonly waits = new Set<Waiter>();
+
+  constructor(readonly thread: ThreadState, readonly task: number) {}
+
+  get name(): string {
+    return this.thread.name;
+  }
+
+  get stuck(): boolean {
+    return this.thread.stuck;
+  }
+
+  /** `true` if a hold taken by `this` may be re-entered or released by `other`. */
+  covers(other: Owner): boolean {
+    return this === other || (this.thread === other.thread && this.task === 0);
   }
 }
 
@@ -63,15 +87,15 @@ export class BrokerClient {
   /** Frames received so far (a sync helper's request waits until its thread's earlier frames are in). */
   received = 0;
   readonly sink: ReplySink;
-  readonly self: Owner;
+  readonly thread: ThreadState;
   /** `true` for the broker's own thread. */
   readonly local: boolean;
   /** `true` for a sync helper: its thread is blocked while its request is pending. */
   readonly sync: boolean;
 
-  constructor(sink: ReplySink, self: Owner, local: boolean, sync: boolean) {
+  constructor(sink: ReplySink, thread: ThreadState, local: boolean, sync: boolean) {
     this.sink = sink;
-    this.self = self;
+    this.thread = thread;
     this.local = local;
     this.sync = sync;
   }
@@ -79,7 +103,7 @@ export class BrokerClient {
   /** Sends a reply; any reply wakes the thread up, so it is no longer quiescent. */
   reply(req: number, status: number, value: unknown, payload?: Buffer): void {
     if (this.closed || req === 0) return;
-    if (!this.sync) this.self.quiescent = false;
+    if (!this.sync) this.thread.quiescent = false;
     this.sink.reply(req, status, value, payload);
   }
 }
@@ -102,7 +126,8 @@ export class Waiter {
 
   constructor(readonly client: BrokerClient, readonly req: number, readonly owner: Owner) {
     client.waits.set(req, this);
-    if (client.sync) owner.blocked++;
+    owner.thread.pending.add(this);
+    if (client.sync) owner.thread.blocked++;
   }
 
   /** Starts the timeout (`null`: none). Remote waiters do not keep the broker's process alive. */
@@ -165,7 +190,8 @@ export class Waiter {
     this.#timer?.clear();
     this.client.waits.delete(this.req);
     this.owner.waits.delete(this);
-    if (this.client.sync) this.owner.blocked--;
+    this.owner.thread.pending.delete(this);
+    if (this.client.sync) this.owner.thread.blocked--;
     this.detach();
     return true;
   }

@@ -36,24 +36,39 @@ export function findDeadlock(start: Owner, lockOf: LockOf): Deadlock | undefined
     const lock = lockOf(waiter);
     if (lock === undefined) continue;
     const path = [{ owner: start, lock }];
-    if (walk(start, lock, path, new Set([start]), lockOf)) return { waiter, cycle: path };
+    const waits = [waiter];
+    if (walk(start, lock, path, waits, new Set([start]), lockOf) && nothingElseWakes(waits)) return { waiter, cycle: path };
   }
   return undefined;
 }
 
-function walk(start: Owner, lock: Holdable, path: Array<{ owner: Owner; lock: Holdable }>, seen: Set<Owner>, lockOf: LockOf): boolean {
+/**
+ * Certainty: each thread of the cycle waits for nothing but the cycle's locks. A thread with
+ * another pending request (a `get` another process may answer) could wake up and release.
+ */
+function nothingElseWakes(waits: readonly Waiter[]): boolean {
+  const perThread = new Map<Owner['thread'], number>();
+  for (const w of waits) perThread.set(w.owner.thread, (perThread.get(w.owner.thread) ?? 0) + 1);
+  for (const [thread, count] of perThread) if (thread.pending.size !== count) return false;
+  return true;
+}
+
+function walk(start: Owner, lock: Holdable, path: Array<{ owner: Owner; lock: Holdable }>, waits: Waiter[], seen: Set<Owner>,
+  lockOf: LockOf): boolean {
   const holder = lock.holder();
   if (holder === null) return false;
   // A holder that has ended never releases: the chain ends there, as surely as in a cycle.
-  if (holder === start || holder.ended) return true;
+  if (holder === start || holder.thread.ended) return true;
   if (!holder.stuck || seen.has(holder)) return false;
   seen.add(holder);
   for (const waiter of holder.waits) {
     const next = lockOf(waiter);
     if (next === undefined) continue;
     path.push({ owner: holder, lock: next });
-    if (walk(start, next, path, seen, lockOf)) return true;
+    waits.push(waiter);
+    if (walk(start, next, path, waits, seen, lockOf)) return true;
     path.pop();
+    waits.pop();
   }
   return false;
 }
@@ -68,7 +83,7 @@ export function describeDeadlock(deadlock: Deadlock): { message: string; edges: 
   const first = cycle[0] as { owner: Owner; lock: Holdable };
   const last = cycle[cycle.length - 1] as { owner: Owner; lock: Holdable };
   const endedHolder = last.lock.holder();
-  if (endedHolder !== null && endedHolder !== first.owner && endedHolder.ended) {
+  if (endedHolder !== null && endedHolder !== first.owner && endedHolder.thread.ended) {
     const parts = cycle.map(({ lock }, i) => {
       const next = cycle[i + 1]?.owner ?? endedHolder;
       return `${i === 0 ? '' : 'which '}waits for ${lock.name} held by ${next.name}`;

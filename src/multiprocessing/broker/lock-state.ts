@@ -53,7 +53,7 @@ export class LockState implements SharedState, Holdable, ConditionLock {
       case 'acquire': return this.#acquire(call, args[0] !== false, timeoutArg(args[1]));
       case 'release': return this.#release(call);
       case 'locked': return call.ok(this.#holder !== null);
-      case 'owned': return call.ok(this.#holder === call.owner);
+      case 'owned': return call.ok(this.#holder?.covers(call.owner) === true);
       default: return call.fail('RuntimeError', `${this.#reentrant ? 'RLock' : 'Lock'} has no operation ${op}`);
     }
   }
@@ -63,11 +63,11 @@ export class LockState implements SharedState, Holdable, ConditionLock {
   }
 
   owns(owner: Owner): boolean {
-    return this.#holder === owner;
+    return this.#holder?.covers(owner) === true;
   }
 
   releaseAll(owner: Owner): number {
-    if (this.#holder !== owner) return 0;
+    if (!this.owns(owner)) return 0;
     const count = this.#count;
     this.#holder = null;
     this.#count = 0;
@@ -95,7 +95,7 @@ export class LockState implements SharedState, Holdable, ConditionLock {
       call.ok(true);
       return;
     }
-    if (this.#reentrant && this.#holder === owner) {
+    if (this.#reentrant && this.#holder.covers(owner)) {
       this.#count++;
       call.ok(true);
       return;
@@ -115,7 +115,7 @@ export class LockState implements SharedState, Holdable, ConditionLock {
       call.fail('RuntimeError', this.#reentrant ? 'cannot release un-acquired lock' : 'release unlocked lock');
       return;
     }
-    if (this.#reentrant && this.#holder !== call.owner) {
+    if (this.#reentrant && !this.#holder.covers(call.owner)) {
       call.fail('RuntimeError', 'cannot release un-acquired lock');
       return;
     }
