@@ -5,7 +5,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'docs/api/**', 'node_modules/**', 'bench/node_modules/**', 'coverage/**'] },
+  { ignores: ['dist/**', 'docs/api/**', 'node_modules/**', 'bench/node_modules/**', 'bench/.build/**', 'coverage/**', 'scratch/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
