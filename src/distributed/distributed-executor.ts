@@ -347,7 +347,7 @@ export class DistributedExecutor extends Executor {
       const batch: JobFuture[] = [];
       while (batch.length < MAX_BULK && this.#local.size > 0 && jobs.size < max) {
         const future = this.#local.shift() as JobFuture;
-        if (future.done()) continue;
+        if (future.done() || future.data === undefined) continue;
         future.stage = 'ADDING';
         jobs.set(future.id, future);
         batch.push(future);
@@ -359,7 +359,7 @@ export class DistributedExecutor extends Executor {
   async #add(batch: JobFuture[]): Promise<void> {
     const entries = batch.map((f) => ({
       name: f.name,
-      data: f.data,
+      data: f.data as JobData,
       opts: f.overrides === undefined ? { jobId: f.id } : { ...toJobOptions(f.overrides), jobId: f.id },
     }));
     try {
@@ -426,6 +426,7 @@ export class DistributedExecutor extends Executor {
   /** Bookkeeping for every future that settles, however it settles. */
   readonly #onSettled = (settled: Future<unknown>): void => {
     const future = settled as JobFuture;
+    future.data = undefined;
     this.#outstanding--;
     const jobs = this.#tracker.jobs;
     if (jobs.get(future.id) === future) jobs.delete(future.id);

@@ -373,16 +373,23 @@ export class DistributedWorker {
 
   async #shutdown(): Promise<void> {
     this.#log(`worker ${this.#name}: stopping; ${this.#active.size} running job(s) get ${this.#grace} ms to finish`);
-    for (const [signal, handler] of this.#signals.splice(0)) {
-      // Keep listening during the stop: a second signal hands the jobs back at once.
+    const second = (): void => this.#handBackAll();
+    const signals = this.#signals.splice(0).map(([signal, handler]) => {
+      // Keep listening while stopping: a second signal hands the jobs back at once.
       process.off(signal, handler);
-      process.once(signal, () => this.#handBackAll());
-    }
+      process.on(signal, second);
+      return signal;
+    });
     if (this.#active.size > 0) {
       this.#graceTimer = setTimeout(() => this.#handBackAll(), this.#grace);
       if (this.#grace === 0) this.#handBackAll();
     }
-    await this.#close(false);
+    try {
+      await this.#close(false);
+    } finally {
+      // Stopped: the program's own handling of these signals (or Node's default) applies again.
+      for (const signal of signals) process.off(signal, second);
+    }
     this.#log(`worker ${this.#name} stopped: ${this.#completed} job(s) completed, ${this.#failed} failed, ${this.#handedBack} handed back`);
   }
 

@@ -143,7 +143,7 @@ export function settingsOf(options: DistributedExecutorOptions): ExecutorSetting
     onLost,
     moduleNames,
     jobOptions: {
-      ...toJobOptions(checkOverrides(options, true)),
+      ...toJobOptions(checkOverrides(options)),
       removeOnComplete: toKeepJobs(options.removeOnComplete ?? { age: 3_600_000, count: 2000 }, 'removeOnComplete'),
       removeOnFail: toKeepJobs(options.removeOnFail ?? { age: 86_400_000, count: 2000 }, 'removeOnFail'),
     },
@@ -151,16 +151,14 @@ export function settingsOf(options: DistributedExecutorOptions): ExecutorSetting
 }
 
 /**
- * The job options that differ from the queue's defaults.
+ * The job options that differ from BullMQ's defaults (one attempt, no priority, no backoff).
  *
- * @param defaults - fill in `attempts: 1` (for the queue's own defaults).
  * @throws {ValueError} for a bad priority, attempts or backoff.
  */
-export function checkOverrides(options: { priority?: number | undefined; attempts?: number | undefined; backoff?: Backoff | undefined }, defaults = false): JobOverrides {
+export function checkOverrides(options: { priority?: number | undefined; attempts?: number | undefined; backoff?: Backoff | undefined }): JobOverrides {
   const out: JobOverrides = {};
   if (options.priority !== undefined) out.priority = checkInteger('priority', options.priority, undefined, 1, MAX_PRIORITY);
   if (options.attempts !== undefined) out.attempts = checkInteger('attempts', options.attempts, undefined, 1);
-  else if (defaults) out.attempts = 1;
   const backoff = options.backoff;
   if (backoff !== undefined) {
     if (typeof backoff === 'number') {

@@ -47,20 +47,22 @@ export class JobFuture<T = unknown> extends Future<T> {
   removeAfterAdd = false;
   onAbort: (() => void) | undefined = undefined;
 
+  /** `true` for map chunks (the result is a chunk outcome). */
+  readonly isChunk: boolean;
+  /** The job's data; dropped once the future settles, so a settled future does not pin its arguments. */
+  data: JobData | undefined;
+
   constructor(
     readonly owner: JobOwner,
     readonly id: string,
     readonly name: string,
-    readonly data: JobData,
+    data: JobData,
     readonly overrides: JobOverrides | undefined,
     readonly signal: AbortSignal | undefined,
   ) {
     super();
-  }
-
-  /** `true` for map chunks (the result is a chunk outcome). */
-  get isChunk(): boolean {
-    return this.data.k !== 0;
+    this.data = data;
+    this.isChunk = data.k !== 0;
   }
 
   override cancel(options?: CancelOptions): boolean {

@@ -153,6 +153,18 @@ describe('DistributedExecutor', () => {
     assert.ok(performance.now() - started < 10_000);
   });
 
+  test('aborting a task\'s signal cancels it: queued or running', async (t) => {
+    if (!needRedis(t)) return;
+    const controller = new AbortController();
+    const running = executor.withOptions({ signal: controller.signal }).submit(tasks.spin, 60_000);
+    await waitUntil(() => running.running());
+    controller.abort();
+    assert.equal(running.cancelled(), true);
+    const aborted = AbortSignal.abort();
+    assert.equal(executor.withOptions({ signal: aborted }).submit(tasks.add, 1, 1).cancelled(), true);
+    assert.equal(await executor.submit(tasks.add, 2, 2).result(10_000), 4);
+  });
+
   test('a per-task timeout fails the task with TimeoutError', async (t) => {
     if (!needRedis(t)) return;
     const slow = executor.withJobOptions({ timeout: 200 }).submit(tasks.spin, 30_000);
