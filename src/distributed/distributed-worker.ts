@@ -102,6 +102,9 @@ export class DistributedWorker {
   readonly #concurrency: number;
   readonly #grace: number;
   readonly #connectTimeout: number;
+  readonly #lockDuration: number;
+  readonly #stalledInterval: number;
+  readonly #maxStalledCount: number;
   #pool: PoolExecutor | undefined;
   #worker: Worker | undefined;
   #client: Redis | undefined;
@@ -111,12 +114,15 @@ export class DistributedWorker {
   readonly #cancels = new Set<string>();
   #sweepTimer: NodeJS.Timeout | undefined;
   #graceTimer: NodeJS.Timeout | undefined;
+  #startup: Promise<void> | undefined;
   #stopping: Promise<void> | undefined;
   #stopRequested: () => void = () => {};
   readonly #stopSignal = new Promise<void>((resolve) => {
     this.#stopRequested = resolve;
   });
   #connectionLost = false;
+  /** The grace period is over: every running job goes back to the queue. */
+  #handingBack = false;
   #completed = 0;
   #failed = 0;
   #handedBack = 0;
@@ -141,6 +147,9 @@ export class DistributedWorker {
     this.#concurrency = positiveInteger('concurrency', options.concurrency, 2 * this.#poolSize);
     this.#grace = nonNegative('grace', options.grace, 10_000);
     this.#connectTimeout = nonNegative('connectTimeout', options.connectTimeout, 10_000);
+    this.#lockDuration = positiveInteger('lockDuration', options.lockDuration, 10_000);
+    this.#stalledInterval = positiveInteger('stalledInterval', options.stalledInterval, 5000);
+    this.#maxStalledCount = nonNegative('maxStalledCount', options.maxStalledCount, 1);
     this.#redisOptions = redisOptions(options.redis, this.#connectTimeout, options.tls);
     this.#endpoint = describeEndpoint(this.#redisOptions);
     this.#allowed = parseAllowList(options.allow);
@@ -153,8 +162,9 @@ export class DistributedWorker {
    * @throws {OSError} Redis unreachable within `connectTimeout`.
    */
   async run(started: () => void): Promise<void> {
+    this.#startup = this.#start();
     try {
-      await this.#start();
+      await this.#startup;
     } catch (error) {
       await this.#close(true);
       throw error;
@@ -174,7 +184,10 @@ export class DistributedWorker {
       return this.#stopping;
     }
     this.#stopRequested();
-    this.#stopping = this.#shutdown();
+    // A stop during start-up waits for the start to end: then there is something to close, or
+    // the start failed and closed everything itself.
+    const startup = this.#startup ?? Promise.resolve();
+    this.#stopping = startup.then(() => this.#shutdown(), () => {});
     return this.#stopping;
   }
 
@@ -219,9 +232,9 @@ export class DistributedWorker {
       name: this.#name,
       concurrency: this.#concurrency,
       autorun: false,
-      lockDuration: positiveInteger('lockDuration', this.#options.lockDuration, 10_000),
-      stalledInterval: positiveInteger('stalledInterval', this.#options.stalledInterval, 5000),
-      maxStalledCount: nonNegative('maxStalledCount', this.#options.maxStalledCount, 1),
+      lockDuration: this.#lockDuration,
+      stalledInterval: this.#stalledInterval,
+      maxStalledCount: this.#maxStalledCount,
       // BullMQ waits 15 s before fetching again after a connection error; a restarted Redis is back sooner.
       runRetryDelay: 1000,
     });
@@ -289,7 +302,8 @@ export class DistributedWorker {
       const future = (this.#pool as PoolExecutor)._schedule(ref, args, kind, data.t === undefined ? undefined : { timeout: data.t });
       running = { job, future, since: performance.now(), cancelRequested: false, handBack: false };
       this.#active.set(id, running);
-      if (this.#stopping !== undefined && this.#graceTimer === undefined && this.#grace === 0) this.#handBackAll();
+      // Taken just before a stop whose grace period is over: it goes back too.
+      if (this.#handingBack) this.#handBackAll();
       const value = await future;
       if (data.k === KIND_CALL) return { r: encodeValue(value, 'result') };
       return encodeChunk(value as ChunkOutcome);
@@ -364,6 +378,7 @@ export class DistributedWorker {
   }
 
   #handBackAll(): void {
+    this.#handingBack = true;
     for (const running of this.#active.values()) {
       if (running.handBack || running.cancelRequested) continue;
       running.handBack = true;
@@ -380,10 +395,9 @@ export class DistributedWorker {
       process.on(signal, second);
       return signal;
     });
-    if (this.#active.size > 0) {
-      this.#graceTimer = setTimeout(() => this.#handBackAll(), this.#grace);
-      if (this.#grace === 0) this.#handBackAll();
-    }
+    // Also for jobs fetched just before the stop, which start after it.
+    this.#graceTimer = setTimeout(() => this.#handBackAll(), this.#grace);
+    if (this.#grace === 0) this.#handBackAll();
     try {
       await this.#close(false);
     } finally {
