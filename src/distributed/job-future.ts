@@ -29,13 +29,17 @@ export interface JobOwner {
 
 /** Per-job BullMQ options that differ from the executor's defaults. */
 export interface JobOverrides {
+  /** 1 (most urgent) to 2,097,152. */
   priority?: number;
+  /** Runs, including the first. */
   attempts?: number;
+  /** BullMQ's backoff between attempts (delay in ms). */
   backoff?: { type: 'fixed' | 'exponential'; delay: number; jitter?: number };
 }
 
 /** A future with its job: id, name, data, and where it is. */
 export class JobFuture<T = unknown> extends Future<T> {
+  /** Where the job is; see the module diagram. */
   stage: JobStage = 'LOCAL';
   /** `performance.now()` when it last joined the local queue; bounds its wait for a connection. */
   waitingSince = performance.now();
