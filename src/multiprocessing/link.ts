@@ -97,7 +97,13 @@ export abstract class Link {
   /** Sends a request that wants no reply (attach, detach, an unbounded put, a pipe send). */
   send(op: string, id: string, args: readonly unknown[], payload: Buffer = EMPTY): void {
     this.transmit([0, ...body(op, id, args)], payload);
+    // Written now: the caller may go on with a long synchronous computation (a `set()` or a
+    // `release()` followed by a busy loop must still reach the other processes).
+    this.flush();
   }
+
+  /** Writes what is queued now (a remote link batches frames per tick). */
+  protected flush(): void {}
 
   /** Receives pushed events for object `id` until the returned function is called. */
   listen(id: string, listener: PushListener): () => void {
@@ -251,6 +257,10 @@ class RemoteLink extends Link {
   }
 
   readonly #flushNow = (): void => this.#flush();
+
+  protected override flush(): void {
+    this.#flush();
+  }
 
   #flush(): void {
     this.#flushScheduled = false;

@@ -110,7 +110,11 @@ export class Pool implements MapHost, AsyncDisposable {
    * @throws the first error of a call; whatever the input iterable throws; {@link ValueError} `Pool not running`.
    */
   map<T, R>(fn: Callable<[T], R>, iterable: Iterable<T> | AsyncIterable<T>, chunksize?: number | { chunksize?: number }): Promise<Array<Awaited<R>>> {
-    return this.#mapAll(fn, iterable, chunksize, false).result() as Promise<Array<Awaited<R>>>;
+    try {
+      return this.#mapAll(fn, iterable, chunksize, false).result() as Promise<Array<Awaited<R>>>;
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** Like {@link Pool.map}, returning an {@link AsyncResult} at once; `callback` gets the whole list. */
@@ -120,7 +124,11 @@ export class Pool implements MapHost, AsyncDisposable {
 
   /** Like {@link Pool.map}, with each item an argument list: `fn(...item)`. */
   starmap<A extends unknown[], R>(fn: Callable<A, R>, iterable: Iterable<A> | AsyncIterable<A>, chunksize?: number | { chunksize?: number }): Promise<Array<Awaited<R>>> {
-    return this.#mapAll(fn, iterable, chunksize, true).result() as Promise<Array<Awaited<R>>>;
+    try {
+      return this.#mapAll(fn, iterable, chunksize, true).result() as Promise<Array<Awaited<R>>>;
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** Like {@link Pool.mapAsync}, with each item an argument list. */
