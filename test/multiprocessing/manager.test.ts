@@ -3,8 +3,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import {
-  BoundedSemaphore, Lock, Manager, Process, ProcessError, RuntimeError, SyncManager, ValueError, type ListProxy, type Queue,
+import type {
+  BoundedSemaphore, Lock} from '../../src/multiprocessing/index.js';
+import { Manager, Process, ProcessError, RuntimeError, SyncManager, ValueError, type ListProxy, type Queue,
 } from '../../src/multiprocessing/index.js';
 import { tasks } from '../fixtures/multiprocessing/support.js';
 

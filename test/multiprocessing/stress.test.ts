@@ -14,17 +14,17 @@ const ITEMS = 50_000;
 test('4 producer processes × 50,000 items into one Queue, 4 consumer processes: the consumed multiset equals the produced one', async () => {
   const q = new Queue<number | null>();
   const results = new Queue<[number, number, number]>();
-  const producers = Array.from({ length: PRODUCERS }, (_, i) => new Process({ target: tasks.produce, args: [q, i * ITEMS, ITEMS] }));
+  // The producers only put numbers; the sentinels come from here.
+  const numbers = q as unknown as Queue<number>;
+  const producers = Array.from({ length: PRODUCERS }, (_, i) => new Process({ target: tasks.produce, args: [numbers, i * ITEMS, ITEMS] }));
   const consumers = Array.from({ length: CONSUMERS }, () => new Process({ target: tasks.drain, args: [q, results] }));
   for (const p of [...producers, ...consumers]) p.start();
   for (const p of producers) await p.join();
   for (let i = 0; i < CONSUMERS; i++) await q.put(null);
-  const totals = [0, 0, 0];
+  let totals: [number, number, number] = [0, 0, 0];
   for (let i = 0; i < CONSUMERS; i++) {
     const [count, sum, squares] = await results.get();
-    totals[0] += count;
-    totals[1] += sum;
-    totals[2] += squares;
+    totals = [totals[0] + count, totals[1] + sum, totals[2] + squares];
   }
   for (const c of consumers) await c.join();
   const n = PRODUCERS * ITEMS;
