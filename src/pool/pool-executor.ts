@@ -284,11 +284,33 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
   /** @internal Stops the worker that runs `task`; the task becomes CANCELLED. */
   forceCancel(task: TaskFuture<unknown>): boolean {
     const slot = task.slot;
-    if (slot === undefined || !this.#inflight.has(task.id)) return false;
+    // A task back in the queue after its worker died is RUNNING but on no worker: dropping it is
+    // enough (the flush skips cancelled tasks).
+    if (slot === undefined) return (task.marks & REQUEUED) !== 0 && !task.done();
+    if (!this.#inflight.has(task.id)) return false;
     this.#detach(task);
     slot.killedFor = task;
     slot.channel.terminate();
     return true;
+  }
+
+  /**
+   * Stops now (Python 3.14's `terminate_workers()`): cancels the tasks that have not started,
+   * stops the workers running the others (those tasks become CANCELLED, as with
+   * `cancel({ force: true })`), and resolves when every worker has exited. `submit` afterwards
+   * throws. Does nothing more on a pool already stopped or broken.
+   */
+  async terminateWorkers(): Promise<void> {
+    const stopped = this.shutdown({ wait: true, cancelFutures: true });
+    for (const task of [...this.#inflight.values()]) task.cancel({ force: true });
+    for (const task of this.#queue.drain()) task.cancel({ force: true });
+    this.#maybeFinish();
+    await stopped;
+  }
+
+  /** Same as {@link PoolExecutor.terminateWorkers} (workers are always stopped at once here). */
+  killWorkers(): Promise<void> {
+    return this.terminateWorkers();
   }
 
   /**

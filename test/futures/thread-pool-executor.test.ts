@@ -152,3 +152,19 @@ describe('per-task timeouts in map', () => {
     await results.return();
   });
 });
+
+describe('terminateWorkers', () => {
+  test('PPE-16 terminateWorkers() stops a task that never returns, cancels the queue, and returns', async () => {
+    const executor = new ThreadPoolExecutor({ maxWorkers: 1 });
+    const board = createBoard('shared');
+    const stuck = executor.submit(tasks.spin, board, 0);
+    const queued = executor.submit(tasks.add, 1, 2);
+    await waitFor(board, 0, 1);
+    await executor.terminateWorkers();
+    assert.equal(stuck.cancelled(), true, 'the running task was stopped');
+    assert.equal(queued.cancelled(), true, 'the queued task was cancelled');
+    assert.throws(() => executor.submit(tasks.add, 1, 2), { name: 'RuntimeError' });
+    assert.equal(executor.stats().workers.length, 0, 'no worker is left');
+    await executor.terminateWorkers();
+  });
+});
