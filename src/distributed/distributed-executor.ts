@@ -189,6 +189,16 @@ export class DistributedExecutor extends Executor {
     return this.#settings.parallelism;
   }
 
+  /** @internal See `MapHost._checkOpen`: `map()` after shutdown throws at the call, as `submit` does. */
+  _checkOpen(): void {
+    if (this.#shutdown) throw new RuntimeError('cannot schedule new futures after shutdown');
+  }
+
+  /** @internal See `MapHost._timed`: with a per-task timeout, `map` sends one item per job unless told otherwise. */
+  _timed(options: TaskOptions | undefined): boolean {
+    return (options?.timeout ?? this.#settings.taskTimeout) !== undefined;
+  }
+
   /** @internal See `MapHost._admitMap`: a map started before shutdown goes on submitting. */
   _admitMap(): (() => void) | undefined {
     if (this.#shutdown) return undefined;

@@ -89,6 +89,7 @@ describe('DistributedExecutor', () => {
     const results = solo.map(tasks.double, Array.from({ length: 200 }, (_, i) => i), { chunksize: 10 });
     const closing = solo.shutdown();
     assert.throws(() => solo.submit(tasks.add, 1, 1), /cannot schedule new futures after shutdown/);
+    assert.throws(() => solo.map(tasks.double, [1]), /cannot schedule new futures after shutdown/, 'map() after shutdown throws at the call');
     assert.deepEqual(await results.toArray(), Array.from({ length: 200 }, (_, i) => i * 2));
     await closing;
   });
