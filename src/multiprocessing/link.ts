@@ -398,9 +398,11 @@ export function newId(): string {
 /** Builds the exception of an error reply. Call it inside the public async method. */
 export function replyError(reply: Reply): Error {
   const [name, message, extra] = reply.value as [string, string, unknown];
-  if (name === 'DeadlockError') return new DeadlockError(message, (extra ?? []) as DeadlockEdge[]);
   const Cls = ERROR_CLASSES.get(name) ?? Error;
-  return new Cls(message);
+  const error = name === 'DeadlockError' ? new DeadlockError(message, (extra ?? []) as DeadlockEdge[]) : new Cls(message);
+  // The stack starts at the caller's method (Lock.acquire…), not in this file.
+  Error.captureStackTrace(error, unwrap);
+  return error;
 }
 
 /** `true` when the reply says the request was cancelled. */

@@ -65,7 +65,7 @@ export function acquireArgs(options: number | AcquireOptions | undefined, nonBlo
   return { blocking: !(typeof options === 'object' && options.blocking === false), timeout, signal };
 }
 
-/** What Lock, RLock and Semaphore share: acquire in both forms, holds, `withLock`. @internal */
+/** What Lock, RLock and Semaphore share: acquire in both forms, holds, `withLock`. */
 export abstract class Acquirable extends SharedObject {
   /**
    * Acquires, waiting without blocking the thread.

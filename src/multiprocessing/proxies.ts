@@ -17,8 +17,8 @@ function checkKey(key: unknown): DictKey {
   throw new TypeError(`unhashable type: a managed dict key must be a string, a finite number, a boolean or null, got ${typeof key}`);
 }
 
-/** Base of the container proxies: encoding and decoding of values. @internal */
-abstract class Proxy extends SharedObject {
+/** Base of the container proxies: encoding and decoding of values. */
+export abstract class ContainerProxy extends SharedObject {
   protected async request(op: string, args: readonly unknown[], value?: unknown, hasValue = false): Promise<Reply> {
     const payload = hasValue ? pack(value, 'value').payload : undefined;
     const reply = await this.link.call(op, this.id, args, payload);
@@ -38,7 +38,7 @@ abstract class Proxy extends SharedObject {
  *
  * @typeParam V - the type of the values.
  */
-export class DictProxy<V = unknown> extends Proxy {
+export class DictProxy<V = unknown> extends ContainerProxy {
   /** @internal Use `manager.dict()`. */
   constructor(init?: Iterable<readonly [DictKey, V]> | Record<string, V>) {
     const entries = init === undefined ? [] : Symbol.iterator in Object(init) ? [...init as Iterable<readonly [DictKey, V]>]
@@ -142,7 +142,7 @@ export class DictProxy<V = unknown> extends Proxy {
  *
  * @typeParam T - the type of the items.
  */
-export class ListProxy<T = unknown> extends Proxy {
+export class ListProxy<T = unknown> extends ContainerProxy {
   /** @internal Use `manager.list()`. */
   constructor(init?: Iterable<T>) {
     const items = init === undefined ? [] : [...init];
@@ -250,7 +250,7 @@ export class ListProxy<T = unknown> extends Proxy {
 }
 
 /** A bag of named values shared by processes through a manager (Python's `Namespace`). */
-export class NamespaceProxy extends Proxy {
+export class NamespaceProxy extends ContainerProxy {
   /** @internal Use `manager.Namespace()`. */
   constructor(init: Record<string, unknown> = {}) {
     const entries = Object.entries(init);

@@ -46,7 +46,7 @@ const collected = new FinalizationRegistry<Held>(({ link, id }) => {
 const reviving: HandleWire[] = [];
 let presetId: string | undefined;
 
-/** Base class of the handles. @internal */
+/** Base class of the handles: `Queue`, `Connection`, `Lock`, `Value`, the proxies… */
 export abstract class SharedObject {
   /** The kind tag (`mp.Queue`, `mp.Lock`…). */
   declare readonly __ct: string;

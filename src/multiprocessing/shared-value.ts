@@ -40,7 +40,7 @@ function check(code: TypeCode, value: unknown): void {
   store(code, storage(code, 1), 0, value);
 }
 
-/** What Value and Array share: the optional lock, and the lock's methods. @internal */
+/** What Value and Array share: the optional lock, and the lock's methods. */
 export abstract class Synchronized extends SharedObject {
   /** The lock (part of the wire state), or `null` for `lock: false`. */
   readonly lock: Lock | RLock | null;
