@@ -37,8 +37,11 @@ export class Connection<T = unknown> extends SharedObject {
     super(CONNECTION_TAG, params);
     this.#readable = this.params.readable !== false;
     this.#writable = this.params.writable !== false;
+    // The link must not keep the connection alive: a dropped end has to be collected (that closes it).
+    const self = new WeakRef(this);
     this.#unlisten = this.link.listen(this.id, (event) => {
-      if (event === 'eof' || event === 'broken') this.#peerGone = true;
+      const connection = self.deref();
+      if (connection !== undefined && (event === 'eof' || event === 'broken')) connection.#otherEndGone();
     });
   }
 
@@ -153,6 +156,10 @@ export class Connection<T = unknown> extends SharedObject {
     throwIfAborted(signal);
     const reply = await this.link.call('poll', this.id, [ms], undefined, signal);
     return unwrap(reply, signal) as boolean;
+  }
+
+  #otherEndGone(): void {
+    this.#peerGone = true;
   }
 
   /** Closes this handle (other processes' copies stay open). Calling it twice is fine. */

@@ -58,6 +58,8 @@ export abstract class SharedObject {
   declare readonly params: Record<string, unknown>;
   readonly #link: Link;
   #detached = false;
+  /** The reference has gone back to the broker: this handle can no longer be passed on. */
+  #released = false;
 
   protected constructor(tag: string, params: Record<string, unknown>) {
     const wire = reviving.pop();
@@ -86,12 +88,20 @@ export abstract class SharedObject {
     return this.#detached;
   }
 
-  /** Gives this handle's reference back (closing a connection end, a queue). @internal */
+  /**
+   * Gives this handle's reference back (closing a connection end, a queue). The reference goes
+   * back on the next turn of the event loop: a handle passed to a pool task and closed in the same
+   * turn is serialized (and its transit reference minted) first, as Python's `submit` then
+   * `conn.close()` works. @internal
+   */
   protected detach(): void {
     if (this.#detached) return;
     this.#detached = true;
     collected.unregister(this);
-    this.#link.send('detach', this.id, []);
+    setImmediate(() => {
+      this.#released = true;
+      this.#link.send('detach', this.id, []);
+    });
   }
 
   /**
@@ -103,7 +113,7 @@ export abstract class SharedObject {
   }
 
   #mint(): string | null {
-    if (this.#detached) return null;
+    if (this.#released) return null;
     const token = newId();
     this.#link.send('mint', this.id, [token]);
     return token;
