@@ -54,6 +54,8 @@ export interface MapHost {
   _admitMap?(): (() => void) | undefined;
   /** Throws what `submit` would throw now (shut down, broken), so `map()` fails at the call. @internal */
   _checkOpen?(): void;
+  /** Milliseconds of work a chunk should hold (default 4); a remote executor wants more. @internal */
+  _chunkTargetMs?(): number;
   /** `true` when tasks scheduled with `options` have a per-task timeout. @internal */
   _timed?(options: TaskOptions | undefined): boolean;
   /** @internal */
@@ -469,7 +471,7 @@ export class MapIterator<R> implements AsyncIterableIterator<R> {
     if (this.#fixedChunk !== undefined || chunk.outcome === undefined) return;
     const perItem = chunk.outcome.ms / chunk.size;
     this.#perItemMs = this.#perItemMs === undefined ? perItem : 0.5 * this.#perItemMs + 0.5 * perItem;
-    const ideal = this.#perItemMs <= 0 ? MAX_CHUNK : Math.floor(TARGET_CHUNK_MS / this.#perItemMs);
+    const ideal = this.#perItemMs <= 0 ? MAX_CHUNK : Math.floor((this.#host._chunkTargetMs?.() ?? TARGET_CHUNK_MS) / this.#perItemMs);
     this.#chunkSize = Math.max(1, Math.min(MAX_CHUNK, ideal, this.#chunkSize * GROWTH));
   }
 }

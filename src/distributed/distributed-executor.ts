@@ -123,7 +123,7 @@ export class DistributedExecutor extends Executor {
       lost: (future) => this.#lost(future),
       track: (promise) => this.#track(promise),
       connected: () => this.#connected(),
-    }, this.#client, this.#queue, settings.reconcileInterval, settings.msScale);
+    }, this.#client, this.#queue, settings.reconcileInterval);
     void this.#start();
   }
 
@@ -187,6 +187,11 @@ export class DistributedExecutor extends Executor {
   /** @internal */
   _parallelism(): number {
     return this.#settings.parallelism;
+  }
+
+  /** A job costs a Redis round trip: `map` aims at chunks of `chunkTargetMs` of work. @internal */
+  _chunkTargetMs(): number {
+    return this.#settings.chunkTargetMs;
   }
 
   /** @internal See `MapHost._checkOpen`: `map()` after shutdown throws at the call, as `submit` does. */

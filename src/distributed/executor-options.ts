@@ -96,8 +96,8 @@ export interface ExecutorSettings {
   readonly reconcileInterval: number;
   readonly maxInFlight: number;
   readonly parallelism: number;
-  /** Divides the chunk time reported to the core's adaptive chunking. */
-  readonly msScale: number;
+  /** Milliseconds of work `map` aims to put in one job. */
+  readonly chunkTargetMs: number;
   readonly taskTimeout: number | undefined;
   readonly onLost: 'resubmit' | 'fail';
   /** Logical module names by module URL. */
@@ -108,8 +108,6 @@ export interface ExecutorSettings {
 
 /** BullMQ's highest priority number. */
 const MAX_PRIORITY = 2_097_152;
-/** The core's adaptive chunking aims at this many ms per chunk (src/core/map-iterator.ts). */
-const CORE_CHUNK_TARGET_MS = 4;
 
 /**
  * Checks `options` and fills in the defaults.
@@ -138,7 +136,7 @@ export function settingsOf(options: DistributedExecutorOptions): ExecutorSetting
     reconcileInterval: checkPositive('reconcileInterval', options.reconcileInterval, 5000),
     maxInFlight: checkInteger('maxInFlight', options.maxInFlight, 1000, 1),
     parallelism: checkInteger('parallelism', options.parallelism, 16, 1),
-    msScale: checkPositive('chunkTargetMs', options.chunkTargetMs, 100) / CORE_CHUNK_TARGET_MS,
+    chunkTargetMs: checkPositive('chunkTargetMs', options.chunkTargetMs, 100),
     taskTimeout: checkTimeout(options.taskTimeout, 'taskTimeout'),
     onLost,
     moduleNames,

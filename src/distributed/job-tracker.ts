@@ -33,16 +33,14 @@ export class JobTracker {
   readonly #client: Redis;
   readonly #queue: Queue;
   readonly #interval: number;
-  readonly #msScale: number;
   #timer: NodeJS.Timeout | undefined;
   #reconciling = false;
 
-  constructor(host: TrackerHost, client: Redis, queue: Queue, reconcileInterval: number, msScale: number) {
+  constructor(host: TrackerHost, client: Redis, queue: Queue, reconcileInterval: number) {
     this.#host = host;
     this.#client = client;
     this.#queue = queue;
     this.#interval = reconcileInterval;
-    this.#msScale = msScale;
   }
 
   /** Settles futures from the queue's events. */
@@ -55,7 +53,7 @@ export class JobTracker {
     });
     events.on('completed', ({ jobId, returnvalue }) => {
       const future = this.jobs.get(jobId);
-      if (future !== undefined) settleCompleted(future, returnvalue, this.#msScale);
+      if (future !== undefined) settleCompleted(future, returnvalue);
     });
     events.on('failed', ({ jobId, failedReason }) => {
       const future = this.jobs.get(jobId);
@@ -137,7 +135,7 @@ export class JobTracker {
             future.setException(parseError);
             continue;
           }
-          settleCompleted(future, parsed, this.#msScale);
+          settleCompleted(future, parsed);
         } else if (finishedOn !== null && failedReason !== null) {
           settleFailed(future, failedReason);
         }

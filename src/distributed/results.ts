@@ -13,15 +13,12 @@ import { formatFailure, parseFailure, type CallResult, type ChunkResult } from '
 
 /**
  * Settles `future` with a completed job's return value (already parsed from JSON).
- *
- * @param msScale - divides the chunk time reported to `map`'s adaptive chunking (see the
- * executor's `chunkTargetMs`).
  */
-export function settleCompleted(future: JobFuture, returnvalue: unknown, msScale: number): void {
+export function settleCompleted(future: JobFuture, returnvalue: unknown): void {
   if (future.done()) return;
   try {
     if (future.isChunk) {
-      future.setResult(decodeChunk(returnvalue, msScale));
+      future.setResult(decodeChunk(returnvalue));
     } else {
       if (typeof returnvalue !== 'object' || returnvalue === null || !('r' in returnvalue)) {
         throw new TypeError(`the job ${future.id} completed with a result this executor cannot read; is a worker of another version running?`);
@@ -33,7 +30,7 @@ export function settleCompleted(future: JobFuture, returnvalue: unknown, msScale
   }
 }
 
-function decodeChunk(returnvalue: unknown, msScale: number): ChunkOutcome {
+function decodeChunk(returnvalue: unknown): ChunkOutcome {
   const r = returnvalue as Partial<ChunkResult> | null;
   if (r === null || typeof r !== 'object' || !Array.isArray(r.c)) {
     throw new TypeError('a map chunk completed with a result this executor cannot read; is a worker of another version running?');
@@ -47,7 +44,7 @@ function decodeChunk(returnvalue: unknown, msScale: number): ChunkOutcome {
       (errors ??= new Map()).set(pair[0], isWireThrown(record) ? decodeThrown(record) : record);
     }
   }
-  const ms = typeof r.ms === 'number' ? r.ms / msScale : 0;
+  const ms = typeof r.ms === 'number' ? r.ms : 0;
   return r.b === 1 ? { values, bools: true, errors, ms } : { values, errors, ms };
 }
 
