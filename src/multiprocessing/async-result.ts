@@ -44,12 +44,13 @@ export class AsyncResult<T> {
   /**
    * The result, once the call has finished.
    *
+   * Cancel safety: a timeout ends only this wait; the call goes on.
+   *
    * @param timeout - milliseconds, or `{ timeout, signal }`.
    * @throws whatever the call threw (with the worker's stack).
    * @throws {TimeoutError} when the timeout passes first (Python's `multiprocessing.TimeoutError`).
    * @throws {CancelledError} when the pool was terminated before the call finished.
-   *
-   * Cancel safety: a timeout ends only this wait; the call goes on.
+   * @returns the call's result.
    */
   get(timeout?: number | WaitOptions): Promise<T> {
     return this.#future.result(timeout);
@@ -59,6 +60,8 @@ export class AsyncResult<T> {
    * Waits until the call has finished, or the timeout passes. Resolves either way.
    *
    * Cancel safety: a timeout ends only this wait.
+   *
+   * @param timeout - milliseconds, or `{ timeout, signal }`.
    */
   async wait(timeout?: number | WaitOptions): Promise<void> {
     try {
@@ -68,7 +71,11 @@ export class AsyncResult<T> {
     }
   }
 
-  /** Whether the call has finished. */
+  /**
+   * Whether the call has finished.
+   *
+   * @returns `true` once the call has finished, well or not.
+   */
   ready(): boolean {
     return this.#future.done();
   }
@@ -77,12 +84,14 @@ export class AsyncResult<T> {
    * Whether the call finished without an error.
    *
    * @throws {ValueError} `<AsyncResult …> not ready` before it has finished.
+   * @returns `true` if the call finished without an error.
    */
   successful(): boolean {
     if (!this.#future.done()) throw new ValueError(`${this.toString()} not ready`);
     return this.#future._outcome().ok;
   }
 
+  /** @returns a short description of the object and its state, Python's repr where there is one. */
   toString(): string {
     return `<AsyncResult ${this.#future.done() ? (this.#future._outcome().ok ? 'ready' : 'failed') : 'pending'}>`;
   }

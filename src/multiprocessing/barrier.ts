@@ -44,6 +44,7 @@ export class Barrier extends SharedObject {
    * @param parties - how many `wait()` calls complete a round.
    * @throws {ValueError} `parties must be > 0`; a negative timeout.
    * @throws {TypeError} when the action cannot reach other processes (a closure).
+   * @param options - `action` and the default `timeout` in ms.
    */
   constructor(parties = 1, options: BarrierOptions = {}) {
     if (!(parties >= 1)) throw new ValueError('parties must be > 0');
@@ -72,13 +73,13 @@ export class Barrier extends SharedObject {
   /**
    * Waits until `parties` parties have called `wait`.
    *
+   * Cancel safety: an abort breaks the barrier for everyone (the round cannot complete without
+   * this party), as a timeout does.
+   *
    * @param options - a timeout in ms (default: the barrier's), or `{ timeout, signal }`.
    * @returns this party's index in the round, 0…parties−1.
    * @throws {BrokenBarrierError} when the barrier is or becomes broken, is reset, or the timeout passes.
    * @throws whatever the action throws, in the process that ran it (the others get `BrokenBarrierError`).
-   *
-   * Cancel safety: an abort breaks the barrier for everyone (the round cannot complete without
-   * this party), as a timeout does.
    */
   async wait(options?: number | WaitOptions): Promise<number> {
     const { timeout, signal } = toWait(options);
@@ -100,10 +101,11 @@ export class Barrier extends SharedObject {
   /**
    * Blocking form of {@link Barrier.wait}.
    *
+   * Cancel safety: a timeout breaks the barrier for everyone, as in Python.
+   *
    * @returns this party's index in the round.
    * @throws {BrokenBarrierError} as {@link Barrier.wait}; {@link RuntimeError} in the broker's thread (it would block).
-   *
-   * Cancel safety: a timeout breaks the barrier for everyone, as in Python.
+   * @param timeout - milliseconds; default the barrier's timeout.
    */
   waitSync(timeout?: number): number {
     const explicit = timeout === undefined ? null : toWait(timeout).timeout;
@@ -136,6 +138,7 @@ export class Barrier extends SharedObject {
     unwrap(this.link.callSync('abort', this.id, []));
   }
 
+  /** @returns a short description of the object and its state, Python's repr where there is one. */
   override toString(): string {
     return this.broken ? '<Barrier broken>' : `<Barrier waiters=${this.nWaiting}/${this.parties}>`;
   }

@@ -41,12 +41,20 @@ export class Condition extends SharedObject {
     this.lock = own;
   }
 
-  /** Acquires the underlying lock; see {@link Lock.acquire}. */
+  /**
+   * Acquires the underlying lock; see {@link Lock.acquire}.
+   * @param options - a timeout in ms, or `{ blocking, timeout, signal }`.
+   * @returns `true` once acquired, `false` on timeout.
+   */
   acquire(options?: number | AcquireOptions): Promise<boolean> {
     return this.lock.acquire(options);
   }
 
-  /** Acquires the underlying lock, blocking; see {@link Lock.acquireSync}. */
+  /**
+   * Acquires the underlying lock, blocking; see {@link Lock.acquireSync}.
+   * @param options - a timeout in ms, or `{ blocking, timeout }`.
+   * @returns `true` once acquired, `false` on timeout.
+   */
   acquireSync(options?: number | AcquireSyncOptions): boolean {
     return this.lock.acquireSync(options);
   }
@@ -56,22 +64,44 @@ export class Condition extends SharedObject {
     this.lock.release();
   }
 
-  /** Holds the underlying lock until the end of an `await using` scope. */
+  /**
+   * Holds the underlying lock until the end of an `await using` scope.
+   *
+   * @param options - as {@link Condition.acquire}.
+   * @returns the hold; disposing it releases the lock.
+   */
   hold(options?: number | AcquireOptions): Promise<HeldLock> {
     return this.lock.hold(options);
   }
 
-  /** Holds the underlying lock (blocking) until the end of a `using` scope. */
+  /**
+   * Holds the underlying lock (blocking) until the end of a `using` scope.
+   *
+   * @param options - as {@link Condition.acquireSync}.
+   * @returns the hold; disposing it releases the lock.
+   */
   holdSync(options?: number | AcquireSyncOptions): HeldLock {
     return this.lock.holdSync(options);
   }
 
-  /** Runs `fn` holding the underlying lock. */
+  /**
+   * Runs `fn` holding the underlying lock.
+   *
+   * @param fn - the critical section.
+   * @param options - as {@link Condition.acquire}.
+   * @returns what `fn` returns.
+   */
   withLock<T>(fn: () => T | Promise<T>, options?: number | AcquireOptions): Promise<T> {
     return this.lock.withLock(fn, options);
   }
 
-  /** Runs `fn` holding the underlying lock (blocking acquire). */
+  /**
+   * Runs `fn` holding the underlying lock (blocking acquire).
+   *
+   * @param fn - the critical section.
+   * @param options - as {@link Condition.acquireSync}.
+   * @returns what `fn` returns.
+   */
   withLockSync<T>(fn: () => T, options?: number | AcquireSyncOptions): T {
     return this.lock.withLockSync(fn, options);
   }
@@ -79,12 +109,12 @@ export class Condition extends SharedObject {
   /**
    * Releases the lock, waits until notified or until the timeout, then takes the lock back.
    *
+   * Cancel safety: when `signal` aborts, the wait ends, the lock is taken back, and then the
+   * promise rejects with the reason: on return the lock is always held again.
+   *
    * @param options - a timeout in ms, or `{ timeout, signal }`.
    * @returns `true` when notified, `false` when the timeout passed.
    * @throws {RuntimeError} `cannot wait on un-acquired lock`.
-   *
-   * Cancel safety: when `signal` aborts, the wait ends, the lock is taken back, and then the
-   * promise rejects with the reason: on return the lock is always held again.
    */
   async wait(options?: number | WaitOptions): Promise<boolean> {
     this.#checkOwned('wait');
@@ -96,10 +126,11 @@ export class Condition extends SharedObject {
   /**
    * Blocking form of {@link Condition.wait}.
    *
+   * Cancel safety: on timeout the lock is held again and `false` is returned.
+   *
    * @returns `true` when notified, `false` when the timeout passed.
    * @throws {RuntimeError} `cannot wait on un-acquired lock`; in the broker's thread, always (it would block).
-   *
-   * Cancel safety: on timeout the lock is held again and `false` is returned.
+   * @param timeout - milliseconds; none waits until notified.
    */
   waitSync(timeout?: number): boolean {
     this.#checkOwned('wait');
@@ -110,11 +141,12 @@ export class Condition extends SharedObject {
    * Waits until `predicate()` is truthy: checks it first, then after every wake-up, until the
    * timeout (one deadline for the whole call).
    *
+   * Cancel safety: as {@link Condition.wait}.
+   *
    * @param predicate - evaluated with the lock held, in this process; may be async.
    * @returns the predicate's last value.
    * @throws {RuntimeError} `cannot wait on un-acquired lock`.
-   *
-   * Cancel safety: as {@link Condition.wait}.
+   * @param options - a timeout in ms for the whole call, or `{ timeout, signal }`.
    */
   async waitFor<T>(predicate: () => T | Promise<T>, options?: number | WaitOptions): Promise<T> {
     const { timeout, signal } = toWait(options);
@@ -132,10 +164,12 @@ export class Condition extends SharedObject {
   /**
    * Blocking form of {@link Condition.waitFor}.
    *
+   * Cancel safety: as {@link Condition.waitSync}.
+   *
    * @returns the predicate's last value.
    * @throws {RuntimeError} `cannot wait on un-acquired lock`.
-   *
-   * Cancel safety: as {@link Condition.waitSync}.
+   * @param predicate - evaluated with the lock held.
+   * @param timeout - milliseconds for the whole call; none for no limit.
    */
   waitForSync<T>(predicate: () => T, timeout?: number): T {
     const limit = toWait(timeout).timeout;
@@ -154,6 +188,7 @@ export class Condition extends SharedObject {
    * Wakes up to `n` waiters (in any process), oldest first; they return once they get the lock back.
    *
    * @throws {RuntimeError} `cannot notify on un-acquired lock`.
+   * @param n - how many waiters to wake (default 1).
    */
   notify(n = 1): void {
     this.#checkOwned('notify');
@@ -170,6 +205,7 @@ export class Condition extends SharedObject {
     this.link.send('notifyAll', this.id, []);
   }
 
+  /** @returns a short description of the object and its state, Python's repr where there is one. */
   override toString(): string {
     return `<Condition(${this.lock.toString()})>`;
   }

@@ -67,6 +67,7 @@ export class Connection<T = unknown> extends SharedObject {
    * @throws {OSError} `handle is closed`, `connection is read-only`, or `[Errno 32] Broken pipe`
    * when every copy of the other end is closed.
    * @throws {SerializationError} when `obj` holds a function, a symbol or a class instance.
+   * @param obj - the object; it is copied.
    */
   send(obj: T): void {
     this.#checkWritable();
@@ -80,6 +81,9 @@ export class Connection<T = unknown> extends SharedObject {
    * @throws {ValueError} `offset is negative`, `buffer length < offset`, `size is negative`,
    * `buffer length < offset + size` (Python's messages).
    * @throws {OSError} as {@link Connection.send}.
+   * @param buf - the bytes.
+   * @param offset - where the message starts in `buf` (default 0).
+   * @param size - how many bytes (default: the rest of `buf`).
    */
   sendBytes(buf: ArrayBufferView | ArrayBuffer, offset = 0, size?: number): void {
     this.#checkWritable();
@@ -96,12 +100,13 @@ export class Connection<T = unknown> extends SharedObject {
   /**
    * Receives the next object, waiting for one.
    *
+   * Cancel safety: when `signal` aborts, either no message was taken (the promise rejects) or one
+   * was, and the promise resolves with it: a message is never lost.
+   *
    * @param options - a timeout in ms (then `TimeoutError`), or `{ timeout, signal }`.
    * @throws {EOFError} when every copy of the other end is closed and nothing is left to read.
    * @throws {OSError} `handle is closed` or `connection is write-only`.
-   *
-   * Cancel safety: when `signal` aborts, either no message was taken (the promise rejects) or one
-   * was, and the promise resolves with it: a message is never lost.
+   * @returns the next object (bytes sent with `sendBytes` arrive as a Buffer).
    */
   async recv(options?: number | WaitOptions): Promise<T> {
     const message = await this.#receive(options);
@@ -115,6 +120,8 @@ export class Connection<T = unknown> extends SharedObject {
    *
    * @param maxlength - when the message is longer, it is dropped and `OSError('bad message length')` thrown.
    * @throws {EOFError}, {OSError} as {@link Connection.recv}.
+   * @param options - `{ timeout, signal }`.
+   * @returns the message's bytes.
    */
   async recvBytes(maxlength?: number, options?: WaitOptions): Promise<Buffer> {
     if (maxlength !== undefined && maxlength < 0) throw new ValueError('negative maxlength');
@@ -129,6 +136,10 @@ export class Connection<T = unknown> extends SharedObject {
    * @throws {ValueError} `negative offset`, `offset too large` (the message stays unread).
    * @throws {BufferTooShort} when the message does not fit; the whole message is on `error.data`.
    * @throws {EOFError}, {OSError} as {@link Connection.recv}.
+   * @param buf - where to write the message.
+   * @param offset - where in `buf` (default 0).
+   * @param options - `{ timeout, signal }`.
+   * @returns the message's length in bytes.
    */
   async recvBytesInto(buf: ArrayBufferView, offset = 0, options?: WaitOptions): Promise<number> {
     const target = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
@@ -144,11 +155,12 @@ export class Connection<T = unknown> extends SharedObject {
    * `true` when `recv` would not wait: a message is there, or the other end is closed (`recv`
    * then throws `EOFError`). Reads nothing.
    *
+   * Cancel safety: an aborted poll consumes nothing.
+   *
    * @param timeout - milliseconds to wait for a message; `0` (the default) only looks,
    * `Infinity` waits as long as it takes.
    * @throws {OSError} `handle is closed` or `connection is write-only`.
-   *
-   * Cancel safety: an aborted poll consumes nothing.
+   * @returns `true` when a message (or end-of-file) is there.
    */
   async poll(timeout: number | WaitOptions = 0): Promise<boolean> {
     this.#checkReadable();
@@ -175,6 +187,7 @@ export class Connection<T = unknown> extends SharedObject {
     this.close();
   }
 
+  /** @returns a short description of the object and its state, Python's repr where there is one. */
   override toString(): string {
     const mode = this.#readable && this.#writable ? '' : this.#readable ? ' read-only' : ' write-only';
     return `<Connection${mode}${this.#closed ? ' closed' : ''}>`;

@@ -19,11 +19,16 @@ import { throwIfAborted, toWait, type WaitOptions } from './wait-options.js';
  * ```
  */
 export class Event extends SharedObject {
+  /** Creates a cleared event. */
   constructor() {
     super('mp.Event', {});
   }
 
-  /** Whether the flag is set right now. */
+  /**
+   * Whether the flag is set right now.
+   *
+   * @returns the flag at the moment of the call.
+   */
   isSet(): boolean {
     return unwrap(this.link.callSync('isSet', this.id, [])) === true;
   }
@@ -41,10 +46,10 @@ export class Event extends SharedObject {
   /**
    * Waits until the flag is set.
    *
+   * Cancel safety: an aborted wait leaves nothing behind.
+   *
    * @param options - a timeout in ms, or `{ timeout, signal }`.
    * @returns `true` once set (at once if it already is); `false` when the timeout passed.
-   *
-   * Cancel safety: an aborted wait leaves nothing behind.
    */
   async wait(options?: number | WaitOptions): Promise<boolean> {
     const { timeout, signal } = toWait(options);
@@ -55,16 +60,17 @@ export class Event extends SharedObject {
   /**
    * Blocking form of {@link Event.wait}, for worker threads and child processes.
    *
+   * Cancel safety: a timeout leaves nothing behind.
+   *
    * @param timeout - milliseconds; `undefined` waits until set.
    * @returns `true` once set; `false` when the timeout passed.
    * @throws {RuntimeError} in the broker's thread when it would have to wait.
-   *
-   * Cancel safety: a timeout leaves nothing behind.
    */
   waitSync(timeout?: number): boolean {
     return unwrap(this.link.callSync('wait', this.id, [toWait(timeout).timeout])) === true;
   }
 
+  /** @returns a short description of the object and its state, Python's repr where there is one. */
   override toString(): string {
     return `<Event ${this.isSet() ? 'set' : 'unset'}>`;
   }

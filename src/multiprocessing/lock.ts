@@ -70,13 +70,13 @@ export abstract class Acquirable extends SharedObject {
   /**
    * Acquires, waiting without blocking the thread.
    *
+   * Cancel safety: when `signal` aborts, either nothing is held (the promise rejects with the
+   * reason) or the broker had already granted it, and the promise resolves `true`.
+   *
    * @param options - a timeout in ms, or `{ blocking, timeout, signal }`.
    * @returns `true` once acquired; `false` when `blocking: false` found it taken or the timeout passed.
    * @throws {ValueError} for a timeout with `blocking: false`, or a negative timeout.
    * @throws {DeadlockError} when this thread has nothing else to do and the wait could never end.
-   *
-   * Cancel safety: when `signal` aborts, either nothing is held (the promise rejects with the
-   * reason) or the broker had already granted it, and the promise resolves `true`.
    */
   async acquire(options?: number | AcquireOptions): Promise<boolean> {
     const { blocking, timeout, signal } = acquireArgs(options, this.nonBlockingTimeout);
@@ -91,12 +91,12 @@ export abstract class Acquirable extends SharedObject {
    * Acquires, blocking the calling thread (for worker threads and child processes; in the
    * program's main thread, which runs the broker, only a call that need not wait can succeed).
    *
+   * Cancel safety: a timeout returns `false` with nothing held.
+   *
    * @param options - a timeout in ms, or `{ blocking, timeout }`.
    * @returns `true` once acquired; `false` when `blocking: false` found it taken or the timeout passed.
    * @throws {DeadlockError} when waiting without a timeout could never end.
    * @throws {RuntimeError} in the broker's thread when it would have to wait.
-   *
-   * Cancel safety: a timeout returns `false` with nothing held.
    */
   acquireSync(options?: number | AcquireSyncOptions): boolean {
     const { blocking, timeout } = acquireArgs(options, this.nonBlockingTimeout);
@@ -111,9 +111,11 @@ export abstract class Acquirable extends SharedObject {
   /**
    * Acquires and returns a hold that releases at the end of an `await using` scope.
    *
-   * @throws {TimeoutError} when the timeout passed (or `blocking: false` found it taken).
-   *
    * Cancel safety: as {@link Acquirable.acquire}.
+   *
+   * @throws {TimeoutError} when the timeout passed (or `blocking: false` found it taken).
+   * @param options - as {@link Acquirable.acquire}.
+   * @returns the hold; disposing it releases.
    */
   async hold(options?: number | AcquireOptions): Promise<HeldLock> {
     if (!(await this.acquire(options))) throw holdTimeout(this.describe());
@@ -123,9 +125,11 @@ export abstract class Acquirable extends SharedObject {
   /**
    * Acquires (blocking) and returns a hold that releases at the end of a `using` scope.
    *
-   * @throws {TimeoutError} when the timeout passed; {@link DeadlockError} as {@link Acquirable.acquireSync}.
-   *
    * Cancel safety: on timeout nothing is held.
+   *
+   * @throws {TimeoutError} when the timeout passed; {@link DeadlockError} as {@link Acquirable.acquireSync}.
+   * @param options - as {@link Acquirable.acquireSync}.
+   * @returns the hold; disposing it releases.
    */
   holdSync(options?: number | AcquireSyncOptions): HeldLock {
     if (!this.acquireSync(options)) throw holdTimeout(this.describe());
@@ -136,10 +140,12 @@ export abstract class Acquirable extends SharedObject {
    * Runs `fn` while holding, and releases afterwards, also when `fn` throws. `fn` runs in an async
    * task scope (the caller's, or a new one), so other async tasks of this thread wait.
    *
+   * Cancel safety: as {@link Acquirable.hold}; `fn` does not run when nothing was acquired.
+   *
    * @returns what `fn` returns.
    * @throws what `fn` throws; {@link TimeoutError} when not acquired in time.
-   *
-   * Cancel safety: as {@link Acquirable.hold}; `fn` does not run when nothing was acquired.
+   * @param fn - the critical section.
+   * @param options - as {@link Acquirable.acquire}.
    */
   withLock<T>(fn: () => T | Promise<T>, options?: number | AcquireOptions): Promise<T> {
     // A task scope, as the threading module does: two async tasks of this thread that both use
@@ -157,10 +163,12 @@ export abstract class Acquirable extends SharedObject {
   /**
    * Runs `fn` while holding (blocking acquire), and releases afterwards.
    *
+   * Cancel safety: as {@link Acquirable.holdSync}.
+   *
    * @returns what `fn` returns.
    * @throws what `fn` throws; {@link TimeoutError} or {@link DeadlockError} as {@link Acquirable.holdSync}.
-   *
-   * Cancel safety: as {@link Acquirable.holdSync}.
+   * @param fn - the critical section.
+   * @param options - as {@link Acquirable.acquireSync}.
    */
   withLockSync<T>(fn: () => T, options?: number | AcquireSyncOptions): T {
     const held = this.holdSync(options);
@@ -221,7 +229,11 @@ export class Lock extends Acquirable {
     unwrap(reply);
   }
 
-  /** Whether some process holds the lock right now. */
+  /**
+   * Whether some process holds the lock right now.
+   *
+   * @returns the state at the moment of the call.
+   */
   locked(): boolean {
     return unwrap(this.link.callSync('locked', this.id, [])) === true;
   }
@@ -230,6 +242,7 @@ export class Lock extends Acquirable {
     return this.name;
   }
 
+  /** @returns a short description of the object and its state, Python's repr where there is one. */
   override toString(): string {
     return `<Lock(${this.name})>`;
   }
@@ -261,12 +274,20 @@ export class RLock extends Acquirable {
     else this.link.send('release', this.id, []);
   }
 
-  /** Whether some thread holds the lock right now. */
+  /**
+   * Whether some thread holds the lock right now.
+   *
+   * @returns the state at the moment of the call.
+   */
   locked(): boolean {
     return unwrap(this.link.callSync('locked', this.id, [])) === true;
   }
 
-  /** Whether this thread holds it. */
+  /**
+   * Whether this thread holds it.
+   *
+   * @returns `true` if the calling thread (or its `withLock` task) holds it.
+   */
   isOwned(): boolean {
     return holdsHere(this.id) > 0;
   }
@@ -275,6 +296,7 @@ export class RLock extends Acquirable {
     return this.name;
   }
 
+  /** @returns a short description of the object and its state, Python's repr where there is one. */
   override toString(): string {
     return `<RLock(${this.name}, held here ${holdsHere(this.id)})>`;
   }

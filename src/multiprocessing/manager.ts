@@ -67,77 +67,143 @@ export class SyncManager implements AsyncDisposable {
     return this.shutdown();
   }
 
-  /** A shared dict. */
+  /**
+   * A shared dict.
+   *
+   * @param init - initial entries, or an object.
+   * @returns the proxy.
+   */
   dict<V = unknown>(init?: Iterable<readonly [DictKey, V]> | Record<string, V>): DictProxy<V> {
     return this.#keep(() => new DictProxy<V>(init));
   }
 
-  /** A shared list. */
+  /**
+   * A shared list.
+   *
+   * @param init - initial items.
+   * @returns the proxy.
+   */
   list<T = unknown>(init?: Iterable<T>): ListProxy<T> {
     return this.#keep(() => new ListProxy<T>(init));
   }
 
-  /** A shared namespace. */
+  /**
+   * A shared namespace.
+   *
+   * @param init - initial attributes.
+   * @returns the proxy.
+   */
   Namespace(init?: Record<string, unknown>): NamespaceProxy {
     return this.#keep(() => new NamespaceProxy(init));
   }
 
-  /** A shared {@link Queue}. */
+  /**
+   * A shared {@link Queue}.
+   * @param maxsize - the most items (0: no limit).
+   * @returns the queue.
+   */
   Queue<T = unknown>(maxsize = 0): Queue<T> {
     return this.#keep(() => new Queue<T>(maxsize));
   }
 
-  /** A shared {@link JoinableQueue}. */
+  /**
+   * A shared {@link JoinableQueue}.
+   * @param maxsize - the most items (0: no limit).
+   * @returns the queue.
+   */
   JoinableQueue<T = unknown>(maxsize = 0): JoinableQueue<T> {
     return this.#keep(() => new JoinableQueue<T>(maxsize));
   }
 
-  /** A shared {@link Lock}. */
+  /**
+   * A shared {@link Lock}.
+   * @returns the lock.
+   */
   Lock(): Lock {
     return this.#keep(() => new Lock());
   }
 
-  /** A shared {@link RLock}. */
+  /**
+   * A shared {@link RLock}.
+   * @returns the lock.
+   */
   RLock(): RLock {
     return this.#keep(() => new RLock());
   }
 
-  /** A shared {@link Semaphore}. */
+  /**
+   * A shared {@link Semaphore}.
+   * @param value - initial units.
+   * @returns the semaphore.
+   */
   Semaphore(value = 1): Semaphore {
     return this.#keep(() => new Semaphore(value));
   }
 
-  /** A shared {@link BoundedSemaphore}. */
+  /**
+   * A shared {@link BoundedSemaphore}.
+   * @param value - initial (and largest) units.
+   * @returns the semaphore.
+   */
   BoundedSemaphore(value = 1): BoundedSemaphore {
     return this.#keep(() => new BoundedSemaphore(value));
   }
 
-  /** A shared {@link Condition}. */
+  /**
+   * A shared {@link Condition}.
+   * @param lock - its Lock or RLock (default a new RLock).
+   * @returns the condition.
+   */
   Condition(lock?: Lock | RLock): Condition {
     return this.#keep(() => new Condition(lock));
   }
 
-  /** A shared {@link Event}. */
+  /**
+   * A shared {@link Event}.
+   * @returns the event.
+   */
   Event(): Event {
     return this.#keep(() => new Event());
   }
 
-  /** A shared {@link Barrier}. */
+  /**
+   * A shared {@link Barrier}.
+   * @param parties - how many parties a round needs.
+   * @param options - `action` and `timeout`.
+   * @returns the barrier.
+   */
   Barrier(parties: number, options?: BarrierOptions): Barrier {
     return this.#keep(() => new Barrier(parties, options));
   }
 
-  /** A shared {@link Value}. */
+  /**
+   * A shared {@link Value}.
+   * @param typecode - the ctypes type code.
+   * @param value - the initial value.
+   * @param options - `{ lock }`.
+   * @returns the value.
+   */
   Value<C extends TypeCode>(typecode: C, value?: ValueOf<C>, options?: SharedOptions): Value<C> {
     return this.#keep(() => new Value(typecode, value, options));
   }
 
-  /** A shared {@link SharedArray | Array}. */
+  /**
+   * A shared {@link SharedArray | Array}.
+   * @param typecode - the ctypes type code.
+   * @param init - the length or the initial values.
+   * @param options - `{ lock }`.
+   * @returns the array.
+   */
   Array<C extends TypeCode>(typecode: C, init: number | Iterable<ElementOf<C>> | string, options?: SharedOptions): SharedArray<C> {
     return this.#keep(() => new SharedArray(typecode, init, options));
   }
 
-  /** A {@link Pool} (not shared: a pool cannot be passed to other processes, as in Python). */
+  /**
+   * A {@link Pool} (not shared: a pool cannot be passed to other processes, as in Python).
+   * @param processes - how many worker processes.
+   * @param options - `initializer`, `initargs`, `maxtasksperchild`.
+   * @returns the pool.
+   */
   Pool(processes?: number, options?: PoolOptions): Pool {
     this.#check();
     return new Pool(processes, options);

@@ -55,6 +55,7 @@ export class Pool implements MapHost, AsyncDisposable {
    * @throws {ValueError} `Number of processes must be at least 1`; `maxtasksperchild must be a
    * positive int or undefined`.
    * @throws {TypeError} `initializer must be a callable`.
+   * @param options - `initializer`, `initargs`, `maxtasksperchild`.
    */
   constructor(processes?: number, options: PoolOptions = {}) {
     const n = processes ?? cpuCount();
@@ -83,6 +84,9 @@ export class Pool implements MapHost, AsyncDisposable {
    * Calls `fn(...args)` in a worker and waits for the result.
    *
    * @throws whatever `fn` threw, with the worker's stack; {@link ValueError} `Pool not running`.
+   * @param fn - the function: self-contained, a `taskModule()` reference, or a built-in.
+   * @param args - its arguments (default none).
+   * @returns `fn`'s result.
    */
   apply<A extends unknown[], R>(fn: Callable<A, R>, args?: A): Promise<Awaited<R>> {
     try {
@@ -96,6 +100,10 @@ export class Pool implements MapHost, AsyncDisposable {
    * Calls `fn(...args)` in a worker; returns at once.
    *
    * @throws {ValueError} `Pool not running`.
+   * @param fn - the function.
+   * @param args - its arguments (default none).
+   * @param callbacks - `callback` and `errorCallback`, run in this process.
+   * @returns the call's {@link AsyncResult}.
    */
   applyAsync<A extends unknown[], R>(fn: Callable<A, R>, args?: A, callbacks: ResultCallbacks<Awaited<R>> = {}): AsyncResult<Awaited<R>> {
     return new AsyncResult(this.#submit(fn, args ?? ([] as unknown[])), callbacks);
@@ -108,6 +116,9 @@ export class Pool implements MapHost, AsyncDisposable {
    *
    * @param chunksize - items per message (or `{ chunksize }`); adaptive when omitted.
    * @throws the first error of a call; whatever the input iterable throws; {@link ValueError} `Pool not running`.
+   * @param fn - the function, called with each item.
+   * @param iterable - the items (read in full first, as Python does).
+   * @returns the results, in input order.
    */
   map<T, R>(fn: Callable<[T], R>, iterable: Iterable<T> | AsyncIterable<T>, chunksize?: number | { chunksize?: number }): Promise<Array<Awaited<R>>> {
     try {
@@ -117,12 +128,24 @@ export class Pool implements MapHost, AsyncDisposable {
     }
   }
 
-  /** Like {@link Pool.map}, returning an {@link AsyncResult} at once; `callback` gets the whole list. */
+  /**
+   * Like {@link Pool.map}, returning an {@link AsyncResult} at once; `callback` gets the whole list.
+   * @param fn - the function, called with each item.
+   * @param iterable - the items.
+   * @param options - `chunksize`, `callback`, `errorCallback`.
+   * @returns an {@link AsyncResult} of the list.
+   */
   mapAsync<T, R>(fn: Callable<[T], R>, iterable: Iterable<T> | AsyncIterable<T>, options: MapAsyncOptions<Array<Awaited<R>>> = {}): AsyncResult<Array<Awaited<R>>> {
     return new AsyncResult(this.#mapAll(fn, iterable, options.chunksize, false) as Future<Array<Awaited<R>>>, options);
   }
 
-  /** Like {@link Pool.map}, with each item an argument list: `fn(...item)`. */
+  /**
+   * Like {@link Pool.map}, with each item an argument list: `fn(...item)`.
+   * @param fn - the function.
+   * @param iterable - argument lists.
+   * @param chunksize - items per message (or `{ chunksize }`).
+   * @returns the results, in input order.
+   */
   starmap<A extends unknown[], R>(fn: Callable<A, R>, iterable: Iterable<A> | AsyncIterable<A>, chunksize?: number | { chunksize?: number }): Promise<Array<Awaited<R>>> {
     try {
       return this.#mapAll(fn, iterable, chunksize, true).result() as Promise<Array<Awaited<R>>>;
@@ -131,7 +154,13 @@ export class Pool implements MapHost, AsyncDisposable {
     }
   }
 
-  /** Like {@link Pool.mapAsync}, with each item an argument list. */
+  /**
+   * Like {@link Pool.mapAsync}, with each item an argument list.
+   * @param fn - the function.
+   * @param iterable - argument lists.
+   * @param options - `chunksize`, `callback`, `errorCallback`.
+   * @returns an {@link AsyncResult} of the list.
+   */
   starmapAsync<A extends unknown[], R>(fn: Callable<A, R>, iterable: Iterable<A> | AsyncIterable<A>, options: MapAsyncOptions<Array<Awaited<R>>> = {}): AsyncResult<Array<Awaited<R>>> {
     return new AsyncResult(this.#mapAll(fn, iterable, options.chunksize, true) as Future<Array<Awaited<R>>>, options);
   }
@@ -142,12 +171,21 @@ export class Pool implements MapHost, AsyncDisposable {
    *
    * @param chunksize - items per message, default 1.
    * @throws {ValueError} `Chunksize must be 1+, not 0`; `Pool not running`.
+   * @param fn - the function, called with each item.
+   * @param iterable - the items (sync or async).
+   * @returns an async iterator over the results.
    */
   imap<T, R>(fn: Callable<[T], R>, iterable: Iterable<T> | AsyncIterable<T>, chunksize = 1): IMapIterator<Awaited<R>> {
     return this.#imap(fn, iterable, chunksize, false);
   }
 
-  /** Like {@link Pool.imap}, yielding results in completion order. */
+  /**
+   * Like {@link Pool.imap}, yielding results in completion order.
+   * @param fn - the function.
+   * @param iterable - the items.
+   * @param chunksize - items per message, default 1.
+   * @returns an async iterator over the results, in completion order.
+   */
   imapUnordered<T, R>(fn: Callable<[T], R>, iterable: Iterable<T> | AsyncIterable<T>, chunksize = 1): IMapIterator<Awaited<R>> {
     return this.#imap(fn, iterable, chunksize, true);
   }
@@ -173,9 +211,9 @@ export class Pool implements MapHost, AsyncDisposable {
   /**
    * Waits until every worker has exited (after `close()` or `terminate()`).
    *
-   * @throws {ValueError} `Pool is still running` before `close()` or `terminate()`.
-   *
    * Cancel safety: there is nothing to cancel; it resolves once the workers are gone.
+   *
+   * @throws {ValueError} `Pool is still running` before `close()` or `terminate()`.
    */
   async join(): Promise<void> {
     if (this.#state === 'RUN') throw new ValueError('Pool is still running');
@@ -188,6 +226,7 @@ export class Pool implements MapHost, AsyncDisposable {
     await this.join();
   }
 
+  /** @returns a short description of the object and its state, Python's repr where there is one. */
   toString(): string {
     return `<Pool processes=${this.#processes} state=${this.#state}>`;
   }
@@ -280,11 +319,12 @@ export class IMapIterator<R> implements AsyncIterableIterator<R> {
   /**
    * The next result.
    *
+   * Cancel safety: a timeout loses nothing: the next call returns the same result.
+   *
    * @param timeout - milliseconds to wait for it; then `TimeoutError`, and the result is kept
    * for the next call.
    * @throws the error of the call at this position (iteration may go on); {@link TimeoutError}.
-   *
-   * Cancel safety: a timeout loses nothing: the next call returns the same result.
+   * @returns the next step of the iteration.
    */
   next(timeout?: number): Promise<IteratorResult<R>> {
     let step = this.#waiting;
@@ -330,12 +370,20 @@ export class IMapIterator<R> implements AsyncIterableIterator<R> {
     });
   }
 
-  /** Stops: calls not yet started are cancelled. */
+  /**
+   * Stops: calls not yet started are cancelled.
+   *
+   * @returns the end of the iteration.
+   */
   return(): Promise<IteratorResult<R>> {
     return this.#inner.return();
   }
 
-  /** Collects every result; the first failed call rejects it. */
+  /**
+   * Collects every result; the first failed call rejects it.
+   *
+   * @returns every result, in the iterator's order.
+   */
   async toArray(): Promise<R[]> {
     const out: R[] = [];
     for await (const value of this) out.push(value);

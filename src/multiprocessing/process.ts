@@ -97,6 +97,7 @@ export class Process<A extends unknown[] = unknown[]> {
 
   /**
    * @throws {TypeError} when `target` is not a function or task reference.
+   * @param options - `target`, `args`, `name`, `daemon`.
    */
   constructor(options: ProcessOptions<A> = {}) {
     if (options.target !== undefined && options.target !== null && typeof options.target !== 'function' && typeof options.target !== 'object') {
@@ -214,11 +215,11 @@ export class Process<A extends unknown[] = unknown[]> {
    * Waits until the child ends, or `timeout` ms pass. Resolves to `undefined` either way (as
    * Python's `join` returns None): check {@link Process.exitcode} or {@link Process.isAlive}.
    *
+   * Cancel safety: a timeout ends only the wait; the child keeps running.
+   *
    * @param timeout - milliseconds, or `{ timeout }`; `0` only looks.
    * @throws {AssertionError} `can only join a started process`; `can only join a child process`.
    * @throws {ValueError} `process object is closed`.
-   *
-   * Cancel safety: a timeout ends only the wait; the child keeps running.
    */
   async join(timeout?: number | { timeout?: number | undefined }): Promise<void> {
     this.#checkClosed();
@@ -245,6 +246,7 @@ export class Process<A extends unknown[] = unknown[]> {
    * `true` from `start()` until the child has ended.
    *
    * @throws {ValueError} `process object is closed`.
+   * @returns `true` while the child runs.
    */
   isAlive(): boolean {
     this.#checkClosed();
@@ -296,7 +298,11 @@ export class Process<A extends unknown[] = unknown[]> {
     this.#state = 'closed';
   }
 
-  /** Python's repr: `<Process name='Process-1' pid=123 parent=100 stopped exitcode=-SIGTERM>`. */
+  /**
+   * Python's repr: `<Process name='Process-1' pid=123 parent=100 stopped exitcode=-SIGTERM>`.
+   *
+   * @returns Python's repr of the process.
+   */
   toString(): string {
     const cls = this.#role === 'current' && currentContext().kind === 'main' ? '_MainProcess'
       : this.#role === 'parent' ? '_ParentProcess' : 'Process';
@@ -383,8 +389,10 @@ function isRunning(pid: number): boolean {
 let current: Process | undefined;
 
 /**
- * The process this code runs in: `MainProcess` in the program, the child's own `Process` object
- * (its name, pid, daemon flag) inside a `Process` or pool worker.
+ * The process this code runs in.
+ *
+ * @returns `MainProcess` in the program; inside a `Process` or a pool worker, an object with the
+ * child's own name, pid and daemon flag.
  */
 export function currentProcess(): Process {
   if (current !== undefined) return current;
@@ -395,8 +403,10 @@ export function currentProcess(): Process {
 }
 
 /**
- * The parent of the current process (`isAlive()` tells whether it still runs), or `null` in the
- * program the user started.
+ * The parent of the current process.
+ *
+ * @returns an object with the parent's name and pid (`isAlive()` tells whether it still runs), or
+ * `null` in the program the user started.
  */
 export function parentProcess(): Process | null {
   const self = selfIdentity();
@@ -404,12 +414,20 @@ export function parentProcess(): Process | null {
   return Process._describe('parent', self.parentName, self.parentPid, false);
 }
 
-/** The `Process` children this process started that have not ended yet. */
+/**
+ * The `Process` children this process started that have not ended yet.
+ *
+ * @returns them, in the order they were started.
+ */
 export function activeChildren(): Array<Process<any>> {
   return [...children].filter((p) => p.exitcode === null);
 }
 
-/** The number of CPUs of the machine (Python's `os.cpu_count()`). */
+/**
+ * The number of CPUs of the machine (Python's `os.cpu_count()`).
+ *
+ * @returns the count from `os.cpus()`.
+ */
 export function cpuCount(): number {
   return cpus().length;
 }

@@ -48,48 +48,91 @@ export class DictProxy<V = unknown> extends ContainerProxy {
     super('mp.dict', { init: entries });
   }
 
-  /** The value of `key`, or `fallback` (default `undefined`) when it is missing. */
+  /**
+   * The value of `key`, or `fallback` (default `undefined`) when it is missing.
+   *
+   * @param key - the key.
+   * @param fallback - what to return when it is missing.
+   * @returns the value, or `fallback`.
+   */
   async get(key: DictKey, fallback?: V): Promise<V | undefined> {
     const reply = await this.request('get', [checkKey(key)]);
     return reply.value === true ? this.value<V>(reply) : fallback;
   }
 
-  /** Sets `key` to a copy of `value`. */
+  /**
+   * Sets `key` to a copy of `value`.
+   *
+   * @param key - the key.
+   * @param value - the value; it is copied.
+   */
   async set(key: DictKey, value: V): Promise<void> {
     await this.request('set', [checkKey(key)], value, true);
   }
 
-  /** Whether `key` is present (Python's `key in d`). */
+  /**
+   * Whether `key` is present (Python's `key in d`).
+   *
+   * @param key - the key.
+   * @returns `true` if present.
+   */
   async has(key: DictKey): Promise<boolean> {
     return (await this.request('has', [checkKey(key)])).value === true;
   }
 
-  /** Removes `key`; `true` if it was present (Python's `del d[key]`). */
+  /**
+   * Removes `key`; `true` if it was present (Python's `del d[key]`).
+   *
+   * @param key - the key.
+   * @returns `true` if it was present.
+   */
   async delete(key: DictKey): Promise<boolean> {
     return (await this.request('delete', [checkKey(key)])).value === true;
   }
 
-  /** How many keys (Python's `len(d)`). */
+  /**
+   * How many keys (Python's `len(d)`).
+   *
+   * @returns the number of keys.
+   */
   async size(): Promise<number> {
     return (await this.request('size', [])).value as number;
   }
 
-  /** The keys, in insertion order. */
+  /**
+   * The keys, in insertion order.
+   *
+   * @returns the keys.
+   */
   async keys(): Promise<DictKey[]> {
     return this.value(await this.request('keys', []));
   }
 
-  /** The values, in insertion order. */
+  /**
+   * The values, in insertion order.
+   *
+   * @returns the values.
+   */
   async values(): Promise<V[]> {
     return this.value(await this.request('values', []));
   }
 
-  /** The `[key, value]` pairs (Python's `items()`). */
+  /**
+   * The `[key, value]` pairs (Python's `items()`).
+   *
+   * @returns the pairs.
+   */
   async items(): Promise<Array<[DictKey, V]>> {
     return this.value(await this.request('entries', []));
   }
 
-  /** Removes `key` and returns its value, or `fallback` when missing. */
+  /**
+   * Removes `key` and returns its value, or `fallback` when missing.
+   *
+   * @param key - the key.
+   * @param fallback - what to return when it is missing.
+   * @returns the removed value, or `fallback`.
+   */
   async pop(key: DictKey, fallback?: V): Promise<V | undefined> {
     const reply = await this.request('pop', [checkKey(key)]);
     return reply.value === true ? this.value<V>(reply) : fallback;
@@ -99,17 +142,28 @@ export class DictProxy<V = unknown> extends ContainerProxy {
    * Removes and returns the last inserted pair.
    *
    * @throws {RangeError} when the dict is empty (Python's KeyError).
+   * @returns the removed pair.
    */
   async popitem(): Promise<[DictKey, V]> {
     return this.value(await this.request('popitem', []));
   }
 
-  /** The value of `key`, after setting it to `fallback` if it was missing. */
+  /**
+   * The value of `key`, after setting it to `fallback` if it was missing.
+   *
+   * @param key - the key.
+   * @param fallback - the value to set when missing.
+   * @returns the value of `key`.
+   */
   async setdefault(key: DictKey, fallback: V): Promise<V> {
     return this.value(await this.request('setdefault', [checkKey(key)], fallback, true));
   }
 
-  /** Sets several keys at once. */
+  /**
+   * Sets several keys at once.
+   *
+   * @param entries - pairs, or an object.
+   */
   async update(entries: Iterable<readonly [DictKey, V]> | Record<string, V>): Promise<void> {
     const list = Symbol.iterator in Object(entries) ? [...entries as Iterable<readonly [DictKey, V]>] : Object.entries(entries as Record<string, V>);
     for (const [k] of list) checkKey(k);
@@ -121,7 +175,11 @@ export class DictProxy<V = unknown> extends ContainerProxy {
     await this.request('clear', []);
   }
 
-  /** A local copy, as a Map (Python's `d.copy()` / `dict(d)`). */
+  /**
+   * A local copy, as a Map (Python's `d.copy()` / `dict(d)`).
+   *
+   * @returns a Map with every pair.
+   */
   async copy(): Promise<Map<DictKey, V>> {
     return new Map(await this.items());
   }
@@ -131,6 +189,7 @@ export class DictProxy<V = unknown> extends ContainerProxy {
     yield* await this.keys();
   }
 
+  /** @returns a short description of the object and its state, Python's repr where there is one. */
   override toString(): string {
     return `<DictProxy ${this.id}>`;
   }
@@ -154,67 +213,125 @@ export class ListProxy<T = unknown> extends ContainerProxy {
    * Item `index`.
    *
    * @throws {RangeError} `list index out of range` (Python's IndexError).
+   * @param index - the position.
+   * @returns the item.
    */
   async get(index: number): Promise<T> {
     return this.value(await this.request('get', [index]));
   }
 
-  /** Sets item `index`. @throws {RangeError} `list assignment index out of range`. */
+  /**
+   * Sets item `index`. @throws {RangeError} `list assignment index out of range`.
+   * @param index - the position.
+   * @param value - the item; it is copied.
+   */
   async set(index: number, value: T): Promise<void> {
     await this.request('set', [index], value, true);
   }
 
-  /** Adds `value` at the end. */
+  /**
+   * Adds `value` at the end.
+   *
+   * @param value - the item.
+   */
   async append(value: T): Promise<void> {
     await this.request('append', [], value, true);
   }
 
-  /** Adds every value at the end. */
+  /**
+   * Adds every value at the end.
+   *
+   * @param values - the items.
+   */
   async extend(values: Iterable<T>): Promise<void> {
     await this.request('extend', [], [...values], true);
   }
 
-  /** Inserts `value` before `index`. */
+  /**
+   * Inserts `value` before `index`.
+   *
+   * @param index - the position to insert before.
+   * @param value - the item.
+   */
   async insert(index: number, value: T): Promise<void> {
     await this.request('insert', [index], value, true);
   }
 
-  /** Removes and returns item `index` (default the last). @throws {RangeError} `pop from empty list`. */
+  /**
+   * Removes and returns item `index` (default the last). @throws {RangeError} `pop from empty list`.
+   * @param index - the position (default the last).
+   * @returns the removed item.
+   */
   async pop(index?: number): Promise<T> {
     return this.value(await this.request('pop', [index ?? null]));
   }
 
-  /** Removes the first item equal to `value`. @throws {ValueError} `list.remove(x): x not in list`. */
+  /**
+   * Removes the first item equal to `value`. @throws {ValueError} `list.remove(x): x not in list`.
+   * @param value - the item to remove.
+   */
   async remove(value: T): Promise<void> {
     await this.request('remove', [], value, true);
   }
 
-  /** The index of the first item equal to `value`. @throws {ValueError} `<value> is not in list`. */
+  /**
+   * The index of the first item equal to `value`. @throws {ValueError} `<value> is not in list`.
+   * @param value - the item.
+   * @param start - first position to look at.
+   * @param end - position after the last to look at.
+   * @returns its position.
+   */
   async index(value: T, start?: number, end?: number): Promise<number> {
     return (await this.request('index', [start ?? null, end ?? null], value, true)).value as number;
   }
 
-  /** How many items equal `value`. */
+  /**
+   * How many items equal `value`.
+   *
+   * @param value - the item.
+   * @returns how many equal it.
+   */
   async count(value: T): Promise<number> {
     return (await this.request('count', [], value, true)).value as number;
   }
 
-  /** Whether an item equals `value` (Python's `value in l`). */
+  /**
+   * Whether an item equals `value` (Python's `value in l`).
+   *
+   * @param value - the item.
+   * @returns `true` if one equals it.
+   */
   async includes(value: T): Promise<boolean> {
     return (await this.request('includes', [], value, true)).value === true;
   }
 
-  /** How many items (Python's `len(l)`). */
+  /**
+   * How many items (Python's `len(l)`).
+   *
+   * @returns the number of items.
+   */
   async size(): Promise<number> {
     return (await this.request('size', [])).value as number;
   }
 
-  /** Items `start`…`end` (Python's slice rules). */
+  /**
+   * Items `start`…`end` (Python's slice rules).
+   *
+   * @param start - first position (default 0).
+   * @param end - position after the last (default the length).
+   * @returns the items.
+   */
   async slice(start?: number, end?: number): Promise<T[]> {
     return this.value(await this.request('slice', [start ?? null, end ?? null]));
   }
 
-  /** Replaces items `start`…`end` with `values` (Python's `l[start:end] = values`). */
+  /**
+   * Replaces items `start`…`end` with `values` (Python's `l[start:end] = values`).
+   *
+   * @param start - first position (default 0).
+   * @param end - position after the last (default the length).
+   * @param values - the new items.
+   */
   async setSlice(start: number | undefined, end: number | undefined, values: Iterable<T>): Promise<void> {
     await this.request('setSlice', [start ?? null, end ?? null], [...values], true);
   }
@@ -229,12 +346,20 @@ export class ListProxy<T = unknown> extends ContainerProxy {
     await this.request('reverse', []);
   }
 
-  /** Sorts the list in place (numbers and strings by `<`), descending with `reverse`. */
+  /**
+   * Sorts the list in place (numbers and strings by `<`), descending with `reverse`.
+   *
+   * @param options - `{ reverse }`.
+   */
   async sort(options: { reverse?: boolean } = {}): Promise<void> {
     await this.request('sort', [options.reverse === true]);
   }
 
-  /** A local copy (Python's `l[:]` / `list(l)`). */
+  /**
+   * A local copy (Python's `l[:]` / `list(l)`).
+   *
+   * @returns every item.
+   */
   toArray(): Promise<T[]> {
     return this.slice();
   }
@@ -244,6 +369,7 @@ export class ListProxy<T = unknown> extends ContainerProxy {
     yield* await this.toArray();
   }
 
+  /** @returns a short description of the object and its state, Python's repr where there is one. */
   override toString(): string {
     return `<ListProxy ${this.id}>`;
   }
@@ -258,35 +384,56 @@ export class NamespaceProxy extends ContainerProxy {
     super('mp.Namespace', { init: entries });
   }
 
-  /** The value of attribute `name`. @throws {TypeError} `'Namespace' object has no attribute 'name'`. */
+  /**
+   * The value of attribute `name`. @throws {TypeError} `'Namespace' object has no attribute 'name'`.
+   * @param name - the attribute.
+   * @returns its value.
+   */
   async get<T = unknown>(name: string): Promise<T> {
     const reply = await this.request('get', [name]);
     if (reply.value !== true) throw new TypeError(`'Namespace' object has no attribute '${name}'`);
     return this.value<T>(reply);
   }
 
-  /** Sets attribute `name`. */
+  /**
+   * Sets attribute `name`.
+   *
+   * @param name - the attribute.
+   * @param value - its value; it is copied.
+   */
   async set(name: string, value: unknown): Promise<void> {
     await this.request('set', [name], value, true);
   }
 
-  /** Deletes attribute `name`. @throws {TypeError} when it does not exist. */
+  /**
+   * Deletes attribute `name`. @throws {TypeError} when it does not exist.
+   * @param name - the attribute.
+   */
   async delete(name: string): Promise<void> {
     await this.request('delete', [name]);
   }
 
-  /** Every attribute, as a plain object. */
+  /**
+   * Every attribute, as a plain object.
+   *
+   * @returns the attributes.
+   */
   async toObject(): Promise<Record<string, unknown>> {
     return Object.fromEntries(this.value<Array<[string, unknown]>>(await this.request('entries', [])));
   }
 
-  /** Python's `str(ns)`: `Namespace(name='Bob')`. */
+  /**
+   * Python's `str(ns)`: `Namespace(name='Bob')`.
+   *
+   * @returns the text.
+   */
   async repr(): Promise<string> {
     const attrs = await this.toObject();
     const text = Object.entries(attrs).map(([k, v]) => `${k}=${typeof v === 'string' ? `'${v}'` : String(v)}`).join(', ');
     return `Namespace(${text})`;
   }
 
+  /** @returns a short description of the object and its state, Python's repr where there is one. */
   override toString(): string {
     return `<NamespaceProxy ${this.id}>`;
   }

@@ -53,13 +53,16 @@ export class Queue<T = unknown> extends SharedObject {
    * is on its way when the promise resolves, as Python's feeder thread sends it in the background);
    * on a full bounded queue it waits for room, at most `timeout` ms.
    *
+   * Cancel safety: when `signal` aborts, either the item was not put (the promise rejects with the
+   * reason) or it was, and the promise resolves: it is never put twice or lost.
+   *
+   * @param item - the item; it is copied.
+   *
+   *
    * @param options - a timeout in ms, or `{ block, timeout, signal }`.
    * @throws {Full} when the queue is full and `block` is false or the timeout passed.
    * @throws {ValueError} when this process closed the queue (`Queue … is closed`).
    * @throws {SerializationError} when `item` holds a function, a symbol or a class instance.
-   *
-   * Cancel safety: when `signal` aborts, either the item was not put (the promise rejects with the
-   * reason) or it was, and the promise resolves: it is never put twice or lost.
    */
   async put(item: T, options?: number | BlockOptions): Promise<void> {
     this.#checkOpen();
@@ -77,6 +80,7 @@ export class Queue<T = unknown> extends SharedObject {
    * `put(item, { block: false })`.
    *
    * @throws {Full} when the queue is full.
+   * @param item - the item; it is copied.
    */
   putNowait(item: T): Promise<void> {
     return this.put(item, { block: false });
@@ -85,13 +89,13 @@ export class Queue<T = unknown> extends SharedObject {
   /**
    * Removes and returns the item at the front of the queue, waiting for one if it is empty.
    *
+   * Cancel safety: when `signal` aborts, either no item was taken (the promise rejects with the
+   * reason) or one was, and the promise resolves with it: an item is never lost.
+   *
    * @param options - a timeout in ms, or `{ block, timeout, signal }`.
    * @returns the item, with any library handles inside it rebuilt and working.
    * @throws {Empty} when the queue is empty and `block` is false or the timeout passed.
    * @throws {ValueError} when this process closed the queue.
-   *
-   * Cancel safety: when `signal` aborts, either no item was taken (the promise rejects with the
-   * reason) or one was, and the promise resolves with it: an item is never lost.
    */
   async get(options?: number | BlockOptions): Promise<T> {
     this.#checkOpen();
@@ -107,6 +111,7 @@ export class Queue<T = unknown> extends SharedObject {
    * `get({ block: false })`.
    *
    * @throws {Empty} when the queue is empty.
+   * @returns the item at the front.
    */
   getNowait(): Promise<T> {
     return this.get({ block: false });
@@ -116,18 +121,27 @@ export class Queue<T = unknown> extends SharedObject {
    * How many items the queue holds now (exact at the broker; it may change at once).
    *
    * @throws {ValueError} when this process closed the queue.
+   * @returns the number of items.
    */
   async qsize(): Promise<number> {
     this.#checkOpen();
     return unwrap(await this.link.call('qsize', this.id, [])) as number;
   }
 
-  /** `true` if the queue holds no item now. */
+  /**
+   * `true` if the queue holds no item now.
+   *
+   * @returns `true` when no item is there.
+   */
   async empty(): Promise<boolean> {
     return (await this.qsize()) === 0;
   }
 
-  /** `true` if a bounded queue holds `maxsize` items now. */
+  /**
+   * `true` if a bounded queue holds `maxsize` items now.
+   *
+   * @returns `true` when a bounded queue holds `maxsize` items.
+   */
   async full(): Promise<boolean> {
     return this.#maxsize > 0 && (await this.qsize()) >= this.#maxsize;
   }
@@ -145,9 +159,12 @@ export class Queue<T = unknown> extends SharedObject {
   /**
    * Waits until every item this process put has reached the broker (Python's `join_thread`).
    *
-   * @throws {AssertionError} `Queue … not closed` unless the queue was closed first, as in Python.
-   *
    * Cancel safety: an aborted wait leaves the items on their way.
+   *
+   * @param options - `{ signal }` to stop waiting.
+   *
+   *
+   * @throws {AssertionError} `Queue … not closed` unless the queue was closed first, as in Python.
    */
   async joinThread(options?: WaitOptions): Promise<void> {
     if (!this.#closed) throw new AssertionError(`Queue ${this.toString()} not closed`);
@@ -166,6 +183,7 @@ export class Queue<T = unknown> extends SharedObject {
     if (this.#closed) throw new ValueError(`Queue ${this.toString()} is closed`);
   }
 
+  /** @returns a short description of the object and its state, Python's repr where there is one. */
   override toString(): string {
     return `<${this.constructor.name} maxsize=${this.#maxsize}${this.#closed ? ' closed' : ''}>`;
   }
@@ -192,6 +210,8 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
    * Waits until every item ever put has been marked done with `taskDone`.
    *
    * Cancel safety: an aborted `join` ends only this wait.
+   *
+   * @param options - `{ signal }` to stop waiting.
    */
   async join(options?: WaitOptions): Promise<void> {
     throwIfAborted(options?.signal);
@@ -204,6 +224,7 @@ export class SimpleQueue<T = unknown> extends Queue<T> {
   /** @internal */
   static override readonly TAG: string = 'mp.SimpleQueue';
 
+  /** Creates an empty queue without a size limit. */
   constructor() {
     super(0);
   }

@@ -34,6 +34,7 @@ export class Semaphore extends Acquirable {
    *
    * @throws {ValueError} `n must be one or more`; for a BoundedSemaphore, `Semaphore released too
    * many times` when it would exceed its initial value.
+   * @param n - how many units (default 1).
    */
   release(n = 1): void {
     if (!Number.isInteger(n) || n < 1) throw new ValueError('n must be one or more');
@@ -42,7 +43,11 @@ export class Semaphore extends Acquirable {
     else unwrap(this.link.callSync('release', this.id, [n]));
   }
 
-  /** The units available right now (Python's `get_value()`). */
+  /**
+   * The units available right now (Python's `get_value()`).
+   *
+   * @returns the value at the moment of the call.
+   */
   getValue(): number {
     return unwrap(this.link.callSync('getValue', this.id, [])) as number;
   }
@@ -58,6 +63,7 @@ export class Semaphore extends Acquirable {
     return "can't specify timeout for non-blocking acquire";
   }
 
+  /** @returns a short description of the object and its state, Python's repr where there is one. */
   override toString(): string {
     return `<${this.constructor.name}(value=${this.getValue()})>`;
   }

@@ -119,7 +119,7 @@ export abstract class SharedObject {
     return token;
   }
 
-  /** A short description; subclasses give Python's repr. */
+  /** @returns a short description; subclasses give Python's repr. */
   toString(): string {
     return `<${this.constructor.name} ${this.id}>`;
   }

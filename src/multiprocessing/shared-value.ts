@@ -56,23 +56,36 @@ export abstract class Synchronized extends SharedObject {
    * The lock that guards compound updates.
    *
    * @throws {TypeError} for an object created with `lock: false` (Python's raw objects have no `get_lock`).
+   * @returns the Lock or RLock.
    */
   getLock(): Lock | RLock {
     if (this.lock === null) throw new TypeError(`this ${this.constructor.name} was created with lock: false and has no lock`);
     return this.lock;
   }
 
-  /** The object itself: its single reads and writes are already atomic (Python's `get_obj()`). */
+  /**
+   * The object itself: its single reads and writes are already atomic (Python's `get_obj()`).
+   *
+   * @returns this object.
+   */
   getObj(): this {
     return this;
   }
 
-  /** Acquires the lock; see {@link Lock.acquire}. */
+  /**
+   * Acquires the lock; see {@link Lock.acquire}.
+   * @param options - a timeout in ms, or `{ blocking, timeout, signal }`.
+   * @returns `true` once acquired, `false` on timeout.
+   */
   acquire(options?: number | AcquireOptions): Promise<boolean> {
     return this.getLock().acquire(options);
   }
 
-  /** Acquires the lock, blocking; see {@link Lock.acquireSync}. */
+  /**
+   * Acquires the lock, blocking; see {@link Lock.acquireSync}.
+   * @param options - a timeout in ms, or `{ blocking, timeout }`.
+   * @returns `true` once acquired, `false` on timeout.
+   */
   acquireSync(options?: number | AcquireSyncOptions): boolean {
     return this.getLock().acquireSync(options);
   }
@@ -82,12 +95,22 @@ export abstract class Synchronized extends SharedObject {
     this.getLock().release();
   }
 
-  /** Holds the lock until the end of an `await using` scope. */
+  /**
+   * Holds the lock until the end of an `await using` scope.
+   *
+   * @param options - as {@link Synchronized.acquire}.
+   * @returns the hold; disposing it releases the lock.
+   */
   hold(options?: number | AcquireOptions): Promise<HeldLock> {
     return this.getLock().hold(options);
   }
 
-  /** Holds the lock (blocking) until the end of a `using` scope. */
+  /**
+   * Holds the lock (blocking) until the end of a `using` scope.
+   *
+   * @param options - as {@link Synchronized.acquireSync}.
+   * @returns the hold; disposing it releases the lock.
+   */
   holdSync(options?: number | AcquireSyncOptions): HeldLock {
     return this.getLock().holdSync(options);
   }
@@ -99,12 +122,21 @@ export abstract class Synchronized extends SharedObject {
    * ```ts
    * await counter.withLock(async () => counter.set(await counter.get() + 1));
    * ```
+   * @param fn - the critical section.
+   * @param options - as {@link Synchronized.acquire}.
+   * @returns what `fn` returns.
    */
   withLock<T>(fn: () => T | Promise<T>, options?: number | AcquireOptions): Promise<T> {
     return this.getLock().withLock(fn, options);
   }
 
-  /** Runs `fn` holding the lock (blocking acquire). */
+  /**
+   * Runs `fn` holding the lock (blocking acquire).
+   *
+   * @param fn - the critical section.
+   * @param options - as {@link Synchronized.acquireSync}.
+   * @returns what `fn` returns.
+   */
   withLockSync<T>(fn: () => T, options?: number | AcquireSyncOptions): T {
     return this.getLock().withLockSync(fn, options);
   }
@@ -132,6 +164,7 @@ export class Value<C extends TypeCode = TypeCode> extends Synchronized {
    * @param value - the initial value (default zero).
    * @throws {ValueError} for an unknown type code.
    * @throws {TypeError} for a value of the wrong type, or a bad `lock` option.
+   * @param options - `{ lock }`: `true` (default, a new RLock), `false`, or a Lock/RLock.
    */
   constructor(typecode: C = 'i' as C, value?: ValueOf<C>, options: SharedOptions = {}) {
     const code = checkTypeCode(typecode);
@@ -155,7 +188,11 @@ export class Value<C extends TypeCode = TypeCode> extends Synchronized {
     this.link.send('set', this.id, [], serialize(value));
   }
 
-  /** Reads the value. */
+  /**
+   * Reads the value.
+   *
+   * @returns the value.
+   */
   async get(): Promise<ValueOf<C>> {
     return this.decode(await this.link.call('get', this.id, [])) as ValueOf<C>;
   }
@@ -164,23 +201,33 @@ export class Value<C extends TypeCode = TypeCode> extends Synchronized {
    * Writes the value.
    *
    * @throws {TypeError} for a value of the wrong type.
+   * @param value - the new value.
    */
   async set(value: ValueOf<C>): Promise<void> {
     check(this.typecode, value);
     unwrap(await this.link.call('set', this.id, [], serialize(value)));
   }
 
-  /** Reads the value, blocking. */
+  /**
+   * Reads the value, blocking.
+   *
+   * @returns the value.
+   */
   getSync(): ValueOf<C> {
     return this.decode(this.link.callSync('get', this.id, [])) as ValueOf<C>;
   }
 
-  /** Writes the value, blocking until the broker has it. */
+  /**
+   * Writes the value, blocking until the broker has it.
+   *
+   * @param value - the new value.
+   */
   setSync(value: ValueOf<C>): void {
     check(this.typecode, value);
     unwrap(this.link.callSync('set', this.id, [], serialize(value)));
   }
 
+  /** @returns a short description of the object and its state, Python's repr where there is one. */
   override toString(): string {
     return `<Synchronized wrapper for ${this.typecode}(${String(this.getSync())})>`;
   }
@@ -204,6 +251,7 @@ export class SharedArray<C extends TypeCode = TypeCode> extends Synchronized {
    * @param init - the length (zero-filled), the initial values, or a string for `'c'`/`'u'`.
    * @throws {ValueError} for an unknown type code.
    * @throws {TypeError} for values of the wrong type, or a bad `lock` option.
+   * @param options - `{ lock }`, as for {@link Value}.
    */
   constructor(typecode: C = 'i' as C, init: number | Iterable<ElementOf<C>> | string = 0, options: SharedOptions = {}) {
     const code = checkTypeCode(typecode);
@@ -231,6 +279,8 @@ export class SharedArray<C extends TypeCode = TypeCode> extends Synchronized {
    * Reads element `index` (negative counts from the end).
    *
    * @throws {RangeError} `invalid index`.
+   * @param index - the position.
+   * @returns the element.
    */
   async get(index: number): Promise<ElementOf<C>> {
     return this.decode(await this.link.call('get', this.id, [index])) as ElementOf<C>;
@@ -240,13 +290,21 @@ export class SharedArray<C extends TypeCode = TypeCode> extends Synchronized {
    * Writes element `index`.
    *
    * @throws {RangeError} `invalid index`; {@link TypeError} for a value of the wrong type.
+   * @param index - the position.
+   * @param value - the new element.
    */
   async set(index: number, value: ElementOf<C>): Promise<void> {
     check(this.typecode, value);
     unwrap(await this.link.call('set', this.id, [index], serialize(value)));
   }
 
-  /** Reads elements `start` (default 0) to `end` (default the length), with Python's slice rules. */
+  /**
+   * Reads elements `start` (default 0) to `end` (default the length), with Python's slice rules.
+   *
+   * @param start - first position (default 0).
+   * @param end - position after the last (default the length).
+   * @returns the elements.
+   */
   async slice(start?: number, end?: number): Promise<Array<ElementOf<C>>> {
     return this.decode(await this.link.call('slice', this.id, [start ?? null, end ?? null])) as Array<ElementOf<C>>;
   }
@@ -255,40 +313,66 @@ export class SharedArray<C extends TypeCode = TypeCode> extends Synchronized {
    * Writes `values` over elements `start`… (Python's `a[start:start+len(values)] = values`).
    *
    * @throws {ValueError} `Can only assign sequence of same size` when they do not fit.
+   * @param start - first position.
+   * @param values - the new elements.
    */
   async setSlice(start: number, values: ReadonlyArray<ElementOf<C>>): Promise<void> {
     for (const v of values) check(this.typecode, v);
     unwrap(await this.link.call('setSlice', this.id, [start, start + values.length], serialize([...values])));
   }
 
-  /** Every element, as a plain array (Python's `a[:]`). */
+  /**
+   * Every element, as a plain array (Python's `a[:]`).
+   *
+   * @returns every element.
+   */
   toArray(): Promise<Array<ElementOf<C>>> {
     return this.slice();
   }
 
-  /** Blocking form of {@link SharedArray.get}. */
+  /**
+   * Blocking form of {@link SharedArray.get}.
+   * @param index - the position.
+   * @returns the element.
+   */
   getSync(index: number): ElementOf<C> {
     return this.decode(this.link.callSync('get', this.id, [index])) as ElementOf<C>;
   }
 
-  /** Blocking form of {@link SharedArray.set}. */
+  /**
+   * Blocking form of {@link SharedArray.set}.
+   * @param index - the position.
+   * @param value - the new element.
+   */
   setSync(index: number, value: ElementOf<C>): void {
     check(this.typecode, value);
     unwrap(this.link.callSync('set', this.id, [index], serialize(value)));
   }
 
-  /** Blocking form of {@link SharedArray.slice}. */
+  /**
+   * Blocking form of {@link SharedArray.slice}.
+   * @param start - first position (default 0).
+   * @param end - position after the last (default the length).
+   * @returns the elements.
+   */
   sliceSync(start?: number, end?: number): Array<ElementOf<C>> {
     return this.decode(this.link.callSync('slice', this.id, [start ?? null, end ?? null])) as Array<ElementOf<C>>;
   }
 
-  /** Blocking form of {@link SharedArray.setSlice}. */
+  /**
+   * Blocking form of {@link SharedArray.setSlice}.
+   * @param start - first position.
+   * @param values - the new elements.
+   */
   setSliceSync(start: number, values: ReadonlyArray<ElementOf<C>>): void {
     for (const v of values) check(this.typecode, v);
     unwrap(this.link.callSync('setSlice', this.id, [start, start + values.length], serialize([...values])));
   }
 
-  /** Blocking form of {@link SharedArray.toArray}. */
+  /**
+   * Blocking form of {@link SharedArray.toArray}.
+   * @returns every element.
+   */
   toArraySync(): Array<ElementOf<C>> {
     return this.sliceSync();
   }
@@ -298,6 +382,7 @@ export class SharedArray<C extends TypeCode = TypeCode> extends Synchronized {
     yield* await this.toArray();
   }
 
+  /** @returns a short description of the object and its state, Python's repr where there is one. */
   override toString(): string {
     return `<SynchronizedArray wrapper for ${this.typecode}[${this.length}]>`;
   }
