@@ -46,8 +46,6 @@ type State = 'RUN' | 'CLOSE' | 'TERMINATE';
 export class Pool implements MapHost, AsyncDisposable {
   readonly #executor: ProcessPoolExecutor;
   readonly #processes: number;
-  /** Futures not yet settled, so that `terminate()` can stop them. */
-  readonly #futures = new Set<Future<unknown>>();
   #state: State = 'RUN';
 
   /**
@@ -204,8 +202,7 @@ export class Pool implements MapHost, AsyncDisposable {
   terminate(): void {
     if (this.#state === 'TERMINATE') return;
     this.#state = 'TERMINATE';
-    this.#executor.shutdown({ wait: false, cancelFutures: true }).catch(() => {});
-    for (const future of this.#futures) future.cancel({ force: true });
+    this.#executor.terminateWorkers().catch(() => {});
   }
 
   /**
@@ -233,12 +230,7 @@ export class Pool implements MapHost, AsyncDisposable {
 
   /** @internal */
   _schedule(fn: unknown, args: unknown[], kind: TaskKind, options: TaskOptions | undefined, admitted?: boolean): Future<unknown> {
-    const future = this.#executor._schedule(fn, args, kind, options, admitted);
-    if (!future.done()) {
-      this.#futures.add(future);
-      future._listen(() => this.#futures.delete(future));
-    }
-    return future;
+    return this.#executor._schedule(fn, args, kind, options, admitted);
   }
 
   /** @internal */

@@ -224,6 +224,19 @@ describe('ProcessPoolExecutor', () => {
     assert.equal(await executor.submit(tasks.add, 1, 2), 3);
   });
 
+  test('PPE-16 terminateWorkers() stops the running task (CANCELLED) and every worker process now; submit then throws RuntimeError', async () => {
+    const board = createBoard('files');
+    const executor = new ProcessPoolExecutor({ maxWorkers: 2 });
+    const running = executor.submit(poolTasks.holdUntilKilled, board, 1, 0);
+    const idle = await executor.submit(poolTasks.pid);
+    await waitFor(board, 1, 1);
+    const pids = [...new Set([...executor.stats().workers.map((w) => w.pid), idle])];
+    await executor.terminateWorkers();
+    await assert.rejects(running.result(), (e: unknown) => e instanceof CancelledError);
+    await allEnded(pids);
+    assert.throws(() => executor.submit(tasks.add, 1, 2), (e: unknown) => e instanceof RuntimeError);
+  });
+
   test('PPE-17 a closure over a local variable fails its future, saying it travelled as source and what to do', async () => {
     await using executor = new ProcessPoolExecutor({ maxWorkers: 1 });
     const factor = 3;
