@@ -165,7 +165,7 @@ export class Process<A extends unknown[] = unknown[]> {
     if (this.#role !== 'child' || this.#state !== 'initial') throw new AssertionError('cannot start a process twice');
     if (selfIdentity()?.daemon === true) throw new AssertionError('daemonic processes are not allowed to have children');
     const target: WireFn | null = this.#target === undefined ? null : toWireFn(this.#target, 'Process target');
-    const flags = checkArgs(this.#args, 'args');
+    const flags = checkArgs(this.#args, 'args', true);
     if (flags !== 0) refuseThreadLocal(this.#args);
     const message: ProcessStartMessage = {
       op: 'start',

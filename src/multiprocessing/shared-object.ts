@@ -225,6 +225,6 @@ export function reviveHandles(value: unknown, depth = 0): unknown {
  * @throws {SerializationError} for a function, a symbol or a class instance, naming where it is.
  */
 export function pack(value: unknown, what: string): { payload: Buffer; shared: number } {
-  const shared = checkArgs(value, what) & TASK_SHARED ? 1 : 0;
+  const shared = checkArgs(value, what, true) & TASK_SHARED ? 1 : 0;
   return { payload: serialize(value), shared };
 }

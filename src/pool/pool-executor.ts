@@ -167,7 +167,7 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
     }
     this.#initializer = init === undefined || init === null ? null : toWireFn(init, 'initializer');
     this.#initargs = [...(options.initargs ?? [])];
-    this.#initflags = checkArgs(this.#initargs, 'initargs');
+    this.#initflags = checkArgs(this.#initargs, 'initargs', transport.crossProcess);
     const maxTasks = options.maxTasksPerChild;
     if (maxTasks !== undefined) {
       if (typeof maxTasks !== 'number' || !Number.isInteger(maxTasks)) throw new TypeError('maxTasksPerChild must be an integer');
@@ -256,10 +256,10 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
     if (kind === 'chunk') {
       const packed = packValues(args);
       // A packed chunk is all numbers or booleans: nothing in it needs checking.
-      flags = TASK_CHUNK | (packed.values === args ? checkArgs(args, 'args') : 0);
+      flags = TASK_CHUNK | (packed.values === args ? checkArgs(args, 'args', this.#transport.crossProcess) : 0);
       if (packed.bools === undefined) payload = packed.values as unknown[];
     } else {
-      flags = checkArgs(args, 'args') | (kind === 'call' ? TASK_CALL : TASK_STARCHUNK);
+      flags = checkArgs(args, 'args', this.#transport.crossProcess) | (kind === 'call' ? TASK_CALL : TASK_STARCHUNK);
     }
     const timeout = options?.timeout === undefined ? this.#taskTimeout : checkTimeout(options.timeout);
     const signal = options?.signal;

@@ -55,6 +55,8 @@ export interface WorkerChannel {
 export interface Transport {
   /** `'thread'` or `'process'`, used in messages. */
   readonly noun: string;
+  /** Workers are other processes: shared memory cannot reach them. */
+  readonly crossProcess: boolean;
   spawn(spec: WorkerSpec, events: WorkerEvents): WorkerChannel;
   /** The pool's own error class (`BrokenThreadPool` or `BrokenProcessPool`). */
   broken(message: string, options?: ErrorOptions): BrokenExecutor;

@@ -18,15 +18,40 @@ const PLAIN_CLONEABLE: ReadonlyArray<abstract new (...args: never[]) => unknown>
  * objects without prototype, methods or private fields). Library primitives (locks, queues,
  * shared values) are allowed and reported through the returned flags.
  *
+ * With `crossProcess`, shared memory is refused too: a `SharedArrayBuffer` (or a view of one, or a
+ * threading primitive built on one) would arrive in another process as a copy, silently unshared.
+ *
  * @returns `TASK_SHARED` when the value contains library primitives, else 0.
  */
-export function checkArgs(value: unknown, path: string): number {
+export function checkArgs(value: unknown, path: string, crossProcess = false): number {
   // The common case, arguments that are all primitives, does no allocation at all.
-  if (typeof value !== 'object' || value === null) return walk(value, path, undefined);
-  return walk(value, path, new Set());
+  if (typeof value !== 'object' || value === null) return walk(value, path, undefined, crossProcess);
+  return walk(value, path, new Set(), crossProcess);
 }
 
-function walk(value: unknown, path: string, seen: Set<object> | undefined): number {
+function sharedMemory(value: unknown): boolean {
+  return value instanceof SharedArrayBuffer || (ArrayBuffer.isView(value) && value.buffer instanceof SharedArrayBuffer);
+}
+
+/**
+ * Looks at a primitive's own data fields only: a handle's accessors can have effects (reading a
+ * multiprocessing handle's `token` reserves a reference for the receiver).
+ */
+function holdsSharedMemory(value: object): boolean {
+  for (const descriptor of Object.values(Object.getOwnPropertyDescriptors(value))) {
+    if ('value' in descriptor && sharedMemory(descriptor.value)) return true;
+  }
+  return false;
+}
+
+function refuseShared(path: string, what: string): never {
+  throw new SerializationError(
+    `${path} is ${what} in this process's shared memory; shared memory cannot cross to another process ` +
+    '(it would arrive as an unshared copy). Use the primitives of concurrent-ts/multiprocessing (Value, Array, ' +
+    'Lock, Queue…), which work across processes.', path);
+}
+
+function walk(value: unknown, path: string, seen: Set<object> | undefined, cross: boolean): number {
   switch (typeof value) {
     case 'function':
       throw new SerializationError(
@@ -42,28 +67,30 @@ function walk(value: unknown, path: string, seen: Set<object> | undefined): numb
   if (seen.has(value)) return 0;
   seen.add(value);
   if (typeof (value as Record<string, unknown>).__ct === 'string' && Object.prototype.hasOwnProperty.call(value, '__ct')) {
+    if (cross && holdsSharedMemory(value)) refuseShared(path, `a ${String((value as { __ct: string }).__ct)}`);
     return TASK_SHARED;
   }
+  if (cross && sharedMemory(value)) refuseShared(path, 'a SharedArrayBuffer or a view of one');
   if (ArrayBuffer.isView(value)) return 0;
   let flags = 0;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const item: unknown = value[i];
       if (typeof item === 'object' || typeof item === 'function' || typeof item === 'symbol') {
-        flags |= walk(item, `${path}[${i}]`, seen);
+        flags |= walk(item, `${path}[${i}]`, seen, cross);
       }
     }
     return flags;
   }
   if (value instanceof Map) {
     for (const [k, v] of value) {
-      flags |= walk(k, `${path}.<key>`, seen);
-      flags |= walk(v, `${path}.get(${typeof k === 'string' ? JSON.stringify(k) : '…'})`, seen);
+      flags |= walk(k, `${path}.<key>`, seen, cross);
+      flags |= walk(v, `${path}.get(${typeof k === 'string' ? JSON.stringify(k) : '…'})`, seen, cross);
     }
     return flags;
   }
   if (value instanceof Set) {
-    for (const v of value) flags |= walk(v, `${path}.<item>`, seen);
+    for (const v of value) flags |= walk(v, `${path}.<item>`, seen, cross);
     return flags;
   }
   const proto: unknown = Object.getPrototypeOf(value);
@@ -75,7 +102,7 @@ function walk(value: unknown, path: string, seen: Set<object> | undefined): numb
       'methods or private fields. Send plain data (objects, arrays, numbers, strings…) and rebuild it in the task.', path);
   }
   for (const key of Object.keys(value)) {
-    flags |= walk((value as Record<string, unknown>)[key], `${path}.${key}`, seen);
+    flags |= walk((value as Record<string, unknown>)[key], `${path}.${key}`, seen, cross);
   }
   return flags;
 }

@@ -15,4 +15,8 @@ export {
   type LockOptions, type ConditionWaitOptions, type EventWaitOptions, type BarrierOptions, type BarrierWaitOptions,
   type AcquireOptions, type AcquireSyncOptions,
 } from './primitives.js';
+export {
+  Value as SharedValue, Array as SharedArray, RawValue, RawArray,
+  type SynchronizedValue, type SynchronizedArray, type RawSharedValue, type Typecode, type SharedOptions,
+} from '../sync/shared-value.js';
 export { BrokenBarrierError, DeadlockError, RuntimeError, ValueError, TimeoutError, type DeadlockEdge } from '../errors.js';

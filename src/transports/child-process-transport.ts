@@ -39,6 +39,7 @@ export interface ChildProcessOptions {
 
 export class ChildProcessTransport implements Transport {
   readonly noun = 'process';
+  readonly crossProcess = true;
   readonly #options: ChildProcessOptions;
 
   constructor(options: ChildProcessOptions = {}) {

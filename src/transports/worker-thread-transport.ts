@@ -27,6 +27,7 @@ export interface WorkerThreadOptions {
 
 export class WorkerThreadTransport implements Transport {
   readonly noun = 'thread';
+  readonly crossProcess = false;
   readonly #options: WorkerThreadOptions;
 
   constructor(options: WorkerThreadOptions = {}) {

@@ -252,3 +252,20 @@ describe('ProcessPoolExecutor', () => {
     assert.throws(() => executor.submit(tasks.add, 1, 2), (e: unknown) => e instanceof RuntimeError);
   });
 });
+
+describe('shared memory does not cross processes', () => {
+  test('a SharedArrayBuffer, a view of one, or a threading primitive given to a process task throws SerializationError', async () => {
+    const { SharedValue, Lock } = await import('../../src/threading/index.js');
+    await using executor = new ProcessPoolExecutor({ maxWorkers: 1 });
+    const echo = (x: unknown) => x;
+    for (const [value, path] of [
+      [new SharedArrayBuffer(8), 'args[0]'],
+      [{ counts: new Int32Array(new SharedArrayBuffer(8)) }, 'args[0].counts'],
+      [SharedValue('i', 0), 'args[0]'],
+      [new Lock(), 'args[0]'],
+    ] as const) {
+      assert.throws(() => executor.submit(echo, value), (e: unknown) => e instanceof SerializationError && e.path === path && /shared memory/.test(e.message));
+    }
+    assert.equal(await executor.submit(echo, new ArrayBuffer(4)).then((b) => (b as ArrayBuffer).byteLength), 4, 'a plain ArrayBuffer still travels');
+  });
+});
