@@ -64,19 +64,27 @@ export interface PoolOptions {
 
 /** Per-worker figures, as reported by `stats()`. */
 export interface WorkerStats {
+  /** The worker's name: `<threadNamePrefix>_<index>` (a replacement takes the next index). */
   readonly name: string;
+  /** The id of the process the worker runs in (the program's own for a thread). */
   readonly pid: number;
   /** The worker thread's id, or the process id. */
   readonly ident: number;
+  /** Tasks this worker has finished. */
   readonly completed: number;
+  /** Milliseconds this worker has spent running task code. */
   readonly busyMs: number;
 }
 
 /** Statistics of a pool, for monitoring and tests. */
 export interface PoolStats {
+  /** The live workers. */
   readonly workers: readonly WorkerStats[];
+  /** Tasks waiting in the queue, not yet sent to a worker. */
   readonly queued: number;
+  /** Tasks sent to a worker and not settled yet (running, or held by the worker to run next). */
   readonly running: number;
+  /** Tasks settled since the pool started. */
   readonly completed: number;
 }
 
