@@ -64,7 +64,7 @@ export interface PoolOptions {
 
 /** Per-worker figures, as reported by `stats()`. */
 export interface WorkerStats {
-  /** The worker's name: `<threadNamePrefix>_<index>` (a replacement takes the next index). */
+  /** The worker's name, `<prefix>_<index>` (`threadNamePrefix` on a thread pool); a replacement takes the next index. */
   readonly name: string;
   /** The id of the process the worker runs in (the program's own for a thread). */
   readonly pid: number;
@@ -84,7 +84,7 @@ export interface PoolStats {
   readonly queued: number;
   /** Tasks sent to a worker and not settled yet (running, or held by the worker to run next). */
   readonly running: number;
-  /** Tasks settled since the pool started. */
+  /** Tasks the workers have finished (returned or thrown) since the pool started. */
   readonly completed: number;
 }
 
