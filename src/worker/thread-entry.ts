@@ -11,6 +11,7 @@
  */
 import { parentPort, receiveMessageOnPort, threadId, workerData } from 'node:worker_threads';
 import { CTL_DOORBELL, PROTOCOL_VERSION, type WorkerInit } from '../protocol.js';
+import { adoptRegistry } from '../sync/registry.js';
 import { setContext } from './context.js';
 import { useDirectStdio } from './direct-stdio.js';
 import { Runtime } from './runtime.js';
@@ -22,11 +23,7 @@ if (init.version !== PROTOCOL_VERSION) {
   throw new Error(`protocol version mismatch: main side speaks ${init.version}, this worker ${PROTOCOL_VERSION}`);
 }
 setContext({ kind: 'thread', name: init.name, ident: threadId });
-if (init.registry !== null) {
-  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-  const registry = await import(new URL(`../sync/registry${ext}`, import.meta.url).href) as { adoptRegistry(sab: SharedArrayBuffer): void };
-  registry.adoptRegistry(init.registry);
-}
+if (init.registry !== null) adoptRegistry(init.registry);
 useDirectStdio();
 
 const control = init.control === null ? null : new Int32Array(init.control);
