@@ -253,23 +253,38 @@ export function encodeThrown(thrown: unknown, depth = 0): WireThrown {
   return { value: `${typeof thrown === 'function' ? 'function' : typeof thrown} thrown: ${safeString(thrown)}` };
 }
 
+/** Causes deeper than this in a received record are dropped (a sender encodes four levels). */
+const MAX_CAUSE_DEPTH = 8;
+
 /**
  * Rebuilds what a worker threw: an instance of the class with the same name when the library
  * knows it (built-in errors and the library's own), else an `Error` carrying that name.
  * Extra properties are copied as own data properties, so `__proto__` in a payload stays data.
+ *
+ * The record comes from another thread, process or machine, so nothing in it is trusted: a field
+ * of the wrong type is ignored or turned into a string, a cause chain is cut after a few levels,
+ * and a record of the wrong shape becomes a `TypeError` saying so. It never throws.
  */
 export function decodeThrown(wire: WireThrown): unknown {
-  if ('value' in wire) return wire.value;
-  const w = wire.error;
-  const Cls = ERROR_CLASSES.get(w.name) ?? (typeof w.base === 'string' ? ERROR_CLASSES.get(w.base) : undefined) ?? Error;
+  return decodeRecord(wire, 0);
+}
+
+function decodeRecord(wire: unknown, depth: number): unknown {
+  if (typeof wire === 'object' && wire !== null && 'value' in wire) return wire.value;
+  const w = (typeof wire === 'object' && wire !== null ? (wire as { error?: unknown }).error : undefined) as Partial<Record<keyof WireError, unknown>> | undefined;
+  if (typeof w !== 'object' || w === null) return new TypeError('malformed error record from a worker');
+  const name = typeof w.name === 'string' ? w.name : 'Error';
+  const message = typeof w.message === 'string' ? w.message : safeString(w.message);
+  const Cls = ERROR_CLASSES.get(name) ?? (typeof w.base === 'string' ? ERROR_CLASSES.get(w.base) : undefined) ?? Error;
   const error = Object.create(Cls.prototype as object) as Error & Record<string, unknown>;
-  define(error, 'message', w.message);
-  if (Cls.name !== w.name) define(error, 'name', w.name);
-  define(error, 'stack', w.stack ?? `${w.name}: ${w.message}`);
-  if (w.cause !== null) define(error, 'cause', decodeThrown(w.cause));
-  if (w.props !== null) {
-    for (const key of Object.keys(w.props)) {
-      if (!SKIPPED_PROPS.has(key)) define(error, key, w.props[key], true);
+  define(error, 'message', message);
+  if (Cls.name !== name) define(error, 'name', name);
+  define(error, 'stack', typeof w.stack === 'string' ? w.stack : `${name}: ${message}`);
+  if (depth < MAX_CAUSE_DEPTH && isWireThrown(w.cause)) define(error, 'cause', decodeRecord(w.cause, depth + 1));
+  const props = w.props;
+  if (typeof props === 'object' && props !== null && !Array.isArray(props)) {
+    for (const key of Object.keys(props)) {
+      if (!SKIPPED_PROPS.has(key)) define(error, key, (props as Record<string, unknown>)[key], true);
     }
   }
   return error;
