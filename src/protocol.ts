@@ -343,7 +343,9 @@ export function asFromWorker(value: unknown): FromWorker | undefined {
     case 'ready': return typeof m.pid === 'number' ? (m as unknown as ReadyMessage) : undefined;
     case 'init-failed': return isWireThrown(m.error) ? (m as unknown as InitFailedMessage) : undefined;
     case 'done':
+      // `busy` feeds the pool's measure of task time: NaN there would stop all dispatch for good.
       return Array.isArray(m.results) && m.results.length % RESULT_STRIDE === 0 && typeof m.busy === 'number'
+        && Number.isFinite(m.busy) && m.busy >= 0 && (m.spans === undefined || Array.isArray(m.spans))
         ? (m as unknown as DoneMessage) : undefined;
     case 'exiting': return typeof m.code === 'number' && typeof m.taskId === 'number' ? (m as unknown as ExitingMessage) : undefined;
     case 'started': return typeof m.taskId === 'number' ? (m as unknown as StartedMessage) : undefined;
