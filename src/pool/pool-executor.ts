@@ -324,6 +324,10 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
   /**
    * Signals the pool to free its workers once pending work is done; see {@link Executor.shutdown}.
    * With `wait` (the default), resolves when every task has settled and every worker has exited.
+   *
+   * @param options - `wait` (default `true`) and `cancelFutures` (default `false`: with `true`,
+   *   the tasks that have not started are cancelled).
+   * @returns a promise that resolves when the pool is shut down (at once with `wait: false`).
    */
   async shutdown(options: ShutdownOptions = {}): Promise<void> {
     const { wait = true, cancelFutures = false } = options;
