@@ -79,7 +79,9 @@ export class BrokenBarrierError extends RuntimeError {}
 
 /** One edge of a deadlock cycle: `thread` waits for `lock`, which another thread of the cycle holds. */
 export interface DeadlockEdge {
+  /** The waiting thread or process, by name (`Thread-1 (f)`, `Process-1`). */
   thread: string;
+  /** The lock it waits for, by name (`lock_a`, `Lock-1`). */
   lock: string;
 }
 
@@ -88,7 +90,13 @@ export interface DeadlockEdge {
  * a cycle of threads each waiting for a lock another one holds. `cycle` lists every waiter in order.
  */
 export class DeadlockError extends RuntimeError {
+  /** Every waiter of the cycle, in order; one edge when a thread waits for a lock it holds itself. */
   readonly cycle: readonly DeadlockEdge[];
+  /**
+   * @param message - the cycle in words, and what to do about it.
+   * @param cycle - every waiter of the cycle, in order.
+   * @param options - the standard `cause`.
+   */
   constructor(message: string, cycle: readonly DeadlockEdge[] = [], options?: ErrorOptions) {
     super(message, options);
     this.cycle = cycle;
@@ -103,7 +111,13 @@ export class Full extends Error {}
 export class ProcessError extends Error {}
 /** `recvBytesInto` was given a buffer smaller than the message; `message` data is on `.data`. */
 export class BufferTooShort extends ProcessError {
+  /** The whole message that did not fit, so that it is not lost. */
   readonly data: Uint8Array | undefined;
+  /**
+   * @param message - the error message.
+   * @param data - the message that did not fit.
+   * @param options - the standard `cause`.
+   */
   constructor(message: string, data?: Uint8Array, options?: ErrorOptions) {
     super(message, options);
     this.data = data;
@@ -124,7 +138,13 @@ export class AssertionError extends Error {}
  * its prototype, a non-transferable host object). `path` names where it sits, such as `args[1].cb`.
  */
 export class SerializationError extends TypeError {
+  /** Where the value sits in what was sent, such as `args[1]` or `args[0].cb` (empty when unknown). */
   readonly path: string;
+  /**
+   * @param message - what cannot travel, and why.
+   * @param path - where it sits, such as `args[1].cb`.
+   * @param options - the standard `cause`.
+   */
   constructor(message: string, path = '', options?: ErrorOptions) {
     super(message, options);
     this.path = path;

@@ -1,7 +1,7 @@
 /**
  * `concurrent-ts`: everything, re-exported, plus `taskModule` and `isMain`.
  *
- * @module
+ * @module concurrent-ts
  */
 export * as futures from './futures/index.js';
 export * as multiprocessing from './multiprocessing/index.js';

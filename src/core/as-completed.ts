@@ -22,11 +22,14 @@ export interface AsCompletedOptions {
  * Yields each distinct future once: first those already done, then the others as they finish
  * (failed and cancelled ones included; the iterator yields futures, not results).
  *
+ * Cancel safety: leaving the loop early (`break`) unsubscribes from the remaining futures.
+ *
+ * @param fs - the futures, from any executors; duplicates are yielded once.
+ * @param options - `timeout`: one deadline in ms for the whole iteration.
+ * @returns an async iterator of the futures as they finish; read each with `await f.result()`.
  * @throws {ValueError} (at once) for a negative or NaN timeout.
  * @throws {TimeoutError} from the iterator, `"N (of M) futures unfinished"`, when the deadline
  * passes first.
- *
- * Cancel safety: leaving the loop early (`break`) unsubscribes from the remaining futures.
  */
 export function asCompleted<F extends Future<unknown>>(fs: Iterable<F>, options: AsCompletedOptions = {}): AsyncIterableIterator<CompletedFuture<ResultOf<F>>> {
   type T = ResultOf<F>;

@@ -19,8 +19,32 @@ export interface ShutdownOptions {
 
 /** Submitting with per-task options; see {@link Executor.withOptions}. */
 export interface TaskScheduler {
+  /**
+   * {@link Executor.submit}, with the per-task options given to `withOptions`.
+   *
+   * @param fn - the function to call in a worker.
+   * @param args - its arguments.
+   * @returns a future for the result.
+   */
   submit<A extends unknown[], R>(fn: Callable<A, R>, ...args: A): Future<Awaited<R>>;
+  /**
+   * {@link Executor.map}, with the per-task options given to `withOptions`. Without an explicit
+   * `chunksize`, a per-task timeout makes each item a task of its own (the timeout is per item).
+   *
+   * @param fn - the function to apply to each item.
+   * @param iterable - the items (sync or async).
+   * @param options - `timeout` (one deadline for the whole map), `chunksize`, `buffersize`.
+   * @returns the results in input order.
+   */
   map<T, R>(fn: Callable<[T], R>, iterable: Iterable<T> | AsyncIterable<T>, options?: MapOptions): MapIterator<Awaited<R>>;
+  /**
+   * {@link Executor.starmap}, with the per-task options given to `withOptions`.
+   *
+   * @param fn - the function to call with each item's arguments.
+   * @param iterable - argument lists (sync or async).
+   * @param options - as for `map`.
+   * @returns the results in input order.
+   */
   starmap<A extends unknown[], R>(fn: Callable<A, R>, iterable: Iterable<A> | AsyncIterable<A>, options?: MapOptions): MapIterator<Awaited<R>>;
 }
 
@@ -36,6 +60,9 @@ export abstract class Executor implements MapHost, AsyncDisposable {
    * a built-in such as `Math.abs`. Arguments travel by structured clone; the library's own
    * primitives (locks, queues, shared values) arrive working.
    *
+   * @param fn - the function to call in a worker.
+   * @param args - its arguments.
+   * @returns a future for the result: `await future` (or `await future.result(ms)`) reads it.
    * @throws {RuntimeError} `cannot schedule new futures after shutdown`.
    * @throws {BrokenExecutor} if the executor is broken.
    * @throws {SerializationError} if an argument cannot be sent (names it, e.g. `args[1].cb`).
@@ -52,6 +79,15 @@ export abstract class Executor implements MapHost, AsyncDisposable {
    * error is thrown when iteration reaches its position, and the calls not yet started are then
    * cancelled. `timeout` is one deadline counted from this call.
    *
+   * @param fn - the function to apply to each item (as for {@link Executor.submit}).
+   * @param iterable - the items, sync or async; an endless one works with `buffersize`.
+   * @param options - `timeout` (ms, one deadline for the whole map), `chunksize` (items per task
+   *   message; adaptive when omitted), `buffersize` (items pulled ahead of the consumer, at most).
+   * @returns an async iterator over the results, in input order; `.toArray()` collects them.
+   * @throws {RuntimeError} `cannot schedule new futures after shutdown` (at the call).
+   * @throws {ValueError} for a `chunksize` or `buffersize` below 1, or a negative `timeout`.
+   * @throws {TypeError} if `iterable` is not iterable.
+   *
    * @example
    * ```ts
    * for await (const prime of executor.map(isPrime, nums)) console.log(prime);
@@ -61,7 +97,15 @@ export abstract class Executor implements MapHost, AsyncDisposable {
     return new MapIterator(this, fn, iterable, options);
   }
 
-  /** Like {@link Executor.map}, with each item an argument list: `fn(...item)`. */
+  /**
+   * Like {@link Executor.map}, with each item an argument list: `fn(...item)`. Python's
+   * `map(fn, xs, ys)` over several iterables is `starmap(fn, zip(xs, ys))` here.
+   *
+   * @param fn - the function to call with each item's arguments.
+   * @param iterable - argument lists, sync or async.
+   * @param options - as for {@link Executor.map}.
+   * @returns an async iterator over the results, in input order.
+   */
   starmap<A extends unknown[], R>(fn: Callable<A, R>, iterable: Iterable<A> | AsyncIterable<A>, options: MapOptions = {}): MapIterator<Awaited<R>> {
     return new MapIterator(this, fn, iterable, options, { star: true });
   }
@@ -70,6 +114,16 @@ export abstract class Executor implements MapHost, AsyncDisposable {
    * The same `submit`/`map`/`starmap`, with a per-task timeout (counted from the task's start,
    * not from submission) and/or an AbortSignal. A task that runs past its timeout fails with
    * `TimeoutError`; its worker is stopped and replaced.
+   *
+   * @param options - `timeout` (ms a task may run once started) and/or `signal` (aborting cancels
+   *   the task, running or not).
+   * @returns an object with this executor's `submit`, `map` and `starmap`, applying `options` to
+   *   every task they schedule.
+   *
+   * @example
+   * ```ts
+   * const future = executor.withOptions({ timeout: 1000 }).submit(tasks.slow, 5);
+   * ```
    */
   withOptions(options: TaskOptions): TaskScheduler {
     return {
@@ -82,6 +136,11 @@ export abstract class Executor implements MapHost, AsyncDisposable {
   /**
    * Signals the executor to free its resources once pending work is done. `submit` afterwards
    * throws. Calling it again is harmless.
+   *
+   * @param options - `wait` (default `true`): resolve once every queued and running task has
+   *   finished and the workers have exited; `cancelFutures` (default `false`): cancel every task
+   *   that has not started.
+   * @returns a promise that resolves when the executor is shut down (at once with `wait: false`).
    */
   abstract shutdown(options?: ShutdownOptions): Promise<void>;
 

@@ -74,7 +74,10 @@ export class Future<T = unknown> implements PromiseLike<T> {
   #promise: Promise<T> | undefined;
   #resolvers: [(value: any) => void, (error: unknown) => void] | undefined;
 
-  /** The current state; see the module diagram. */
+  /**
+   * The current state. States only move forward: `PENDING` → `RUNNING` → `FINISHED`, or
+   * `PENDING` → `CANCELLED`, or `RUNNING` → `CANCELLED` with `cancel({ force: true })`.
+   */
   get state(): FutureState {
     return this.#state;
   }
@@ -95,8 +98,10 @@ export class Future<T = unknown> implements PromiseLike<T> {
   }
 
   /**
-   * Attempts to cancel the call.
+   * Attempts to cancel the call. A pending call is cancelled; a running one only with `force`
+   * (its worker is stopped and replaced: an extension of Python's rules).
    *
+   * @param options - `force: true` also stops a call that is already running.
    * @returns `true` if the future is now cancelled (also when it already was); `false` if the call
    * is running or finished (unless `force` stopped it).
    */
@@ -121,10 +126,11 @@ export class Future<T = unknown> implements PromiseLike<T> {
    * The result of the call. Rejects with the call's own exception (the same object every time),
    * with `CancelledError` if it was cancelled, or with `TimeoutError` when `timeout` ms pass first.
    *
-   * @param options - a timeout in ms, or `{ timeout, signal }`.
-   * @throws {ValueError} (synchronously) for a negative or NaN timeout.
-   *
    * Cancel safety: a timeout or abort ends only this wait; the future and its task are untouched.
+   *
+   * @param options - a timeout in ms, or `{ timeout, signal }`.
+   * @returns a promise of the call's return value.
+   * @throws {ValueError} (synchronously) for a negative or NaN timeout.
    */
   result(options?: number | WaitOptions): Promise<T> {
     if (options === undefined) return this.#shared();
@@ -139,6 +145,10 @@ export class Future<T = unknown> implements PromiseLike<T> {
    * Rejects with `CancelledError` if cancelled, `TimeoutError` if `timeout` ms pass first.
    *
    * Cancel safety: as for {@link Future.result}.
+   *
+   * @param options - a timeout in ms, or `{ timeout, signal }`.
+   * @returns a promise of what the call threw (any value), or of `undefined` if it returned.
+   * @throws {ValueError} (synchronously) for a negative or NaN timeout.
    */
   exception(options?: number | WaitOptions): Promise<unknown> {
     const { timeout, signal } = toWaitOptions(options);
@@ -152,7 +162,11 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   /**
    * Runs `fn(future)` once the future is finished or cancelled, or at once (before this call
-   * returns) if it already is. A callback that throws is reported, never propagated.
+   * returns) if it already is. A callback that throws is reported (see `setErrorReporter`), never
+   * propagated. Callbacks run in the order they were added, on the thread that owns the future.
+   *
+   * @param fn - called with this future.
+   * @throws {TypeError} if `fn` is not a function.
    */
   addDoneCallback(fn: (future: Future<T>) => void): void {
     if (typeof fn !== 'function') throw new TypeError('addDoneCallback() needs a function');
@@ -163,7 +177,13 @@ export class Future<T = unknown> implements PromiseLike<T> {
     (this.#callbacks ??= []).push(fn);
   }
 
-  /** Thenable: `await future` waits for the result. */
+  /**
+   * Thenable: `await future` waits for the result, as `await future.result()` does.
+   *
+   * @param onfulfilled - called with the result.
+   * @param onrejected - called with the call's exception, or a `CancelledError`.
+   * @returns a promise, as `Promise.prototype.then` returns.
+   */
   then<R1 = T, R2 = never>(
     onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
@@ -171,7 +191,12 @@ export class Future<T = unknown> implements PromiseLike<T> {
     return this.#shared().then(onfulfilled, onrejected);
   }
 
-  /** Like a promise's `catch`. */
+  /**
+   * Like a promise's `catch`.
+   *
+   * @param onrejected - called with the call's exception, or a `CancelledError`.
+   * @returns a promise of the result, or of what `onrejected` returns.
+   */
   catch<R = never>(onrejected?: ((reason: unknown) => R | PromiseLike<R>) | null): Promise<T | R> {
     return this.#shared().then(undefined, onrejected);
   }
@@ -180,6 +205,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
    * PENDING → RUNNING, for executors: returns `false` if the future was cancelled, in which case
    * the work must not run.
    *
+   * @returns `true` if the future is now RUNNING, `false` if it was cancelled.
    * @throws {RuntimeError} in any other state.
    */
   setRunningOrNotifyCancel(): boolean {
@@ -194,6 +220,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
   /**
    * Sets the result, for executors and tests.
    *
+   * @param value - the result.
    * @throws {InvalidStateError} if the future is already finished or cancelled.
    */
   setResult(value: T): void {
@@ -206,6 +233,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
   /**
    * Sets the exception (any thrown value, including `undefined`), for executors and tests.
    *
+   * @param error - what the call threw.
    * @throws {InvalidStateError} if the future is already finished or cancelled.
    */
   setException(error: unknown): void {
@@ -264,6 +292,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     return `<Future ${this.#describe()}>`;
   }
 
+  /** What `util.inspect` and `console.log` show: the same text as {@link Future.toString}. */
   [inspect.custom](): string {
     return this.toString();
   }

@@ -13,7 +13,13 @@ let reporter: ErrorReporter = (message, error) => {
   console.error(message, error);
 };
 
-/** Replaces the reporter; returns the previous one, so a test can restore it. */
+/**
+ * Replaces the reporter.
+ *
+ * @param next - receives each message (Python's text, such as `exception calling callback for
+ *   <Future …>`) and the error it is about.
+ * @returns the previous reporter, so that it can be restored.
+ */
 export function setErrorReporter(next: ErrorReporter): ErrorReporter {
   const previous = reporter;
   reporter = next;

@@ -74,8 +74,22 @@ export interface MapOptions {
 
 /** One item's outcome, for consumers that want errors as values (see `outcomes`). */
 export type MapOutcome<R> =
-  | { readonly index: number; readonly ok: true; readonly value: R }
-  | { readonly index: number; readonly ok: false; readonly error: unknown };
+  | {
+    /** The item's position in the input, from 0. */
+    readonly index: number;
+    /** The call returned. */
+    readonly ok: true;
+    /** What it returned. */
+    readonly value: R;
+  }
+  | {
+    /** The item's position in the input, from 0. */
+    readonly index: number;
+    /** The call threw. */
+    readonly ok: false;
+    /** What it threw. */
+    readonly error: unknown;
+  };
 
 /** @internal How the iterator behaves; `executor.map` uses the defaults. */
 export interface MapMode {
@@ -187,6 +201,7 @@ export class MapIterator<R> implements AsyncIterableIterator<R> {
     this.#pump();
   }
 
+  /** The iterator itself: `for await (const r of executor.map(…))`. */
   [Symbol.asyncIterator](): this {
     return this;
   }
@@ -198,6 +213,14 @@ export class MapIterator<R> implements AsyncIterableIterator<R> {
     return out;
   }
 
+  /**
+   * The next result in input order, once it is ready.
+   *
+   * @returns `{ done: false, value }`, or `{ done: true }` after the last item.
+   * @throws the item's own error when its call failed (the calls not started yet are then
+   * cancelled and the iterator ends); `TimeoutError` once the map's `timeout` has passed;
+   * `CancelledError` if the executor was shut down with `cancelFutures`.
+   */
   next(): Promise<IteratorResult<R>> {
     // Most calls find a result ready: answer without entering an async function.
     let step: IteratorResult<R> | undefined;

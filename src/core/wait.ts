@@ -28,7 +28,9 @@ export interface WaitForOptions {
 
 /** What {@link wait} returns: two disjoint sets covering every distinct input future. */
 export interface DoneAndNotDoneFutures<T> {
+  /** The futures that finished or were cancelled by the time `wait` returned. */
   done: Set<Future<T>>;
+  /** The others. */
   notDone: Set<Future<T>>;
 }
 
@@ -47,9 +49,18 @@ const RETURN_WHEN = new Set<string>([FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPL
  * A cancelled future counts as done at once (Python waits until an executor has seen the
  * cancellation; here there is a single CANCELLED state).
  *
- * @throws {ValueError} for an unknown `returnWhen` or a negative/NaN timeout.
- *
  * Cancel safety: a timeout only ends the wait; no future is touched.
+ *
+ * @param fs - the futures to wait for.
+ * @param options - `timeout` in ms (when it passes, `wait` returns what is done so far) and
+ *   `returnWhen` (`FIRST_COMPLETED`, `FIRST_EXCEPTION` or `ALL_COMPLETED`, the default).
+ * @returns `{ done, notDone }`: two sets that together hold every distinct future of `fs`.
+ * @throws {ValueError} (as a rejection) for an unknown `returnWhen` or a negative/NaN timeout.
+ *
+ * @example
+ * ```ts
+ * const { done, notDone } = await wait(futures, { timeout: 2000, returnWhen: FIRST_COMPLETED });
+ * ```
  */
 export async function wait<F extends Future<unknown>>(fs: Iterable<F>, options: WaitForOptions = {}): Promise<DoneAndNotDoneFutures<ResultOf<F>>> {
   type T = ResultOf<F>;

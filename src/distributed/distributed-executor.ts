@@ -101,6 +101,8 @@ export class DistributedExecutor extends Executor {
    * Connects (in the background) to Redis and the queue. Tasks submitted before the connection is
    * up wait for it, for at most `connectTimeout` ms.
    *
+   * @param options - `connection` (a Redis URL or ioredis options) and `queue` (default
+   *   `'concurrent-ts'`), plus default job options, retention and limits.
    * @throws {ValueError} for a bad URL or option value.
    * @throws {TypeError} when `options` is missing.
    */
@@ -152,6 +154,10 @@ export class DistributedExecutor extends Executor {
    * The same `submit`/`map`/`starmap` with BullMQ job options for these tasks: a priority, other
    * attempts and backoff, a timeout, an AbortSignal.
    *
+   * @param options - BullMQ's `priority`, `attempts`, `backoff`, plus `timeout` (ms per attempt,
+   *   counted on the worker) and `signal`.
+   * @returns an object with this executor's `submit`, `map` and `starmap`, applying `options` to
+   *   every task they schedule.
    * @throws {ValueError} for a bad priority, attempts or backoff.
    * @example
    * ```ts
@@ -168,6 +174,10 @@ export class DistributedExecutor extends Executor {
    * Stops taking tasks; see {@link Executor.shutdown}. With `cancelFutures`, tasks not started yet
    * are removed from the queue. With `wait` (the default), resolves when every future has settled
    * and the connections are closed. Jobs already started keep running on their workers.
+   *
+   * @param options - `wait` (default `true`) and `cancelFutures` (default `false`), as for
+   *   {@link Executor.shutdown}.
+   * @returns a promise that resolves when the executor is shut down.
    */
   async shutdown(options: ShutdownOptions = {}): Promise<void> {
     const { wait = true, cancelFutures = false } = options;

@@ -23,6 +23,7 @@ export type Retention = boolean | number | {
 
 /** Waiting between retries: a fixed delay in ms, or BullMQ's backoff settings. */
 export type Backoff = number | {
+  /** `fixed`: the same delay before each retry; `exponential`: the delay doubles with each retry. */
   type: 'fixed' | 'exponential';
   /** Milliseconds (the first delay, for exponential). */
   delay: number;
@@ -112,7 +113,7 @@ const MAX_PRIORITY = 2_097_152;
 /**
  * Checks `options` and fills in the defaults.
  *
- * @throws {ValueError} for a bad value; {@link TypeError} when there are no options at all.
+ * @throws {ValueError} for a bad value; `TypeError` when there are no options at all.
  */
 export function settingsOf(options: DistributedExecutorOptions): ExecutorSettings {
   if (typeof options !== 'object' || options === null) throw new TypeError('DistributedExecutor needs options: { connection, queue }');

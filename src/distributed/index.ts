@@ -2,7 +2,7 @@
  * `concurrent-ts/distributed`: the `Executor` interface across machines, on BullMQ and Redis.
  * The only entry point that loads `bullmq` and `ioredis`.
  *
- * @module
+ * @module concurrent-ts/distributed
  */
 export { DistributedExecutor } from './distributed-executor.js';
 export type { DistributedExecutorOptions, DistributedTaskOptions, Retention, Backoff } from './executor-options.js';

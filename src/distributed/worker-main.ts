@@ -38,6 +38,8 @@ export interface WorkerHandle extends Promise<void> {
  * await runWorker({ redis: url, queue: name, allow: ['./tasks.js'], concurrency: 8, processes: false });
  * ```
  *
+ * @param options - `redis` and `queue` to serve, `allow` (the modules whose exported functions
+ *   may run), and the local pool: `maxWorkers`, `processes`, `concurrency`.
  * @throws {ValueError} (synchronously) for a bad option, or an `allow` entry that is not a local file.
  * @returns a {@link WorkerHandle}; it rejects with `ValueError` when an allowed module cannot be
  * loaded, or `OSError` when Redis cannot be reached within `connectTimeout`.

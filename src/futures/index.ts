@@ -1,7 +1,7 @@
 /**
  * `concurrent-ts/futures`: Python's `concurrent.futures`.
  *
- * @module
+ * @module concurrent-ts/futures
  */
 export { Future, type CompletedFuture, type FutureState, type WaitOptions, type CancelOptions } from '../core/future.js';
 export { Executor, type ShutdownOptions, type TaskScheduler } from '../core/executor.js';

@@ -25,6 +25,11 @@ let executors = 0;
  */
 export class ProcessPoolExecutor extends PoolExecutor {
   /**
+   * Creates the pool. Child processes start on demand, up to `maxWorkers`, and idle ones never
+   * keep the program alive.
+   *
+   * @param options - `maxWorkers` (default: `os.availableParallelism()`), `initializer`/`initargs`,
+   *   `maxTasksPerChild`, `onWorkerExit`, `taskTimeout`, and the children's `execArgv` and `env`.
    * @throws {ValueError} `maxWorkers` of 0 or less; `maxTasksPerChild` below 1.
    * @throws {TypeError} a non-integer `maxTasksPerChild`; an initializer that is not a function.
    */

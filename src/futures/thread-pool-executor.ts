@@ -27,6 +27,12 @@ let executors = 0;
  */
 export class ThreadPoolExecutor extends PoolExecutor {
   /**
+   * Creates the pool. Workers start on demand, up to `maxWorkers`, and idle ones never keep the
+   * program alive.
+   *
+   * @param options - `maxWorkers` (default: `os.availableParallelism()`), `threadNamePrefix`,
+   *   `initializer`/`initargs`, `maxTasksPerChild`, `onWorkerExit`, `taskTimeout`, and the worker
+   *   threads' `resourceLimits` and `execArgv`.
    * @throws {ValueError} `maxWorkers` of 0 or less; a bad `maxTasksPerChild` or timeout.
    * @throws {TypeError} `initializer` that is not a function or task reference.
    */

@@ -96,6 +96,7 @@ export class AsyncResult<T> {
     return `<AsyncResult ${this.#future.done() ? (this.#future._outcome().ok ? 'ready' : 'failed') : 'pending'}>`;
   }
 
+  /** What `util.inspect` and `console.log` show: the same text as {@link AsyncResult.toString}. */
   [inspect.custom](): string {
     return this.toString();
   }

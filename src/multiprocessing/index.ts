@@ -4,7 +4,7 @@
  * and the managed containers are shared with them through a broker in this program (see
  * `docs/multiprocessing.md`). Waits return Promises; `…Sync` forms block the calling thread.
  *
- * @module
+ * @module concurrent-ts/multiprocessing
  */
 export { Process, currentProcess, parentProcess, activeChildren, cpuCount, type ProcessOptions } from './process.js';
 export { Pool, IMapIterator, type PoolOptions, type MapAsyncOptions } from './pool.js';

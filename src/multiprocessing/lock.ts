@@ -111,10 +111,10 @@ export abstract class Acquirable extends SharedObject {
   /**
    * Acquires and returns a hold that releases at the end of an `await using` scope.
    *
-   * Cancel safety: as {@link Acquirable.acquire}.
+   * Cancel safety: as `acquire()`.
    *
    * @throws {TimeoutError} when the timeout passed (or `blocking: false` found it taken).
-   * @param options - as {@link Acquirable.acquire}.
+   * @param options - as `acquire()`.
    * @returns the hold; disposing it releases.
    */
   async hold(options?: number | AcquireOptions): Promise<HeldLock> {
@@ -127,8 +127,8 @@ export abstract class Acquirable extends SharedObject {
    *
    * Cancel safety: on timeout nothing is held.
    *
-   * @throws {TimeoutError} when the timeout passed; {@link DeadlockError} as {@link Acquirable.acquireSync}.
-   * @param options - as {@link Acquirable.acquireSync}.
+   * @throws {TimeoutError} when the timeout passed; {@link DeadlockError} as `acquireSync()`.
+   * @param options - as `acquireSync()`.
    * @returns the hold; disposing it releases.
    */
   holdSync(options?: number | AcquireSyncOptions): HeldLock {
@@ -140,12 +140,12 @@ export abstract class Acquirable extends SharedObject {
    * Runs `fn` while holding, and releases afterwards, also when `fn` throws. `fn` runs in an async
    * task scope (the caller's, or a new one), so other async tasks of this thread wait.
    *
-   * Cancel safety: as {@link Acquirable.hold}; `fn` does not run when nothing was acquired.
+   * Cancel safety: as `hold()`; `fn` does not run when nothing was acquired.
    *
    * @returns what `fn` returns.
    * @throws what `fn` throws; {@link TimeoutError} when not acquired in time.
    * @param fn - the critical section.
-   * @param options - as {@link Acquirable.acquire}.
+   * @param options - as `acquire()`.
    */
   withLock<T>(fn: () => T | Promise<T>, options?: number | AcquireOptions): Promise<T> {
     // A task scope, as the threading module does: two async tasks of this thread that both use
@@ -163,12 +163,12 @@ export abstract class Acquirable extends SharedObject {
   /**
    * Runs `fn` while holding (blocking acquire), and releases afterwards.
    *
-   * Cancel safety: as {@link Acquirable.holdSync}.
+   * Cancel safety: as `holdSync()`.
    *
    * @returns what `fn` returns.
-   * @throws what `fn` throws; {@link TimeoutError} or {@link DeadlockError} as {@link Acquirable.holdSync}.
+   * @throws what `fn` throws; {@link TimeoutError} or {@link DeadlockError} as `holdSync()`.
    * @param fn - the critical section.
-   * @param options - as {@link Acquirable.acquireSync}.
+   * @param options - as `acquireSync()`.
    */
   withLockSync<T>(fn: () => T, options?: number | AcquireSyncOptions): T {
     const held = this.holdSync(options);

@@ -304,6 +304,7 @@ export class IMapIterator<R> implements AsyncIterableIterator<R> {
     this.#inner = inner;
   }
 
+  /** The iterator itself: `for await (const r of pool.imap(…))`. */
   [Symbol.asyncIterator](): this {
     return this;
   }

@@ -116,6 +116,7 @@ export class Process<A extends unknown[] = unknown[]> {
     return this.#name;
   }
 
+  /** Renames the process (any value is converted to a string). */
   set name(value: string) {
     this.#name = String(value);
   }
@@ -319,6 +320,7 @@ export class Process<A extends unknown[] = unknown[]> {
     return `<${cls} ${parts.join(' ')}>`;
   }
 
+  /** What `util.inspect` and `console.log` show: the same text as {@link Process.toString}. */
   [inspect.custom](): string {
     return this.toString();
   }

@@ -124,6 +124,7 @@ export abstract class SharedObject {
     return `<${this.constructor.name} ${this.id}>`;
   }
 
+  /** What `util.inspect` and `console.log` show: the same text as `toString()`. */
   [inspect.custom](): string {
     return this.toString();
   }

@@ -98,7 +98,7 @@ export abstract class Synchronized extends SharedObject {
   /**
    * Holds the lock until the end of an `await using` scope.
    *
-   * @param options - as {@link Synchronized.acquire}.
+   * @param options - as `acquire()`.
    * @returns the hold; disposing it releases the lock.
    */
   hold(options?: number | AcquireOptions): Promise<HeldLock> {
@@ -108,7 +108,7 @@ export abstract class Synchronized extends SharedObject {
   /**
    * Holds the lock (blocking) until the end of a `using` scope.
    *
-   * @param options - as {@link Synchronized.acquireSync}.
+   * @param options - as `acquireSync()`.
    * @returns the hold; disposing it releases the lock.
    */
   holdSync(options?: number | AcquireSyncOptions): HeldLock {
@@ -123,7 +123,7 @@ export abstract class Synchronized extends SharedObject {
    * await counter.withLock(async () => counter.set(await counter.get() + 1));
    * ```
    * @param fn - the critical section.
-   * @param options - as {@link Synchronized.acquire}.
+   * @param options - as `acquire()`.
    * @returns what `fn` returns.
    */
   withLock<T>(fn: () => T | Promise<T>, options?: number | AcquireOptions): Promise<T> {
@@ -134,7 +134,7 @@ export abstract class Synchronized extends SharedObject {
    * Runs `fn` holding the lock (blocking acquire).
    *
    * @param fn - the critical section.
-   * @param options - as {@link Synchronized.acquireSync}.
+   * @param options - as `acquireSync()`.
    * @returns what `fn` returns.
    */
   withLockSync<T>(fn: () => T, options?: number | AcquireSyncOptions): T {
@@ -289,7 +289,7 @@ export class SharedArray<C extends TypeCode = TypeCode> extends Synchronized {
   /**
    * Writes element `index`.
    *
-   * @throws {RangeError} `invalid index`; {@link TypeError} for a value of the wrong type.
+   * @throws {RangeError} `invalid index`; `TypeError` for a value of the wrong type.
    * @param index - the position.
    * @param value - the new element.
    */
@@ -331,7 +331,7 @@ export class SharedArray<C extends TypeCode = TypeCode> extends Synchronized {
   }
 
   /**
-   * Blocking form of {@link SharedArray.get}.
+   * Blocking form of `get()`.
    * @param index - the position.
    * @returns the element.
    */
@@ -340,7 +340,7 @@ export class SharedArray<C extends TypeCode = TypeCode> extends Synchronized {
   }
 
   /**
-   * Blocking form of {@link SharedArray.set}.
+   * Blocking form of `set()`.
    * @param index - the position.
    * @param value - the new element.
    */
@@ -350,7 +350,7 @@ export class SharedArray<C extends TypeCode = TypeCode> extends Synchronized {
   }
 
   /**
-   * Blocking form of {@link SharedArray.slice}.
+   * Blocking form of `slice()`.
    * @param start - first position (default 0).
    * @param end - position after the last (default the length).
    * @returns the elements.
@@ -360,7 +360,7 @@ export class SharedArray<C extends TypeCode = TypeCode> extends Synchronized {
   }
 
   /**
-   * Blocking form of {@link SharedArray.setSlice}.
+   * Blocking form of `setSlice()`.
    * @param start - first position.
    * @param values - the new elements.
    */
@@ -370,7 +370,7 @@ export class SharedArray<C extends TypeCode = TypeCode> extends Synchronized {
   }
 
   /**
-   * Blocking form of {@link SharedArray.toArray}.
+   * Blocking form of `toArray()`.
    * @returns every element.
    */
   toArraySync(): Array<ElementOf<C>> {

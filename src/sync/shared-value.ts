@@ -51,7 +51,7 @@ export type ElementType<T extends Typecode> = T extends 'c' ? number : ValueType
 /** The `lock` option: `true`/omitted for a new RLock, `false` for none, or the lock to use. */
 export type LockOption = boolean | Lock | RLock;
 
-/** Options of {@link Value} and {@link Array}. */
+/** Options of {@link Value} and {@link SharedArray}. */
 export interface SharedOptions<L extends LockOption = LockOption> {
   /** `true` (default): a new RLock; `false`: no lock (a raw object); or a Lock/RLock to use. */
   lock?: L;
@@ -183,6 +183,7 @@ export class RawSharedValue<T extends Typecode = Typecode> {
     return (this._typecode === 'c' ? toChar(raw) : raw) as ValueType<T>;
   }
 
+  /** Writes the value atomically, wrapped or rounded to the C type as Python's ctypes would. */
   set value(value: ValueType<T>) {
     store(this._data, 0, this._typecode === 'c' ? fromChar(value) : (value as number | bigint));
   }
@@ -320,6 +321,7 @@ export class SynchronizedValue<T extends Typecode = Typecode> extends Synchroniz
     return (this._typecode === 'c' ? toChar(raw) : raw) as ValueType<T>;
   }
 
+  /** Writes the value atomically, wrapped or rounded to the C type; `value += 1` is a read and a write (hold the lock). */
   set value(value: ValueType<T>) {
     store(this._data, 0, this._typecode === 'c' ? fromChar(value) : (value as number | bigint));
   }
@@ -345,7 +347,7 @@ export class SynchronizedValue<T extends Typecode = Typecode> extends Synchroniz
 }
 
 /**
- * A shared array with a lock: what {@link Array} returns by default. Elements are reached with
+ * A shared array with a lock: what {@link SharedArray} returns by default. Elements are reached with
  * `get(i)`/`set(i, v)` (negative indices count from the end), or through the TypedArray of
  * `getObj()`, which supports `arr.getObj()[i]` directly.
  */
@@ -357,7 +359,7 @@ export class SynchronizedArray<T extends Typecode = Typecode> extends Synchroniz
   /** @internal */
   protected readonly _data: AnyView;
 
-  /** @internal Use {@link Array}. */
+  /** @internal Use {@link SharedArray}. */
   constructor(typecode: T, data: AnyView, lock: Lock | RLock) {
     super(lock);
     this._typecode = typecode;

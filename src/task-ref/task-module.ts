@@ -46,6 +46,7 @@ export type Callable<A extends unknown[], R> = ((...args: A) => R) | TaskRef<(..
  * TypeScript loader (tsx), `.ts` modules work: the loader flags are passed on to workers.
  *
  * @param url - a `file:` URL, an absolute path, or any URL the workers can `import()`.
+ * @returns a proxy whose every property is a {@link TaskRef} to the export of that name.
  * @throws {TypeError} for a relative path (it would be resolved against the wrong directory).
  */
 export function taskModule<M>(url: URL | string): TaskModule<M> {
@@ -64,12 +65,23 @@ export function taskModule<M>(url: URL | string): TaskModule<M> {
   });
 }
 
-/** A reference to one export, without the module-wide proxy. */
+/**
+ * A reference to one export, without the module-wide proxy.
+ *
+ * @param url - the module: a `file:` URL, an absolute path, or any URL the workers can `import()`.
+ * @param name - the export's name.
+ * @returns a reference usable wherever a function is.
+ * @throws {TypeError} for a relative path.
+ */
 export function taskRef<F extends AnyFunction>(url: URL | string, name: string): TaskRef<F> {
   return makeTaskRef(normalize(url), name) as TaskRef<F>;
 }
 
-/** `true` for a {@link TaskRef} from any copy of the library. */
+/**
+ * `true` for a {@link TaskRef} from any copy of the library.
+ *
+ * @param value - anything.
+ */
 export function isTaskRef(value: unknown): value is TaskRef {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[kTaskRef] === true;
 }

@@ -3,7 +3,7 @@
  * in shared memory and really synchronize across threads; waits have Promise forms (the main
  * thread never blocks its event loop) and `…Sync` forms for use inside workers.
  *
- * @module
+ * @module concurrent-ts/threading
  */
 export {
   Thread, setExcepthook, currentThread, mainThread, activeCount, getIdent,

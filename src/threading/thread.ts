@@ -28,7 +28,9 @@ export interface ThreadOptions<A extends unknown[]> {
 
 /** What {@link setExcepthook}'s hook receives. */
 export interface ExceptHookArgs {
+  /** What the target threw (any value), with its worker-side stack when it is an `Error`. */
   readonly excValue: unknown;
+  /** The thread whose target threw. */
   readonly thread: Thread<any[]>;
 }
 
@@ -43,7 +45,10 @@ let excepthook = (args: ExceptHookArgs): void => {
 
 /**
  * Replaces what happens to an exception a thread's target throws (Python's `threading.excepthook`).
- * The default prints `Exception in thread <name>:` and the stack to stderr. Returns the previous hook.
+ * The default prints `Exception in thread <name>:` and the stack to stderr.
+ *
+ * @param hook - called with `{ excValue, thread }` for each exception a target throws.
+ * @returns the previous hook, so that it can be restored.
  */
 export function setExcepthook(hook: (args: ExceptHookArgs) => void): (args: ExceptHookArgs) => void {
   const previous = excepthook;
@@ -78,6 +83,12 @@ export class Thread<A extends unknown[] = any[]> {
   #ident: number | undefined;
   #alive = false;
 
+  /**
+   * Creates the thread; `start()` starts it.
+   *
+   * @param options - `target` (the function to run), `args`, `name` (default `Thread-N (target)`)
+   *   and `daemon` (default `false`: the program waits for the thread before it exits).
+   */
   constructor(options: ThreadOptions<A> = {}) {
     counter++;
     this.#target = options.target as Callable<unknown[], unknown> | undefined;
@@ -93,6 +104,7 @@ export class Thread<A extends unknown[] = any[]> {
     return this.#name;
   }
 
+  /** Renames the thread (Python allows it at any time); the value is converted to a string. */
   set name(value: string) {
     this.#name = String(value);
   }
@@ -157,9 +169,10 @@ export class Thread<A extends unknown[] = any[]> {
    * Waits until the thread ends, or `timeout` ms pass. Always resolves to `undefined` (as Python's
    * join returns None): check {@link Thread.isAlive} to tell a timeout.
    *
-   * @throws {RuntimeError} `cannot join thread before it is started`.
-   *
    * Cancel safety: a timeout ends only the wait; the thread keeps running.
+   *
+   * @param timeout - milliseconds, or `{ timeout }`; wait as long as it takes when omitted.
+   * @throws {RuntimeError} `cannot join thread before it is started`.
    */
   async join(timeout?: number | { timeout?: number | undefined }): Promise<void> {
     if (this.#finished === undefined) throw new RuntimeError('cannot join thread before it is started');
@@ -183,11 +196,13 @@ export class Thread<A extends unknown[] = any[]> {
     return this.#alive;
   }
 
+  /** Python's repr: `<Thread(Thread-1 (f), started 3)>` (name, status, daemon, ident). */
   toString(): string {
     const status = this.#runner === undefined ? 'initial' : this.#alive ? 'started' : 'stopped';
     return `<Thread(${this.#name}, ${status}${this.#daemon ? ' daemon' : ''}${this.#ident === undefined ? '' : ` ${this.#ident}`})>`;
   }
 
+  /** What `util.inspect` and `console.log` show: the same text as {@link Thread.toString}. */
   [inspect.custom](): string {
     return this.toString();
   }
@@ -202,9 +217,13 @@ function noop(): void {}
 
 /** The thread this code runs on, as Python's `threading.current_thread()` sees it. */
 export interface ThreadInfo {
+  /** `MainThread`, a `Thread`'s name, or a pool worker's name (`ThreadPoolExecutor-0_1`). */
   readonly name: string;
+  /** The worker thread id (0 on the main thread), as {@link getIdent} returns it. */
   readonly ident: number;
+  /** Python's `daemon` flag. Always `false` here: the main thread is not one, and inside a worker it is not known. */
   readonly daemon: boolean;
+  /** `true`: code that asks is running on it. */
   isAlive(): boolean;
 }
 
