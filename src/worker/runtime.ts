@@ -179,7 +179,7 @@ export class Runtime {
       let result: unknown;
       try {
         const fn = this.#loader.get(fnId);
-        if (fn === undefined || !(Array.isArray(args) || args instanceof Float64Array)) throw new TypeError(`malformed task ${id}: unknown function or arguments`);
+        if (fn === undefined || typeof id !== 'number' || !(Array.isArray(args) || args instanceof Float64Array)) throw new TypeError(`malformed task ${String(id)}: unknown function, id or arguments`);
         if ((flags & TASK_SHARED) !== 0 && this.#revive !== undefined) args = this.#revive(args);
         if ((flags & TASK_TIMED) !== 0) this.#host.post({ op: 'started', taskId: id });
         const kind = flags & TASK_KIND_MASK;
