@@ -1,0 +1,44 @@
+/**
+ * Faults: thread and process pools running 10,000 tasks among which a seeded few end their
+ * worker (process.exit), throw outside any task (before and after returning), block forever (a
+ * per-task timeout stops them), or exceed the worker's heap limit, while the run SIGKILLs (or
+ * terminates) random workers from outside. Every future must settle exactly once, with its own
+ * result or the specific error of its fault; the pool replaces its workers and finishes the rest;
+ * `shutdown()` returns with every worker gone.
+ *
+ * A failing run prints its seed; `CT_SEED=<seed>` replays it.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { runFaults, summary, type FaultReport } from '../fixtures/reliability/faults.js';
+import type { PoolKind } from '../fixtures/reliability/pools.js';
+import { runSeed } from '../fixtures/reliability/rng.js';
+
+function check(report: FaultReport, faults: Record<string, number>): void {
+  const replay = `(replay with CT_SEED=${report.seed})`;
+  assert.deepEqual(report.unexpected, [], `outcomes that break a guarantee ${replay}`);
+  assert.equal(report.submitted, report.settled, `submitted = settled ${replay}`);
+  assert.equal(report.lost, 0, `no future lost ${replay}`);
+  assert.equal(report.duplicated, 0, `no future settled twice ${replay}`);
+  assert.ok(report.shutdownReturned, `shutdown() returned ${replay}`);
+  assert.equal(report.workersExited, report.workersStarted, `every worker exited ${replay}`);
+  // Each fault produced its own outcome, as many times as it was injected.
+  for (const [type, n] of Object.entries(faults)) {
+    const byOutcome = report.outcomes[type] ?? {};
+    const count = Object.values(byOutcome).reduce((a, b) => a + b, 0);
+    assert.equal(count, n, `${type}: ${JSON.stringify(byOutcome)} ${replay}`);
+  }
+  // 2 workers at most at a time: each fault that ends a worker needs a replacement to go on.
+  assert.ok(report.workersStarted >= 2 + (faults.exit ?? 0), `dead workers were replaced (${report.workersStarted} started) ${replay}`);
+}
+
+describe('faults: every future settles once, the pool heals, shutdown returns', { concurrency: false }, () => {
+  for (const kind of ['thread', 'process'] as PoolKind[]) {
+    test(`${kind} pool: 10,000 tasks with exits, stray throws, endless tasks, heap exhaustion and random kills`, async (t) => {
+      const faults = { exit: 3, throwAfterReturn: 3, throwWhileRunning: 3, blockForever: 2, outOfMemory: 2 };
+      const report = await runFaults({ kind, seed: runSeed(), tasks: 10_000, maxWorkers: 2, faults, kills: 4 });
+      t.diagnostic(summary(report));
+      check(report, faults);
+    });
+  }
+});
