@@ -14,6 +14,9 @@ import { runFaults, summary, type FaultReport } from '../fixtures/reliability/fa
 import type { PoolKind } from '../fixtures/reliability/pools.js';
 import { runSeed } from '../fixtures/reliability/rng.js';
 
+/** A run not settled by then reports its lost futures instead of hanging (`CT_FAULT_DEADLINE_MS`). */
+const DEADLINE_MS = Number(process.env.CT_FAULT_DEADLINE_MS ?? 90_000);
+
 function check(report: FaultReport, faults: Record<string, number>): void {
   const replay = `(replay with CT_SEED=${report.seed})`;
   assert.deepEqual(report.unexpected, [], `outcomes that break a guarantee ${replay}`);
@@ -36,7 +39,7 @@ describe('faults: every future settles once, the pool heals, shutdown returns', 
   for (const kind of ['thread', 'process'] as PoolKind[]) {
     test(`${kind} pool: 10,000 tasks with exits, stray throws, endless tasks, heap exhaustion and random kills`, async (t) => {
       const faults = { exit: 3, throwAfterReturn: 3, throwWhileRunning: 3, blockForever: 2, outOfMemory: 2 };
-      const report = await runFaults({ kind, seed: runSeed(), tasks: 10_000, maxWorkers: 2, faults, kills: 4 });
+      const report = await runFaults({ kind, seed: runSeed(), tasks: 10_000, maxWorkers: 2, faults, kills: 4, deadlineMs: DEADLINE_MS });
       t.diagnostic(summary(report));
       check(report, faults);
     });
