@@ -3,7 +3,7 @@
 import { Event, RLock, Timer } from 'concurrent-ts/threading';
 
 const ready = new Event();
-const timer = new Timer(300, () => {
+const timer = new Timer(500, () => {
   console.log('timer fired');
   ready.set();
 });
