@@ -70,7 +70,7 @@ const total = ['total', ...[1, 2, 3, 4, 5].map((i) => String(body.reduce((sum, r
 const widths = header.map((h, i) => Math.max(h.length, ...[...body, total].map((row) => (row[i] ?? '').length)));
 const line = (cells: string[]): string => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join(' | ')} |`;
 console.log(line(header));
-console.log(`|${widths.map((w, i) => (i === 0 ? `-${'-'.repeat(w)}-` : `-${'-'.repeat(w - 1)}:-`)).join('|')}|`);
+console.log(`|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`);
 for (const row of body) console.log(line(row));
 console.log(line(total));
 console.log(`\n${((performance.now() - started) / 1000).toFixed(0)} s, node ${process.version}, CT_SOAK=${scale}`);
