@@ -2,6 +2,7 @@
 //
 //   node child.js pool <subject> <scenario> [--quick]
 //   node child.js lock <subject> [--quick]
+//   node child.js section <subject> [--quick]      (hand-off, multiprocessing, distributed)
 //
 // A fresh process per cell keeps the subjects from sharing a heap, a JIT or
 // leftover workers, and gives each cell a peak RSS of its own.
@@ -10,7 +11,8 @@ import { sizes as sizesFor } from './lib/config.js';
 import { peakRssMiB, roundLog, treeCpuMs } from './lib/measure.js';
 import { RESULT_PREFIX } from './lib/protocol.js';
 import { findLockSubject, findSubject } from './lib/registry.js';
-import { NotAvailable, type CellResult, type ScenarioId } from './lib/types.js';
+import { findSectionSubject } from './lib/sections.js';
+import { NotAvailable, type CellResult, type ScenarioId, type SectionId } from './lib/types.js';
 import { cpu } from './scenarios/cpu.js';
 import { first } from './scenarios/first.js';
 import { lock } from './scenarios/lock.js';
@@ -20,7 +22,9 @@ import { rss } from './scenarios/rss.js';
 import type { NodeScenario, ScenarioOutput } from './scenarios/scenario.js';
 import { tiny } from './scenarios/tiny.js';
 
-const POOL_RUNNERS: Record<Exclude<ScenarioId, 'lock'>, NodeScenario> = {
+type PoolScenarioId = Exclude<ScenarioId, 'lock' | SectionId>;
+
+const POOL_RUNNERS: Record<PoolScenarioId, NodeScenario> = {
   tiny,
   map,
   'map-auto': mapAuto,
@@ -38,9 +42,14 @@ async function measure(kind: string, subjectId: string, scenarioId: string, quic
     if (subject === undefined) throw new Error(`unknown lock subject ${subjectId}`);
     return lock(await subject.open(), sizes);
   }
+  if (kind === 'section') {
+    const subject = findSectionSubject(subjectId);
+    if (subject?.measure === undefined) throw new Error(`unknown Node section subject ${subjectId}`);
+    return subject.measure(sizes);
+  }
   const subject = findSubject(subjectId);
   if (subject?.kind !== 'node') throw new Error(`unknown Node subject ${subjectId}`);
-  const runner = POOL_RUNNERS[scenarioId as Exclude<ScenarioId, 'lock'>] as NodeScenario | undefined;
+  const runner = POOL_RUNNERS[scenarioId as PoolScenarioId] as NodeScenario | undefined;
   if (runner === undefined) throw new Error(`unknown scenario ${scenarioId}`);
   return runner(await subject.open(), sizes);
 }
@@ -49,7 +58,7 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const quick = args.includes('--quick');
   const [kind = '', subjectId = '', scenarioArg] = args.filter((a) => !a.startsWith('--'));
-  const scenario = (kind === 'lock' ? 'lock' : scenarioArg ?? '') as ScenarioId;
+  const scenario = (kind === 'lock' ? 'lock' : kind === 'section' ? findSectionSubject(subjectId)?.section ?? '' : scenarioArg ?? '') as ScenarioId;
   let result: CellResult;
   try {
     const out = await measure(kind, subjectId, scenario, quick);

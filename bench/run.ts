@@ -23,11 +23,15 @@ import { benchDir, buildDir, repoRoot } from './lib/paths.js';
 import { RESULT_PREFIX } from './lib/protocol.js';
 import { PYTHON, pythonArgs } from './lib/python.js';
 import { LOCK_SUBJECTS, POOL_SCENARIOS, SCENARIO_TITLES, SUBJECTS, notApplicable } from './lib/registry.js';
+import { startRedis, type BenchRedis } from './lib/redis.js';
+import { SECTION_IDS, SECTION_SUBJECTS, isSection } from './lib/sections.js';
+import { REDIS_URL_ENV } from './scenarios/dist.js';
 import {
   durationText,
   goalResults,
   lockLines,
   markdown,
+  sectionLines,
   problemLines,
   ratioLine,
   reportedMetrics,
@@ -37,7 +41,7 @@ import {
 } from './lib/report.js';
 import { waitForQuiet } from './lib/load.js';
 import { renderSvg } from './lib/svg.js';
-import type { CellResult, LockSubject, ScenarioId, Subject } from './lib/types.js';
+import type { CellResult, LockSubject, ScenarioId, SectionSubject, Subject } from './lib/types.js';
 
 interface Options {
   quick: boolean;
@@ -66,7 +70,7 @@ function parseOptions(argv: string[]): Options {
       process.exit(0);
     } else throw new Error(`unknown option ${arg} (try --help)`);
   }
-  const known = new Set<string>([...SUBJECTS.map((s) => s.id), ...LOCK_SUBJECTS.map((s) => s.id), ...POOL_SCENARIOS, 'lock']);
+  const known = new Set<string>([...SUBJECTS.map((s) => s.id), ...LOCK_SUBJECTS.map((s) => s.id), ...SECTION_SUBJECTS.map((s) => s.id), ...POOL_SCENARIOS, 'lock', ...SECTION_IDS]);
   for (const name of options.only) if (!known.has(name)) throw new Error(`--only ${name}: not a subject or scenario id (${[...known].join(', ')})`);
   return options;
 }
@@ -74,7 +78,7 @@ function parseOptions(argv: string[]): Options {
 /** Keeps a subject/scenario pair when --only names it, its scenario, or nothing of its kind. */
 function selected(only: readonly string[], subject: string, scenario: string, allSubjects: readonly string[]): boolean {
   if (only.length === 0) return true;
-  const scenarios = only.filter((o) => POOL_SCENARIOS.includes(o as ScenarioId) || o === 'lock');
+  const scenarios = only.filter((o) => POOL_SCENARIOS.includes(o as ScenarioId) || o === 'lock' || isSection(o));
   const subjects = only.filter((o) => allSubjects.includes(o));
   return (scenarios.length === 0 || scenarios.includes(scenario)) && (subjects.length === 0 || subjects.includes(subject));
 }
@@ -101,13 +105,13 @@ function machine(): Machine {
 }
 
 /** Runs one child to completion and reads its result line; never throws. */
-function runChild(command: string, args: string[], base: Pick<CellResult, 'subject' | 'scenario'>, timeoutMs: number): Promise<CellResult> {
+function runChild(command: string, args: string[], base: Pick<CellResult, 'subject' | 'scenario'>, timeoutMs: number, extraEnv: Record<string, string> = {}): Promise<CellResult> {
   const start = nowMs();
   return new Promise((resolve) => {
     const child = spawn(command, args, {
       cwd: benchDir,
       // No loader for the children: plain node on the compiled harness (lib/compile.ts).
-      env: { ...process.env, BENCH_DIR: benchDir, NODE_OPTIONS: '' },
+      env: { ...process.env, BENCH_DIR: benchDir, NODE_OPTIONS: '', ...extraEnv },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -141,10 +145,16 @@ function runChild(command: string, args: string[], base: Pick<CellResult, 'subje
 const HAS_TASKSET = spawnSync('taskset', ['--version'], { stdio: 'ignore' }).status === 0;
 
 /** The command line of one cell: Node child or Python, pinned to CPU 0 for the one-CPU round trip. */
-function commandFor(subject: Subject | LockSubject, scenario: ScenarioId, options: Options): [string, string[]] {
+function commandFor(subject: Subject | LockSubject | SectionSubject, scenario: ScenarioId, options: Options): [string, string[]] {
   const quick = options.quick ? ['--quick'] : [];
   let command: [string, string[]];
-  if ('kind' in subject && subject.kind === 'python') command = [PYTHON, pythonArgs(subject, scenario, sizesFor(options.quick))];
+  if ('section' in subject) {
+    // bench.py wants an executor flag; its mp scenario ignores it.
+    const python = { kind: 'python', executor: 'process', id: subject.id, label: subject.label, short: subject.short, group: subject.group } as const;
+    command = subject.kind === 'python'
+      ? [PYTHON, pythonArgs(python, scenario, sizesFor(options.quick))]
+      : [process.execPath, [join(buildDir, 'child.js'), 'section', subject.id, ...quick]];
+  } else if ('kind' in subject && subject.kind === 'python') command = [PYTHON, pythonArgs(subject, scenario, sizesFor(options.quick))];
   else if (scenario === 'lock') command = [process.execPath, [join(buildDir, 'child.js'), 'lock', subject.id, ...quick]];
   else command = [process.execPath, [join(buildDir, 'child.js'), 'pool', subject.id, scenario, ...quick]];
   return scenario === 'roundtrip-1cpu' ? ['taskset', ['-c', '0', command[0], ...command[1]]] : command;
@@ -192,16 +202,16 @@ class QuietWaiter {
  * Runs a cell, once more after a crash. Disturbed rounds are handled inside the
  * child (lib/measure.ts runRounds), which is far cheaper than rerunning the cell.
  */
-async function runCell(subject: Subject | LockSubject, scenario: ScenarioId, options: Options, timeoutMs: number, log: (text: string) => void): Promise<CellResult> {
+async function runCell(subject: Subject | LockSubject | SectionSubject, scenario: ScenarioId, options: Options, timeoutMs: number, log: (text: string) => void, env: Record<string, string> = {}): Promise<CellResult> {
   const base = { subject: subject.id, scenario };
   if (scenario === 'roundtrip-1cpu' && !HAS_TASKSET) return { ...base, status: 'na', metrics: {}, reason: 'taskset not available' };
   const [command, args] = commandFor(subject, scenario, options);
-  let cell = await runChild(command, args, base, timeoutMs);
+  let cell = await runChild(command, args, base, timeoutMs, env);
   let attempts = 1;
   if (crashed(cell)) {
     const reason = (cell.reason ?? '').split('\n')[0]!.slice(0, 160);
     log(`  crashed, once more: ${reason}`);
-    cell = await runChild(command, args, base, timeoutMs);
+    cell = await runChild(command, args, base, timeoutMs, env);
     attempts++;
     cell.note = [cell.note, `rerun after a crash (${reason})`].filter(Boolean).join('; ');
   }
@@ -228,6 +238,28 @@ function writeDocs(report: RunReport): void {
   writeFileSync(join(repoRoot, 'docs', 'benchmarks.md'), markdown(report));
   writeFileSync(join(repoRoot, 'docs', 'benchmarks.svg'), renderSvg(report));
   console.log('\nbench: wrote docs/benchmarks.md and docs/benchmarks.svg');
+}
+
+/**
+ * One Redis server for the distributed cells, started on first use and made
+ * fresh (restarted, empty) for each cell; undefined URLs when it is not installed.
+ */
+class RedisForCells {
+  #server: Promise<BenchRedis | undefined> | undefined;
+
+  async fresh(): Promise<string | undefined> {
+    if (this.#server === undefined) {
+      this.#server = startRedis();
+      return (await this.#server)?.url;
+    }
+    const server = await this.#server;
+    await server?.restart();
+    return server?.url;
+  }
+
+  async stop(): Promise<void> {
+    await (await this.#server)?.stop();
+  }
 }
 
 /** The priority the cells run at: raised when allowed, see raisePriority. */
@@ -268,13 +300,14 @@ async function main(): Promise<void> {
   console.log(`bench: compiled ${files} files to ${buildDir}; concurrent-ts ${built ? `dist/ copied (${library})` : 'not built: its columns will read n/a'}`);
   const timeoutMs = options.quick ? 60_000 : 180_000;
 
-  const subjectIds = [...SUBJECTS.map((s) => s.id), ...LOCK_SUBJECTS.map((s) => s.id)];
+  const subjectIds = [...SUBJECTS.map((s) => s.id), ...LOCK_SUBJECTS.map((s) => s.id), ...SECTION_SUBJECTS.map((s) => s.id)];
   const plan: { subject: Subject; scenario: ScenarioId }[] = [];
   for (const scenario of POOL_SCENARIOS) {
     for (const subject of SUBJECTS) if (selected(options.only, subject.id, scenario, subjectIds)) plan.push({ subject, scenario });
   }
   const lockPlan = LOCK_SUBJECTS.filter((s) => selected(options.only, s.id, 'lock', subjectIds));
-  const total = plan.length + lockPlan.length;
+  const sectionPlan = SECTION_SUBJECTS.filter((s) => selected(options.only, s.id, s.section, subjectIds));
+  const total = plan.length + lockPlan.length + sectionPlan.length;
 
   // --quick checks the harness, not the numbers: no waiting for a quiet machine.
   const quiet = new QuietWaiter(options.quick ? 0 : 120_000);
@@ -305,6 +338,31 @@ async function main(): Promise<void> {
     lockCells.push(cell);
     console.log(`[${index}/${total}] lock ops · ${subject.short}: ${summary(cell)} [${((cell.wallMs ?? 0) / 1000).toFixed(1)} s]`);
   }
+  const sectionCells: CellResult[] = [];
+  const redis = new RedisForCells();
+  try {
+    for (const subject of sectionPlan) {
+      index++;
+      const prefix = `[${index}/${total}] ${SCENARIO_TITLES[subject.section]} · ${subject.short}`;
+      let env: Record<string, string> = {};
+      if (subject.section === 'dist') {
+        const url = await redis.fresh();
+        if (url === undefined) {
+          sectionCells.push({ subject: subject.id, scenario: 'dist', status: 'na', metrics: {}, reason: 'redis-server not installed' });
+          console.log(`${prefix}: n/a (redis-server not installed)`);
+          continue;
+        }
+        env = { [REDIS_URL_ENV]: url };
+      }
+      if (previousDisturbed) await quiet.settle(console.log);
+      const cell = await runCell(subject, subject.section, options, timeoutMs, console.log, env);
+      previousDisturbed = disturbed(cell);
+      sectionCells.push(cell);
+      console.log(`${prefix}: ${summary(cell)} [${((cell.wallMs ?? 0) / 1000).toFixed(1)} s]`);
+    }
+  } finally {
+    await redis.stop();
+  }
 
   const report: RunReport = {
     machine: machine(),
@@ -317,6 +375,7 @@ async function main(): Promise<void> {
     cells,
     lockSubjects: lockPlan,
     lockCells,
+    sectionCells,
   };
   print(report);
 
@@ -345,7 +404,13 @@ function print(report: RunReport): void {
     console.log('\nlock ops (uncontended acquire + release)');
     for (const line of locks) console.log(`  ${line}`);
   }
-  if (report.cells.length > 0) {
+  for (const section of SECTION_IDS) {
+    const lines = sectionLines(report, section);
+    if (lines.length === 0) continue;
+    console.log(`\n${SCENARIO_TITLES[section]}`);
+    for (const line of lines) console.log(`  ${line}`);
+  }
+  if (report.cells.length > 0 || (report.sectionCells ?? []).length > 0) {
     console.log('\ngoals (targets, not assertions)');
     for (const g of goalResults(report)) console.log(`  ${g.status.padEnd(4)}  ${g.goal}: ${g.measured}`);
   }

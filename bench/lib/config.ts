@@ -45,6 +45,9 @@ export function sizes(quick: boolean): Sizes {
       first: once,
       rss: { n: 2_000 },
       lock: { ...once, syncOps: 10_000, asyncOps: 10_000 },
+      handoff: { ...once, n: 500, warmupN: 50 },
+      mp: { ...once, messages: 2_000, roundTrips: 200 },
+      dist: { ...once, jobs: 500, items: 20_000, chunksize: 1000, processes: 2, concurrency: 16 },
     };
   }
   return {
@@ -68,5 +71,11 @@ export function sizes(quick: boolean): Sizes {
     first: { rounds: 5, minRounds: 5, budgetMs: 0 },
     rss: { n: 100_000 },
     lock: { rounds: 5, minRounds: 3, budgetMs: 10_000, syncOps: 2_000_000, asyncOps: 500_000 },
+    // ~20k round trips take 0.3-2.5 s depending on where the scheduler puts the two threads.
+    handoff: { rounds: 5, minRounds: 3, budgetMs: 15_000, n: 20_000, warmupN: 1_000 },
+    // ~40k messages/s through a Queue here: about a second per one-way run.
+    mp: { rounds: 5, minRounds: 3, budgetMs: 30_000, messages: 50_000, roundTrips: 5_000 },
+    // Two worker processes of concurrency 16, as in test/fixtures/distributed/throughput.ts.
+    dist: { rounds: 5, minRounds: 3, budgetMs: 40_000, jobs: 20_000, items: 1_000_000, chunksize: 1000, processes: 2, concurrency: 16 },
   };
 }

@@ -44,6 +44,17 @@ export const METRICS: readonly MetricInfo[] = [
   { id: 'rss', scenario: 'rss', label: 'peak RSS (100k in flight)', unit: 'MiB', better: 'lower', format: fixed(0) },
   { id: 'lockSync', scenario: 'lock', label: 'lock acquire/release, blocking form', unit: 'ops/s', better: 'higher', format: compact },
   { id: 'lockAsync', scenario: 'lock', label: 'lock acquire/release, async form', unit: 'ops/s', better: 'higher', format: compact },
+  { id: 'handoffSyncMedian', scenario: 'handoff', label: 'hand-off median, blocking form', unit: 'µs', better: 'lower', format: micros },
+  { id: 'handoffSyncP99', scenario: 'handoff', label: 'hand-off p99, blocking form', unit: 'µs', better: 'lower', format: micros },
+  { id: 'handoffAsyncMedian', scenario: 'handoff', label: 'hand-off median, async form', unit: 'µs', better: 'lower', format: micros },
+  { id: 'handoffAsyncP99', scenario: 'handoff', label: 'hand-off p99, async form', unit: 'µs', better: 'lower', format: micros },
+  { id: 'mpQueue', scenario: 'mp', label: 'Queue, child → parent', unit: 'msgs/s', better: 'higher', format: compact },
+  { id: 'mpQueueC2C', scenario: 'mp', label: 'Queue, child → child', unit: 'msgs/s', better: 'higher', format: compact },
+  { id: 'mpPipe', scenario: 'mp', label: 'Pipe, child → parent', unit: 'msgs/s', better: 'higher', format: compact },
+  { id: 'mpPipeRt', scenario: 'mp', label: 'Pipe, round trips', unit: 'round trips/s', better: 'higher', format: compact },
+  { id: 'distSubmit', scenario: 'dist', label: 'submit, tiny tasks', unit: 'jobs/s', better: 'higher', format: compact },
+  { id: 'distMap', scenario: 'dist', label: 'map 1M (chunksize 1000)', unit: 'items/s', better: 'higher', format: compact },
+  { id: 'distMapAuto', scenario: 'dist', label: 'map 1M (auto chunksize)', unit: 'items/s', better: 'higher', format: compact },
 ];
 
 export function metric(id: MetricId): MetricInfo {

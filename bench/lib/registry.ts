@@ -49,6 +49,9 @@ export const SCENARIO_TITLES: Record<ScenarioId, string> = {
   first: 'first result',
   rss: 'peak RSS',
   lock: 'lock ops',
+  handoff: 'lock hand-off',
+  mp: 'multiprocessing',
+  dist: 'distributed',
 };
 
 /** Why `subject` sits out `scenario`, or undefined when it takes part. */

@@ -2,7 +2,8 @@
 // lines and docs/benchmarks.md.
 
 import { METRICS, metric, type MetricInfo } from './metrics.js';
-import type { CellResult, LockSubject, MetricId, Subject } from './types.js';
+import { SECTION_SUBJECTS, SECTION_TITLES, isSection } from './sections.js';
+import type { CellResult, LockSubject, MetricId, SectionId, Subject } from './types.js';
 
 export interface Machine {
   cpuModel: string;
@@ -26,12 +27,20 @@ export interface RunReport {
   cells: readonly CellResult[];
   lockSubjects: readonly LockSubject[];
   lockCells: readonly CellResult[];
+  /** Hand-off, multiprocessing and distributed cells; absent from runs saved before they existed. */
+  sectionCells?: readonly CellResult[];
+}
+
+/** The cells that hold `id`'s scenario. */
+function cellsFor(report: RunReport, id: MetricId): readonly CellResult[] {
+  const { scenario } = metric(id);
+  if (scenario === 'lock') return report.lockCells;
+  return isSection(scenario) ? (report.sectionCells ?? []) : report.cells;
 }
 
 /** The value of one metric of one subject, when it was measured. */
 export function valueOf(report: RunReport, subject: string, id: MetricId): number | undefined {
-  const cells = id === 'lockSync' || id === 'lockAsync' ? report.lockCells : report.cells;
-  const cell = cells.find((c) => c.subject === subject && c.scenario === metric(id).scenario);
+  const cell = cellsFor(report, id).find((c) => c.subject === subject && c.scenario === metric(id).scenario);
   const value = cell?.status === 'ok' ? cell.metrics[id] : undefined;
   return value !== undefined && Number.isFinite(value) ? value : undefined;
 }
@@ -63,7 +72,7 @@ export function cellText(report: RunReport, subject: string, id: MetricId): stri
 
 /** Metrics with at least one cell in this run, in report order (lock metrics apart). */
 export function reportedMetrics(report: RunReport): MetricInfo[] {
-  return METRICS.filter((m) => m.scenario !== 'lock' && report.cells.some((c) => c.scenario === m.scenario));
+  return METRICS.filter((m) => m.scenario !== 'lock' && !isSection(m.scenario) && report.cells.some((c) => c.scenario === m.scenario));
 }
 
 function pad(text: string, width: number, right: boolean): string {
@@ -147,6 +156,8 @@ const GOALS: readonly Goal[] = [
   { goal: 'ProcessPoolExecutor tiny tasks ≥ 20× Python ProcessPoolExecutor submit', subject: 'ct-process', metric: 'tiny', against: { subject: 'py-process', metric: 'tiny' }, compare: '>=', bound: 20 },
   { goal: 'ProcessPoolExecutor tiny tasks ≥ 0.5× raw IPC pipelined', subject: 'ct-process', metric: 'tiny', against: { subject: 'raw-fork', metric: 'tiny' }, compare: '>=', bound: 0.5 },
   { goal: 'ThreadPoolExecutor peak RSS ≤ piscina', subject: 'ct-thread', metric: 'rss', against: { subject: 'piscina', metric: 'rss' }, compare: '<=', bound: 1 },
+  { goal: 'DistributedExecutor map 1M (chunksize 1000), one machine ≥ 200k items/s', subject: 'ct-dist', metric: 'distMap', compare: '>=', bound: 200_000 },
+  { goal: 'DistributedExecutor submit ≥ 1.0× plain BullMQ (same Redis, same run)', subject: 'ct-dist', metric: 'distSubmit', against: { subject: 'bullmq', metric: 'distSubmit' }, compare: '>=', bound: 1 },
 ];
 
 function holds(value: number, compare: Compare, bound: number): boolean {
@@ -206,11 +217,129 @@ export function lockLines(report: RunReport): string[] {
   return lines;
 }
 
+/** Section subjects of `section` that have a cell in this run, in report order. */
+function sectionSubjects(report: RunReport, section: SectionId) {
+  return SECTION_SUBJECTS.filter((s) => s.section === section && (report.sectionCells ?? []).some((c) => c.subject === s.id));
+}
+
+/** "ours ÷ theirs" of the concurrent-ts subject against each other subject of its section. */
+function sectionRatios(report: RunReport, section: SectionId, m: MetricInfo): string | undefined {
+  const subjects = sectionSubjects(report, section);
+  const ours = subjects.find((s) => s.group === 'concurrent-ts');
+  const own = ours === undefined ? undefined : valueOf(report, ours.id, m.id);
+  if (own === undefined) return undefined;
+  const parts = subjects
+    .filter((s) => s.group !== 'concurrent-ts')
+    .map((s) => ({ s, theirs: valueOf(report, s.id, m.id) }))
+    .filter((x): x is { s: (typeof subjects)[number]; theirs: number } => x.theirs !== undefined && x.theirs !== 0)
+    .map(({ s, theirs }) => `${times(own / theirs)} ${s.short}`);
+  return parts.length === 0 ? undefined : `${m.label}: ${ours!.short} = ${parts.join(', ')}${m.better === 'lower' ? ' (lower is better)' : ''}`;
+}
+
+/** Metrics of a section, subjects across: [label, unit, ...cells] rows. */
+export function sectionRows(report: RunReport, section: SectionId): { header: string[]; rows: string[][] } {
+  const subjects = sectionSubjects(report, section);
+  const metrics = METRICS.filter((m) => m.scenario === section);
+  const text = (subject: string, id: MetricId): string => {
+    const value = valueOf(report, subject, id);
+    if (value !== undefined) return metric(id).format(value);
+    const cell = (report.sectionCells ?? []).find((c) => c.subject === subject);
+    return cell?.status === 'ok' ? '—' : cell?.status === 'na' ? 'n/a' : (cell?.status ?? '');
+  };
+  return {
+    header: ['', 'unit', ...subjects.map((s) => s.short)],
+    rows: metrics.map((m) => [m.label, m.unit, ...subjects.map((s) => text(s.id, m.id))]),
+  };
+}
+
+/** The local pools' figures a distributed reader compares with (tiny tasks and map 1M). */
+function localPoolLines(report: RunReport): string[] {
+  const lines: string[] = [];
+  for (const [id, name] of [['ct-thread', 'ThreadPoolExecutor'], ['ct-process', 'ProcessPoolExecutor']] as const) {
+    const tiny = valueOf(report, id, 'tiny');
+    const map = valueOf(report, id, 'map');
+    if (tiny === undefined && map === undefined) continue;
+    const parts = [tiny === undefined ? undefined : `tiny tasks ${metric('tiny').format(tiny)} tasks/s`, map === undefined ? undefined : `map 1M (chunksize 1000) ${metric('map').format(map)} items/s`];
+    lines.push(`local ${name} (2 workers), same run: ${parts.filter(Boolean).join(', ')}`);
+  }
+  return lines;
+}
+
+/** A section's lines for the terminal: each subject's figures, then the ratios. */
+export function sectionLines(report: RunReport, section: SectionId): string[] {
+  const lines: string[] = [];
+  for (const s of sectionSubjects(report, section)) {
+    const cell = (report.sectionCells ?? []).find((c) => c.subject === s.id)!;
+    if (cell.status !== 'ok') {
+      lines.push(`${s.label}: ${cell.status === 'na' ? `n/a (${cell.reason ?? ''})` : `${cell.status} (${(cell.reason ?? '').split('\n')[0]})`}`);
+      continue;
+    }
+    const values = METRICS.filter((m) => m.scenario === section)
+      .map((m) => ({ m, v: valueOf(report, s.id, m.id) }))
+      .filter((x): x is { m: MetricInfo; v: number } => x.v !== undefined)
+      .map(({ m, v }) => `${m.label} ${m.format(v)} ${m.unit}`);
+    lines.push(`${s.label}: ${values.join(', ')}`);
+  }
+  if (lines.length === 0) return lines;
+  for (const m of METRICS.filter((x) => x.scenario === section)) {
+    const line = sectionRatios(report, section, m);
+    if (line !== undefined) lines.push(line);
+  }
+  if (section === 'dist') lines.push(...localPoolLines(report));
+  return lines;
+}
+
+/** What the reader must know to read each section. */
+const SECTION_INTROS: Record<SectionId, string> = {
+  handoff:
+    'Two parties pass ownership back and forth through two locks, strictly alternating, so every acquire waits for the other party\'s release. ' +
+    'One hand-off = half a round trip, timed by one party on its own clock; median and p99 over each round, median over the rounds. ' +
+    '**async-mutex cannot cross threads**: its column is the hand-off between two async tasks on one thread, which never sleeps or wakes a thread. ' +
+    'The raw column is two worker threads on two Int32 slots with `Atomics.wait` / `waitAsync` and `Atomics.notify`: the kernel path alone, which always sleeps and wakes; ' +
+    'concurrent-ts\'s `acquireSync` spins briefly first, so it can beat that floor when the two threads sit on different cores.',
+  mp:
+    'Messages per second between processes. One-way runs are timed from the first message received to the last (process start-up left out); ' +
+    'child → child is timed by the receiving child. Round trips are sequential, one message there and back. ' +
+    'The raw column is `child_process.fork` IPC (child → child relayed by the parent: Node has no direct channel); Python is `multiprocessing` with fork.',
+  dist:
+    'One machine, one private `redis-server` (restarted empty for each column), two worker processes of concurrency 16 for each subject. ' +
+    '`submit`: 20,000 tiny `add` jobs submitted at once, every result awaited. Plain BullMQ does the same with `addBulk` and `QueueEvents`; it has no map.',
+};
+
+/** " (5 rounds, 12.3 s, other programs 0.04 cores)": what the last table gives the pool cells. */
+function roundsText(report: RunReport, subject: string): string {
+  const cell = (report.sectionCells ?? []).find((c) => c.subject === subject);
+  if (cell?.status !== 'ok') return '';
+  const discarded = cell.discardedRounds ? ` (+${cell.discardedRounds} set aside)` : '';
+  const load = cell.foreignCores === undefined ? '' : `, other programs ${cell.foreignCores.toFixed(2)} cores`;
+  return ` (${cell.rounds ?? 1} rounds${discarded}, ${((cell.wallMs ?? 0) / 1000).toFixed(1)} s${load}${cell.noisy ? ', noisy' : ''})`;
+}
+
+/** docs/benchmarks.md lines of one section, or nothing when the run has no cell of it. */
+function sectionMarkdown(report: RunReport, section: SectionId): string[] {
+  const subjects = sectionSubjects(report, section);
+  if (subjects.length === 0) return [];
+  const out: string[] = [`## ${SECTION_TITLES[section]}`, '', SECTION_INTROS[section], ''];
+  const { header, rows } = sectionRows(report, section);
+  out.push(`| ${header.map(mdEscape).join(' | ')} |`, `| --- | --- | ${subjects.map(() => '---:').join(' | ')} |`);
+  for (const row of rows) out.push(`| ${row.map(mdEscape).join(' | ')} |`);
+  out.push('');
+  const extra = METRICS.filter((m) => m.scenario === section)
+    .map((m) => sectionRatios(report, section, m))
+    .filter((l): l is string => l !== undefined);
+  if (section === 'dist') extra.push(...localPoolLines(report));
+  for (const line of extra) out.push(`- ${mdEscape(line)}`);
+  if (extra.length > 0) out.push('');
+  for (const s of subjects) out.push(`- **${mdEscape(s.short)}**: ${mdEscape(s.label)}; ${s.how}${roundsText(report, s.id)}`);
+  out.push('');
+  return out;
+}
+
 /** Errors, timeouts and "not available" reasons, one line per cell. */
 export function problemLines(report: RunReport): string[] {
   const lines: string[] = [];
   const seen = new Set<string>();
-  for (const cell of [...report.cells, ...report.lockCells]) {
+  for (const cell of [...report.cells, ...report.lockCells, ...(report.sectionCells ?? [])]) {
     if (cell.status === 'ok' && cell.note !== undefined) lines.push(`${cell.subject} × ${cell.scenario}: ${cell.note}`);
     if (cell.status === 'ok' || cell.status === 'skip') continue;
     const reason = (cell.reason ?? '').split('\n')[0]!;
@@ -315,6 +444,9 @@ export function markdown(report: RunReport): string {
     for (const line of locks) out.push(`- ${mdEscape(line)}`);
     out.push('');
   }
+  out.push(...sectionMarkdown(report, 'handoff'));
+  out.push(...sectionMarkdown(report, 'mp'));
+  out.push(...sectionMarkdown(report, 'dist'));
 
   out.push('## How each subject runs each scenario', '');
   for (const s of report.subjects) {

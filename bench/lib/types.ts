@@ -1,6 +1,12 @@
 // Shared vocabulary of the harness: scenarios, metrics, subjects and results.
 
-export type ScenarioId = 'tiny' | 'map' | 'map-auto' | 'roundtrip' | 'roundtrip-1cpu' | 'cpu' | 'first' | 'rss' | 'lock';
+export type ScenarioId = 'tiny' | 'map' | 'map-auto' | 'roundtrip' | 'roundtrip-1cpu' | 'cpu' | 'first' | 'rss' | 'lock' | SectionId;
+
+/**
+ * Scenarios outside the pool table, each with subjects of its own (lib/sections.ts):
+ * contended hand-off between two threads, multiprocessing Queue and Pipe, distributed executor.
+ */
+export type SectionId = 'handoff' | 'mp' | 'dist';
 
 /** One number the report shows: a row of the table and a panel of the chart. */
 export type MetricId =
@@ -16,7 +22,18 @@ export type MetricId =
   | 'first'
   | 'rss'
   | 'lockSync'
-  | 'lockAsync';
+  | 'lockAsync'
+  | 'handoffSyncMedian'
+  | 'handoffSyncP99'
+  | 'handoffAsyncMedian'
+  | 'handoffAsyncP99'
+  | 'mpQueue'
+  | 'mpQueueC2C'
+  | 'mpPipe'
+  | 'mpPipeRt'
+  | 'distSubmit'
+  | 'distMap'
+  | 'distMapAuto';
 
 export type Metrics = Partial<Record<MetricId, number>>;
 
@@ -46,6 +63,12 @@ export interface Sizes {
   first: RoundSpec;
   rss: { n: number };
   lock: RoundSpec & { syncOps: number; asyncOps: number };
+  /** Round trips per round (two hand-offs each), after `warmupN` untimed ones. */
+  handoff: RoundSpec & { n: number; warmupN: number };
+  /** Messages per one-way run, round trips per round-trip run. */
+  mp: RoundSpec & { messages: number; roundTrips: number };
+  /** Tiny jobs per submit round, items per map round; worker processes and the jobs each takes at once. */
+  dist: RoundSpec & { jobs: number; items: number; chunksize: number; processes: number; concurrency: number };
 }
 
 /** What one subject × scenario child reports back to the runner. */
@@ -144,6 +167,29 @@ export interface LockForms {
   sync?: () => void;
   /** Uncontended awaited acquire + release. */
   async: () => Promise<void>;
+}
+
+/** A subject of one section (hand-off, multiprocessing, distributed): one cell per subject. */
+export interface SectionSubject {
+  id: string;
+  label: string;
+  short: string;
+  group: SubjectGroup;
+  section: SectionId;
+  /** How this subject does the section's scenario, for the report. */
+  how: string;
+  /** 'python': bench/python/bench.py measures it; otherwise child.ts calls `measure`. */
+  kind: 'node' | 'python';
+  /** Measures every metric of the section; throws NotAvailable when it cannot run here. */
+  measure?: (sizes: Sizes) => Promise<SectionOutput>;
+}
+
+/** What a section subject measured (the shape of a Node scenario's output). */
+export interface SectionOutput {
+  metrics: Metrics;
+  samples: Record<string, number[]>;
+  rounds: number;
+  note?: string;
 }
 
 /** Thrown by adapters when their library cannot run (not built, class missing). */

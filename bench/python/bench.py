@@ -1,6 +1,9 @@
 """CPython's concurrent.futures measured like the Node subjects (see bench/scenarios/).
 
-    python3 bench.py --executor thread|process --scenario tiny|map|roundtrip|cpu|first|rss --sizes JSON
+    python3 bench.py --executor thread|process --scenario tiny|map|roundtrip|cpu|first|rss|mp --sizes JSON
+
+The mp scenario measures multiprocessing.Queue and Pipe (the executor flag is
+ignored there), like bench/scenarios/mp.ts.
 
 The sizes are the runner's own (bench/lib/config.ts), passed as JSON so both
 languages always run the same counts, rounds and budgets. The result is one
@@ -10,6 +13,7 @@ stdout line: RESULT_PREFIX followed by a JSON object (bench/lib/protocol.ts).
 import argparse
 import json
 import math
+import multiprocessing
 import os
 import statistics
 import sys
@@ -47,6 +51,31 @@ def is_prime(n):
 
 def now_ms():
     return time.perf_counter() * 1000.0
+
+
+# The child side of the mp scenario, the same four functions as bench/workers/mp-targets.ts.
+def queue_sender(q, n):
+    for i in range(n):
+        q.put(i)
+
+
+def queue_receiver(q, n, result):
+    """Times its own receiving, first message to last, and reports (ms, sum)."""
+    total = q.get()
+    t0 = now_ms()
+    for _ in range(n - 1):
+        total += q.get()
+    result.put((now_ms() - t0, total))
+
+
+def pipe_sender(conn, n):
+    for i in range(n):
+        conn.send(i)
+
+
+def pipe_echo(conn, n):
+    for _ in range(n):
+        conn.send(conn.recv())
 
 
 # Same rules as bench/lib/measure.ts runRounds.
@@ -333,10 +362,93 @@ class Scenarios:
         return {"rss": mib}, {"peakRssMiB": [mib]}, 1
 
 
+class Multiprocessing:
+    """multiprocessing.Queue and Pipe, measured as bench/scenarios/mp.ts measures concurrent-ts."""
+
+    def __init__(self, sizes):
+        self.sizes = sizes
+        # fork: the Linux default of 3.11, named so a newer Python measures the same thing.
+        self.ctx = multiprocessing.get_context("fork")
+
+    def started(self, target, *args):
+        p = self.ctx.Process(target=target, args=args)
+        p.start()
+        return p
+
+    @staticmethod
+    def joined(*processes):
+        for p in processes:
+            p.join()
+        check(all(p.exitcode == 0 for p in processes), "a child process failed")
+
+    @staticmethod
+    def receive_timed(n, get):
+        total = get()
+        t0 = now_ms()
+        for _ in range(n - 1):
+            total += get()
+        ms = now_ms() - t0
+        check(total == n * (n - 1) // 2, f"received sum {total}")
+        return (n - 1) / ms * 1000
+
+    def queue_one_way(self, n):
+        q = self.ctx.Queue()
+        sender = self.started(queue_sender, q, n)
+        rate = self.receive_timed(n, q.get)
+        self.joined(sender)
+        return rate
+
+    def queue_child_to_child(self, n):
+        q, result = self.ctx.Queue(), self.ctx.Queue()
+        receiver = self.started(queue_receiver, q, n, result)
+        sender = self.started(queue_sender, q, n)
+        ms, total = result.get()
+        self.joined(sender, receiver)
+        check(total == n * (n - 1) // 2, f"child received sum {total}")
+        return (n - 1) / ms * 1000
+
+    def pipe_one_way(self, n):
+        mine, theirs = self.ctx.Pipe()
+        sender = self.started(pipe_sender, theirs, n)
+        rate = self.receive_timed(n, mine.recv)
+        self.joined(sender)
+        return rate
+
+    def pipe_round_trips(self, trips):
+        mine, theirs = self.ctx.Pipe()
+        echo = self.started(pipe_echo, theirs, trips + 1)
+        mine.send(-1)
+        check(mine.recv() == -1, "first echo")
+        t0 = now_ms()
+        for i in range(trips):
+            mine.send(i)
+            check(mine.recv() == i, f"echo of {i}")
+        rate = trips / (now_ms() - t0) * 1000
+        self.joined(echo)
+        return rate
+
+    def mp(self):
+        spec = self.sizes["mp"]
+
+        def once(messages, trips):
+            return {
+                "queue": self.queue_one_way(messages),
+                "queueC2C": self.queue_child_to_child(messages),
+                "pipe": self.pipe_one_way(messages),
+                "pipeRt": self.pipe_round_trips(trips),
+            }
+
+        rounds = run_rounds(spec, lambda: once(spec["messages"] // 10, spec["roundTrips"] // 10), lambda: once(spec["messages"], spec["roundTrips"]))
+        of = {key: [r[key] for r in rounds] for key in ("queue", "queueC2C", "pipe", "pipeRt")}
+        metrics = {"mpQueue": statistics.median(of["queue"]), "mpQueueC2C": statistics.median(of["queueC2C"]), "mpPipe": statistics.median(of["pipe"]), "mpPipeRt": statistics.median(of["pipeRt"])}
+        samples = {"queuePerSec": of["queue"], "queueC2CPerSec": of["queueC2C"], "pipePerSec": of["pipe"], "pipeRoundTripsPerSec": of["pipeRt"]}
+        return metrics, samples, len(rounds)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--executor", choices=["thread", "process"], required=True)
-    parser.add_argument("--scenario", choices=["tiny", "map", "roundtrip", "roundtrip-1cpu", "cpu", "first", "rss"], required=True)
+    parser.add_argument("--scenario", choices=["tiny", "map", "roundtrip", "roundtrip-1cpu", "cpu", "first", "rss", "mp"], required=True)
     parser.add_argument("--sizes", required=True, help="the runner's sizes as JSON")
     parser.add_argument("--subject", required=True, help="subject id echoed in the result")
     args = parser.parse_args()
@@ -344,7 +456,8 @@ def main():
     executor_class = ThreadPoolExecutor if args.executor == "thread" else ProcessPoolExecutor
     result = {"subject": args.subject, "scenario": args.scenario}
     try:
-        metrics, samples, rounds = getattr(Scenarios(executor_class, sizes), args.scenario.replace("-", "_"))()
+        scenarios = Multiprocessing(sizes) if args.scenario == "mp" else Scenarios(executor_class, sizes)
+        metrics, samples, rounds = getattr(scenarios, args.scenario.replace("-", "_"))()
         result.update(status="ok", metrics=metrics, samples=samples, rounds=rounds)
     except Exception as error:  # reported as the cell's error, the run goes on
         result.update(status="error", metrics={}, reason=f"{type(error).__name__}: {error}")

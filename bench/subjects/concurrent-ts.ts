@@ -33,7 +33,8 @@ type TaskName = keyof typeof Tasks;
 /** taskModule<typeof import('../tasks.js')>(url), as seen through the local view. */
 type CtTaskModule = (url: URL) => Record<TaskName, CtCallable>;
 
-async function importDist(relative: string): Promise<Record<string, unknown>> {
+/** Imports a file of the dist/ snapshot; NotAvailable when there is no build. */
+export async function importDist(relative: string): Promise<Record<string, unknown>> {
   const file = join(distSnapshot, relative);
   if (!existsSync(file)) throw new NotAvailable(`not built (no dist/${relative}; run npm run build)`);
   try {

@@ -1,0 +1,71 @@
+// concurrent-ts DistributedExecutor, with `concurrent-ts worker` processes
+// started from the dist/ snapshot's command line, serving bench/tasks.ts.
+
+import type { ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { buildDir, distSnapshot } from '../lib/paths.js';
+import { NotAvailable, type SectionSubject, type Sizes } from '../lib/types.js';
+import { dist, redisUrl, type DistHandle } from '../scenarios/dist.js';
+import type * as Tasks from '../tasks.js';
+import { tinyVia } from './common.js';
+import { importDist } from './concurrent-ts.js';
+import { startReady, stopAll } from './dist-processes.js';
+
+interface CtDistributedExecutor {
+  ready(): Promise<void>;
+  submit(fn: object, ...args: unknown[]): PromiseLike<unknown>;
+  map(fn: object, items: Iterable<unknown>, options?: { chunksize?: number }): AsyncIterable<unknown>;
+  shutdown(): Promise<void>;
+}
+
+type ExecutorClass = new (options: { connection: string; queue: string }) => CtDistributedExecutor;
+
+async function open(sizes: Sizes): Promise<DistHandle> {
+  const url = redisUrl();
+  const { DistributedExecutor } = (await importDist('distributed/index.js')) as { DistributedExecutor?: ExecutorClass };
+  const { taskModule } = (await importDist('index.js')) as { taskModule?: (url: URL) => Record<keyof typeof Tasks, object> };
+  if (DistributedExecutor === undefined || taskModule === undefined) throw new NotAvailable('not built (DistributedExecutor missing)');
+  const tasksFile = join(buildDir, 'tasks.js');
+  const tasks = taskModule(new URL('../tasks.js', import.meta.url));
+  const queue = `bench-ct-${process.pid}`;
+  const { processes, concurrency } = sizes.dist;
+  const workers: ChildProcess[] = [];
+  try {
+    for (let i = 0; i < processes; i++) {
+      // One thread in each worker's local pool: two processes, one task thread each, as BullMQ's two.
+      const args = [join(distSnapshot, 'cli', 'main.js'), 'worker', '--redis', url, '--queue', queue, '--allow', tasksFile, '--concurrency', String(concurrency), '--workers', '1'];
+      workers.push(await startReady(args, / started: /));
+    }
+  } catch (error) {
+    await stopAll(workers);
+    throw error;
+  }
+  const executor = new DistributedExecutor({ connection: url, queue });
+  await executor.ready();
+  return {
+    submit: (n) => tinyVia(n, (a, b) => executor.submit(tasks.add, a, b) as PromiseLike<number>),
+    map: async (items, chunksize) => {
+      let matched = 0;
+      let index = 0;
+      for await (const r of executor.map(tasks.noop, items, chunksize === undefined ? {} : { chunksize })) {
+        if (r === items[index++]) matched++;
+      }
+      return matched;
+    },
+    close: async () => {
+      await executor.shutdown();
+      await stopAll(workers);
+    },
+  };
+}
+
+export const distSubject: SectionSubject = {
+  id: 'ct-dist',
+  label: 'concurrent-ts DistributedExecutor (2 `concurrent-ts worker` processes)',
+  short: 'ct Distributed',
+  group: 'concurrent-ts',
+  section: 'dist',
+  kind: 'node',
+  how: '`submit(tasks.add, i, 1)` for every i, each future awaited; `for await` over `map(tasks.noop, items, { chunksize })`; 2 × `concurrent-ts worker --concurrency 16 --workers 1`, default executor options',
+  measure: (sizes) => dist(open, sizes),
+};
