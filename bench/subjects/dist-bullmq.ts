@@ -1,6 +1,9 @@
 // Plain BullMQ (a root devDependency, the library under DistributedExecutor):
 // `Queue.addBulk` and two plain `Worker` processes with the same concurrency,
 // each job's result awaited through QueueEvents: the shape of work of `submit`.
+// Twice: with the processor inline on the worker's main thread (BullMQ's usual
+// way), and sandboxed in worker threads (BullMQ's own way to keep user code off
+// the main thread, which is what a `concurrent-ts worker` always does).
 
 import { randomUUID } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
@@ -16,16 +19,16 @@ const BULK = 1000;
 /** Kept completed jobs: DistributedExecutor's default retention, so Redis holds the same. */
 const removeOnComplete = { age: 3600, count: 2000 };
 
-async function open(sizes: Sizes): Promise<DistHandle> {
+async function open(sizes: Sizes, sandboxed: boolean): Promise<DistHandle> {
   const url = redisUrl();
   const { Queue, QueueEvents } = await import('bullmq');
   const { hostname, port } = new URL(url);
   const connection = { host: hostname, port: Number(port) };
-  const name = `bench-bullmq-${process.pid}`;
+  const name = `bench-bullmq-${sandboxed ? 'threads' : 'inline'}-${process.pid}`;
   const { processes, concurrency, jobs } = sizes.dist;
   const workers: ChildProcess[] = [];
   try {
-    for (let i = 0; i < processes; i++) workers.push(await startReady([join(buildDir, 'workers', 'bullmq-worker.js'), url, name, String(concurrency)], / started: /));
+    for (let i = 0; i < processes; i++) workers.push(await startReady([join(buildDir, 'workers', 'bullmq-worker.js'), url, name, String(concurrency), sandboxed ? 'threads' : 'inline'], / started: /));
   } catch (error) {
     await stopAll(workers);
     throw error;
@@ -74,11 +77,22 @@ async function open(sizes: Sizes): Promise<DistHandle> {
 
 export const distSubject: SectionSubject = {
   id: 'bullmq',
-  label: 'plain BullMQ (2 `Worker` processes)',
+  label: 'plain BullMQ (2 `Worker` processes, processor inline)',
   short: 'BullMQ',
   group: 'peer',
   section: 'dist',
   kind: 'node',
   how: '`Queue.addBulk` in batches of 1000 (as DistributedExecutor), each job\'s result awaited through `QueueEvents`; 2 worker processes, `new Worker(queue, job => add(a, b), { concurrency: 16 })`; no map in BullMQ',
-  measure: (sizes) => dist(open, sizes),
+  measure: (sizes) => dist((s) => open(s, false), sizes),
+};
+
+export const distSandboxedSubject: SectionSubject = {
+  id: 'bullmq-threads',
+  label: 'plain BullMQ (2 `Worker` processes, processor sandboxed in worker threads)',
+  short: 'BullMQ threads',
+  group: 'peer',
+  section: 'dist',
+  kind: 'node',
+  how: 'as plain BullMQ, with the processor a file run by `new Worker(queue, file, { concurrency: 16, useWorkerThreads: true })`: user code off the main thread, as in a `concurrent-ts worker`',
+  measure: (sizes) => dist((s) => open(s, true), sizes),
 };
