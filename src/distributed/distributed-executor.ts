@@ -27,6 +27,7 @@ import { Queue, QueueEvents } from 'bullmq';
 import type { Redis, RedisOptions } from 'ioredis';
 import { BrokenExecutor, RuntimeError } from '../errors.js';
 import { checkTimeout, describe } from '../core/deadline.js';
+import { cancelOnAbort } from '../core/cancel-on-abort.js';
 import { Executor, type ShutdownOptions, type TaskScheduler } from '../core/executor.js';
 import type { Future } from '../core/future.js';
 import { reportError } from '../core/logger.js';
@@ -240,14 +241,8 @@ export class DistributedExecutor extends Executor {
     future._listen(this.#onSettled);
     const signal = task?.signal;
     if (signal !== undefined) {
-      if (signal.aborted) {
-        future.cancel();
-        return future;
-      }
-      future.onAbort = () => {
-        if (!future.cancel()) future.cancel({ force: true });
-      };
-      signal.addEventListener('abort', future.onAbort, { once: true });
+      future.onAbort = cancelOnAbort(future, signal);
+      if (future.onAbort === undefined) return future;
     }
     this.#local.push(future);
     this.#scheduleFlush();

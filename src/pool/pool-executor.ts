@@ -23,6 +23,7 @@
 import { availableParallelism } from 'node:os';
 import { RuntimeError, SerializationError, TimeoutError, ValueError, type BrokenExecutor } from '../errors.js';
 import { checkTimeout, describe, startTimer } from '../core/deadline.js';
+import { cancelOnAbort } from '../core/cancel-on-abort.js';
 import { Executor, type ShutdownOptions } from '../core/executor.js';
 import type { Future } from '../core/future.js';
 import { reportError } from '../core/logger.js';
@@ -275,14 +276,8 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
       ? undefined : { timeout, signal, timer: undefined, onAbort: undefined };
     const task = new TaskFuture<unknown>(this, fnId, flags, payload, extra);
     if (signal !== undefined && extra !== undefined) {
-      if (signal.aborted) {
-        task.cancel();
-        return task;
-      }
-      extra.onAbort = () => {
-        if (!task.cancel()) task.cancel({ force: true });
-      };
-      signal.addEventListener('abort', extra.onAbort, { once: true });
+      extra.onAbort = cancelOnAbort(task, signal);
+      if (extra.onAbort === undefined) return task;
     }
     this.#queue.push(task);
     this.#scheduleFlush();
