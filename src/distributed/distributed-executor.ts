@@ -363,6 +363,11 @@ export class DistributedExecutor extends Executor {
     }
     const jobs = this.#tracker.jobs;
     const max = this.#settings.maxInFlight;
+    // Refill in batches: with Redis still holding most of its share, a few freed slots are not
+    // worth an addBulk (each builds a pipeline, a MULTI and a socket write of its own, and costs
+    // Redis a round trip): wait until a quarter of maxInFlight is free. The three quarters still
+    // in Redis keep the workers busy meanwhile.
+    if (jobs.size > 0 && max - jobs.size < Math.min(this.#local.size, Math.ceil(max / 4))) return;
     while (this.#local.size > 0 && jobs.size < max) {
       const batch: JobFuture[] = [];
       while (batch.length < MAX_BULK && this.#local.size > 0 && jobs.size < max) {

@@ -71,7 +71,9 @@ export class JobTracker {
       const future = this.jobs.get(jobId);
       if (future !== undefined) future.lastSeen = performance.now();
     };
-    events.on('waiting', alive);
+    // Not 'waiting': every job emits it right after its add, which already counts as news, so a
+    // listener would cost a lookup per job for nothing. A job handed back to the queue that stays
+    // quiet is read back once, and found waiting.
     events.on('delayed', alive);
     events.on('stalled', alive);
   }
