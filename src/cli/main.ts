@@ -128,6 +128,8 @@ function buildProgram(io: CommandIO): Command {
     .option('-c, --concurrency <n>', 'jobs taken from the queue at once (default: twice the pool size)', positiveInt)
     .option('-w, --workers <n>', 'threads or processes in the local pool (default: the CPU count)', positiveInt)
     .option('--processes', 'run tasks on child processes instead of threads')
+    .addOption(new Option('--inline', 'run tasks on the worker\'s main thread, no pool: faster for tiny or I/O-bound tasks; ' +
+      'a running task cannot be stopped, and long synchronous ones delay lock renewals (see docs/distributed.md)').conflicts(['processes', 'workers']))
     .addHelpText('after', WORKER_HELP)
     .action(async (options: WorkerCommandOptions) => {
       process.exitCode = await runWorkerCommand(options);

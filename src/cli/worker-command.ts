@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { setContext } from '../worker/context.js';
 import { CliError, describeThrown, EXIT } from './cli-error.js';
 
 /** The options of `concurrent-ts worker`, as parsed from the command line. */
@@ -14,6 +15,7 @@ export interface WorkerCommandOptions {
   concurrency?: number | undefined;
   workers?: number | undefined;
   processes?: boolean | undefined;
+  inline?: boolean | undefined;
 }
 
 /** What `runWorker` from the distributed executor's worker entry accepts. */
@@ -25,6 +27,7 @@ interface RunWorkerOptions {
   concurrency: number | undefined;
   maxWorkers: number | undefined;
   processes: boolean;
+  inline: boolean;
 }
 
 /** A running worker: a promise settled at shutdown, or a handle whose `closed` is. */
@@ -53,6 +56,12 @@ export async function runWorkerCommand(options: WorkerCommandOptions): Promise<n
   } catch (error) {
     throw new CliError(`the worker needs the distributed executor and its peer dependencies (npm install bullmq ioredis): ${describeThrown(error)}`);
   }
+  if (options.inline === true) {
+    // Inline, the allowed modules load and the tasks run in this process, which serves the queue
+    // and nothing else: mark it a worker, so that `isMain()` is false there, as in a pool's threads,
+    // and a task module that is also a program (`if (isMain()) …`) does not start that program.
+    setContext({ kind: 'process', name: 'DistributedWorker', ident: process.pid });
+  }
   let running: Running;
   try {
     running = mod.runWorker({
@@ -62,6 +71,7 @@ export async function runWorkerCommand(options: WorkerCommandOptions): Promise<n
       concurrency: options.concurrency,
       maxWorkers: options.workers,
       processes: options.processes === true,
+      inline: options.inline === true,
     });
   } catch (error) {
     throw new CliError(describeThrown(error).replace(/^ValueError: /, ''), EXIT.usage);

@@ -1,15 +1,16 @@
 /**
- * The worker side: a BullMQ `Worker` that takes jobs from the queue and runs them on a local
- * pool (threads, or processes), so that one worker process uses every core and BullMQ's lock
- * renewals never wait behind user code.
+ * The worker side: a BullMQ `Worker` that takes jobs from the queue and runs them with a task
+ * runner: a local pool (threads, or processes; the default), so that one worker process uses
+ * every core and BullMQ's lock renewals never wait behind user code, or inline on this thread
+ * (`inline: true`), as a plain BullMQ processor runs (see `inline-runner.ts` for the trade-offs).
  *
  * ```
- *  BullMQ Worker ── job ──▶ checkJobData ──▶ allow-list ──▶ pool._schedule(ref, args) ──▶ thread/process
+ *  BullMQ Worker ── job ──▶ checkJobData ──▶ allow-list ──▶ runner.run(ref, args) ──▶ pool thread, or inline
  *   (main thread)                                   │ refused: TaskNotAllowedError, no retry
  *        ▲                                          ▼
  *        └──── CallResult / ChunkResult, or a failure record ◀──── value / exception
  *
- *  SUBSCRIBE <cancel channel> ──▶ stop that job's pool task (its thread is replaced)
+ *  SUBSCRIBE <cancel channel> ──▶ stop that job's task (a pool replaces its thread)
  *  SIGTERM ──▶ stop fetching; jobs running get `grace` ms, then go back to the queue
  * ```
  *
@@ -21,12 +22,8 @@ import { Worker, WaitingError, type Job } from 'bullmq';
 import type { Redis, RedisOptions } from 'ioredis';
 import { CancelledError, TaskNotAllowedError, ValueError } from '../errors.js';
 import { describe } from '../core/deadline.js';
-import type { Future } from '../core/future.js';
 import type { ChunkOutcome, TaskKind } from '../core/map-iterator.js';
-import { ProcessPoolExecutor, ThreadPoolExecutor } from '../futures/index.js';
-import type { PoolExecutor } from '../pool/pool-executor.js';
 import { encodeThrown } from '../protocol.js';
-import { taskRef } from '../task-ref/task-module.js';
 import { allowedRef, parseAllowList, type AllowedModule } from './allow-list.js';
 import { decodeValue, encodeValue } from './codec.js';
 import {
@@ -36,6 +33,9 @@ import {
   cancelChannel, cancelKey, checkJobData, isModuleName, KIND_CALL, type CallResult, type ChunkResult,
 } from './wire.js';
 import { encodeChunk, failureError } from './results.js';
+import { InlineRunner } from './inline-runner.js';
+import { PoolRunner } from './pool-runner.js';
+import type { RunningTask, TaskRunner } from './task-runner.js';
 
 /** Options of a distributed worker; see `runWorker`. */
 export interface RunWorkerOptions {
@@ -45,10 +45,16 @@ export interface RunWorkerOptions {
   queue: string;
   /** Task modules jobs may name: paths (relative to the working directory) or `file:` URLs, optionally `name=path`. */
   allow: readonly string[];
-  /** Jobs this worker runs at once (default: twice the pool size, so the pool never waits for Redis). */
+  /** Jobs this worker runs at once (default: twice the pool size, so the pool never waits for Redis; inline, twice the CPU count). */
   concurrency?: number | undefined;
   /** Run tasks in child processes instead of worker threads. */
   processes?: boolean | undefined;
+  /**
+   * Run each task on this process's main thread, with no local pool, as a plain BullMQ processor
+   * does: cheaper for tiny or I/O-bound tasks; a task cannot be stopped (a cancel or timeout drops
+   * its result), and synchronous work delays lock renewals. See docs/distributed.md.
+   */
+  inline?: boolean | undefined;
   /** BullMQ key prefix (default `'bull'`); must match the callers'. */
   prefix?: string | undefined;
   /** Receives one line per start, stop, failure and connection event (default: standard error, timestamped). */
@@ -73,17 +79,15 @@ export interface RunWorkerOptions {
   handleSignals?: boolean | undefined;
 }
 
-/** A job running on the pool. */
+/** A job whose task runs. */
 interface Running {
   readonly job: Job;
-  readonly future: Future<unknown>;
+  readonly task: RunningTask;
   readonly since: number;
   cancelRequested: boolean;
   handBack: boolean;
 }
 
-const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-const PROBE = taskRef<(url: string) => Promise<string[]>>(new URL(`./probe${ext}`, import.meta.url), 'exportedFunctions');
 const CANCEL_SWEEP_MS = 1000;
 const REMEMBERED_CANCELS = 10_000;
 const KINDS: readonly TaskKind[] = ['call', 'chunk', 'starchunk'];
@@ -105,7 +109,7 @@ export class DistributedWorker {
   readonly #lockDuration: number;
   readonly #stalledInterval: number;
   readonly #maxStalledCount: number;
-  #pool: PoolExecutor | undefined;
+  #runner: TaskRunner | undefined;
   #worker: Worker | undefined;
   #client: Redis | undefined;
   #subscriber: Redis | undefined;
@@ -143,8 +147,12 @@ export class DistributedWorker {
     }
     this.#prefix = options.prefix ?? 'bull';
     this.#name = options.name ?? `${hostname()}:${process.pid}`;
+    if (options.inline === true && (options.processes === true || options.maxWorkers !== undefined)) {
+      throw new ValueError(`an inline worker runs tasks on its main thread and has no pool: drop ${options.processes === true ? 'processes' : 'maxWorkers'} ` +
+        '(--processes, --workers), or drop inline to run tasks on a pool');
+    }
     this.#poolSize = positiveInteger('maxWorkers', options.maxWorkers, availableParallelism());
-    this.#concurrency = positiveInteger('concurrency', options.concurrency, 2 * this.#poolSize);
+    this.#concurrency = positiveInteger('concurrency', options.concurrency, options.inline === true ? 2 * availableParallelism() : 2 * this.#poolSize);
     this.#grace = nonNegative('grace', options.grace, 10_000);
     this.#connectTimeout = nonNegative('connectTimeout', options.connectTimeout, 10_000);
     this.#lockDuration = positiveInteger('lockDuration', options.lockDuration, 10_000);
@@ -192,13 +200,11 @@ export class DistributedWorker {
   }
 
   async #start(): Promise<void> {
-    const pool = this.#options.processes === true
-      ? new ProcessPoolExecutor({ maxWorkers: this.#poolSize })
-      : new ThreadPoolExecutor({ maxWorkers: this.#poolSize, threadNamePrefix: 'DistributedWorker' });
-    this.#pool = pool;
+    const runner = this.#options.inline === true ? new InlineRunner() : new PoolRunner(this.#poolSize, this.#options.processes === true);
+    this.#runner = runner;
     await Promise.all([...this.#allowed.values()].map(async (module) => {
       try {
-        module.exports = new Set(await pool.submit(PROBE, module.url));
+        module.exports = new Set(await runner.exportsOf(module.url));
       } catch (error) {
         throw new ValueError(`cannot load the allowed module "${module.name}" (${module.url}): ${(error as Error).message ?? String(error)}`, { cause: error });
       }
@@ -277,10 +283,10 @@ export class DistributedWorker {
     }
     const modules = [...this.#allowed.values()].map((m) => `${m.name}=${m.url}`).join(', ');
     this.#log(`worker ${this.#name} started: queue ${this.#queueName} on ${this.#endpoint}, ` +
-      `${this.#poolSize} ${this.#options.processes === true ? 'processes' : 'threads'}, concurrency ${this.#concurrency}, pid ${process.pid}, allow ${modules}`);
+      `${runner.description}, concurrency ${this.#concurrency}, pid ${process.pid}, allow ${modules}`);
   }
 
-  /** The BullMQ processor: check the job, run it on the pool, encode what came out. */
+  /** The BullMQ processor: check the job, run it, encode what came out. */
   readonly #process = async (job: Job): Promise<CallResult | ChunkResult> => {
     const id = job.id ?? '';
     let running: Running | undefined;
@@ -299,12 +305,12 @@ export class DistributedWorker {
       if (this.#cancels.has(id)) throw new CancelledError('the task was cancelled by its caller before it started');
       const args = decodeValue(data.a) as unknown[];
       const kind = KINDS[data.k] as TaskKind;
-      const future = (this.#pool as PoolExecutor)._schedule(ref, args, kind, data.t === undefined ? undefined : { timeout: data.t });
-      running = { job, future, since: performance.now(), cancelRequested: false, handBack: false };
+      const task = (this.#runner as TaskRunner).run(ref, args, kind, data.t);
+      running = { job, task, since: performance.now(), cancelRequested: false, handBack: false };
       this.#active.set(id, running);
       // Taken just before a stop whose grace period is over: it goes back too.
       if (this.#handingBack) this.#handBackAll();
-      const value = await future;
+      const value = await task.result;
       if (data.k === KIND_CALL) return { r: encodeValue(value, 'result') };
       return encodeChunk(value as ChunkOutcome);
     } catch (error) {
@@ -340,7 +346,7 @@ export class DistributedWorker {
     if (running === undefined || running.cancelRequested) return;
     running.cancelRequested = true;
     this.#log(`worker ${this.#name}: job ${jobId} ${running.job.name} cancelled by its caller`);
-    if (!running.future.cancel()) running.future.cancel({ force: true });
+    running.task.stop();
   }
 
   /** Looks for cancel requests missed while the subscription was down. */
@@ -382,7 +388,7 @@ export class DistributedWorker {
     for (const running of this.#active.values()) {
       if (running.handBack || running.cancelRequested) continue;
       running.handBack = true;
-      if (!running.future.cancel()) running.future.cancel({ force: true });
+      running.task.stop();
     }
   }
 
@@ -425,7 +431,7 @@ export class DistributedWorker {
     }
     if (this.#graceTimer !== undefined) clearTimeout(this.#graceTimer);
     if (this.#sweepTimer !== undefined) clearInterval(this.#sweepTimer);
-    await this.#pool?.shutdown({ wait: !force, cancelFutures: true });
+    await this.#runner?.close(force);
     for (const client of [this.#subscriber, this.#client]) {
       if (client === undefined) continue;
       if (client.status === 'ready') await client.quit().catch(() => client.disconnect());
