@@ -92,11 +92,11 @@ function toFileUrl(spec: string, cwd: string): string {
 
 /** The reference a job resolves to, or `undefined` when the export is not a function of the module. */
 export function allowedRef(module: AllowedModule, name: string): TaskRef | undefined {
+  // A name with a reference passed the checks below once: a Map lookup per job, not a pattern test.
+  const known = module.refs.get(name);
+  if (known !== undefined) return known;
   if (!isExportName(name) || !module.exports.has(name)) return undefined;
-  let ref = module.refs.get(name);
-  if (ref === undefined) {
-    ref = taskRef(module.url, name);
-    module.refs.set(name, ref);
-  }
+  const ref = taskRef(module.url, name);
+  module.refs.set(name, ref);
   return ref;
 }

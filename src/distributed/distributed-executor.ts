@@ -82,6 +82,7 @@ export class DistributedExecutor extends Executor {
   #lastError: unknown;
   #everReady = false;
 
+  readonly #refillBatch: number;
   readonly #clientId = randomUUID().replaceAll('-', '').slice(0, 12);
   #seq = 0;
   /** Tasks not in Redis yet: waiting for room (maxInFlight) or for the connection. */
@@ -111,6 +112,7 @@ export class DistributedExecutor extends Executor {
     super();
     const settings = settingsOf(options);
     this.#settings = settings;
+    this.#refillBatch = Math.ceil(settings.maxInFlight / 4);
     this.#redisOptions = redisOptions(options.connection, settings.connectTimeout, options.tls);
     this.#endpoint = describeEndpoint(this.#redisOptions);
     this.#client = createClient(this.#redisOptions, `concurrent-ts:executor:${process.pid}:${executors++}`);
@@ -354,6 +356,18 @@ export class DistributedExecutor extends Executor {
     queueMicrotask(this.#flush);
   }
 
+  /**
+   * Refill in batches: with Redis still holding most of this executor's share, a few freed slots
+   * are not worth an addBulk (each builds a pipeline and a socket write of its own, and costs Redis
+   * a round trip), so wait until a quarter of maxInFlight is free; the three quarters still in
+   * Redis keep the workers busy meanwhile.
+   */
+  #roomToAdd(): boolean {
+    const inFlight = this.#tracker.jobs.size;
+    const max = this.#settings.maxInFlight;
+    return inFlight === 0 || max - inFlight >= Math.min(this.#local.size, this.#refillBatch);
+  }
+
   readonly #flush = (): void => {
     this.#flushScheduled = false;
     if (this.#local.size === 0) return;
@@ -361,13 +375,9 @@ export class DistributedExecutor extends Executor {
       this.#waitForConnection();
       return;
     }
+    if (!this.#roomToAdd()) return;
     const jobs = this.#tracker.jobs;
     const max = this.#settings.maxInFlight;
-    // Refill in batches: with Redis still holding most of its share, a few freed slots are not
-    // worth an addBulk (each builds a pipeline, a MULTI and a socket write of its own, and costs
-    // Redis a round trip): wait until a quarter of maxInFlight is free. The three quarters still
-    // in Redis keep the workers busy meanwhile.
-    if (jobs.size > 0 && max - jobs.size < Math.min(this.#local.size, Math.ceil(max / 4))) return;
     while (this.#local.size > 0 && jobs.size < max) {
       const batch: JobFuture[] = [];
       while (batch.length < MAX_BULK && this.#local.size > 0 && jobs.size < max) {
@@ -460,7 +470,8 @@ export class DistributedExecutor extends Executor {
       future.signal?.removeEventListener('abort', future.onAbort);
       future.onAbort = undefined;
     }
-    if (this.#local.size > 0) this.#scheduleFlush();
+    // Not a flush per settled job: most would find too little room (see #roomToAdd).
+    if (this.#local.size > 0 && this.#roomToAdd()) this.#scheduleFlush();
     this.#maybeIdle();
   };
 
