@@ -58,8 +58,8 @@ export interface Sizes {
   tiny: RoundSpec & { n: number; warmupN: number };
   map: RoundSpec & { n: number; warmupN: number; chunksize: number };
   roundtrip: RoundSpec & { n: number; warmupN: number };
-  /** Rounds apply to the pool runs; `single` to the single-threaded reference runs. */
-  cpu: RoundSpec & { single: RoundSpec; node: number[]; python: number[]; seed: number[] };
+  /** Each round is one single-threaded run and one pool run, back to back. */
+  cpu: RoundSpec & { node: number[]; python: number[]; seed: number[] };
   first: RoundSpec;
   rss: { n: number };
   lock: RoundSpec & { syncOps: number; asyncOps: number };
@@ -178,6 +178,13 @@ export interface SectionSubject {
   section: SectionId;
   /** How this subject does the section's scenario, for the report. */
   how: string;
+  /**
+   * The peer this concurrent-ts subject is compared with, like for like, when its section has
+   * several concurrent-ts subjects (distributed: inline workers with BullMQ inline, pooled workers
+   * with BullMQ's sandboxed processor). Without it, the first concurrent-ts subject is compared
+   * with every peer.
+   */
+  peer?: string;
   /** 'python': bench/python/bench.py measures it; otherwise child.ts calls `measure`. */
   kind: 'node' | 'python';
   /** Measures every metric of the section; throws NotAvailable when it cannot run here. */

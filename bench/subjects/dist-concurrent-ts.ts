@@ -1,5 +1,8 @@
 // concurrent-ts DistributedExecutor, with `concurrent-ts worker` processes
 // started from the dist/ snapshot's command line, serving bench/tasks.ts.
+// Twice: workers with their default local pool (one task thread each), the
+// like-for-like peer of BullMQ's sandboxed processor; and `--inline` workers,
+// which run tasks on their main thread as BullMQ's inline processor does.
 
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
@@ -20,20 +23,22 @@ interface CtDistributedExecutor {
 
 type ExecutorClass = new (options: { connection: string; queue: string }) => CtDistributedExecutor;
 
-async function open(sizes: Sizes): Promise<DistHandle> {
+async function open(sizes: Sizes, inline: boolean): Promise<DistHandle> {
   const url = redisUrl();
   const { DistributedExecutor } = (await importDist('distributed/index.js')) as { DistributedExecutor?: ExecutorClass };
   const { taskModule } = (await importDist('index.js')) as { taskModule?: (url: URL) => Record<keyof typeof Tasks, object> };
   if (DistributedExecutor === undefined || taskModule === undefined) throw new NotAvailable('not built (DistributedExecutor missing)');
   const tasksFile = join(buildDir, 'tasks.js');
   const tasks = taskModule(new URL('../tasks.js', import.meta.url));
-  const queue = `bench-ct-${process.pid}`;
+  const queue = `bench-ct-${inline ? 'inline' : 'pool'}-${process.pid}`;
   const { processes, concurrency } = sizes.dist;
   const workers: ChildProcess[] = [];
   try {
     for (let i = 0; i < processes; i++) {
-      // One thread in each worker's local pool: two processes, one task thread each, as BullMQ's two.
-      const args = [join(distSnapshot, 'cli', 'main.js'), 'worker', '--redis', url, '--queue', queue, '--allow', tasksFile, '--concurrency', String(concurrency), '--workers', '1'];
+      // Pooled: one thread in each worker's local pool, two processes with one task thread each, as
+      // BullMQ's two with their sandbox threads. Inline: no pool, as BullMQ's inline processor.
+      const runner = inline ? ['--inline'] : ['--workers', '1'];
+      const args = [join(distSnapshot, 'cli', 'main.js'), 'worker', '--redis', url, '--queue', queue, '--allow', tasksFile, '--concurrency', String(concurrency), ...runner];
       workers.push(await startReady(args, / started: /));
     }
   } catch (error) {
@@ -61,11 +66,24 @@ async function open(sizes: Sizes): Promise<DistHandle> {
 
 export const distSubject: SectionSubject = {
   id: 'ct-dist',
-  label: 'concurrent-ts DistributedExecutor (2 `concurrent-ts worker` processes)',
+  label: 'concurrent-ts DistributedExecutor (2 `concurrent-ts worker` processes, tasks on a pool thread)',
   short: 'ct Distributed',
   group: 'concurrent-ts',
   section: 'dist',
   kind: 'node',
-  how: '`submit(tasks.add, i, 1)` for every i, each future awaited; `for await` over `map(tasks.noop, items, { chunksize })`; 2 × `concurrent-ts worker --concurrency 16 --workers 1`, default executor options',
-  measure: (sizes) => dist(open, sizes),
+  how: '`submit(tasks.add, i, 1)` for every i, each future awaited; `for await` over `map(tasks.noop, items, { chunksize })`; 2 × `concurrent-ts worker --concurrency 16 --workers 1` (the default: tasks on a local pool, one thread), default executor options',
+  peer: 'bullmq-threads',
+  measure: (sizes) => dist((s) => open(s, false), sizes),
+};
+
+export const distInlineSubject: SectionSubject = {
+  id: 'ct-dist-inline',
+  label: 'concurrent-ts DistributedExecutor (2 `concurrent-ts worker --inline` processes, tasks on the main thread)',
+  short: 'ct Distributed inline',
+  group: 'concurrent-ts',
+  section: 'dist',
+  kind: 'node',
+  how: 'as ct Distributed, with 2 × `concurrent-ts worker --concurrency 16 --inline`: tasks on each worker\'s main thread, no pool, as BullMQ\'s inline processor',
+  peer: 'bullmq',
+  measure: (sizes) => dist((s) => open(s, true), sizes),
 };
