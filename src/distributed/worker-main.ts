@@ -27,8 +27,8 @@ export interface WorkerHandle extends Promise<void> {
 
 /**
  * Runs a distributed worker: takes jobs from the BullMQ queue `queue` on `redis` and runs them on
- * a local pool of threads (or processes with `processes: true`), one job per free slot up to
- * `concurrency`. Only functions exported by the modules in `allow` can run; a job naming anything
+ * a local pool of threads (or processes with `processes: true`, or on this thread with
+ * `inline: true`), one job per free slot up to `concurrency`. Only functions exported by the modules in `allow` can run; a job naming anything
  * else fails with `TaskNotAllowedError` and runs nothing. Logs one line per start, stop, failure
  * and lost connection.
  *
@@ -39,7 +39,7 @@ export interface WorkerHandle extends Promise<void> {
  * ```
  *
  * @param options - `redis` and `queue` to serve, `allow` (the modules whose exported functions
- *   may run), and the local pool: `maxWorkers`, `processes`, `concurrency`.
+ *   may run), and the local pool: `maxWorkers`, `processes`, `concurrency`, or `inline`.
  * @throws {ValueError} (synchronously) for a bad option, or an `allow` entry that is not a local file.
  * @returns a {@link WorkerHandle}; it rejects with `ValueError` when an allowed module cannot be
  * loaded, or `OSError` when Redis cannot be reached within `connectTimeout`.
