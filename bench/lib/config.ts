@@ -41,7 +41,7 @@ export function sizes(quick: boolean): Sizes {
       map: { ...once, n: 20_000, warmupN: 2_000, chunksize: 1000 },
       roundtrip: { ...once, n: 200, warmupN: 20 },
       // A few ms of work each: the speedups are meaningless, the code paths are not.
-      cpu: { ...once, single: once, node: [10_000_000_000_037, 10_000_000_000_051], python: [1_000_000_000_039, 1_000_000_000_061], seed: SEED_NUMBERS.slice(0, 2) },
+      cpu: { ...once, node: [10_000_000_000_037, 10_000_000_000_051], python: [1_000_000_000_039, 1_000_000_000_061], seed: SEED_NUMBERS.slice(0, 2) },
       first: once,
       rss: { n: 2_000 },
       lock: { ...once, syncOps: 10_000, asyncOps: 10_000 },
@@ -57,13 +57,12 @@ export function sizes(quick: boolean): Sizes {
     tiny: { rounds: 5, minRounds: 3, budgetMs: 15_000, n: 100_000, warmupN: 10_000 },
     map: { rounds: 5, minRounds: 3, budgetMs: 15_000, n: 1_000_000, warmupN: 100_000, chunksize: 1000 },
     roundtrip: { rounds: 5, minRounds: 3, budgetMs: 10_000, n: 2_000, warmupN: 200 },
-    // The single-threaded runs are steady (one thread, no scheduling); the pool
-    // runs depend on where the scheduler puts fresh workers, so they get more rounds.
+    // Each round pairs a single-threaded run with a pool run; the pool runs depend on
+    // where the scheduler puts fresh workers, so every round is kept (no time budget).
     cpu: {
       rounds: 5,
       minRounds: 5,
       budgetMs: 0,
-      single: { rounds: 3, minRounds: 3, budgetMs: 0 },
       node: NODE_PRIMES,
       python: PYTHON_PRIMES,
       seed: SEED_NUMBERS,

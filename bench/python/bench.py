@@ -300,34 +300,34 @@ class Scenarios:
         return self.roundtrip("rt1")
 
     def scaling(self, ns):
+        # As on the Node side: each round times the batch single-threaded and then on a fresh
+        # pool, back to back; the speedup is the median of the rounds' ratios.
         spec = self.sizes["cpu"]
-        expected = []
-
-        def single():
-            nonlocal expected
-            start = now_ms()
-            expected = [is_prime(n) for n in ns]
-            return now_ms() - start
-
-        single_ms = run_rounds(spec["single"], lambda: is_prime(ns[0]), single)
+        expected = [is_prime(n) for n in ns]
 
         def warm():
             with self.executor_class(max_workers=self.workers) as ex:
                 ex.submit(add, 1, 2).result()
 
-        def pooled():
+        def paired():
+            start = now_ms()
+            single = [is_prime(n) for n in ns]
+            single_ms = now_ms() - start
+            check(single == expected, f"is_prime results {single}")
             # Start-up included: the pool is created inside the timed region.
             start = now_ms()
             ex = self.executor_class(max_workers=self.workers)
             futures = [ex.submit(is_prime, n) for n in ns]
             results = [f.result() for f in futures]
-            ms = now_ms() - start
+            pool_ms = now_ms() - start
             ex.shutdown()
             check(results == expected, f"is_prime results {results}")
-            return ms
+            return single_ms, pool_ms
 
-        pool_ms = run_rounds(spec, warm, pooled)
-        return statistics.median(single_ms) / statistics.median(pool_ms), single_ms, pool_ms
+        rounds = run_rounds(spec, warm, paired)
+        single_ms = [s for s, _ in rounds]
+        pool_ms = [p for _, p in rounds]
+        return statistics.median(s / p for s, p in rounds), single_ms, pool_ms
 
     def cpu(self):
         spec = self.sizes["cpu"]

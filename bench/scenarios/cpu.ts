@@ -14,35 +14,43 @@ interface Scaling {
   poolMs: number[];
 }
 
+/**
+ * Each round times the work single-threaded and then on a fresh pool, back to back, and the
+ * speedup is the median of the rounds' ratios. Timing all single-threaded runs first and all
+ * pool runs after would let any drift of the machine's speed between the two phases (another
+ * tenant's load, a CPU's clock) land in the ratio.
+ */
 async function scaling(factory: PoolFactory, sizes: Sizes, ns: readonly number[]): Promise<Scaling> {
-  const spec = sizes.cpu;
-  let expected: boolean[] = [];
-  // Warm-up: one number, enough for V8 to optimize the loop (on-stack replacement).
-  const singleMs = await runRounds(spec.single, () => isPrime(ns[0]!), () => {
-    const start = nowMs();
-    expected = ns.map((n) => isPrime(n));
-    return nowMs() - start;
-  });
+  // Warm-up: the whole batch once, enough for V8 to optimize the loop (on-stack replacement).
+  const expected = ns.map((n) => isPrime(n));
   // Warm-up: one pool started, used once and closed, so the first measured round
   // does not pay for reading the library and worker files from disk.
-  const poolMs = await runRounds(
-    spec,
+  const rounds = await runRounds(
+    sizes.cpu,
     async () => {
       const pool = await factory(sizes.workers);
       await pool.call(1, 2);
       await settleAndClose(pool);
     },
     async () => {
+      const singleStart = nowMs();
+      const single = ns.map((n) => isPrime(n));
+      const singleMs = nowMs() - singleStart;
+      check(single.every((r, i) => r === expected[i]), `isPrime results ${JSON.stringify(single)}`);
       const start = nowMs();
       const pool = await factory(sizes.workers);
       const results = await pool.primes(ns);
-      const ms = nowMs() - start;
+      const poolMs = nowMs() - start;
       await settleAndClose(pool);
       check(results.every((r, i) => r === expected[i]), `isPrime results ${JSON.stringify(results)}`);
-      return ms;
+      return { singleMs, poolMs };
     },
   );
-  return { speedup: median(singleMs) / median(poolMs), singleMs, poolMs };
+  return {
+    speedup: median(rounds.map((r) => r.singleMs / r.poolMs)),
+    singleMs: rounds.map((r) => r.singleMs),
+    poolMs: rounds.map((r) => r.poolMs),
+  };
 }
 
 export const cpu: NodeScenario = async (factory, sizes) => {
