@@ -20,6 +20,7 @@
  *
  * @module
  */
+import type { MessagePort } from 'node:worker_threads';
 import { ERROR_CLASSES } from './errors.js';
 
 /** Checked at worker start-up: both sides must speak the same version. */
@@ -64,6 +65,12 @@ export interface WorkerInit {
   readonly control: SharedArrayBuffer | null;
   /** Thread workers only: the process-wide registry used by deadlock detection. */
   readonly registry: SharedArrayBuffer | null;
+  /**
+   * Thread workers only: the port every worker → main message goes through. Unlike the worker's
+   * own `parentPort`, the main side can read it synchronously (`receiveMessageOnPort`), which is
+   * what lets it pick up a reply it is spinning for without a turn of its event loop.
+   */
+  readonly replies: MessagePort | null;
   readonly initializer: WireFn | null;
   readonly initargs: readonly unknown[];
   /** Flags of `initargs` (TASK_SHARED when they contain primitives). */
@@ -80,6 +87,12 @@ export const CTL_STARTED = 0;
  * because a futex wakes a thread faster than the event loop's wake-up does.
  */
 export const CTL_DOORBELL = 1;
+/**
+ * Int32 index in the control block: messages a thread worker has posted to its `replies` port
+ * (only ever grows). The main side compares it with what it has read to see, with one atomic
+ * load, that a reply is waiting.
+ */
+export const CTL_REPLIES = 2;
 /** Byte size of a control block. */
 export const CTL_BYTES = 16;
 

@@ -9,6 +9,9 @@
  *  future.setResult ◀── inflight map ◀──────── done{ many results } ◀──────────┘
  * ```
  *
+ * When a reply is due within microseconds (one small task in flight), the main side spins for it
+ * rather than sleeping in its event loop (see `ReplySpin`).
+ *
  * How much a worker holds at once adapts to the work: the pool measures how long tasks run and
  * keeps a few milliseconds of work queued in each worker (one task when tasks are long, thousands
  * when they are tiny), so tiny tasks cost a fraction of a message each and long tasks still spread
@@ -35,6 +38,7 @@ import {
 } from '../protocol.js';
 import { checkArgs } from '../task-ref/check-args.js';
 import { functionName, toWireFn } from '../task-ref/to-wire-fn.js';
+import { ReplySpin } from './reply-spin.js';
 import { REQUEUED, SUSPECT, TaskFuture, type ForceCanceller, type TaskExtra } from './task-future.js';
 import type { Transport, WorkerExit } from './transport.js';
 import { WorkerSlot } from './worker-slot.js';
@@ -145,6 +149,11 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
   readonly #fnWires: WireFn[] = [];
   readonly #fnNames: string[] = [];
   readonly #spans: number[] = [];
+  readonly #replySpin = new ReplySpin(() => {
+    let any = false;
+    for (const slot of this.#slots) if (slot.inflight > 0 && slot.channel.poll?.() === true) any = true;
+    return any;
+  });
   #nextId = 1;
   #spawned = 0;
   #completed = 0;
@@ -462,6 +471,7 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
     if (this.#keepAlive) slot.hold();
     try {
       slot.channel.post({ op: 'run', defs, tasks });
+      if (slot.channel.poll !== undefined) this.#replySpin.sent(this.#inflight.size * (this.#taskMs ?? Infinity));
     } catch (error) {
       // checkArgs passed, yet the batch would not clone (an exotic host object, such as a
       // SharedArrayBuffer sent to a child process). Nothing reached the worker: take the batch
@@ -566,6 +576,7 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
   }
 
   #onDone(slot: WorkerSlot, message: DoneMessage): void {
+    this.#replySpin.replied();
     const results = message.results;
     let count = 0;
     for (let i = 0; i < results.length; i += RESULT_STRIDE) {

@@ -45,6 +45,12 @@ export interface WorkerChannel {
   unref(): void;
   /** How many tasks the worker has started, when the transport can tell (threads can). */
   started(): number | undefined;
+  /**
+   * Delivers, now, the messages the worker has already sent (through the `message` event, as
+   * usual) and returns whether there were any. Cheap enough to call in a spin loop when nothing
+   * is waiting. Absent when a transport cannot read its messages synchronously (processes).
+   */
+  poll?(): boolean;
   /** The worker's process id (the pool's own for threads). */
   readonly pid: number;
   /** The worker thread's id, or the process id. */

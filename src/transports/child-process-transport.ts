@@ -59,7 +59,7 @@ export class ChildProcessTransport implements Transport {
       env: { ...(this.#options.env ?? process.env), CONCURRENT_TS_WORKER: '1' },
     });
     live.add(child);
-    const init: WorkerInit = { ...spec, version: PROTOCOL_VERSION, kind: 'process', control: null, registry: null };
+    const init: WorkerInit = { ...spec, version: PROTOCOL_VERSION, kind: 'process', control: null, registry: null, replies: null };
     const first: InitMessage = { op: 'init', init };
     child.send(first);
 

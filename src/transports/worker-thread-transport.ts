@@ -1,13 +1,18 @@
 /**
  * Runs pool workers on `worker_threads`. Each worker gets a small control block in shared memory
  * where it counts the tasks it starts, so that when it dies the pool knows which task it was
- * running without asking it.
+ * running without asking it, and the messages it posts, so that the pool can read a reply the
+ * moment it exists (see {@link WorkerChannel.poll}).
+ *
+ * Replies come on a port of their own rather than the worker's `parentPort`: only a real
+ * `MessagePort` can be read synchronously. That port gives no ordering guarantee against the
+ * worker's `exit` event, so the exit handler reads what is left on it first.
  *
  * @module
  */
-import { Worker, type ResourceLimits } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, Worker, type ResourceLimits } from 'node:worker_threads';
 import { BrokenThreadPool, type ErrorOptions } from '../errors.js';
-import { CTL_BYTES, CTL_DOORBELL, CTL_STARTED, PROTOCOL_VERSION, type WorkerInit } from '../protocol.js';
+import { CTL_BYTES, CTL_DOORBELL, CTL_REPLIES, CTL_STARTED, PROTOCOL_VERSION, type WorkerInit } from '../protocol.js';
 import type { Transport, WorkerChannel, WorkerEvents, WorkerSpec } from '../pool/transport.js';
 import { processRegistry } from '../sync/registry.js';
 import { bootstrapSource, tsxApiUrl } from './loader-flags.js';
@@ -41,6 +46,7 @@ export class WorkerThreadTransport implements Transport {
   spawn(spec: WorkerSpec, events: WorkerEvents): WorkerChannel {
     const control = new SharedArrayBuffer(CTL_BYTES);
     const counters = new Int32Array(control);
+    const { port1: replies, port2: workerEnd } = new MessageChannel();
     const init: WorkerInit = {
       ...spec,
       version: PROTOCOL_VERSION,
@@ -48,21 +54,43 @@ export class WorkerThreadTransport implements Transport {
       control,
       // Every thread of the process shares one registry, so deadlock detection sees them all.
       registry: (this.#options.registry ?? processRegistry)(),
+      replies: workerEnd,
     };
     const tsxApi = tsxApiUrl();
     const worker = new Worker(tsxApi === null ? ENTRY : bootstrapSource(ENTRY, tsxApi), {
       eval: tsxApi !== null,
       workerData: init,
+      transferList: [workerEnd],
       name: spec.name,
       ...(this.#options.resourceLimits === undefined ? {} : { resourceLimits: this.#options.resourceLimits }),
       ...(this.#options.execArgv === undefined ? {} : { execArgv: this.#options.execArgv }),
     });
     let lastError: Error | undefined;
-    worker.on('message', (message: unknown) => events.message(message));
+    let read = 0;
+    /** Delivers every message already on the reply port; returns whether there was one. */
+    const drain = (): boolean => {
+      let any = false;
+      for (let entry = receiveMessageOnPort(replies); entry !== undefined; entry = receiveMessageOnPort(replies)) {
+        any = true;
+        read++;
+        events.message(entry.message);
+      }
+      return any;
+    };
+    replies.on('message', (message: unknown) => {
+      read++;
+      events.message(message);
+    });
+    // The worker's own handle keeps the program alive while it is referenced; this port must not.
+    replies.unref();
     worker.on('error', (error) => {
       lastError = error;
     });
-    worker.on('exit', (code) => events.exit({ code, signal: null, error: lastError }));
+    worker.on("exit", (code) => {
+      drain();
+      replies.close();
+      events.exit({ code, signal: null, error: lastError });
+    });
     return {
       pid: process.pid,
       ident: worker.threadId,
@@ -77,6 +105,7 @@ export class WorkerThreadTransport implements Transport {
       ref: () => worker.ref(),
       unref: () => worker.unref(),
       started: () => Atomics.load(counters, CTL_STARTED),
+      poll: () => Atomics.load(counters, CTL_REPLIES) !== read && drain(),
     };
   }
 }

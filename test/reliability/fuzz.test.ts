@@ -133,7 +133,7 @@ describe('fuzz: the wire protocol', () => {
 
   test('the worker runtime answers any incoming message without throwing: one result per task id it can read, every reply well-formed', async () => {
     const init: WorkerInit = {
-      version: PROTOCOL_VERSION, kind: 'thread', workerId: 0, name: 'fuzz', control: null, registry: null,
+      version: PROTOCOL_VERSION, kind: 'thread', workerId: 0, name: 'fuzz', control: null, registry: null, replies: null,
       initializer: null, initargs: [], initflags: 0, trace: false,
     };
     const wireFn = fc.oneof(
