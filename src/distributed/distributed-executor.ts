@@ -44,6 +44,9 @@ import { JobTracker } from './job-tracker.js';
 import { cancelChannel, cancelKey, CANCEL_TTL, isExportName, kindCode, moduleNameOf, WIRE_VERSION, type JobData } from './wire.js';
 
 const MAX_BULK = 1000;
+
+/** A task's logical module name, export name, and job name (`module#export`). */
+type Names = readonly [module: string, name: string, jobName: string];
 const MAX_LOSSES = 3;
 
 let executors = 0;
@@ -83,6 +86,8 @@ export class DistributedExecutor extends Executor {
   #everReady = false;
 
   readonly #refillBatch: number;
+  /** Task references already checked, with their names. */
+  readonly #checked = new WeakMap<object, Names>();
   readonly #clientId = randomUUID().replaceAll('-', '').slice(0, 12);
   #seq = 0;
   /** Tasks not in Redis yet: waiting for room (maxInFlight) or for the connection. */
@@ -230,17 +235,16 @@ export class DistributedExecutor extends Executor {
   /** @internal */
   _schedule(fn: unknown, args: unknown[], kind: TaskKind, options: TaskOptions | undefined, admitted = false): Future<unknown> {
     if (this.#shutdown && (!admitted || this.#cancelledAll)) throw new RuntimeError('cannot schedule new futures after shutdown');
-    const [module, name] = this.#names(fn);
+    const [module, name, jobName] = this.#names(fn);
     const task = options as DistributedTaskOptions | undefined;
     const timeout = task?.timeout === undefined ? this.#settings.taskTimeout : checkTimeout(task.timeout);
     const a = encodeList(args, kind === 'call' ? 'args' : 'items');
     const k = kindCode(kind);
     const data: JobData = timeout === undefined ? { v: WIRE_VERSION, m: module, f: name, k, a } : { v: WIRE_VERSION, m: module, f: name, k, a, t: timeout };
     const overrides = task === undefined ? undefined : checkOverrides(task);
-    const future = new JobFuture(this, `${this.#clientId}-${(this.#seq++).toString(36)}`, `${module}#${name}`, data,
+    const future = new JobFuture(this, `${this.#clientId}-${(this.#seq++).toString(36)}`, jobName, data,
       overrides !== undefined && Object.keys(overrides).length > 0 ? overrides : undefined, task?.signal);
     this.#outstanding++;
-    future._listen(this.#onSettled);
     const signal = task?.signal;
     if (signal !== undefined) {
       future.onAbort = cancelOnAbort(future, signal);
@@ -280,8 +284,13 @@ export class DistributedExecutor extends Executor {
     return true;
   }
 
-  /** The logical module name and the export name of `fn`, or the error saying what to do. */
-  #names(fn: unknown): [string, string] {
+  /**
+   * The logical module name, the export name and the job name of `fn`, or the error saying what
+   * to do. Checked once per task reference (`taskModule` hands out the same object each time).
+   */
+  #names(fn: unknown): Names {
+    const known = this.#checked.get(fn as object);
+    if (known !== undefined) return known;
     if (!isTaskRef(fn)) {
       if (typeof fn === 'function') {
         const name = fn.name || 'myTask';
@@ -304,7 +313,9 @@ export class DistributedExecutor extends Executor {
     if (!isExportName(fn.name)) {
       throw new TypeError(`"${fn.name}" cannot be called on a worker: a task must be an export named by an identifier, other than __proto__, constructor, prototype or then`);
     }
-    return [module, fn.name];
+    const checked: Names = [module, fn.name, `${module}#${fn.name}`];
+    this.#checked.set(fn, checked);
+    return checked;
   }
 
   async #start(): Promise<void> {
@@ -458,9 +469,8 @@ export class DistributedExecutor extends Executor {
     }, Math.max(0, head.waitingSince + this.#settings.connectTimeout - performance.now()));
   }
 
-  /** Bookkeeping for every future that settles, however it settles. */
-  readonly #onSettled = (settled: Future<unknown>): void => {
-    const future = settled as JobFuture;
+  /** @internal Bookkeeping for every future that settles, however it settles. */
+  settled(future: JobFuture): void {
     future.data = undefined;
     this.#outstanding--;
     const jobs = this.#tracker.jobs;
@@ -473,7 +483,7 @@ export class DistributedExecutor extends Executor {
     // Not a flush per settled job: most would find too little room (see #roomToAdd).
     if (this.#local.size > 0 && this.#roomToAdd()) this.#scheduleFlush();
     this.#maybeIdle();
-  };
+  }
 
   #maybeIdle(): void {
     if (this.#outstanding === 0 && this.#openMaps.size === 0) this.#idle?.();

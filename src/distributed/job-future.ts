@@ -25,6 +25,8 @@ export interface JobOwner {
   cancelled(future: JobFuture): void;
   /** A RUNNING future is force-cancelled: ask the worker running it to stop. */
   forceCancel(future: JobFuture): boolean;
+  /** The future has just settled, however it settled (after its done-callbacks ran). */
+  settled(future: JobFuture): void;
 }
 
 /** Per-job BullMQ options that differ from the executor's defaults. */
@@ -69,10 +71,25 @@ export class JobFuture<T = unknown> extends Future<T> {
     this.isChunk = data.k !== 0;
   }
 
+  // The owner hears of settling from these overrides rather than from a completion listener:
+  // a listener costs every job an array and a closure, and a burst of tiny jobs feels it.
+  override setResult(value: T): void {
+    super.setResult(value);
+    this.owner.settled(this as JobFuture);
+  }
+
+  override setException(error: unknown): void {
+    super.setException(error);
+    this.owner.settled(this as JobFuture);
+  }
+
   override cancel(options?: CancelOptions): boolean {
-    // The owner looks at the stage before the future settles: its done-listeners forget the job.
+    const wasDone = this.done();
+    // The owner looks at the stage before the future settles: settling forgets the job.
     if (this.state === 'PENDING') this.owner.cancelled(this as JobFuture);
-    return super.cancel(options);
+    const cancelled = super.cancel(options);
+    if (cancelled && !wasDone) this.owner.settled(this as JobFuture);
+    return cancelled;
   }
 
   protected override _forceCancel(): boolean {
