@@ -15,8 +15,10 @@ async function until(flag: Int32Array, value: number, ms: number): Promise<'ok' 
 test('work a task leaves in the microtask queue runs while its worker idles', async () => {
   await using pool = new ThreadPoolExecutor({ maxWorkers: 1 });
   const flag = new Int32Array(new SharedArrayBuffer(4));
-  // The task returns at once; the chain it started goes on after it, three microtasks deep.
+  // The task returns at once; the chain it started goes on after it, three microtasks deep, and
+  // so does a tick it queued.
   const started = await pool.submit((f: Int32Array) => {
+    process.nextTick(() => Atomics.add(f, 0, 1));
     void Promise.resolve()
       .then(() => Atomics.add(f, 0, 1))
       .then(() => Atomics.add(f, 0, 1))
@@ -24,8 +26,8 @@ test('work a task leaves in the microtask queue runs while its worker idles', as
     return 'returned';
   }, flag);
   assert.equal(started, 'returned');
-  // Nothing else is sent: an idle worker asleep before the chain ran would leave it at 0 or 1.
-  assert.equal(await until(flag, 3, 10_000), 'ok');
+  // Nothing else is sent: an idle worker asleep before all of it ran would stop short of 4.
+  assert.equal(await until(flag, 4, 10_000), 'ok');
 });
 
 test('process.exit() a task defers to a microtask still ends its worker, which is replaced', async () => {
