@@ -24,13 +24,14 @@ import { CancelledError, TimeoutError } from '../errors.js';
 import { startTimer, type Timer } from '../core/deadline.js';
 import type { ChunkOutcome, TaskKind } from '../core/map-iterator.js';
 import type { TaskRef } from '../task-ref/task-module.js';
+import { callEach, isThenable, type EachOutcome } from '../worker/call-each.js';
 import { exportedFunctions } from './probe.js';
 import type { RunningTask, TaskRunner } from './task-runner.js';
 
 type TaskFn = (...args: unknown[]) => unknown;
 
 /** The frames of this file and below it in a task's stack are the worker's, not the task's. */
-const OWN_FRAMES = /[/\\]inline-runner\.[cm]?[jt]s:/;
+const OWN_FRAMES = /[/\\](inline-runner|call-each)\.[cm]?[jt]s:/;
 
 /** Jobs on the calling thread. */
 export class InlineRunner implements TaskRunner {
@@ -110,38 +111,19 @@ function lateError(ref: TaskRef, took: number, timeout: number): TimeoutError {
 
 /** One function over a chunk of items, as a pool worker runs it: an item that throws fails alone. */
 function runChunk(fn: TaskFn, items: readonly unknown[], star: boolean): ChunkOutcome | Promise<ChunkOutcome> {
-  const t0 = performance.now();
-  const values = new Array<unknown>(items.length);
-  let errors: Map<number, unknown> | null = null;
-  let pending: Array<PromiseLike<unknown>> | null = null;
-  for (let i = 0; i < items.length; i++) {
-    let r: unknown;
-    try {
-      r = star ? fn(...(items[i] as unknown[])) : fn(items[i]);
-    } catch (error) {
-      (errors ??= new Map()).set(i, trimStack(error));
-      values[i] = null;
-      continue;
-    }
-    if (isThenable(r)) {
-      const at = i;
-      (pending ??= []).push(Promise.resolve(r).then((v) => {
-        values[at] = v;
-      }, (error: unknown) => {
-        values[at] = null;
-        (errors ??= new Map()).set(at, trimStack(error));
-      }));
-    } else {
-      values[i] = r;
-    }
-  }
-  if (pending === null) return { values, errors, ms: performance.now() - t0 };
-  return Promise.all(pending).then(() => ({ values, errors: sorted(errors), ms: performance.now() - t0 }));
+  const out = callEach(fn, items, star, trimStack);
+  return isThenable(out) ? out.then(asOutcome) : asOutcome(out);
 }
 
-/** Failed items in index order, whatever order their promises settled in. */
-function sorted(errors: Map<number, unknown> | null): Map<number, unknown> | null {
-  return errors === null ? null : new Map([...errors].sort((a, b) => a[0] - b[0]));
+/** The failed items' errors by index, their slots emptied, as a chunk's outcome carries them. */
+function asOutcome({ values, failed, ms }: EachOutcome): ChunkOutcome {
+  if (failed === null) return { values, errors: null, ms };
+  const errors = new Map<number, unknown>();
+  for (const i of failed) {
+    errors.set(i, values[i]);
+    values[i] = null;
+  }
+  return { values, errors, ms };
 }
 
 function pickExport(mod: Record<string, unknown>, ref: TaskRef): TaskFn {
@@ -156,10 +138,6 @@ function pickExport(mod: Record<string, unknown>, ref: TaskRef): TaskFn {
   return () => {
     throw new TypeError(`the allowed module ${ref.module} exported a function "${name}" when the worker started, and no longer does; restart the worker`);
   };
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function';
 }
 
 /** Drops this file's frames and the worker's below them from a task's stack, as a pool worker does. */

@@ -13,6 +13,7 @@ import {
   TASK_STARCHUNK, TASK_STRIDE, asToWorker,
   type FromWorker, type RunMessage, type WireChunk, type WireFn, type WireThrown, type WorkerInit,
 } from '../protocol.js';
+import { callEach, isThenable } from './call-each.js';
 import { TaskLoader, type TaskFn } from './task-loader.js';
 
 /** How the runtime talks to the main side. */
@@ -304,39 +305,11 @@ export class Runtime {
   }
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && (typeof value === 'object' || typeof value === 'function')
-    && typeof (value as { then?: unknown }).then === 'function';
-}
-
+/** A map chunk on the wire: numbers and booleans packed when no item failed and none was async. */
 function runChunk(fn: TaskFn, items: ArrayLike<unknown>, star: boolean, encode: (e: unknown) => WireThrown): WireChunk | Promise<WireChunk> {
-  const t0 = now();
-  const values = new Array<unknown>(items.length);
-  let failed: number[] | null = null;
-  let pending: Array<PromiseLike<unknown>> | null = null;
-  for (let i = 0; i < items.length; i++) {
-    let r: unknown;
-    try {
-      r = star ? fn(...(items[i] as unknown[])) : fn(items[i]);
-    } catch (error) {
-      values[i] = encode(error);
-      (failed ??= []).push(i);
-      continue;
-    }
-    if (isThenable(r)) {
-      const at = i;
-      (pending ??= []).push(r.then((v) => {
-        values[at] = v;
-      }, (error) => {
-        values[at] = encode(error);
-        (failed ??= []).push(at);
-      }));
-    } else {
-      values[i] = r;
-    }
-  }
-  if (pending === null) return failed === null ? { ...packValues(values), failed, ms: now() - t0 } : { values, failed, ms: now() - t0 };
-  return Promise.all(pending).then(() => ({ values, failed: failed === null ? null : failed.sort((a, b) => a - b), ms: now() - t0 }));
+  const out = callEach(fn, items, star, encode);
+  if (isThenable(out) || out.failed !== null) return out;
+  return { ...packValues(out.values), failed: null, ms: out.ms };
 }
 
 /** Replaces every result that structured clone rejects with an error saying so. */
@@ -381,7 +354,7 @@ function sanitize(results: unknown[]): void {
 function trimStack(error: unknown): void {
   if (!(error instanceof Error) || typeof error.stack !== 'string') return;
   const lines = error.stack.split('\n');
-  const cut = lines.findIndex((line, i) => i > 0 && /Runtime\.#run|runChunk \(|[/\\]worker[/\\](thread|process)-entry\./.test(line));
+  const cut = lines.findIndex((line, i) => i > 0 && /Runtime\.#run|callEach \(|runChunk \(|[/\\]worker[/\\](thread|process)-entry\./.test(line));
   if (cut > 0) error.stack = lines.slice(0, cut).join('\n');
 }
 

@@ -5,7 +5,6 @@
  */
 import assert from 'node:assert/strict';
 import { availableParallelism } from 'node:os';
-import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { BrokenProcessPool, CancelledError, ProcessPoolExecutor, RuntimeError, SerializationError } from '../../src/futures/index.js';
 import { taskModule } from '../../src/index.js';
@@ -14,6 +13,7 @@ import { tasks } from '../conformance/executor/context.js';
 import { settle } from '../helpers/futures.js';
 import { captureReports } from '../helpers/reporter.js';
 import { bump, createBoard, waitFor } from '../helpers/signals.js';
+import { allEnded } from '../fixtures/multiprocessing/support.js';
 
 executorSuite('ProcessPoolExecutor', (options) => new ProcessPoolExecutor(options));
 
@@ -21,29 +21,6 @@ const poolTasks = taskModule<typeof import('../fixtures/multiprocessing/pool-tas
   new URL('../fixtures/multiprocessing/pool-tasks.js', import.meta.url));
 const broken = taskModule<typeof import('../fixtures/multiprocessing/throws-on-import.js')>(
   new URL('../fixtures/multiprocessing/throws-on-import.js', import.meta.url));
-
-/** `true` while `pid` runs (a zombie, state Z, counts as ended). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
-
-/** Waits until no pid of `pids` runs, polling; fails after `ms`. */
-async function allEnded(pids: readonly number[], ms = 5000): Promise<void> {
-  const deadline = performance.now() + ms;
-  while (pids.some(alive)) {
-    if (performance.now() > deadline) assert.fail(`still running: ${pids.filter(alive).join(', ')}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('ProcessPoolExecutor', () => {
   test('PPE-01 a worker killed by SIGKILL mid-task, default mode: that task fails with BrokenProcessPool, the rest complete, the worker is replaced', async () => {
@@ -80,7 +57,7 @@ describe('ProcessPoolExecutor', () => {
     }
     assert.throws(() => executor.submit(tasks.add, 1, 2), (e: unknown) => e instanceof BrokenProcessPool);
     await executor.shutdown();
-    await allEnded(pids);
+    await allEnded(pids, 5000);
   });
 
   test('PPE-01 a worker that runs out of memory fails its task with BrokenProcessPool and is replaced', async () => {
@@ -171,7 +148,7 @@ describe('ProcessPoolExecutor', () => {
     assert.equal(pids[0], pids[1]);
     assert.equal(pids[2], pids[3]);
     assert.notEqual(pids[1], pids[2]);
-    await allEnded([pids[0] as number]);
+    await allEnded([pids[0] as number], 5000);
   });
 
   test('PPE-12 maxTasksPerChild 1: a failing task and shutdown({ wait: false }) neither hang nor throw', async () => {
@@ -220,7 +197,7 @@ describe('ProcessPoolExecutor', () => {
     const pid = executor.stats().workers[0]?.pid as number;
     assert.equal(running.cancel({ force: true }), true);
     await assert.rejects(running.result(), (e: unknown) => e instanceof CancelledError);
-    await allEnded([pid]);
+    await allEnded([pid], 5000);
     assert.equal(await executor.submit(tasks.add, 1, 2), 3);
   });
 
@@ -233,7 +210,7 @@ describe('ProcessPoolExecutor', () => {
     const pids = [...new Set([...executor.stats().workers.map((w) => w.pid), idle])];
     await executor.terminateWorkers();
     await assert.rejects(running.result(), (e: unknown) => e instanceof CancelledError);
-    await allEnded(pids);
+    await allEnded(pids, 5000);
     assert.throws(() => executor.submit(tasks.add, 1, 2), (e: unknown) => e instanceof RuntimeError);
   });
 
