@@ -17,7 +17,7 @@ export type MetricId =
   | 'rtP99'
   | 'rt1Median'
   | 'rt1P99'
-  | 'cpu16'
+  | 'cpuBatch'
   | 'cpuSeed'
   | 'first'
   | 'rss'

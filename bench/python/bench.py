@@ -331,12 +331,12 @@ class Scenarios:
 
     def cpu(self):
         spec = self.sizes["cpu"]
-        speedup16, single16, pool16 = self.scaling(spec["python"])
+        speedup_batch, single_batch, pool_batch = self.scaling(spec["python"])
         speedup_seed, single_seed, pool_seed = self.scaling(spec["seed"])
         return (
-            {"cpu16": speedup16, "cpuSeed": speedup_seed},
-            {"singleMs16": single16, "poolMs16": pool16, "singleMsSeed": single_seed, "poolMsSeed": pool_seed},
-            len(pool16),
+            {"cpuBatch": speedup_batch, "cpuSeed": speedup_seed},
+            {"singleMsBatch": single_batch, "poolMsBatch": pool_batch, "singleMsSeed": single_seed, "poolMsSeed": pool_seed},
+            len(pool_batch),
         )
 
     def first(self):

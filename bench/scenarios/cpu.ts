@@ -57,10 +57,10 @@ export const cpu: NodeScenario = async (factory, sizes) => {
   const balanced = await scaling(factory, sizes, sizes.cpu.node);
   const seed = await scaling(factory, sizes, sizes.cpu.seed);
   return {
-    metrics: { cpu16: balanced.speedup, cpuSeed: seed.speedup },
+    metrics: { cpuBatch: balanced.speedup, cpuSeed: seed.speedup },
     samples: {
-      singleMs16: balanced.singleMs,
-      poolMs16: balanced.poolMs,
+      singleMsBatch: balanced.singleMs,
+      poolMsBatch: balanced.poolMs,
       singleMsSeed: seed.singleMs,
       poolMsSeed: seed.poolMs,
     },
