@@ -5,7 +5,7 @@
  * ```
  *  submit/map ─▶ local queue ──addBulk (≤ maxInFlight in Redis)──▶ BullMQ queue ──▶ workers
  *                                                                       │
- *  future settles ◀── QueueEvents (completed / failed / active) ◀───────┤ events stream
+ *  future settles ◀── EventReader: XREAD (active / completed / failed) ◀─┤ events stream
  *                 ◀── reconciliation: HMGET of quiet jobs ◀─────────────┘ job hashes
  * ```
  *
@@ -15,15 +15,16 @@
  * from Redis. Keeping at most `maxInFlight` jobs in Redis per executor bounds how far the event
  * reader can fall behind its own jobs.
  *
- * Around it: `job-tracker.ts` settles futures (events and reconciliation), `executor-options.ts`
- * checks the options, `wire.ts` is the format of jobs and results, `codec.ts` carries the values.
+ * Around it: `event-reader.ts` reads the events stream, `job-tracker.ts` settles futures (events
+ * and reconciliation), `executor-options.ts` checks the options, `wire.ts` is the format of jobs
+ * and results, `codec.ts` carries the values.
  * This file is longer than most because adding, cancelling and shutting down share the local
  * queue and the connection state.
  *
  * @module
  */
 import { randomUUID } from 'node:crypto';
-import { Queue, QueueEvents } from 'bullmq';
+import { Queue } from 'bullmq';
 import type { Redis, RedisOptions } from 'ioredis';
 import { BrokenExecutor, RuntimeError } from '../errors.js';
 import { checkTimeout, describe } from '../core/deadline.js';
@@ -35,7 +36,8 @@ import type { TaskKind, TaskOptions } from '../core/map-iterator.js';
 import { RingQueue } from '../core/ring-queue.js';
 import { isTaskRef } from '../task-ref/task-module.js';
 import { encodeList } from './codec.js';
-import { createClient, describeEndpoint, forBullmq, isConnectionError, redisOptions, unreachable } from './connection.js';
+import { createClient, describeEndpoint, isConnectionError, redisOptions, unreachable } from './connection.js';
+import { EventReader } from './event-reader.js';
 import {
   checkOverrides, settingsOf, toJobOptions, type DistributedExecutorOptions, type DistributedTaskOptions, type ExecutorSettings,
 } from './executor-options.js';
@@ -79,7 +81,9 @@ export class DistributedExecutor extends Executor {
   readonly #client: Redis;
   readonly #queue: Queue;
   readonly #tracker: JobTracker;
-  #events: QueueEvents | undefined;
+  /** The events stream's own connection: its reads block. */
+  readonly #eventsClient: Redis;
+  #events: EventReader | undefined;
   #initDone = false;
   #initError: unknown;
   #lastError: unknown;
@@ -127,6 +131,10 @@ export class DistributedExecutor extends Executor {
     this.#client.on('ready', this.#onReady);
     this.#queue = new Queue(settings.queue, { connection: this.#client, prefix: settings.prefix, defaultJobOptions: settings.jobOptions });
     this.#queue.on('error', (error: unknown) => {
+      this.#lastError = error;
+    });
+    this.#eventsClient = createClient(this.#redisOptions, `concurrent-ts:executor-events:${process.pid}:${executors - 1}`);
+    this.#eventsClient.on('error', (error: unknown) => {
       this.#lastError = error;
     });
     this.#tracker = new JobTracker({
@@ -325,16 +333,13 @@ export class DistributedExecutor extends Executor {
       // Read the events stream from where it is now (BullMQ's default '$' would miss whatever
       // happens before its first read); nothing of ours can be older.
       const lastEventId = last[0]?.[0] ?? '0-0';
-      const events = new QueueEvents(this.#settings.queue, { connection: forBullmq(this.#redisOptions), prefix: this.#settings.prefix, autorun: false, lastEventId });
-      this.#events = events;
-      events.on('error', (error: unknown) => {
+      const client = this.#eventsClient;
+      if (client.status !== 'ready') await new Promise((resolve) => client.once('ready', resolve));
+      this.#events = new EventReader(client, this.#queue.keys.events as string, lastEventId, this.#tracker, (error) => {
         this.#lastError = error;
+        if (!this.#shutdown) reportError(`DistributedExecutor: reading the events of queue ${this.#settings.queue} failed`, error);
       });
-      this.#tracker.listen(events);
-      events.run().catch((error: unknown) => {
-        if (!this.#shutdown) reportError(`DistributedExecutor: the event reader of queue ${this.#settings.queue} stopped`, error);
-      });
-      await events.waitUntilReady();
+      this.#events.start();
       this.#initDone = true;
       this.#scheduleFlush();
     } catch (error) {
@@ -540,11 +545,8 @@ export class DistributedExecutor extends Executor {
     if (this.#connectionTimer !== undefined) clearTimeout(this.#connectionTimer);
     this.#tracker.stop();
     await Promise.allSettled([...this.#background]);
-    try {
-      await this.#events?.close();
-    } catch (error) {
-      reportError('DistributedExecutor: closing the event reader failed', error);
-    }
+    if (this.#events === undefined) this.#eventsClient.disconnect();
+    else await this.#events.close();
     if (this.#client.status === 'ready') {
       await this.#queue.close().catch(() => {});
       await this.#client.quit().catch(() => {});

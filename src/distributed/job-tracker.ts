@@ -10,11 +10,12 @@
  *
  * @module
  */
-import type { Queue, QueueEvents } from 'bullmq';
+import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { RuntimeError } from '../errors.js';
 import type { JobFuture } from './job-future.js';
-import { settleCompleted, settleFailed } from './results.js';
+import type { JobEventSink } from './event-reader.js';
+import { settleCompletedText, settleFailed } from './results.js';
 
 /** What the tracker needs from its executor. */
 export interface TrackerHost {
@@ -27,7 +28,7 @@ export interface TrackerHost {
 }
 
 /** The jobs of one executor that are in Redis (or being added), by id. */
-export class JobTracker {
+export class JobTracker implements JobEventSink {
   readonly jobs = new Map<string, JobFuture>();
   readonly #host: TrackerHost;
   readonly #client: Redis;
@@ -43,39 +44,41 @@ export class JobTracker {
     this.#interval = reconcileInterval;
   }
 
-  /** Settles futures from the queue's events. */
-  listen(events: QueueEvents): void {
-    events.on('active', ({ jobId }) => {
-      const future = this.jobs.get(jobId);
-      if (future === undefined) return;
-      future.lastSeen = performance.now();
-      if (future.state === 'PENDING') future.setRunningOrNotifyCancel();
-    });
-    events.on('completed', ({ jobId, returnvalue }) => {
-      const future = this.jobs.get(jobId);
-      if (future !== undefined) settleCompleted(future, returnvalue);
-    });
-    events.on('failed', ({ jobId, failedReason }) => {
-      const future = this.jobs.get(jobId);
-      if (future !== undefined) settleFailed(future, failedReason);
-    });
-    events.on('removed', ({ jobId }) => {
-      const future = this.jobs.get(jobId);
-      if (future === undefined) return;
-      // Someone else removed it (a dashboard, queue.clean): the job will not run.
-      this.jobs.delete(jobId);
-      future.stage = 'DONE';
-      if (!future.cancel()) future.setException(new RuntimeError(`the job ${jobId} (${future.name}) was removed from the queue while it ran`));
-    });
-    const alive = ({ jobId }: { jobId: string }): void => {
-      const future = this.jobs.get(jobId);
-      if (future !== undefined) future.lastSeen = performance.now();
-    };
-    // Not 'waiting': every job emits it right after its add, which already counts as news, so a
-    // listener would cost a lookup per job for nothing. A job handed back to the queue that stays
-    // quiet is read back once, and found waiting.
-    events.on('delayed', alive);
-    events.on('stalled', alive);
+  // The event reader's sink (JobEventSink): settles futures from the queue's events.
+
+  tracks(jobId: string): boolean {
+    return this.jobs.has(jobId);
+  }
+
+  active(jobId: string): void {
+    const future = this.jobs.get(jobId);
+    if (future === undefined) return;
+    future.lastSeen = performance.now();
+    if (future.state === 'PENDING') future.setRunningOrNotifyCancel();
+  }
+
+  completed(jobId: string, returnvalue: string): void {
+    const future = this.jobs.get(jobId);
+    if (future !== undefined) settleCompletedText(future, returnvalue);
+  }
+
+  failed(jobId: string, reason: string): void {
+    const future = this.jobs.get(jobId);
+    if (future !== undefined) settleFailed(future, reason);
+  }
+
+  removed(jobId: string): void {
+    const future = this.jobs.get(jobId);
+    if (future === undefined) return;
+    // Someone else removed it (a dashboard, queue.clean): the job will not run.
+    this.jobs.delete(jobId);
+    future.stage = 'DONE';
+    if (!future.cancel()) future.setException(new RuntimeError(`the job ${jobId} (${future.name}) was removed from the queue while it ran`));
+  }
+
+  alive(jobId: string): void {
+    const future = this.jobs.get(jobId);
+    if (future !== undefined) future.lastSeen = performance.now();
   }
 
   /** Starts the periodic check, if it is not running; it stops by itself when no job is left. */
@@ -130,14 +133,7 @@ export class JobTracker {
           this.#host.lost(future);
         } else if (finishedOn !== null && returnvalue !== null) {
           // A retried job may hold an earlier attempt's failedReason: a return value wins.
-          let parsed: unknown;
-          try {
-            parsed = JSON.parse(returnvalue);
-          } catch (parseError) {
-            future.setException(parseError);
-            continue;
-          }
-          settleCompleted(future, parsed);
+          settleCompletedText(future, returnvalue);
         } else if (finishedOn !== null && failedReason !== null) {
           settleFailed(future, failedReason);
         }

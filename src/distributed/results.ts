@@ -12,18 +12,19 @@ import type { JobFuture } from './job-future.js';
 import { formatFailure, parseFailure, type CallResult, type ChunkResult } from './wire.js';
 
 /**
- * Settles `future` with a completed job's return value (already parsed from JSON).
+ * Settles `future` with a completed job's return value, the JSON text BullMQ stored.
  */
-export function settleCompleted(future: JobFuture, returnvalue: unknown): void {
+export function settleCompletedText(future: JobFuture, returnvalue: string): void {
   if (future.done()) return;
   try {
+    const parsed: unknown = JSON.parse(returnvalue);
     if (future.isChunk) {
-      future.setResult(decodeChunk(returnvalue));
+      future.setResult(decodeChunk(parsed));
     } else {
-      if (typeof returnvalue !== 'object' || returnvalue === null || !('r' in returnvalue)) {
+      if (typeof parsed !== 'object' || parsed === null || !('r' in parsed)) {
         throw new TypeError(`the job ${future.id} completed with a result this executor cannot read; is a worker of another version running?`);
       }
-      future.setResult(decodeValue((returnvalue as CallResult).r));
+      future.setResult(decodeValue((parsed as CallResult).r));
     }
   } catch (error) {
     if (!future.done()) future.setException(error);

@@ -7,8 +7,8 @@
  *  addBulk(name "tasks#isPrime",  ────────────▶ wait list ─────────────────────────▶ allow-list lookup of
  *          data JobData, jobId)                                                      "tasks" + "isPrime",
  *                                                                                    then the local pool
- *  QueueEvents: completed ◀─────────────────── returnvalue: CallResult | ChunkResult ◀─ result
- *               failed    ◀─────────────────── failedReason: "<Name>: <message>"   ◀─ exception
+ *  XREAD events: completed ◀────────────────── returnvalue: CallResult | ChunkResult ◀─ result
+ *                failed   ◀─────────────────── failedReason: "<Name>: <message>"   ◀─ exception
  *                                              + FAILURE_MARK + error record
  *  HMGET <job> (reconcile) ──────────────────▶ the job hash, for events that were lost
  *  PUBLISH <cancel channel> jobId ───────────▶ pub/sub ────────────────────────────▶ stop the pool task
