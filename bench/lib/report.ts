@@ -323,7 +323,9 @@ const SECTION_INTROS: Record<SectionId, string> = {
     'The raw column is `child_process.fork` IPC (child → child relayed by the parent: Node has no direct channel); Python is `multiprocessing` with fork.',
   dist:
     'One machine, one private `redis-server` (restarted empty for each column), two worker processes of concurrency 16 for each subject. ' +
-    '`submit`: 20,000 tiny `add` jobs submitted at once, every result awaited. Plain BullMQ does the same with `addBulk` and `QueueEvents`; it has no map.',
+    '`submit`: 20,000 tiny `add` tasks submitted at once, every result awaited. Plain BullMQ does the same with `addBulk` and `QueueEvents`, one job per task; it has no map. ' +
+    'DistributedExecutor packs consecutive submits into shared jobs while more tasks wait than fit in Redis (`packSubmits`, on by default), so its submit column counts tasks, not jobs; ' +
+    'the `1 job/task` column turns packing off and shows the executor\'s own cost per BullMQ job.',
 };
 
 /** " (5 rounds, 12.3 s, other programs 0.04 cores)": what the last table gives the pool cells. */

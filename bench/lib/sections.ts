@@ -7,12 +7,12 @@ import { handoffSubject as rawHandoff } from '../subjects/handoff-raw.js';
 import { mpSubject as ctMp } from '../subjects/mp-concurrent-ts.js';
 import { mpSubject as pyMp } from '../subjects/mp-python.js';
 import { mpSubject as rawMp } from '../subjects/mp-raw.js';
-import { distInlineSubject as ctDistInline, distSubject as ctDist } from '../subjects/dist-concurrent-ts.js';
+import { distInlineSubject as ctDistInline, distOneJobSubject as ctDistOneJob, distSubject as ctDist } from '../subjects/dist-concurrent-ts.js';
 import { distSandboxedSubject as bullmqThreads, distSubject as bullmq } from '../subjects/dist-bullmq.js';
 import type { SectionId, SectionSubject } from './types.js';
 
 /** In report order: concurrent-ts first, then the peer, then the floor. */
-export const SECTION_SUBJECTS: readonly SectionSubject[] = [ctHandoff, asyncMutexHandoff, rawHandoff, ctMp, pyMp, rawMp, ctDist, ctDistInline, bullmq, bullmqThreads];
+export const SECTION_SUBJECTS: readonly SectionSubject[] = [ctHandoff, asyncMutexHandoff, rawHandoff, ctMp, pyMp, rawMp, ctDist, ctDistInline, ctDistOneJob, bullmq, bullmqThreads];
 
 export const SECTION_IDS: readonly SectionId[] = ['handoff', 'mp', 'dist'];
 

@@ -21,16 +21,16 @@ interface CtDistributedExecutor {
   shutdown(): Promise<void>;
 }
 
-type ExecutorClass = new (options: { connection: string; queue: string }) => CtDistributedExecutor;
+type ExecutorClass = new (options: { connection: string; queue: string; packSubmits?: boolean }) => CtDistributedExecutor;
 
-async function open(sizes: Sizes, inline: boolean): Promise<DistHandle> {
+async function open(sizes: Sizes, inline: boolean, pack = true): Promise<DistHandle> {
   const url = redisUrl();
   const { DistributedExecutor } = (await importDist('distributed/index.js')) as { DistributedExecutor?: ExecutorClass };
   const { taskModule } = (await importDist('index.js')) as { taskModule?: (url: URL) => Record<keyof typeof Tasks, object> };
   if (DistributedExecutor === undefined || taskModule === undefined) throw new NotAvailable('not built (DistributedExecutor missing)');
   const tasksFile = join(buildDir, 'tasks.js');
   const tasks = taskModule(new URL('../tasks.js', import.meta.url));
-  const queue = `bench-ct-${inline ? 'inline' : 'pool'}-${process.pid}`;
+  const queue = `bench-ct-${inline ? 'inline' : 'pool'}${pack ? '' : '-1job'}-${process.pid}`;
   const { processes, concurrency } = sizes.dist;
   const workers: ChildProcess[] = [];
   try {
@@ -45,10 +45,17 @@ async function open(sizes: Sizes, inline: boolean): Promise<DistHandle> {
     await stopAll(workers);
     throw error;
   }
-  const executor = new DistributedExecutor({ connection: url, queue });
+  const executor = new DistributedExecutor(pack ? { connection: url, queue } : { connection: url, queue, packSubmits: false });
   await executor.ready();
+  const submit = (n: number): Promise<number> => tinyVia(n, (a, b) => executor.submit(tasks.add, a, b) as PromiseLike<number>);
+  const close = async (): Promise<void> => {
+    await executor.shutdown();
+    await stopAll(workers);
+  };
+  // One job per task measures the executor's own cost per BullMQ job; map does not depend on it.
+  if (!pack) return { submit, close };
   return {
-    submit: (n) => tinyVia(n, (a, b) => executor.submit(tasks.add, a, b) as PromiseLike<number>),
+    submit,
     map: async (items, chunksize) => {
       let matched = 0;
       let index = 0;
@@ -57,10 +64,7 @@ async function open(sizes: Sizes, inline: boolean): Promise<DistHandle> {
       }
       return matched;
     },
-    close: async () => {
-      await executor.shutdown();
-      await stopAll(workers);
-    },
+    close,
   };
 }
 
@@ -86,4 +90,16 @@ export const distInlineSubject: SectionSubject = {
   how: 'as ct Distributed, with 2 × `concurrent-ts worker --concurrency 16 --inline`: tasks on each worker\'s main thread, no pool, as BullMQ\'s inline processor',
   peer: 'bullmq',
   measure: (sizes) => dist((s) => open(s, true), sizes),
+};
+
+export const distOneJobSubject: SectionSubject = {
+  id: 'ct-dist-inline-1job',
+  label: 'concurrent-ts DistributedExecutor, one job per task (`packSubmits: false`, 2 `--inline` workers)',
+  short: 'ct Distributed inline, 1 job/task',
+  group: 'concurrent-ts',
+  section: 'dist',
+  kind: 'node',
+  how: 'as ct Distributed inline, with `packSubmits: false`: every `submit` its own BullMQ job, as in plain BullMQ, so this column is the executor\'s and workers\' own cost per job; no map (packing does not touch it)',
+  peer: 'bullmq',
+  measure: (sizes) => dist((s) => open(s, true, false), sizes),
 };

@@ -77,6 +77,13 @@ export interface DistributedExecutorOptions {
    * on a worker (default 100): a job costs a Redis round trip, far more than a thread message.
    */
   chunkTargetMs?: number;
+  /**
+   * When more tasks are waiting than fit in Redis (`maxInFlight`), pack consecutive `submit`s of
+   * the same function into one job, sized to about `chunkTargetMs` of work (default `true`). Tasks
+   * with their own options (a timeout, priority, attempts, a signal) always get a job each, and so
+   * do all tasks while the executor retries (`attempts` > 1). `false`: one job per task, always.
+   */
+  packSubmits?: boolean;
 }
 
 /** Per-task options of `DistributedExecutor.withJobOptions`. */
@@ -99,6 +106,8 @@ export interface ExecutorSettings {
   readonly parallelism: number;
   /** Milliseconds of work `map` aims to put in one job. */
   readonly chunkTargetMs: number;
+  /** Pack plain `submit`s under a backlog (false with retries, whose per-task semantics packing would change). */
+  readonly packSubmits: boolean;
   readonly taskTimeout: number | undefined;
   readonly onLost: 'resubmit' | 'fail';
   /** Logical module names by module URL. */
@@ -138,6 +147,7 @@ export function settingsOf(options: DistributedExecutorOptions): ExecutorSetting
     maxInFlight: checkInteger('maxInFlight', options.maxInFlight, 1000, 1),
     parallelism: checkInteger('parallelism', options.parallelism, 16, 1),
     chunkTargetMs: checkPositive('chunkTargetMs', options.chunkTargetMs, 100),
+    packSubmits: checkBoolean('packSubmits', options.packSubmits, true) && (options.attempts ?? 1) <= 1,
     taskTimeout: checkTimeout(options.taskTimeout, 'taskTimeout'),
     onLost,
     moduleNames,
@@ -209,5 +219,11 @@ function checkInteger(name: string, value: unknown, fallback: number | undefined
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw new ValueError(`Expected \`${name}\` to be an integer from ${min} to ${max}, got ${describe(value)}`);
   }
+  return value;
+}
+
+function checkBoolean(name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new ValueError(`Expected \`${name}\` to be true or false, got ${describe(value)}`);
   return value;
 }

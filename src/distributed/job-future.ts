@@ -3,8 +3,10 @@
  *
  * ```
  *  LOCAL ──addBulk──▶ ADDING ──ok──▶ QUEUED ──completed / failed / cancelled──▶ DONE
- *    ▲                  │                │
- *    └─ no connection ──┘                └── lost in a Redis restart: LOCAL again (onLost: 'resubmit')
+ *    ▲  │               │                │
+ *    │  │               └─ no connection ┴── lost in a Redis restart: LOCAL again (onLost: 'resubmit')
+ *    │  └──packed with others──▶ PACKED ──the pack settles──▶ DONE
+ *    └──── the pack is given up (another member cancelled) ───┘
  * ```
  *
  * The stage is where the job is; the future's own state (PENDING, RUNNING, …) is what the caller
@@ -16,8 +18,8 @@
 import { Future, type CancelOptions } from '../core/future.js';
 import type { JobData } from './wire.js';
 
-/** Where a job is: only in this process, being added, or in Redis. */
-export type JobStage = 'LOCAL' | 'ADDING' | 'QUEUED' | 'DONE';
+/** Where a job is: only in this process, being added, in Redis, or inside a pack (see `pack-future.ts`). */
+export type JobStage = 'LOCAL' | 'ADDING' | 'QUEUED' | 'PACKED' | 'DONE';
 
 /** Implemented by the executor: what cancelling a job means in Redis. */
 export interface JobOwner {
@@ -52,6 +54,8 @@ export class JobFuture<T = unknown> extends Future<T> {
   /** Cancelled while being added: remove it once the add is through. */
   removeAfterAdd = false;
   onAbort: (() => void) | undefined = undefined;
+  /** The pack whose job carries this call (stage PACKED). */
+  pack: JobFuture | undefined = undefined;
 
   /** `true` for map chunks (the result is a chunk outcome). */
   readonly isChunk: boolean;
