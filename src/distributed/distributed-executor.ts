@@ -44,13 +44,10 @@ import {
 import { JobFuture } from './job-future.js';
 import { JobTracker } from './job-tracker.js';
 import { PackFuture } from './pack-future.js';
-import { cancelChannel, cancelKey, CANCEL_TTL, isExportName, KIND_CALL, KIND_STARCHUNK, kindCode, moduleNameOf, WIRE_VERSION, type JobData } from './wire.js';
+import { Packer } from './packer.js';
+import { cancelChannel, cancelKey, CANCEL_TTL, isExportName, kindCode, moduleNameOf, WIRE_VERSION, type JobData } from './wire.js';
 
 const MAX_BULK = 1000;
-/** Most calls in one pack. */
-const MAX_PACK = 256;
-/** Most calls in one pack of a function whose calls were never timed. */
-const UNTIMED_PACK = 4;
 
 /** A task's logical module name, export name, and job name (`module#export`). */
 type Names = readonly [module: string, name: string, jobName: string];
@@ -99,10 +96,9 @@ export class DistributedExecutor extends Executor {
   readonly #checked = new WeakMap<object, Names>();
   readonly #clientId = randomUUID().replaceAll('-', '').slice(0, 12);
   #seq = 0;
-  /** Milliseconds per call on a worker, by job name, measured on packs: sizes the next packs. */
-  readonly #callMs = new Map<string, number>();
   /** Tasks not in Redis yet: waiting for room (maxInFlight) or for the connection. */
   readonly #local = new RingQueue<JobFuture>(256);
+  readonly #packer: Packer;
   readonly #background = new Set<Promise<unknown>>();
   #outstanding = 0;
   #flushScheduled = false;
@@ -149,6 +145,7 @@ export class DistributedExecutor extends Executor {
       track: (promise) => this.#track(promise),
       connected: () => this.#connected(),
     }, this.#client, this.#queue, settings.reconcileInterval);
+    this.#packer = new Packer(this, this.#local, settings.packSubmits, settings.chunkTargetMs);
     void this.#start();
   }
 
@@ -257,7 +254,7 @@ export class DistributedExecutor extends Executor {
     const k = kindCode(kind);
     const data: JobData = timeout === undefined ? { v: WIRE_VERSION, m: module, f: name, k, a } : { v: WIRE_VERSION, m: module, f: name, k, a, t: timeout };
     const overrides = task === undefined ? undefined : checkOverrides(task);
-    const future = new JobFuture(this, `${this.#clientId}-${(this.#seq++).toString(36)}`, jobName, data,
+    const future = new JobFuture(this, this.nextId(), jobName, data,
       overrides !== undefined && Object.keys(overrides).length > 0 ? overrides : undefined, task?.signal);
     this.#outstanding++;
     const signal = task?.signal;
@@ -270,11 +267,21 @@ export class DistributedExecutor extends Executor {
     return future;
   }
 
+  /** @internal A job id of this executor. */
+  nextId(): string {
+    return `${this.#clientId}-${(this.#seq++).toString(36)}`;
+  }
+
+  /** @internal Tasks of a pack given up are back in the local queue. */
+  requeued(): void {
+    this.#scheduleFlush();
+  }
+
   /** @internal A PENDING future is being cancelled: forget its job, and remove it from Redis. */
   cancelled(future: JobFuture): void {
     switch (future.stage) {
       case 'PACKED':
-        this.#dissolve(future);
+        this.#packer.dissolve(future);
         break;
       case 'LOCAL':
         // Still in the local queue: the flush skips futures that are done.
@@ -297,7 +304,7 @@ export class DistributedExecutor extends Executor {
   forceCancel(future: JobFuture): boolean {
     if (future.stage === 'DONE') return false;
     if (future.stage === 'PACKED') {
-      this.#dissolve(future);
+      this.#packer.dissolve(future);
       future.stage = 'DONE';
       return true;
     }
@@ -415,7 +422,7 @@ export class DistributedExecutor extends Executor {
         let future = this.#local.shift() as JobFuture;
         if (future.done() || future.data === undefined) continue;
         // More tasks wait than fit in Redis: each job may as well carry several.
-        if (this.#local.size >= max - jobs.size && this.#packable(future)) future = this.#pack(future, max - jobs.size);
+        if (this.#local.size >= max - jobs.size && this.#packer.packable(future)) future = this.#packer.pack(future, max - jobs.size);
         future.stage = 'ADDING';
         jobs.set(future.id, future);
         batch.push(future);
@@ -423,89 +430,6 @@ export class DistributedExecutor extends Executor {
       if (batch.length > 0) this.#track(this.#add(batch));
     }
   };
-
-  /** A plain call (no options of its own), in an executor that packs. */
-  #packable(future: JobFuture): boolean {
-    const data = future.data as JobData;
-    return this.#settings.packSubmits && data.k === KIND_CALL && data.t === undefined && future.overrides === undefined && future.signal === undefined;
-  }
-
-  /**
-   * `first` and the packable calls of the same function right behind it in the local queue, as
-   * one pack sized so that the backlog fits the free slots in Redis, and each pack stays within
-   * about `chunkTargetMs` of work (a few calls until the function has been timed).
-   */
-  #pack(first: JobFuture, free: number): JobFuture {
-    const backlog = this.#local.size + 1;
-    const callMs = this.#callMs.get(first.name);
-    const cap = callMs === undefined ? UNTIMED_PACK : Math.min(MAX_PACK, Math.floor(this.#settings.chunkTargetMs / Math.max(callMs, 0.001)));
-    const size = Math.min(cap, Math.ceil(backlog / Math.max(free, 1)));
-    const members = [first];
-    while (members.length < size) {
-      const next = this.#local.peek();
-      if (next === undefined || next.done() || next.name !== first.name || next.data === undefined || !this.#packable(next)) break;
-      members.push(this.#local.shift() as JobFuture);
-    }
-    if (members.length === 1) return first;
-    const { m, f } = first.data as JobData;
-    const data: JobData = { v: WIRE_VERSION, m, f, k: KIND_STARCHUNK, a: members.map((member) => (member.data as JobData).a) };
-    const pack = new PackFuture(this, `${this.#clientId}-${(this.#seq++).toString(36)}`, first.name, data, members);
-    for (const member of members) {
-      member.stage = 'PACKED';
-      member.pack = pack;
-    }
-    return pack;
-  }
-
-  /**
-   * A member of a pack is cancelled: the pack is given up (removed from Redis, or stopped where it
-   * runs), and its other unsettled members go back to the front of the local queue.
-   */
-  #dissolve(leaving: JobFuture): void {
-    const pack = leaving.pack as PackFuture;
-    leaving.pack = undefined;
-    pack.dissolved = true;
-    const now = performance.now();
-    const back = pack.members.filter((member) => member !== leaving && !member.done());
-    for (let i = back.length - 1; i >= 0; i--) {
-      const member = back[i] as JobFuture;
-      member.pack = undefined;
-      member.stage = 'LOCAL';
-      member.waitingSince = now;
-      this.#local.unshift(member);
-    }
-    if (pack.state === 'PENDING') pack.cancel();
-    else pack.cancel({ force: true });
-    this.#scheduleFlush();
-  }
-
-  /** Settles the members of a pack that settled, and times the function for the next packs. */
-  #unpack(pack: PackFuture): void {
-    if (pack.dissolved) return;
-    const outcome = pack._outcome();
-    if (!outcome.ok) {
-      for (const member of pack.members) {
-        if (member.done()) continue;
-        member.pack = undefined;
-        member.stage = 'DONE';
-        if (!pack.cancelled() || !member.cancel()) member.setException(outcome.error);
-      }
-      return;
-    }
-    const { values, bools, errors, ms } = outcome.value;
-    const count = pack.members.length;
-    const sample = ms / count;
-    const before = this.#callMs.get(pack.name);
-    this.#callMs.set(pack.name, before === undefined ? sample : 0.7 * before + 0.3 * sample);
-    for (let i = 0; i < count; i++) {
-      const member = pack.members[i] as JobFuture;
-      if (member.done()) continue;
-      member.pack = undefined;
-      member.stage = 'DONE';
-      if (errors?.has(i) === true) member.setException(errors.get(i));
-      else member.setResult(bools === true ? values[i] === 1 : values[i]);
-    }
-  }
 
   async #add(batch: JobFuture[]): Promise<void> {
     const entries = batch.map((f) => ({
@@ -582,7 +506,7 @@ export class DistributedExecutor extends Executor {
       const jobs = this.#tracker.jobs;
       if (jobs.get(future.id) === future) jobs.delete(future.id);
       future.stage = 'DONE';
-      this.#unpack(future);
+      this.#packer.unpack(future);
       if (this.#local.size > 0 && this.#roomToAdd()) this.#scheduleFlush();
       return;
     }
