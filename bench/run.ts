@@ -17,7 +17,7 @@ import { availableParallelism, cpus, release, setPriority, totalmem, type } from
 import { dirname, join } from 'node:path';
 import { compileHarness, snapshotDist } from './lib/compile.js';
 import { sizes as sizesFor } from './lib/config.js';
-import { nowMs } from './lib/measure.js';
+import { nowMs, OWN_PIDS_ENV } from './lib/measure.js';
 import { metric } from './lib/metrics.js';
 import { benchDir, buildDir, repoRoot } from './lib/paths.js';
 import { RESULT_PREFIX } from './lib/protocol.js';
@@ -247,14 +247,15 @@ function writeDocs(report: RunReport): void {
 class RedisForCells {
   #server: Promise<BenchRedis | undefined> | undefined;
 
-  async fresh(): Promise<string | undefined> {
+  /** A running, empty server for the next cell, or undefined without redis-server. */
+  async fresh(): Promise<BenchRedis | undefined> {
     if (this.#server === undefined) {
       this.#server = startRedis();
-      return (await this.#server)?.url;
+      return this.#server;
     }
     const server = await this.#server;
     await server?.restart();
-    return server?.url;
+    return server;
   }
 
   async stop(): Promise<void> {
@@ -346,13 +347,14 @@ async function main(): Promise<void> {
       const prefix = `[${index}/${total}] ${SCENARIO_TITLES[subject.section]} · ${subject.short}`;
       let env: Record<string, string> = {};
       if (subject.section === 'dist') {
-        const url = await redis.fresh();
-        if (url === undefined) {
+        const server = await redis.fresh();
+        if (server === undefined) {
           sectionCells.push({ subject: subject.id, scenario: 'dist', status: 'na', metrics: {}, reason: 'redis-server not installed' });
           console.log(`${prefix}: n/a (redis-server not installed)`);
           continue;
         }
-        env = { [REDIS_URL_ENV]: url };
+        // Redis works for the cell: its CPU time is the cell's, not another program's.
+        env = { [REDIS_URL_ENV]: server.url, [OWN_PIDS_ENV]: String(server.pid ?? '') };
       }
       if (previousDisturbed) await quiet.settle(console.log);
       const cell = await runCell(subject, subject.section, options, timeoutMs, console.log, env);

@@ -108,14 +108,24 @@ function cpuTicks(pid: number | 'self'): number {
 }
 
 /**
+ * Processes outside this one's tree that work for the cell (the distributed section's Redis
+ * server, which the runner starts): comma-separated pids.
+ */
+export const OWN_PIDS_ENV = 'BENCH_OWN_PIDS';
+
+const ownPids = (process.env[OWN_PIDS_ENV] ?? '').split(',').filter((p) => /^\d+$/.test(p)).map(Number);
+
+/**
  * CPU time in ms used so far by this process (all threads), its children that
- * ended and its live descendants. The runner compares it with the machine's busy
- * time to notice other programs competing for the CPUs during a cell.
+ * ended, its live descendants and the processes of OWN_PIDS_ENV. The runner
+ * compares it with the machine's busy time to notice other programs competing
+ * for the CPUs during a cell.
  */
 export function treeCpuMs(): number {
   try {
     let ticks = cpuTicks('self');
     for (const pid of descendants(process.pid)) ticks += cpuTicks(pid);
+    for (const pid of ownPids) ticks += cpuTicks(pid);
     return ticks * TICK_MS;
   } catch {
     const usage = process.cpuUsage();

@@ -6,6 +6,8 @@ import { RedisServer, redisServerPath } from '../../test/fixtures/distributed/re
 
 export interface BenchRedis {
   readonly url: string;
+  /** The server's process: the cells count its CPU time as their own, not as other programs'. */
+  readonly pid: number | undefined;
   /** A fresh, empty server on the same port: no cell pays for the previous one's keys. */
   restart(): Promise<void>;
   stop(): Promise<void>;
@@ -15,5 +17,12 @@ export interface BenchRedis {
 export async function startRedis(): Promise<BenchRedis | undefined> {
   if (redisServerPath() === null) return undefined;
   const server = await RedisServer.start();
-  return { url: server.url, restart: () => server.restart(), stop: () => server.stop() };
+  return {
+    url: server.url,
+    get pid() {
+      return server.pid;
+    },
+    restart: () => server.restart(),
+    stop: () => server.stop(),
+  };
 }

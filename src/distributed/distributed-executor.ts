@@ -64,6 +64,10 @@ let executors = 0;
  * `bigint`, `Date`, `Map`, `Set`, typed arrays and `undefined`; a task's exception comes back with
  * its class name, message and the worker-side stack.
  *
+ * Each task is a BullMQ job, except in a burst: while more tasks wait than the executor keeps in
+ * Redis (`maxInFlight`), consecutive plain submits of one function share a job, each future still
+ * settling on its own (`packSubmits`, see docs/decisions/distributed-submit-packing.md).
+ *
  * Delivery is at least once: a task whose worker dies runs again on another worker, so tasks
  * should be idempotent (see docs/distributed.md). The executor holds Redis connections until
  * {@link DistributedExecutor.shutdown}; use `await using` or call it.
