@@ -82,7 +82,7 @@ export function sizes(quick: boolean): Sizes {
     handoff: { rounds: 5, minRounds: 3, budgetMs: 15_000, n: 20_000, warmupN: 1_000 },
     // ~40k messages/s through a Queue here: about a second per one-way run.
     mp: { rounds: 5, minRounds: 3, budgetMs: 30_000, messages: 50_000, roundTrips: 5_000 },
-    // Two worker processes of concurrency 16, as in test/fixtures/distributed/throughput.ts.
+    // Two worker processes of concurrency 16 each, the same for every subject.
     dist: { rounds: 5, minRounds: 3, budgetMs: 40_000, jobs: 20_000, items: 1_000_000, chunksize: 1000, processes: 2, concurrency: 16 },
   };
 }
