@@ -131,7 +131,8 @@ export class DistributedExecutor extends Executor {
     this.#refillBatch = Math.ceil(settings.maxInFlight / 4);
     this.#redisOptions = redisOptions(options.connection, settings.connectTimeout, options.tls);
     this.#endpoint = describeEndpoint(this.#redisOptions);
-    this.#client = createClient(this.#redisOptions, `concurrent-ts:executor:${process.pid}:${executors++}`);
+    const serial = executors++;
+    this.#client = createClient(this.#redisOptions, `concurrent-ts:executor:${process.pid}:${serial}`);
     this.#client.on('error', (error: unknown) => {
       this.#lastError = error;
     });
@@ -140,7 +141,7 @@ export class DistributedExecutor extends Executor {
     this.#queue.on('error', (error: unknown) => {
       this.#lastError = error;
     });
-    this.#eventsClient = createClient(this.#redisOptions, `concurrent-ts:executor-events:${process.pid}:${executors - 1}`);
+    this.#eventsClient = createClient(this.#redisOptions, `concurrent-ts:executor-events:${process.pid}:${serial}`);
     this.#eventsClient.on('error', (error: unknown) => {
       this.#lastError = error;
     });
