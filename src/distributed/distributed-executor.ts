@@ -132,19 +132,17 @@ export class DistributedExecutor extends Executor {
     this.#redisOptions = redisOptions(options.connection, settings.connectTimeout, options.tls);
     this.#endpoint = describeEndpoint(this.#redisOptions);
     const serial = executors++;
-    this.#client = createClient(this.#redisOptions, `concurrent-ts:executor:${process.pid}:${serial}`);
-    this.#client.on('error', (error: unknown) => {
+    // A connection's last error is what a caller is told when Redis stays out of reach.
+    const remember = (error: unknown): void => {
       this.#lastError = error;
-    });
+    };
+    this.#client = createClient(this.#redisOptions, `concurrent-ts:executor:${process.pid}:${serial}`);
+    this.#client.on('error', remember);
     this.#client.on('ready', this.#onReady);
     this.#queue = new Queue(settings.queue, { connection: this.#client, prefix: settings.prefix, defaultJobOptions: settings.jobOptions });
-    this.#queue.on('error', (error: unknown) => {
-      this.#lastError = error;
-    });
+    this.#queue.on('error', remember);
     this.#eventsClient = createClient(this.#redisOptions, `concurrent-ts:executor-events:${process.pid}:${serial}`);
-    this.#eventsClient.on('error', (error: unknown) => {
-      this.#lastError = error;
-    });
+    this.#eventsClient.on('error', remember);
     this.#tracker = new JobTracker({
       lost: (future) => this.#lost(future),
       track: (promise) => this.#track(promise),
