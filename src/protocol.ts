@@ -7,16 +7,22 @@
  *  ────                                             ──────
  *  spawn(WorkerInit) ─────────────────────────────▶ run initializer
  *                    ◀───────────────────────────── ready | init-failed
- *  run { defs, tasks[id, fnId, flags, args]…  } ──▶ load new functions once, run tasks in order
- *                    ◀───────────────────────────── done { results[id, status, value]…, busy }
- *                    ◀───────────────────────────── exiting { code, taskId }  (process.exit in a task)
+ *  run { seq, defs, tasks[id, fnId, flags, args]… } ▶ load new functions once; claim, then run, each task in order
+ *                    ◀───────────────────────────── done { results[id, status, value]…, busy, pos? }
+ *                    ◀───────────────────────────── giveback { from, to }  (about to block: take these back)
+ *                    ◀───────────────────────────── fault { cause, running… }  (the worker is ending)
+ *  halt ──────────────────────────────────────────▶ fault { cause: 'halt', running… }, exit
  *  stop ──────────────────────────────────────────▶ exit(0)
  * ```
  *
  * Tasks and results travel in flat arrays, several per message, so that a burst of tiny tasks
- * costs one message per batch and not one per task. Thread workers also share a small control
- * block (SharedArrayBuffer) where they count the tasks they have started, so that the main side
- * knows exactly which task a dying worker was running.
+ * costs one message per batch and not one per task. Each task has a sequence number on its
+ * worker (`seq` of its message plus its position). A thread worker *claims* a task in shared
+ * memory before starting it (see {@link CTL_CLAIMS}), so the main side can take back the tasks a
+ * worker holds but has not started and give them to an idle worker, and knows exactly which tasks
+ * a dead worker had started. A process worker, which shares no memory, tells instead how far it
+ * has got (`pos`) in its messages, and brackets every task that may be long with two of them
+ * (see {@link DoneMessage.solo}). Design: docs/decisions/pool-scheduling.md.
  *
  * @module
  */
@@ -24,7 +30,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { ERROR_CLASSES } from './errors.js';
 
 /** Checked at worker start-up: both sides must speak the same version. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** How a function travels: its source text, a module reference, or a built-in's global path. */
 export type WireFn =
@@ -44,6 +50,14 @@ export const TASK_KIND_MASK = 3;
 export const TASK_SHARED = 4;
 /** The task has a timeout: send a {@link StartedMessage} when it starts, so that the clock starts then. */
 export const TASK_TIMED = 8;
+
+/**
+ * The key under which both sides measure a task's time: its function, and whether it is a plain
+ * call (even) or a map chunk (odd), which take very different times.
+ */
+export function timingKey(fnId: number, flags: number): number {
+  return (flags & TASK_KIND_MASK) === TASK_CALL ? fnId * 2 : fnId * 2 + 1;
+}
 
 /** Number of array slots one task takes in {@link RunMessage.tasks}. */
 export const TASK_STRIDE = 4;
@@ -79,7 +93,7 @@ export interface WorkerInit {
   readonly trace: boolean;
 }
 
-/** Int32 index in the control block: tasks started so far (only ever grows). */
+/** Int32 index in the control block: tasks claimed (started) so far (only ever grows). */
 export const CTL_STARTED = 0;
 /**
  * Int32 index in the control block: the doorbell. The main side adds 1 and notifies after each
@@ -93,8 +107,43 @@ export const CTL_DOORBELL = 1;
  * load, that a reply is waiting.
  */
 export const CTL_REPLIES = 2;
+/**
+ * Int32 index in the control block: 1 while the worker runs the synchronous part of a batch, 0
+ * between batches (idle, or only awaiting promises). Tells the main side whether tasks it holds
+ * back from this worker would wait behind running code.
+ */
+export const CTL_BUSY = 3;
+/**
+ * Int32 index in the control block: 1 while the worker runs a task that may be long (one it
+ * brackets: see `FnClock`). The main side sends such a worker nothing more meanwhile.
+ */
+export const CTL_LONG = 4;
+/**
+ * Int32 index in the control block where the claim words start: one word per task, at
+ * `CTL_CLAIMS + (seq & CLAIM_MASK)`. The main side writes {@link claimTag}(seq) when it sends a
+ * task; the worker swaps it for {@link CLAIMED} before starting the task, and the main side swaps
+ * it for {@link REVOKED} to take an unstarted task back. One compare-exchange each: whoever swaps
+ * first owns the task, so a task is either started by its worker or taken back, never both.
+ */
+export const CTL_CLAIMS = 8;
+/** Claim words per worker; a worker never holds more unstarted tasks than this. */
+export const CLAIM_SLOTS = 16384;
+/** Mask from a sequence number to its claim word. */
+export const CLAIM_MASK = CLAIM_SLOTS - 1;
+/** A claim word's value once its worker has started the task. */
+export const CLAIMED = 0;
+/** A claim word's value once the main side has taken the task back. */
+export const REVOKED = -1;
 /** Byte size of a control block. */
-export const CTL_BYTES = 16;
+export const CTL_BYTES = (CTL_CLAIMS + CLAIM_SLOTS) * 4;
+
+/**
+ * The value a claim word holds while task `seq` waits to be started: positive, and different for
+ * two sequence numbers that share a word, so that a stale word is never mistaken for a fresh one.
+ */
+export function claimTag(seq: number): number {
+  return (seq & 0x3fffffff) + 1;
+}
 
 /** A function definition sent the first time a worker needs it. */
 export type FnDef = readonly [fnId: number, fn: WireFn];
@@ -102,6 +151,8 @@ export type FnDef = readonly [fnId: number, fn: WireFn];
 /** main → worker: run these tasks, in order. */
 export interface RunMessage {
   readonly op: 'run';
+  /** Sequence number of the first task; the others follow one by one. */
+  readonly seq: number;
   readonly defs: readonly FnDef[] | null;
   /** Flat: `[id, fnId, flags, args, id, fnId, flags, args, …]`. */
   readonly tasks: readonly unknown[];
@@ -118,8 +169,16 @@ export interface InitMessage {
   readonly init: WorkerInit;
 }
 
+/**
+ * main → process worker: end now, but first say which tasks have started (a force-cancel of one
+ * task on a worker that runs others: the others must be told apart, started or not).
+ */
+export interface HaltMessage {
+  readonly op: 'halt';
+}
+
 /** Every message the main side sends. */
-export type ToWorker = RunMessage | StopMessage;
+export type ToWorker = RunMessage | StopMessage | HaltMessage;
 
 /** worker → main: the initializer ran; tasks will run. */
 export interface ReadyMessage {
@@ -140,15 +199,57 @@ export interface DoneMessage {
   readonly results: readonly unknown[];
   /** Milliseconds the worker spent running the synchronous part of these tasks. */
   readonly busy: number;
+  /**
+   * Measured time per task since the last message, by {@link timingKey}: `[key, ms, key, ms, …]`
+   * (the mean of that key's tasks, their synchronous part). What the pool sizes its batches by.
+   */
+  readonly timing?: readonly number[];
   /** With `trace`: `[id, startMs, endMs, …]` in epoch milliseconds. */
   readonly spans?: readonly number[];
+  /**
+   * Process workers only: every task with a sequence number below `pos` has started (or was
+   * given back). Sent with every message, so the main side always knows how far the worker got.
+   */
+  readonly pos?: number;
+  /**
+   * Process workers only: task `pos - 1` starts right after this message, and the worker starts
+   * nothing else before its next message. Sent before a task that may be long, so that if the
+   * worker dies in it, the main side knows exactly which task was running and that the ones after
+   * it never started.
+   */
+  readonly solo?: boolean;
 }
 
-/** worker → main: a task called `process.exit(code)`; the worker is about to end. */
-export interface ExitingMessage {
-  readonly op: 'exiting';
+/**
+ * worker → main: about to block in a wait of the library. Tasks `from` to `to - 1` have not
+ * started: a process worker will not start them, a thread worker lets the main side take back
+ * every task it has not claimed.
+ */
+export interface GivebackMessage {
+  readonly op: 'giveback';
+  readonly from: number;
+  readonly to: number;
+}
+
+/**
+ * worker → main: the worker is about to end, and nothing more will start on it. `running` lists
+ * the tasks that had started and not finished (their results, and every earlier one, were sent
+ * first); every other task it was sent never started.
+ */
+export interface FaultMessage {
+  readonly op: 'fault';
+  /** `'exit'`: a task called `process.exit()` (or killed its own process); `'error'`: an uncaught error or unhandled rejection; `'halt'`: asked to. */
+  readonly cause: 'exit' | 'error' | 'halt';
+  /** The exit code the worker ends with. */
   readonly code: number;
-  readonly taskId: number;
+  /** The signal a task sent its own process, if that is how it ends. */
+  readonly signal: string | null;
+  /** What was thrown, for `'error'`. */
+  readonly error: WireThrown | null;
+  /** The task running synchronously when it happened, or -1. */
+  readonly culprit: number;
+  /** Ids of the tasks started and not finished. */
+  readonly running: readonly number[];
 }
 
 /**
@@ -161,7 +262,7 @@ export interface StartedMessage {
 }
 
 /** Every message a worker sends. */
-export type FromWorker = ReadyMessage | InitFailedMessage | DoneMessage | ExitingMessage | StartedMessage;
+export type FromWorker = ReadyMessage | InitFailedMessage | DoneMessage | GivebackMessage | FaultMessage | StartedMessage;
 
 /** The result of a chunk task: one value per item; items listed in `failed` hold a {@link WireThrown}. */
 export interface WireChunk {
@@ -356,11 +457,17 @@ export function asFromWorker(value: unknown): FromWorker | undefined {
     case 'ready': return typeof m.pid === 'number' ? (m as unknown as ReadyMessage) : undefined;
     case 'init-failed': return isWireThrown(m.error) ? (m as unknown as InitFailedMessage) : undefined;
     case 'done':
-      // `busy` feeds the pool's measure of task time: NaN there would stop all dispatch for good.
-      return Array.isArray(m.results) && m.results.length % RESULT_STRIDE === 0 && typeof m.busy === 'number'
-        && Number.isFinite(m.busy) && m.busy >= 0 && (m.spans === undefined || Array.isArray(m.spans))
+      return Array.isArray(m.results) && m.results.length % RESULT_STRIDE === 0 && isCount(m.busy)
+        && (m.timing === undefined || (Array.isArray(m.timing) && m.timing.length % 2 === 0 && m.timing.every(isCount)))
+        && (m.spans === undefined || Array.isArray(m.spans)) && (m.pos === undefined || isSeq(m.pos))
+        && (m.solo === undefined || typeof m.solo === 'boolean')
         ? (m as unknown as DoneMessage) : undefined;
-    case 'exiting': return typeof m.code === 'number' && typeof m.taskId === 'number' ? (m as unknown as ExitingMessage) : undefined;
+    case 'giveback': return isSeq(m.from) && isSeq(m.to) && m.from <= m.to ? (m as unknown as GivebackMessage) : undefined;
+    case 'fault':
+      return (m.cause === 'exit' || m.cause === 'error' || m.cause === 'halt') && typeof m.code === 'number'
+        && (m.signal === null || typeof m.signal === 'string') && (m.error === null || isWireThrown(m.error))
+        && typeof m.culprit === 'number' && Array.isArray(m.running) && m.running.every((id) => typeof id === 'number')
+        ? (m as unknown as FaultMessage) : undefined;
     case 'started': return typeof m.taskId === 'number' ? (m as unknown as StartedMessage) : undefined;
     default: return undefined;
   }
@@ -371,9 +478,19 @@ export function asToWorker(value: unknown): ToWorker | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const m = value as Record<string, unknown>;
   if (m.op === 'stop') return m as unknown as StopMessage;
-  if (m.op !== 'run' || !Array.isArray(m.tasks) || m.tasks.length % TASK_STRIDE !== 0) return undefined;
+  if (m.op === 'halt') return m as unknown as HaltMessage;
+  if (m.op !== 'run' || !isSeq(m.seq) || !Array.isArray(m.tasks) || m.tasks.length % TASK_STRIDE !== 0) return undefined;
   if (m.defs !== null && !(Array.isArray(m.defs) && m.defs.every(isFnDef))) return undefined;
   return m as unknown as RunMessage;
+}
+
+/** A finite number ≥ 0 (`busy` feeds the pool's measure of task time: NaN there would stop all dispatch for good). */
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0;
+}
+
+function isSeq(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= 0;
 }
 
 function isFnDef(value: unknown): boolean {

@@ -1,5 +1,5 @@
 /**
- * A growable ring buffer: O(1) push and shift at both ends, no per-item allocation.
+ * A growable ring buffer: O(1) push, pop, shift and unshift at both ends, no per-item allocation.
  * Pending work waits here; `Array#shift` would be O(n) on a queue of 100,000 tasks.
  *
  * @module
@@ -43,6 +43,26 @@ export class RingQueue<T> {
 
   peek(): T | undefined {
     return this.#size === 0 ? undefined : this.#items[this.#head];
+  }
+
+  /** Removes and returns the item at the back (the last pushed). */
+  pop(): T | undefined {
+    if (this.#size === 0) return undefined;
+    const at = (this.#head + this.#size - 1) % this.#items.length;
+    const item = this.#items[at];
+    this.#items[at] = undefined;
+    this.#size--;
+    return item;
+  }
+
+  /** The item at the back, without removing it. */
+  peekLast(): T | undefined {
+    return this.#size === 0 ? undefined : this.#items[(this.#head + this.#size - 1) % this.#items.length];
+  }
+
+  /** The item `index` places from the front (0 is the front), or `undefined`. */
+  at(index: number): T | undefined {
+    return index >= 0 && index < this.#size ? this.#items[(this.#head + index) % this.#items.length] : undefined;
   }
 
   /** Removes and returns every item, front first. */

@@ -33,13 +33,15 @@ import { reportError } from '../core/logger.js';
 import type { ChunkOutcome, TaskKind, TaskOptions } from '../core/map-iterator.js';
 import { RingQueue } from '../core/ring-queue.js';
 import {
-  RESULT_STRIDE, STATUS_OK, TASK_CALL, TASK_CHUNK, TASK_STARCHUNK, TASK_STRIDE, TASK_TIMED, asFromWorker, decodeThrown, isWireThrown, packValues,
+  RESULT_STRIDE, STATUS_OK, TASK_CALL, TASK_CHUNK, TASK_KIND_MASK, TASK_STARCHUNK, TASK_STRIDE, TASK_TIMED, asFromWorker, decodeThrown,
+  isWireThrown, packValues, timingKey,
   type DoneMessage, type FnDef, type WireFn,
 } from '../protocol.js';
 import { checkArgs } from '../task-ref/check-args.js';
 import { functionName, toWireFn } from '../task-ref/to-wire-fn.js';
 import { ReplySpin } from './reply-spin.js';
-import { REQUEUED, SUSPECT, TaskFuture, type ForceCanceller, type TaskExtra } from './task-future.js';
+import { REQUEUED, TaskFuture, type ForceCanceller, type TaskExtra } from './task-future.js';
+import { TaskTiming } from './task-timing.js';
 import type { Transport, WorkerExit } from './transport.js';
 import { WorkerSlot } from './worker-slot.js';
 
@@ -79,6 +81,10 @@ export interface WorkerStats {
   readonly completed: number;
   /** Milliseconds this worker has spent running task code. */
   readonly busyMs: number;
+  /** Tasks started on this worker and not finished (several when tasks await). */
+  readonly running: number;
+  /** Tasks sent to this worker that it has not started (for a process worker: not known to have started). */
+  readonly waiting: number;
 }
 
 /** Statistics of a pool, for monitoring and tests. */
@@ -87,7 +93,7 @@ export interface PoolStats {
   readonly workers: readonly WorkerStats[];
   /** Tasks waiting in the queue, not yet sent to a worker. */
   readonly queued: number;
-  /** Tasks sent to a worker and not settled yet (running, or held by the worker to run next). */
+  /** Tasks sent to a worker and not settled yet (running, or held by the worker to run next: see each worker's figures). */
   readonly running: number;
   /** Tasks the workers have finished (returned or thrown) since the pool started. */
   readonly completed: number;
@@ -95,10 +101,14 @@ export interface PoolStats {
 
 /** Tasks per message, at most. */
 const MAX_BATCH = 1024;
-/** Tasks one worker may hold, at most. */
+/** Tasks one worker may hold unstarted, at most (below the protocol's `CLAIM_SLOTS`). */
 const MAX_HELD = 8192;
-/** Milliseconds of work each worker should hold: enough to never wait for the next message. */
+/** Milliseconds of work each worker should hold unstarted: enough to never wait for the next message. */
 const HELD_MS = 4;
+/** A task expected to take this long (ms), or never measured, goes to a worker holding nothing unstarted, alone. */
+const LONG_MS = HELD_MS;
+/** How long a process worker asked to halt may take to answer before it is killed. */
+const HALT_MS = 100;
 /** Consecutive workers dying before `ready` after which the pool gives up. */
 const MAX_START_FAILURES = 3;
 
@@ -151,13 +161,13 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
   readonly #spans: number[] = [];
   readonly #replySpin = new ReplySpin(() => {
     let any = false;
-    for (const slot of this.#slots) if (slot.inflight > 0 && slot.channel.poll?.() === true) any = true;
+    for (const slot of this.#slots) if (!slot.empty() && slot.channel.poll?.() === true) any = true;
     return any;
   });
   #nextId = 1;
   #spawned = 0;
   #completed = 0;
-  #taskMs: number | undefined;
+  readonly #timing = new TaskTiming();
   #flushScheduled = false;
   #startFailures = 0;
   #shutdown = false;
@@ -208,7 +218,10 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
   /** Figures about the pool and each live worker. */
   stats(): PoolStats {
     return {
-      workers: this.#slots.map((s) => ({ name: s.name, pid: s.channel.pid, ident: s.channel.ident, completed: s.completed, busyMs: s.busyMs })),
+      workers: this.#slots.map((s) => {
+        const waiting = s.waiting();
+        return { name: s.name, pid: s.channel.pid, ident: s.channel.ident, completed: s.completed, busyMs: s.busyMs, running: s.running.size, waiting };
+      }),
       queued: this.#queue.size,
       running: this.#inflight.size,
       completed: this.#completed,
@@ -222,7 +235,7 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
 
   /** Starts a worker now instead of at the first task (so its identity is known at once). @internal */
   _prestart(): void {
-    if (this.#slots.length < this.#maxWorkers && this.#broken === undefined && !this.#shutdown) this.#spawn().release();
+    if (this.#slots.length < this.#maxWorkers && this.#broken === undefined && !this.#shutdown) this.#spawn().unref();
   }
 
   /** @internal See {@link MapHost._admitMap}. */
@@ -296,13 +309,12 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
   /** @internal Stops the worker that runs `task`; the task becomes CANCELLED. */
   forceCancel(task: TaskFuture<unknown>): boolean {
     const slot = task.slot;
-    // A task back in the queue after its worker died is RUNNING but on no worker: dropping it is
-    // enough (the flush skips cancelled tasks).
+    // A task back in the queue (its worker died or gave it back) is RUNNING but on no worker:
+    // dropping it is enough (the flush skips cancelled tasks).
     if (slot === undefined) return (task.marks & REQUEUED) !== 0 && !task.done();
     if (!this.#inflight.has(task.id)) return false;
     this.#detach(task);
-    slot.killedFor = task;
-    slot.channel.terminate();
+    this.#kill(slot, task, 'cancelled');
     return true;
   }
 
@@ -316,6 +328,7 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
     const stopped = this.shutdown({ wait: true, cancelFutures: true });
     for (const task of [...this.#inflight.values()]) task.cancel({ force: true });
     for (const task of this.#queue.drain()) task.cancel({ force: true });
+    for (const slot of this.#slots) slot.channel.terminate();
     this.#maybeFinish();
     await stopped;
   }
@@ -374,39 +387,61 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
 
   #flush(): void {
     const queue = this.#queue;
-    while (queue.size > 0 && this.#broken === undefined) {
-      const head = queue.peek() as TaskFuture<unknown>;
-      if (head.cancelled()) {
-        this.#release(queue.shift() as TaskFuture<unknown>);
-        continue;
+    for (;;) {
+      while (queue.size > 0 && this.#broken === undefined) {
+        const head = queue.peek() as TaskFuture<unknown>;
+        if (head.cancelled()) {
+          this.#release(queue.shift() as TaskFuture<unknown>);
+          continue;
+        }
+        const slot = this.#pickSlot(head);
+        if (slot === undefined || this.#dispatch(slot) === 0) break;
       }
-      const slot = this.#pickSlot(head.exclusive);
-      if (slot === undefined) break;
-      this.#dispatch(slot, head.exclusive);
+      // Nothing left to send: an idle thread worker takes what a busy one holds and has not started.
+      if (queue.size > 0 || this.#broken !== undefined || !this.#steal()) break;
     }
     this.#maybeFinish();
   }
 
-  /** How many tasks a worker should hold, from the measured task duration. */
-  #heldLimit(): number {
-    const ms = this.#taskMs;
-    if (ms === undefined) return 1;
+  /** The expected time of `task` in ms, or `undefined` when its function was never measured. */
+  #predict(task: TaskFuture<unknown>): number | undefined {
+    return this.#timing.predict(timingKey(task.fnId, task.flags));
+  }
+
+  /** May be long (or never measured): sent only to a worker with nothing waiting, and nothing goes behind it. */
+  #mayBeLong(task: TaskFuture<unknown>): boolean {
+    const ms = this.#predict(task);
+    return ms === undefined || ms >= LONG_MS;
+  }
+
+  /** How many tasks like `task` a worker may hold unstarted: a few milliseconds' worth. */
+  #heldLimit(task: TaskFuture<unknown>): number {
+    const ms = this.#predict(task);
+    if (ms === undefined || ms >= LONG_MS) return 1;
     if (ms <= 0) return MAX_HELD;
     return Math.max(1, Math.min(MAX_HELD, Math.floor(HELD_MS / ms)));
   }
 
-  #pickSlot(exclusive: boolean): WorkerSlot | undefined {
-    const limit = this.#heldLimit();
+  #pickSlot(head: TaskFuture<unknown>): WorkerSlot | undefined {
+    const exclusive = head.exclusive;
+    const limit = exclusive ? 1 : this.#heldLimit(head);
     let best: WorkerSlot | undefined;
+    let bestWaiting = 0;
+    let bestBusy = false;
     for (const slot of this.#slots) {
-      if (slot.retiring || slot.exclusive !== undefined || slot.killedFor !== undefined) continue;
-      const fits = exclusive ? slot.inflight === 0 : slot.inflight < limit;
-      if (fits && (best === undefined || slot.inflight < best.inflight)) best = slot;
+      if (slot.retiring || slot.exclusive !== undefined || slot.killedFor !== undefined || slot.occupied()) continue;
+      if (exclusive && !slot.empty()) continue;
+      const waiting = slot.waiting();
+      if (waiting >= limit) continue;
+      const busy = slot.busy();
+      if (best === undefined || waiting < bestWaiting || (waiting === bestWaiting && bestBusy && !busy)) {
+        best = slot;
+        bestWaiting = waiting;
+        bestBusy = busy;
+      }
     }
     // Like Python, prefer an idle worker, else start one, before piling onto a busy one.
-    if ((best === undefined || best.inflight > 0) && this.#slots.length < this.#maxWorkers) {
-      return this.#spawn();
-    }
+    if ((best === undefined || bestWaiting > 0 || bestBusy) && this.#slots.length < this.#maxWorkers) return this.#spawn();
     return best;
   }
 
@@ -425,25 +460,35 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
       message: (message) => this.#onMessage(slot, message),
       exit: (info) => this.#onExit(slot, info),
     });
+    slot.control = slot.channel.control;
     slot.referenced = true;
-    if (!this.#keepAlive) slot.release();
+    if (!this.#keepAlive) slot.unref();
     return slot;
   }
 
-  #dispatch(slot: WorkerSlot, exclusive: boolean): void {
+  /** Sends `slot` the tasks at the front of the queue that it should hold; returns how many. */
+  #dispatch(slot: WorkerSlot): number {
     const queue = this.#queue;
+    const exclusive = (queue.peek() as TaskFuture<unknown>).exclusive;
+    const waiting = slot.waiting();
+    const idle = waiting === 0 && !slot.busy();
     const room = exclusive ? 1 : Math.min(
-      this.#heldLimit() - slot.inflight,
+      this.#heldLimit(queue.peek() as TaskFuture<unknown>) - waiting,
       MAX_BATCH,
       Math.ceil(queue.size / Math.max(1, this.#slots.length)),
     );
     const budget = Math.min(room, this.#maxTasks - slot.dispatched);
     const tasks: unknown[] = [];
     const sent: Array<TaskFuture<unknown>> = [];
+    const firstSeq = slot.seq;
+    let expectedMs = 0;
     let defs: FnDef[] | null = null;
     while (sent.length < budget && queue.size > 0) {
       const task = queue.peek() as TaskFuture<unknown>;
       if (task.exclusive !== exclusive) break;
+      const long = this.#mayBeLong(task);
+      // A task that may be long goes to a worker holding nothing unstarted, with nothing behind it.
+      if (long && !exclusive && (sent.length > 0 || waiting > 0)) break;
       queue.shift();
       if ((task.marks & REQUEUED) === 0 && !task.setRunningOrNotifyCancel()) {
         this.#release(task);
@@ -455,49 +500,111 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
       }
       task.id = this.#nextId;
       this.#nextId = this.#nextId >= 0x7fffffff ? 1 : this.#nextId + 1;
-      task.slot = slot;
-      task.seq = slot.seq++;
+      slot.assign(task);
       this.#inflight.set(task.id, task);
       // A timed task's clock starts when the worker says the task started, not now: the worker
       // may still be booting or importing the task's module.
       tasks.push(task.id, task.fnId, task.extra?.timeout === undefined ? task.flags : task.flags | TASK_TIMED, task.args);
       sent.push(task);
+      expectedMs += this.#predict(task) ?? Infinity;
+      if (long) {
+        slot.longTask = task;
+        break;
+      }
     }
-    if (sent.length === 0) return;
-    slot.inflight += sent.length;
+    if (sent.length === 0) return 0;
     slot.dispatched += sent.length;
     if (slot.dispatched >= this.#maxTasks) slot.retiring = true;
     if (exclusive) slot.exclusive = sent[0];
     if (this.#keepAlive) slot.hold();
     try {
-      slot.channel.post({ op: 'run', defs, tasks });
-      if (slot.channel.poll !== undefined) this.#replySpin.sent(this.#inflight.size * (this.#taskMs ?? Infinity));
+      slot.channel.post({ op: 'run', seq: firstSeq, defs, tasks });
+      if (slot.channel.poll !== undefined) this.#replySpin.sent(idle ? expectedMs : Infinity);
     } catch (error) {
-      // checkArgs passed, yet the batch would not clone (an exotic host object, such as a
-      // SharedArrayBuffer sent to a child process). Nothing reached the worker: take the batch
-      // back (its sequence numbers too, or a later death would blame the wrong task) and send
-      // the tasks one by one, so that only those whose arguments cannot travel fail.
-      slot.seq -= sent.length;
-      slot.dispatched -= sent.length;
-      let pendingDefs = defs;
-      sent.forEach((task, i) => {
-        let failure = error as Error;
-        if (sent.length > 1) {
-          try {
-            slot.channel.post({ op: 'run', defs: pendingDefs, tasks: tasks.slice(i * TASK_STRIDE, (i + 1) * TASK_STRIDE) });
-            pendingDefs = null;
-            task.seq = slot.seq++;
-            slot.dispatched++;
-            return;
-          } catch (alone) {
-            failure = alone as Error;
-          }
+      this.#sendOneByOne(slot, sent, tasks, defs, error as Error);
+    }
+    return sent.length;
+  }
+
+  /**
+   * checkArgs passed, yet the batch would not clone (an exotic host object, such as a
+   * SharedArrayBuffer sent to a child process). Nothing reached the worker: take the batch back
+   * (its sequence numbers too, so the worker's stream stays whole) and send the tasks one by one,
+   * so that only those whose arguments cannot travel fail.
+   */
+  #sendOneByOne(slot: WorkerSlot, sent: Array<TaskFuture<unknown>>, tasks: unknown[], defs: FnDef[] | null, error: Error): void {
+    for (const task of sent) slot.drop(task);
+    slot.seq -= sent.length;
+    slot.dispatched -= sent.length;
+    let pendingDefs = defs;
+    sent.forEach((task, i) => {
+      let failure = error;
+      if (sent.length > 1) {
+        slot.assign(task);
+        try {
+          slot.channel.post({ op: 'run', seq: task.seq, defs: pendingDefs, tasks: tasks.slice(i * TASK_STRIDE, (i + 1) * TASK_STRIDE) });
+          pendingDefs = null;
+          slot.dispatched++;
+          return;
+        } catch (alone) {
+          failure = alone as Error;
+          slot.drop(task);
+          slot.seq--;
         }
-        this.#detach(task);
-        task.setException(new SerializationError(`the arguments of ${this.#name(task)} cannot be sent to a worker: ${failure.message}`, 'args'));
-        this.#release(task);
-      });
-      if (pendingDefs !== null) for (const [id] of pendingDefs) slot.fns.delete(id);
+      }
+      this.#inflight.delete(task.id);
+      if (slot.exclusive === task) slot.exclusive = undefined;
+      task.setException(new SerializationError(`the arguments of ${this.#name(task)} cannot be sent to a worker: ${failure.message}`, 'args'));
+      this.#release(task);
+    });
+    if (pendingDefs !== null) for (const [id] of pendingDefs) slot.fns.delete(id);
+  }
+
+  /**
+   * Thread workers only: a worker with nothing to do takes half of what the busiest worker holds
+   * and has not started (the main side swaps each task's claim word, so the owner can no longer
+   * start it). Returns whether anything was taken; the tasks are back at the front of the queue.
+   */
+  #steal(): boolean {
+    let stole = false;
+    for (const thief of this.#slots) {
+      if (thief.control === null || !thief.ready || thief.retiring || thief.occupied() || thief.killedFor !== undefined
+        || thief.exclusive !== undefined || thief.waiting() > 0 || thief.busy()) continue;
+      let victim: WorkerSlot | undefined;
+      let most = 0;
+      for (const slot of this.#slots) {
+        if (slot === thief || slot.control === null || slot.exclusive !== undefined) continue;
+        const waiting = slot.waiting();
+        // Two tasks are worth sharing; one only if its worker is busy with another.
+        if (waiting > most && (waiting >= 2 || slot.busy() || slot.occupied())) {
+          victim = slot;
+          most = waiting;
+        }
+      }
+      if (victim === undefined) break;
+      // A worker stuck in a long task or a wait gives up everything it holds; a busy one, half.
+      const taken = victim.reclaim(victim.occupied() ? most : Math.ceil(most / 2));
+      if (taken.length > 0) {
+        this.#takeBack(victim, taken);
+        stole = true;
+      }
+    }
+    return stole;
+  }
+
+  /** `tasks` (in stream order, already off `slot`'s books) go back to the front of the queue. */
+  #takeBack(slot: WorkerSlot, tasks: Array<TaskFuture<unknown>>): void {
+    slot.dispatched -= tasks.length;
+    if (slot.retiring && !slot.stopping && slot.dispatched < this.#maxTasks) slot.retiring = false;
+    for (let i = tasks.length - 1; i >= 0; i--) {
+      const task = tasks[i] as TaskFuture<unknown>;
+      this.#inflight.delete(task.id);
+      if (slot.exclusive === task) slot.exclusive = undefined;
+      this.#requeue(task);
+    }
+    if (slot.empty() && !slot.stopping) {
+      if (slot.retiring) this.#stop(slot);
+      else slot.unref();
     }
   }
 
@@ -513,11 +620,28 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
       const slot = task.slot;
       if (slot === undefined || task.done()) return;
       this.#detach(task);
-      slot.killedFor = task;
-      slot.channel.terminate();
+      this.#kill(slot, task, 'timed out');
       task.setException(new TimeoutError(`${this.#name(task)} did not finish within ${ms} ms; its worker was stopped and replaced`));
       this.#release(task);
     }, ms);
+  }
+
+  /**
+   * Stops `slot`'s worker because of `task` (already off the books). A process worker that runs
+   * other tasks too is first asked which of them have started (it answers unless it is stuck in
+   * synchronous code); a thread's claim words already tell.
+   */
+  #kill(slot: WorkerSlot, task: TaskFuture<unknown>, because: 'cancelled' | 'timed out'): void {
+    if (slot.killedFor !== undefined) return;
+    slot.killedFor = task;
+    slot.killedBecause = because;
+    if (slot.control === null && !slot.empty()) {
+      slot.channel.post({ op: 'halt' });
+      const timer = setTimeout(() => slot.channel.terminate(), HALT_MS);
+      timer.unref();
+    } else {
+      slot.channel.terminate();
+    }
   }
 
   /** Takes a task off its worker's books (not off its future). */
@@ -525,9 +649,8 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
     const slot = task.slot;
     if (slot === undefined) return;
     this.#inflight.delete(task.id);
-    task.slot = undefined;
-    slot.inflight--;
     if (slot.exclusive === task) slot.exclusive = undefined;
+    slot.drop(task);
   }
 
   /** Lets go of everything a settled task holds. */
@@ -556,9 +679,19 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
       case 'ready':
         slot.ready = true;
         this.#startFailures = 0;
+        this.#flush();
         break;
-      case 'exiting':
-        slot.exitingTask = message.taskId;
+      case 'giveback': {
+        slot.blocked = true;
+        const taken = slot.control !== null ? slot.reclaim(Infinity) : slot.givenBack(message.from, message.to);
+        if (taken.length > 0) this.#takeBack(slot, taken);
+        this.#flush();
+        break;
+      }
+      case 'fault':
+        slot.fault = message;
+        // It said it ends: if it does not (a signal it sent itself was not fatal after all), end it.
+        setTimeout(() => slot.channel.terminate(), HALT_MS).unref();
         break;
       case 'started': {
         const task = this.#inflight.get(message.taskId);
@@ -577,6 +710,10 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
 
   #onDone(slot: WorkerSlot, message: DoneMessage): void {
     this.#replySpin.replied();
+    if (message.solo !== true) slot.blocked = false;
+    if (message.pos !== undefined) slot.reported(message.pos, message.solo === true);
+    const timing = message.timing;
+    if (timing !== undefined) for (let i = 0; i < timing.length; i += 2) this.#timing.record(timing[i] as number, timing[i + 1] as number);
     const results = message.results;
     let count = 0;
     for (let i = 0; i < results.length; i += RESULT_STRIDE) {
@@ -588,19 +725,15 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
     }
     slot.completed += count;
     this.#completed += count;
-    if (message.busy > 0 || count > 0) {
-      slot.busyMs += message.busy;
-      const perTask = count === 0 ? 0 : message.busy / count;
-      this.#taskMs = this.#taskMs === undefined ? perTask : 0.7 * this.#taskMs + 0.3 * perTask;
-    }
+    slot.busyMs += message.busy;
     if (message.spans !== undefined) {
       const spans = message.spans;
       for (let i = 0; i + 2 < spans.length; i += 3) this.#spans.push(slot.index, spans[i] as number, spans[i + 1] as number, spans[i + 2] as number);
     }
-    if (slot.inflight === 0) {
+    if (slot.empty()) {
       if (slot.retiring) this.#stop(slot);
       // A worker being stopped stays referenced until it exits: a waiting shutdown needs its exit.
-      else if (!slot.stopping) slot.release();
+      else if (!slot.stopping) slot.unref();
     }
     this.#flush();
   }
@@ -609,7 +742,7 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
     this.#release(task);
     if (task.done()) return;
     if (status === STATUS_OK) {
-      if ((task.flags & 3) === TASK_CALL) {
+      if ((task.flags & TASK_KIND_MASK) === TASK_CALL) {
         task.setResult(value);
         return;
       }
@@ -637,57 +770,89 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
   #onExit(slot: WorkerSlot, info: WorkerExit): void {
     const at = this.#slots.indexOf(slot);
     if (at >= 0) this.#slots.splice(at, 1);
-    const orphans = [...this.#inflight.values()].filter((t) => t.slot === slot).sort((a, b) => a.seq - b.seq);
-    for (const task of orphans) this.#detach(task);
-    const reason = describeExit(info, this.#transport.noun);
+    const { started, unstarted, unknown, culprit } = slot.orphans();
+    for (const task of [...started, ...unstarted, ...unknown]) {
+      this.#inflight.delete(task.id);
+      if (slot.exclusive === task) slot.exclusive = undefined;
+    }
+    const noun = this.#transport.noun;
+    const end = this.#describeEnd(slot, info);
+    const lost = started.length + unknown.length;
 
     if (this.#broken !== undefined) {
-      for (const task of orphans) this.#failTask(task, this.#broken);
+      for (const task of [...started, ...unknown, ...unstarted]) this.#failTask(task, this.#broken);
     } else if (!slot.ready && slot.killedFor === undefined && !slot.stopping) {
       // It never started: nobody's task is to blame. Try again, a few times.
-      for (const task of orphans.reverse()) this.#requeue(task, false);
+      for (const task of unstarted.reverse()) this.#requeue(task);
+      for (const task of [...started, ...unknown]) this.#failTask(task, this.#transport.broken(`the ${noun} worker ${slot.name} ended before it was ready (${end.reason})`, { cause: end.cause }));
       if (++this.#startFailures >= MAX_START_FAILURES) {
-        this.#breakPool(this.#transport.broken(`${this.#transport.noun} workers keep failing to start: ${reason}`, { cause: info.error }));
+        this.#breakPool(this.#transport.broken(`${noun} workers keep failing to start: ${end.reason}`, { cause: end.cause }));
       }
-    } else if (orphans.length > 0 && this.#onWorkerExit === 'break') {
+    } else if (lost + unstarted.length > 0 && this.#onWorkerExit === 'break') {
       const error = this.#transport.broken(
-        `A ${this.#transport.noun} in the ${this.#transport.noun} pool was terminated abruptly while the future was running or pending (${reason}).`,
-        { cause: info.error });
-      const noun = this.#transport.noun;
+        `A ${noun} in the ${noun} pool was terminated abruptly while the future was running or pending (${end.reason}).`,
+        { cause: end.cause });
       this.#brokenForSubmit = `A ${noun === 'process' ? 'child process' : noun} terminated abruptly, the ${noun} pool is not usable anymore`;
       this.#breakPool(error);
-      // The orphans are off the books already (detached above): breakPool cannot see them.
-      for (const task of orphans) this.#failTask(task, error);
-    } else if (orphans.length > 0) {
-      const culprit = this.#culprit(slot, orphans);
-      const unknown = culprit === undefined && slot.killedFor === undefined;
-      for (const task of orphans.reverse()) {
-        if (task === culprit) {
-          this.#failTask(task, this.#transport.broken(
-            `the ${this.#transport.noun} running ${this.#name(task)} ended abruptly (${reason}); the worker was replaced`, { cause: info.error }));
-        } else {
-          this.#requeue(task, unknown);
-        }
+      // The orphans are off the books already: breakPool cannot see them.
+      for (const task of [...started, ...unknown, ...unstarted]) this.#failTask(task, error);
+    } else {
+      for (const task of started) this.#failTask(task, this.#endedError(slot, task, culprit, end));
+      for (const task of unknown) {
+        this.#failTask(task, this.#transport.broken(
+          `${this.#name(task)} may have started on ${noun} worker ${slot.name} before it ended abruptly (${end.reason}); ` +
+          'it was not run again, so that no task ever runs twice', { cause: end.cause }));
       }
-    } else if (!slot.stopping && slot.killedFor === undefined && !slot.retiring) {
-      reportError(`${this.#transport.noun} worker ${slot.name} ended while idle (${reason}); it will be replaced when needed`, info.error);
+      for (const task of unstarted.reverse()) this.#requeue(task);
+      if (slot.fault?.cause === 'error') {
+        // An error escaped every task: the program must hear of it, with its stack, even when no task was running.
+        const where = lost === 0 ? 'while idle' : `while ${lost} task${lost === 1 ? '' : 's'} ran (they failed with it as their cause)`;
+        reportError(`${noun} worker ${slot.name} ended ${where}: ${end.reason}; it will be replaced when needed`, end.cause);
+      } else if (lost === 0 && !slot.stopping && slot.killedFor === undefined && !slot.retiring) {
+        reportError(`${noun} worker ${slot.name} ended while idle (${end.reason}); it will be replaced when needed`, end.cause);
+      }
     }
     this.#flush();
   }
 
-  /** Which in-flight task a dead worker was running, when it can be known. */
-  #culprit(slot: WorkerSlot, orphans: ReadonlyArray<TaskFuture<unknown>>): TaskFuture<unknown> | undefined {
-    if (slot.killedFor !== undefined) return undefined;
-    if (slot.exitingTask > 0) return orphans.find((t) => t.id === slot.exitingTask);
-    const started = slot.channel.started();
-    if (started !== undefined) return orphans.find((t) => t.seq === started - 1);
-    // A process cannot say; a task alone on the worker is certainly the one.
-    return orphans.length === 1 ? orphans[0] : undefined;
+  /** How a worker ended, in words, and the error behind it: its own last word when it had one. */
+  #describeEnd(slot: WorkerSlot, info: WorkerExit): { reason: string; cause: unknown } {
+    const fault = slot.fault;
+    if (fault === undefined) return { reason: describeExit(info, this.#transport.noun), cause: info.error };
+    switch (fault.cause) {
+      case 'exit': return { reason: fault.signal === null ? `exit code ${fault.code}` : `killed by ${fault.signal}`, cause: info.error };
+      case 'halt': return { reason: 'stopped by the pool', cause: undefined };
+      case 'error': {
+        const cause = fault.error === null ? undefined : decodeThrown(fault.error);
+        const text = cause instanceof Error ? `${cause.name}: ${cause.message}` : safeText(cause);
+        return { reason: `uncaught ${text}`, cause };
+      }
+    }
   }
 
-  #requeue(task: TaskFuture<unknown>, suspect: boolean): void {
+  /** The error of a task that had started on a worker that ended. */
+  #endedError(slot: WorkerSlot, task: TaskFuture<unknown>, culprit: TaskFuture<unknown> | undefined, end: { reason: string; cause: unknown }): BrokenExecutor {
+    const noun = this.#transport.noun;
+    const killed = slot.killedFor;
+    if (killed !== undefined) {
+      const why = slot.killedBecause === 'cancelled' ? 'was cancelled with force: true' : 'timed out';
+      return this.#transport.broken(
+        `${this.#name(task)} was stopped: ${this.#name(killed)}, running on the same ${noun} worker ${slot.name}, ${why}, ` +
+        'which stops its worker; the worker was replaced');
+    }
+    if (task === culprit || (culprit === undefined && slot.fault?.culprit === task.id)) {
+      return this.#transport.broken(`the ${noun} running ${this.#name(task)} ended abruptly (${end.reason}); the worker was replaced`, { cause: end.cause });
+    }
+    const during = culprit === undefined ? '' : ` during ${this.#name(culprit)}`;
+    return this.#transport.broken(
+      `${this.#name(task)} was running on ${noun} worker ${slot.name} when it ended abruptly (${end.reason}${during}); the worker was replaced`,
+      { cause: end.cause });
+  }
+
+  /** Puts a task that never started back at the front of the queue. */
+  #requeue(task: TaskFuture<unknown>): void {
     if (task.done()) return;
-    task.marks |= REQUEUED | (suspect ? SUSPECT : 0);
+    task.marks |= REQUEUED;
     this.#queue.unshift(task);
   }
 
@@ -716,6 +881,14 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
     if (this.#queue.size > 0 || this.#inflight.size > 0 || this.#openMaps.size > 0) return;
     for (const slot of this.#slots) this.#stop(slot);
     if (this.#slots.length === 0) this.#resolveAllExited?.();
+  }
+}
+
+function safeText(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
   }
 }
 

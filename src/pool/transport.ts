@@ -43,8 +43,12 @@ export interface WorkerChannel {
   /** While referenced, the worker keeps the program alive. */
   ref(): void;
   unref(): void;
-  /** How many tasks the worker has started, when the transport can tell (threads can). */
-  started(): number | undefined;
+  /**
+   * Thread workers: the control block shared with the worker (counters, doorbell, and the claim
+   * words through which the pool knows which tasks have started and takes back the others);
+   * `null` for workers that share no memory with the pool (processes).
+   */
+  readonly control: Int32Array | null;
   /**
    * Delivers, now, the messages the worker has already sent (through the `message` event, as
    * usual) and returns whether there were any. Cheap enough to call in a spin loop when nothing

@@ -112,7 +112,7 @@ export class ChildProcessTransport implements Transport {
         child.unref();
         channel?.unref();
       },
-      started: () => undefined,
+      control: null,
     };
   }
 }

@@ -1,8 +1,8 @@
 /**
- * Runs pool workers on `worker_threads`. Each worker gets a small control block in shared memory
- * where it counts the tasks it starts, so that when it dies the pool knows which task it was
- * running without asking it, and the messages it posts, so that the pool can read a reply the
- * moment it exists (see {@link WorkerChannel.poll}).
+ * Runs pool workers on `worker_threads`. Each worker gets a control block in shared memory: the
+ * claim words through which the pool knows which tasks it has started (and takes back the others),
+ * and a count of the messages it posts, so that the pool can read a reply the moment it exists
+ * (see {@link WorkerChannel.poll}).
  *
  * Replies come on a port of their own rather than the worker's `parentPort`: only a real
  * `MessagePort` can be read synchronously. That port gives no ordering guarantee against the
@@ -12,7 +12,7 @@
  */
 import { MessageChannel, receiveMessageOnPort, Worker, type ResourceLimits } from 'node:worker_threads';
 import { BrokenThreadPool, type ErrorOptions } from '../errors.js';
-import { CTL_BYTES, CTL_DOORBELL, CTL_REPLIES, CTL_STARTED, PROTOCOL_VERSION, type WorkerInit } from '../protocol.js';
+import { CTL_BYTES, CTL_DOORBELL, CTL_REPLIES, PROTOCOL_VERSION, type WorkerInit } from '../protocol.js';
 import type { Transport, WorkerChannel, WorkerEvents, WorkerSpec } from '../pool/transport.js';
 import { processRegistry } from '../sync/registry.js';
 import { bootstrapSource, tsxApiUrl } from './loader-flags.js';
@@ -104,7 +104,7 @@ export class WorkerThreadTransport implements Transport {
       terminate: () => void worker.terminate(),
       ref: () => worker.ref(),
       unref: () => worker.unref(),
-      started: () => Atomics.load(counters, CTL_STARTED),
+      control: counters,
       poll: () => Atomics.load(counters, CTL_REPLIES) !== read && drain(),
     };
   }

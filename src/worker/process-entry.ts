@@ -31,6 +31,7 @@ process.once('message', (first: InitMessage) => {
       (process.send as (m: unknown) => boolean)(message);
     },
   }, init);
+  runtime.watchEndings();
   process.on('message', (message: unknown) => runtime.receive(message));
   runtime.start().catch(() => {});
 });

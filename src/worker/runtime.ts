@@ -1,19 +1,29 @@
 /**
  * The worker side of the protocol, shared by thread and process workers: decode a batch, load
- * new functions once, run the tasks in order, send the results back in one message.
+ * new functions once, then for each task in order claim it, run it, and send its result soon.
  *
- * The synchronous part of a batch runs in one loop without yielding, so a burst of tiny tasks
- * costs one message each way per batch. Tasks that return promises settle later; their results
- * are gathered and sent once per microtask checkpoint.
+ * The synchronous part of a batch runs in one loop without yielding. Results leave in groups:
+ * those of quick tasks wait for a millisecond's worth of company, a task that may be long is
+ * bracketed (the results before it leave before it starts, its own right after it ends; see
+ * `FnClock`), and everything leaves at the end of the loop. Tasks that return promises settle
+ * later; their results leave once per microtask checkpoint.
+ *
+ * A thread worker claims each task in shared memory before starting it and skips the ones the
+ * main side has taken back. A process worker reports how far it has got instead. Either way, the
+ * main side always knows which tasks have started, and when this worker ends in a way it can see
+ * (a task calls `process.exit`, an error escapes every task), it says which tasks were running
+ * before it goes. Design: docs/decisions/pool-scheduling.md.
  *
  * @module
  */
+import { constants as osConstants } from 'node:os';
 import {
-  CTL_STARTED, encodeThrown, packValues, RESULT_STRIDE, STATUS_ERROR, STATUS_OK, TASK_CALL, TASK_KIND_MASK, TASK_SHARED, TASK_TIMED,
-  TASK_STARCHUNK, TASK_STRIDE, asToWorker,
-  type FromWorker, type RunMessage, type WireChunk, type WireFn, type WireThrown, type WorkerInit,
+  CLAIM_MASK, CLAIMED, CTL_BUSY, CTL_CLAIMS, CTL_LONG, CTL_STARTED, claimTag, timingKey, encodeThrown, packValues, RESULT_STRIDE, STATUS_ERROR, STATUS_OK,
+  TASK_CALL, TASK_KIND_MASK, TASK_SHARED, TASK_TIMED, TASK_STARCHUNK, TASK_STRIDE, asToWorker,
+  type DoneMessage, type FaultMessage, type FromWorker, type RunMessage, type WireChunk, type WireFn, type WireThrown, type WorkerInit,
 } from '../protocol.js';
 import { callEach, isThenable } from './call-each.js';
+import { FnClock } from './fn-clock.js';
 import { TaskLoader, type TaskFn } from './task-loader.js';
 
 /** How the runtime talks to the main side. */
@@ -27,16 +37,21 @@ export interface RuntimeHost {
 type Reviver = (value: unknown) => unknown;
 
 const now = (): number => performance.now();
-/** A batch running longer than this sends its results so far. */
-const PARTIAL_MS = 2;
+const epoch = (at: number): number => performance.timeOrigin + at;
+/** Results of quick tasks wait at most this long (ms) for company before they leave. */
+const FLUSH_MS = 1;
+/** A process worker's group of quick tasks holds at most this many tasks, and about this much work (ms). */
+const GROUP_MAX = 64;
+const GROUP_MS = 0.2;
 const kBeforeBlock = Symbol.for('concurrent-ts.before-block');
-const epoch = (): number => performance.timeOrigin + performance.now();
 
 /** One worker's task loop. */
 export class Runtime {
   readonly #host: RuntimeHost;
   readonly #init: WorkerInit;
   readonly #loader = new TaskLoader();
+  readonly #clock = new FnClock();
+  /** Thread workers: the control block shared with the pool (claims, counters). */
   readonly #control: Int32Array | null;
   /** While set, messages wait for it (initializer running, module importing) to keep their order. */
   #gate: Promise<void> | null = null;
@@ -44,25 +59,48 @@ export class Runtime {
   #revive: Reviver | undefined;
   /** The initializer threw: this worker runs no task; the pool is broken and will stop it. */
   #initFailed = false;
-  #asyncOut: unknown[] = [];
-  #asyncSpans: number[] = [];
-  #asyncScheduled = false;
+  /** The worker is ending: it has said which tasks were running, and starts nothing more. */
+  #faulted = false;
+
+  /** Results not sent yet: `[id, status, value, …]`, and their spans with `trace`. */
+  #out: unknown[] = [];
+  #outSpans: number[] | undefined;
+  /** When the oldest unsent result was ready. */
+  #oldest = 0;
+  /** Milliseconds of synchronous work since the last message. */
+  #busy = 0;
+  #flushScheduled = false;
+
+  /** The task whose synchronous part is running, or -1. */
   #current = -1;
   /** Tasks that returned a promise that has not settled yet. */
-  #pending = 0;
-  /** Results of the running batch not sent yet, and when the unsent part started. */
-  #batch: unknown[] = [];
-  #batchSpans: number[] | undefined;
-  #batchMark = 0;
+  readonly #pending = new Set<number>();
+  /** Sequence numbers of the running batch: the next task's, and one past its last. */
+  #next = 0;
+  #batchEnd = -1;
+  /** The running task said it is about to block: report again as soon as it returns. */
+  #reportAfter = false;
+  /** A giveback was sent and nothing since: the main side sends nothing more until it hears again. */
+  #gaveBack = false;
+  /** Process workers: tasks below this sequence number were given back and must not start. */
+  #skipBelow = 0;
+  /**
+   * Process workers: the worker may have started any task below `#pos` and none above (it tells
+   * the main side before it moves this mark); and what the main side was last told.
+   */
+  #pos = 0;
+  #reportedPos = 0;
+  #reportedSolo = false;
+
   #exit: (code?: number) => never = process.exit.bind(process);
 
   constructor(host: RuntimeHost, init: WorkerInit) {
     this.#host = host;
     this.#init = init;
     this.#control = init.control === null ? null : new Int32Array(init.control);
-    this.#interceptExit();
-    // The library's blocking waits call this before they block (see flushPartial).
-    (globalThis as Record<symbol, unknown>)[kBeforeBlock] = () => this.flushPartial();
+    this.#outSpans = init.trace ? [] : undefined;
+    // The library's blocking waits call this before they block.
+    (globalThis as Record<symbol, unknown>)[kBeforeBlock] = () => this.#beforeBlock();
   }
 
   /** Runs the initializer, then reports `ready` (or `init-failed`). Messages received meanwhile wait. */
@@ -86,14 +124,20 @@ export class Runtime {
 
   /** Handles one incoming message. A malformed one is answered, never allowed to crash the worker. */
   receive(raw: unknown): void {
+    this.#gaveBack = false;
     const message = asToWorker(raw);
     if (message === undefined) {
       this.#rejectMalformed(raw);
       return;
     }
+    if (message.op === 'halt') {
+      // Not behind the gate: whatever waits there has not started, and the pool wants an answer now.
+      this.#fault('halt', 0, null, undefined);
+      this.#exit(0);
+    }
     if (message.op === 'stop') {
       this.#hold(() => {
-        this.#flushAsync();
+        this.#flush(false);
         this.#exit(0);
       }).catch(() => {});
       return;
@@ -102,10 +146,10 @@ export class Runtime {
     if (this.#gate !== null || loads !== undefined) {
       this.#hold(async () => {
         await loads;
-        this.#run(message.tasks);
+        this.#run(message);
       }).catch(() => {});
     } else {
-      this.#run(message.tasks);
+      this.#run(message);
     }
   }
 
@@ -156,28 +200,54 @@ export class Runtime {
     return (this.#revive as Reviver)(args);
   }
 
-  #run(tasks: readonly unknown[]): void {
+  #run(message: RunMessage): void {
     // Batches that arrived while the initializer ran wait behind it; when it failed they must
     // not run (Python's worker never runs a task after its initializer raised).
-    if (this.#initFailed) return;
-    // Results go to this.#batch, not a local: a blocking wait inside a task may send and replace it.
-    this.#batch = [];
-    this.#batchSpans = this.#init.trace ? [] : undefined;
-    const tracing = this.#init.trace;
+    if (this.#initFailed || this.#faulted) return;
+    const tasks = message.tasks;
     const control = this.#control;
-    this.#batchMark = now();
-    for (let i = 0; i < tasks.length; i += TASK_STRIDE) {
-      // A long batch sends what it has every few milliseconds, so a quick task's result never
-      // waits behind a slow task that follows it in the same message.
-      if ((i & 1023) === 0 && i > 0 && now() - this.#batchMark > PARTIAL_MS) this.flushPartial();
+    const spans = this.#init.trace;
+    let seq = message.seq;
+    this.#batchEnd = seq + tasks.length / TASK_STRIDE;
+    if (control !== null) Atomics.store(control, CTL_BUSY, 1);
+    let clock = now();
+    for (let i = 0; i < tasks.length; i += TASK_STRIDE, seq++) {
+      this.#next = seq + 1;
+      this.#gaveBack = false;
+      if (this.#faulted) break;
+      if (seq < this.#skipBelow) continue;
+      if (control !== null) {
+        // Taken back by the main side (another worker runs it): not ours to start.
+        const tag = claimTag(seq);
+        if (Atomics.compareExchange(control, CTL_CLAIMS + (seq & CLAIM_MASK), tag, CLAIMED) !== tag) continue;
+        Atomics.add(control, CTL_STARTED, 1);
+      }
       const id = tasks[i] as number;
       const fnId = tasks[i + 1] as number;
       const flags = tasks[i + 2] as number;
       let args = tasks[i + 3];
-      if (control !== null) Atomics.add(control, CTL_STARTED, 1);
+      const timing = timingKey(fnId, flags);
+      const bracket = this.#clock.mayBeLong(timing);
+      if (control === null) {
+        // A process worker says how far it may get before it gets there: alone for a task that
+        // may be long, else a short group of quick ones (docs/decisions/pool-scheduling.md).
+        if (bracket) {
+          if (seq >= this.#pos) this.#pos = seq + 1;
+          this.#flush(this.#pos === seq + 1);
+          clock = now();
+        } else if (seq >= this.#pos) {
+          this.#pos = seq + this.#groupLength(tasks, i);
+          this.#flush(false);
+          clock = now();
+        }
+      } else if (bracket) {
+        Atomics.store(control, CTL_LONG, 1);
+        this.#flush(true);
+        clock = now();
+      }
       this.#current = id;
-      const t0 = tracing ? epoch() : 0;
       let result: unknown;
+      let failed = false;
       try {
         const fn = this.#loader.get(fnId);
         if (fn === undefined || typeof id !== 'number' || !(Array.isArray(args) || args instanceof Float64Array)) throw new TypeError(`malformed task ${String(id)}: unknown function, id or arguments`);
@@ -186,84 +256,166 @@ export class Runtime {
         const kind = flags & TASK_KIND_MASK;
         result = kind === TASK_CALL ? fn(...(args as unknown[])) : runChunk(fn, args as ArrayLike<unknown>, kind === TASK_STARCHUNK, (e) => this.#encode(e, fnId));
       } catch (error) {
-        this.#batch.push(id, STATUS_ERROR, this.#encode(error, fnId));
-        this.#batchSpans?.push(id, t0, epoch());
-        continue;
+        result = this.#encode(error, fnId);
+        failed = true;
       }
-      if (isThenable(result)) {
-        this.#settleLater(id, fnId, result, t0);
+      this.#current = -1;
+      if (bracket && control !== null) Atomics.store(control, CTL_LONG, 0);
+      const end = now();
+      const ms = end - clock;
+      this.#clock.record(timing, ms);
+      this.#busy += ms;
+      if (!failed && isThenable(result)) {
+        this.#settleLater(id, fnId, result, clock);
       } else {
-        this.#batch.push(id, STATUS_OK, result);
-        this.#batchSpans?.push(id, t0, epoch());
+        if (this.#out.length === 0) this.#oldest = end;
+        this.#out.push(id, failed ? STATUS_ERROR : STATUS_OK, result);
+        if (spans) this.#outSpans?.push(id, epoch(clock), epoch(end));
+      }
+      clock = end;
+      // The last task: idle again before its result leaves, so the next task finds this worker free.
+      if (control !== null && i + TASK_STRIDE >= tasks.length) Atomics.store(control, CTL_BUSY, 0);
+      if (bracket || this.#reportAfter || (this.#out.length > 0 && end - this.#oldest >= FLUSH_MS)) {
+        this.#reportAfter = false;
+        this.#flush(false);
       }
     }
-    this.#current = -1;
-    if (this.#batch.length > 0) this.#send(this.#batch, now() - this.#batchMark, this.#batchSpans);
-    this.#batch = [];
-    this.#batchSpans = undefined;
+    this.#batchEnd = -1;
+    if (control !== null) Atomics.store(control, CTL_BUSY, 0);
+    // Tasks that only returned promises have no result yet, but the pool must learn how quick
+    // a new function is before it sends more of it.
+    this.#flush(false, this.#clock.fresh);
     this.#maybeIdle();
   }
 
+  /** How many tasks from index `i` of `tasks` form a group: quick ones, together worth a fraction of a millisecond. */
+  #groupLength(tasks: readonly unknown[], i: number): number {
+    let count = 0;
+    let ms = 0;
+    for (let j = i; j < tasks.length && count < GROUP_MAX && ms < GROUP_MS; j += TASK_STRIDE) {
+      const timing = timingKey(tasks[j + 1] as number, tasks[j + 2] as number);
+      if (count > 0 && this.#clock.mayBeLong(timing)) break;
+      ms += this.#clock.meanMs(timing) || 0;
+      count++;
+    }
+    return count;
+  }
+
   /**
-   * Sends the results the running batch has so far. Called between tasks of a long batch, and by
-   * the library's blocking waits just before they block: a task that waits for the program to
-   * react to an earlier task's result must not hold that result back.
+   * Sends the results not sent yet. A process worker also says how far it has got (`pos`) when
+   * that changed, and with `solo` that the task `pos - 1` starts now and nothing else will before
+   * its next message.
    */
-  flushPartial(): void {
-    const out = this.#batch;
-    if (out.length === 0) return;
-    const mark = now();
-    this.#send(out, mark - this.#batchMark, this.#batchSpans);
-    this.#batch = [];
-    this.#batchSpans = this.#init.trace ? [] : undefined;
-    this.#batchMark = mark;
+  #flush(solo: boolean, always = false): void {
+    const reportsPos = this.#control === null;
+    const out = this.#out;
+    if (!always && out.length === 0 && (!reportsPos || (this.#pos === this.#reportedPos && solo === this.#reportedSolo))) return;
+    const spans = this.#outSpans;
+    const timing = this.#clock.take();
+    const message: DoneMessage = {
+      op: 'done',
+      results: out,
+      busy: this.#busy,
+      ...(timing === undefined ? {} : { timing }),
+      ...(spans === undefined ? {} : { spans }),
+      ...(reportsPos ? { pos: this.#pos, solo } : {}),
+    };
+    this.#out = [];
+    if (spans !== undefined) this.#outSpans = [];
+    this.#busy = 0;
+    this.#reportedPos = this.#pos;
+    this.#reportedSolo = solo;
+    this.#send(message);
+  }
+
+  /**
+   * Called by the library's blocking waits just before they block: a task that waits for the
+   * program to react to an earlier task's result must not hold that result back, nor hold the
+   * tasks behind it hostage while it waits.
+   */
+  #beforeBlock(): void {
+    if (this.#faulted) return;
+    if (this.#current < 0) {
+      // Blocking after a task's await: no task of this batch can be told apart as the blocker.
+      this.#flush(false);
+      if (this.#control !== null) this.#giveback(this.#next, this.#next);
+      return;
+    }
+    const from = this.#next;
+    const to = this.#batchEnd;
+    // Bracket the blocking task: the main side learns it is the one running, and hears again as
+    // soon as it returns.
+    if (this.#control === null) {
+      // Nothing after the blocking task will start before it returns: give the rest of the batch
+      // back, and report that this task runs alone.
+      if (to > from) this.#giveback(from, to);
+      if (this.#pos > from) this.#pos = from;
+      this.#flush(true);
+    } else {
+      this.#flush(true);
+      this.#giveback(from, Math.max(from, to));
+    }
+    this.#reportAfter = true;
+  }
+
+  /**
+   * A process worker gives back tasks `from` to `to - 1` and will not start them. A thread worker
+   * asks the main side to take back every task of it that it can claim first (the rest of this
+   * batch, and messages not read yet). The main side sends nothing more to a worker that gave
+   * back until it hears from it again.
+   */
+  #giveback(from: number, to: number): void {
+    // Once per task, and once per message received outside tasks.
+    if (this.#gaveBack) return;
+    this.#gaveBack = true;
+    if (this.#control === null) this.#skipBelow = to;
+    this.#host.post({ op: 'giveback', from, to });
   }
 
   /** `true` when nothing runs or waits: no promise of a task pending, no batch held back. */
   isIdle(): boolean {
-    return this.#pending === 0 && this.#gate === null && !this.#asyncScheduled;
+    return this.#pending.size === 0 && this.#gate === null && !this.#flushScheduled;
   }
 
   #maybeIdle(): void {
     if (this.#host.idle !== undefined && this.isIdle()) this.#host.idle();
   }
 
-  #settleLater(id: number, fnId: number, result: PromiseLike<unknown>, t0: number): void {
-    this.#pending++;
+  #settleLater(id: number, fnId: number, result: PromiseLike<unknown>, startedAt: number): void {
+    this.#pending.add(id);
     result.then(
-      (value) => this.#asyncDone(id, STATUS_OK, value, t0),
-      (error) => this.#asyncDone(id, STATUS_ERROR, this.#encode(error, fnId), t0),
+      (value) => this.#asyncDone(id, STATUS_OK, value, startedAt),
+      (error) => this.#asyncDone(id, STATUS_ERROR, this.#encode(error, fnId), startedAt),
     );
   }
 
-  #asyncDone(id: number, status: number, value: unknown, t0: number): void {
-    this.#pending--;
-    this.#asyncOut.push(id, status, value);
-    if (this.#init.trace) this.#asyncSpans.push(id, t0, epoch());
-    if (!this.#asyncScheduled) {
-      this.#asyncScheduled = true;
-      queueMicrotask(() => this.#flushAsync());
+  #asyncDone(id: number, status: number, value: unknown, startedAt: number): void {
+    // After a fault the task was reported as running and failed on the main side.
+    if (!this.#pending.delete(id) || this.#faulted) return;
+    const end = now();
+    if (this.#out.length === 0) this.#oldest = end;
+    this.#out.push(id, status, value);
+    this.#outSpans?.push(id, epoch(startedAt), epoch(end));
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      queueMicrotask(this.#flushAsync);
     }
   }
 
-  #flushAsync(): void {
-    this.#asyncScheduled = false;
-    if (this.#asyncOut.length === 0) return;
-    const out = this.#asyncOut;
-    const spans = this.#init.trace ? this.#asyncSpans : undefined;
-    this.#asyncOut = [];
-    this.#asyncSpans = [];
-    this.#send(out, 0, spans);
+  readonly #flushAsync = (): void => {
+    this.#flushScheduled = false;
+    // A batch running now sends these with its own.
+    if (this.#batchEnd >= 0) return;
+    this.#flush(false);
     this.#maybeIdle();
-  }
+  };
 
-  #send(results: unknown[], busy: number, spans: number[] | undefined): void {
-    const message: FromWorker = spans === undefined ? { op: 'done', results, busy } : { op: 'done', results, busy, spans };
+  #send(message: DoneMessage): void {
     try {
       this.#host.post(message);
     } catch {
       // Some result cannot be cloned. Find which, replace it with an error, and send the rest.
-      sanitize(results);
+      sanitize(message.results as unknown[]);
       this.#host.post(message);
     }
   }
@@ -284,26 +436,69 @@ export class Runtime {
         out.push(tasks[i], STATUS_ERROR, encodeThrown(new TypeError('malformed message from the main side: the task was not run')));
       }
     }
-    if (out.length > 0) this.#send(out, 0, undefined);
+    if (out.length > 0) this.#send({ op: 'done', results: out, busy: 0 });
   }
 
   /**
-   * `process.exit()` inside a task ends this worker. Tell the main side which task did it, after
-   * sending the results already computed, so that only that task fails.
+   * The worker is about to end: send the results it has, then say which tasks were running
+   * (every other task it was sent never started), and start nothing more.
    */
-  #interceptExit(): void {
+  #fault(cause: FaultMessage['cause'], code: number, signal: string | null, error: unknown): void {
+    if (this.#faulted) return;
+    try {
+      this.#flush(false);
+    } catch {
+      // The results could not be sent: their tasks count as running, and fail on the main side.
+    }
+    this.#faulted = true;
+    const running = [...this.#pending];
+    if (this.#current >= 0) running.push(this.#current);
+    let thrown: WireThrown | null = null;
+    if (cause === 'error') {
+      trimStack(error);
+      thrown = encodeThrown(error);
+    }
+    try {
+      this.#host.post({ op: 'fault', cause, code, signal, error: thrown, culprit: this.#current, running });
+    } catch {
+      // The channel may already be closed; ending is all that is left.
+    }
+  }
+
+  /**
+   * Watches the ways this worker ends that it can see coming: a task calls `process.exit()` (or,
+   * in a process, kills its own process), or an error escapes every task (thrown from a timer, a
+   * rejection nobody handles). Each is reported with the tasks it cuts short before the worker
+   * goes. Called once by the worker entries (not by a runtime built in a test).
+   */
+  watchEndings(): void {
     const exit = this.#exit;
     process.exit = ((code?: number | string | null) => {
-      try {
-        this.#flushAsync();
-        this.#host.post({ op: 'exiting', code: Number(code ?? process.exitCode ?? 0), taskId: this.#current });
-      } catch {
-        // The channel may already be closed; exiting is all that is left.
-      }
+      this.#fault('exit', Number(code ?? process.exitCode ?? 0), null, undefined);
       return exit(code as number);
+    });
+    process.on('uncaughtException', (error) => {
+      this.#fault('error', 1, null, error);
+      exit(1);
+    });
+    if (this.#init.kind !== 'process') return;
+    const kill = process.kill.bind(process);
+    process.kill = ((pid: number, signal?: string | number) => {
+      const name = signalName(signal);
+      if (pid === process.pid && name !== undefined && process.listenerCount(name) === 0) this.#fault('exit', 128 + (osConstants.signals[name] ?? 0), name, undefined);
+      return kill(pid, signal);
     });
   }
 }
+
+/** The name of a signal that ends a process by default, or `undefined` (signal 0, a signal that does not). */
+function signalName(signal: string | number | undefined): NodeJS.Signals | undefined {
+  const name = signal === undefined ? 'SIGTERM'
+    : typeof signal === 'number' ? (Object.entries(osConstants.signals).find(([, n]) => n === signal)?.[0]) : signal;
+  return name !== undefined && ENDING_SIGNALS.has(name) ? name as NodeJS.Signals : undefined;
+}
+
+const ENDING_SIGNALS = new Set(['SIGTERM', 'SIGKILL', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGABRT', 'SIGSEGV', 'SIGBUS', 'SIGFPE', 'SIGILL', 'SIGUSR2', 'SIGALRM', 'SIGPIPE']);
 
 /** A map chunk on the wire: numbers and booleans packed when no item failed and none was async. */
 function runChunk(fn: TaskFn, items: ArrayLike<unknown>, star: boolean, encode: (e: unknown) => WireThrown): WireChunk | Promise<WireChunk> {

@@ -96,5 +96,6 @@ const runtime = new Runtime({
   // Called from inside a batch: go to sleep only after the current event has unwound.
   idle: scheduleSleep,
 }, init);
+runtime.watchEndings();
 port.on('message', (message: unknown) => runtime.receive(message));
 runtime.start().catch(() => {});

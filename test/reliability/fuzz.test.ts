@@ -56,9 +56,12 @@ const record: fc.Arbitrary<unknown> = fc.oneof(
 const fromWorker: fc.Arbitrary<unknown> = fc.oneof(
   value,
   fc.record({
-    op: fc.oneof(fc.constantFrom('ready', 'init-failed', 'done', 'exiting', 'started'), value),
-    pid: value, error: record, code: fc.oneof(fc.integer(), value), taskId: fc.oneof(fc.integer(), value),
-    results: fc.oneof(fc.array(value, { maxLength: 9 }), value), busy: fc.oneof(fc.double(), value), spans: fc.oneof(fc.array(fc.double()), value),
+    op: fc.oneof(fc.constantFrom('ready', 'init-failed', 'done', 'fault', 'giveback', 'started'), value),
+    pid: value, error: fc.oneof(record, fc.constant(null)), code: fc.oneof(fc.integer(), value), taskId: fc.oneof(fc.integer(), value),
+    results: fc.oneof(fc.array(value, { maxLength: 9 }), value), busy: fc.oneof(fc.double(), value), timing: fc.oneof(fc.array(fc.double(), { maxLength: 4 }), value),
+    spans: fc.oneof(fc.array(fc.double()), value), pos: fc.oneof(fc.nat(), value), solo: fc.oneof(fc.boolean(), value),
+    from: fc.oneof(fc.nat(), value), to: fc.oneof(fc.nat(), value), cause: fc.oneof(fc.constantFrom('exit', 'error', 'halt'), value),
+    signal: fc.oneof(fc.constant(null), fc.string(), value), culprit: fc.oneof(fc.integer(), value), running: fc.oneof(fc.array(fc.integer()), value),
   }, { requiredKeys: ['op'] }),
 );
 
@@ -75,13 +78,21 @@ describe('fuzz: the wire protocol', () => {
       assert.equal(m, raw, 'accepted messages are passed through, not rebuilt');
       switch (m.op) {
         case 'ready': assert.equal(typeof m.pid, 'number'); break;
-        case 'exiting': assert.equal(typeof m.code, 'number'); assert.equal(typeof m.taskId, 'number'); break;
+        case 'fault':
+          assert.ok(['exit', 'error', 'halt'].includes(m.cause));
+          assert.equal(typeof m.code, 'number');
+          assert.ok(m.error === null || typeof m.error === 'object');
+          assert.ok(Array.isArray(m.running) && m.running.every((id) => typeof id === 'number'));
+          break;
+        case 'giveback': assert.ok(Number.isSafeInteger(m.from) && Number.isSafeInteger(m.to) && m.from <= m.to); break;
         case 'started': assert.equal(typeof m.taskId, 'number'); break;
         case 'init-failed': assert.equal(typeof m.error, 'object'); break;
         case 'done':
           assert.ok(Array.isArray(m.results) && m.results.length % RESULT_STRIDE === 0);
           assert.ok(Number.isFinite(m.busy) && m.busy >= 0);
+          assert.ok(m.timing === undefined || (m.timing.length % 2 === 0 && m.timing.every((n) => Number.isFinite(n) && n >= 0)));
           assert.ok(m.spans === undefined || Array.isArray(m.spans));
+          assert.ok(m.pos === undefined || (Number.isSafeInteger(m.pos) && m.pos >= 0));
           break;
         default: assert.fail(`accepted an unknown op ${inspect(raw)}`);
       }
@@ -119,13 +130,15 @@ describe('fuzz: the wire protocol', () => {
 
   test('asToWorker never throws, and what it accepts is a stop or a run with well-formed definitions and a whole number of tasks', () => {
     const toWorker = fc.oneof(value, fc.record({
-      op: fc.oneof(fc.constantFrom('run', 'stop'), value),
+      op: fc.oneof(fc.constantFrom('run', 'stop', 'halt'), value),
+      seq: fc.oneof(fc.nat(), value),
       defs: fc.oneof(fc.constant(null), value, fc.array(fc.tuple(fc.oneof(fc.integer(), value), value), { maxLength: 3 })),
       tasks: fc.oneof(value, fc.array(value, { maxLength: 12 })),
     }, { requiredKeys: ['op'] }));
     fc.assert(fc.property(toWorker, (raw) => {
       const m = asToWorker(raw);
-      if (m === undefined || m.op === 'stop') return;
+      if (m === undefined || m.op !== 'run') return;
+      assert.ok(Number.isSafeInteger(m.seq) && m.seq >= 0);
       assert.ok(Array.isArray(m.tasks) && m.tasks.length % TASK_STRIDE === 0);
       assert.ok(m.defs === null || Array.isArray(m.defs));
     }), { includeErrorInReport: true, numRuns: RUNS * 3 });
@@ -147,6 +160,7 @@ describe('fuzz: the wire protocol', () => {
       { weight: 1, arbitrary: value },
       { weight: 4, arbitrary: fc.record({
         op: fc.oneof({ weight: 5, arbitrary: fc.constant('run') }, { weight: 1, arbitrary: value }),
+        seq: fc.oneof({ weight: 5, arbitrary: fc.nat({ max: 1000 }) }, { weight: 1, arbitrary: value }),
         defs: fc.oneof(fc.constant(null), fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), wireFn), { maxLength: 3 }), value),
         tasks: fc.oneof(fc.array(task, { maxLength: 4 }).map((ts) => ts.flat()), fc.array(value, { maxLength: 6 })),
       }, { requiredKeys: ['op', 'tasks'] }) },
@@ -168,7 +182,7 @@ describe('fuzz: the wire protocol', () => {
             } else if (accepted === undefined && Array.isArray(tasks)) {
               for (let i = 0; i < tasks.length; i += TASK_STRIDE) if (typeof tasks[i] === 'number') expected.push(tasks[i]);
             }
-            if (accepted?.op === 'stop') continue; // it would exit
+            if (accepted?.op === 'stop' || accepted?.op === 'halt') continue; // it would exit
             runtime.receive(raw);
           }
           // Loading a task module takes a while (the first import compiles it): wait up to 20 s.

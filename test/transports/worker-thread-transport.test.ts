@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { WorkerExit } from '../../src/pool/transport.js';
-import { asFromWorker, RESULT_STRIDE, STATUS_OK, TASK_CALL, type FromWorker } from '../../src/protocol.js';
+import { asFromWorker, CLAIM_MASK, CTL_CLAIMS, CTL_STARTED, claimTag, RESULT_STRIDE, STATUS_OK, TASK_CALL, type FromWorker } from '../../src/protocol.js';
 import { toWireFn } from '../../src/task-ref/to-wire-fn.js';
 import { WorkerThreadTransport } from '../../src/transports/worker-thread-transport.js';
 
@@ -19,6 +19,13 @@ function spawn(transport = new WorkerThreadTransport()) {
     exit: (info) => exited(info),
   });
   return { channel, messages, exit };
+}
+
+/** Offers task `seq` to the worker, as the pool does when it sends one: the worker claims it before it runs it. */
+function offer(control: Int32Array | null, seq: number): number {
+  assert.ok(control !== null, 'a thread worker shares its control block');
+  Atomics.store(control, CTL_CLAIMS + (seq & CLAIM_MASK), claimTag(seq));
+  return seq;
 }
 
 /** Results of every `done` message so far, as [taskId, value] pairs. */
@@ -39,7 +46,7 @@ test('poll() hands over a reply synchronously, without a turn of the event loop'
   try {
     assert.equal(typeof channel.poll, 'function');
     const add = toWireFn((a: number, b: number) => a + b);
-    channel.post({ op: 'run', defs: [[1, add]], tasks: [7, 1, TASK_CALL, [2, 3]] });
+    channel.post({ op: 'run', seq: offer(channel.control, 0), defs: [[1, add]], tasks: [7, 1, TASK_CALL, [2, 3]] });
     // Busy-wait: no event can be delivered while this loop runs, so whatever arrives came
     // through poll(). The deadline only turns a broken poll() into a failure instead of a hang.
     const deadline = performance.now() + 30_000;
@@ -58,7 +65,7 @@ test('replies are delivered once each, in order, whether by event or by poll()',
     const add = toWireFn((a: number, b: number) => a + b);
     let defs: Array<[number, ReturnType<typeof toWireFn>]> | null = [[1, add]];
     for (let id = 1; id <= 200; id++) {
-      channel.post({ op: 'run', defs, tasks: [id, 1, TASK_CALL, [id, 1]] });
+      channel.post({ op: 'run', seq: offer(channel.control, id - 1), defs, tasks: [id, 1, TASK_CALL, [id, 1]] });
       defs = null;
       // Every other task, read what is there now; the rest come as events.
       if (id % 2 === 0) channel.poll!();
@@ -83,8 +90,8 @@ test('a reply posted just before the worker exits is delivered before the exit',
     return 'sent';
   });
   const gate = new Int32Array(new SharedArrayBuffer(4));
-  channel.post({ op: 'run', defs: [[1, exitAfterReply]], tasks: [1, 1, TASK_CALL, [gate]] });
-  while (channel.started() === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+  channel.post({ op: 'run', seq: offer(channel.control, 0), defs: [[1, exitAfterReply]], tasks: [1, 1, TASK_CALL, [gate]] });
+  while (Atomics.load(channel.control!, CTL_STARTED) === 0) await new Promise((resolve) => setTimeout(resolve, 5));
   // Go, then keep this thread busy until the worker is surely gone, so that the reply and the
   // exit are both pending when its event loop looks again.
   Atomics.store(gate, 0, 1);
