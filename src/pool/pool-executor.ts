@@ -897,7 +897,10 @@ function describeExit(info: WorkerExit, noun: string): string {
   if (info.signal !== null) parts.push(`killed by ${info.signal}`);
   else if (info.code !== null) parts.push(`exit code ${info.code}`);
   const code = (info.error as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'ERR_WORKER_OUT_OF_MEMORY') parts.push(`the ${noun} ran out of memory (resourceLimits)`);
+  if (code === 'ERR_WORKER_OUT_OF_MEMORY') {
+    parts.push(`the ${noun} ran out of memory (JavaScript heap out of memory: it reached its heap limit, ` +
+      `${noun === 'thread' ? 'resourceLimits' : '--max-old-space-size'})`);
+  }
   else if (info.error !== undefined) parts.push(`${info.error.name}: ${info.error.message}`);
   return parts.join(', ') || 'no exit status';
 }

@@ -8,6 +8,7 @@
  * @module
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { BrokenProcessPool, type ErrorOptions } from '../errors.js';
 import { PROTOCOL_VERSION, type InitMessage, type WorkerInit } from '../protocol.js';
@@ -17,6 +18,20 @@ const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 const ENTRY = fileURLToPath(new URL(`../worker/process-entry${ext}`, import.meta.url));
 /** A stopped child that has not exited after this long is killed. */
 const STOP_GRACE_MS = 5000;
+/** How much of a child's last stderr output is kept, to tell why it died. */
+const TAIL_CHARS = 4096;
+
+/**
+ * A child that died of a fatal V8 error cannot say so over IPC; V8 writes it to stderr before the
+ * process aborts. Turns that line into the error the pool reports (as a worker thread's
+ * `ERR_WORKER_OUT_OF_MEMORY` for the heap limit).
+ */
+function fatalError(tail: string): Error | undefined {
+  const line = /FATAL ERROR: ([^\n]*)/.exec(tail)?.[1]?.trim();
+  if (line === undefined) return undefined;
+  const outOfMemory = /heap out of memory|heap limit/i.test(line);
+  return Object.assign(new Error(outOfMemory ? `JavaScript heap out of memory (${line})` : line), outOfMemory ? { code: 'ERR_WORKER_OUT_OF_MEMORY' } : {});
+}
 
 const live = new Set<ChildProcess>();
 let exitHook = false;
@@ -54,7 +69,9 @@ export class ChildProcessTransport implements Transport {
     killAllOnExit();
     const child = fork(ENTRY, [], {
       serialization: 'advanced',
-      stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
+      // stderr passes through the program: it still reaches the program's stderr, and the pool can
+      // tell from its last lines why a child died that could not say so (V8's heap limit).
+      stdio: ['inherit', 'inherit', 'pipe', 'ipc'],
       execArgv: this.#options.execArgv ?? process.execArgv,
       env: { ...(this.#options.env ?? process.env), CONCURRENT_TS_WORKER: '1' },
     });
@@ -63,18 +80,35 @@ export class ChildProcessTransport implements Transport {
     const first: InitMessage = { op: 'init', init };
     child.send(first);
 
-    // 'exit' can come before the last messages are read; report it once the channel is closed too.
+    // 'exit' can come before the last messages and lines are read; report it once the channel
+    // and stderr are closed too (or a moment later).
     let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
     let disconnected = false;
+    let stderrClosed = child.stderr === null;
     let lastError: Error | undefined;
     let reported = false;
-    const report = (): void => {
-      if (reported || exited === undefined) return;
+    let tail = '';
+    const report = (force = false): void => {
+      if (reported || exited === undefined || (!force && !(disconnected && stderrClosed))) return;
       reported = true;
       live.delete(child);
       clearTimeout(stopTimer);
-      events.exit({ ...exited, error: lastError });
+      events.exit({ ...exited, error: lastError ?? fatalError(tail) });
     };
+    if (child.stderr !== null) {
+      const stderr = child.stderr;
+      // An idle child must not keep the program alive through its stderr pipe.
+      (stderr as Readable & { unref?: () => void }).unref?.();
+      stderr.on('data', (chunk: Buffer) => {
+        process.stderr.write(chunk);
+        tail = (tail + chunk.toString('utf8')).slice(-TAIL_CHARS);
+      });
+      stderr.on('error', () => {});
+      stderr.on('close', () => {
+        stderrClosed = true;
+        report();
+      });
+    }
     let stopTimer: NodeJS.Timeout | undefined;
     child.on('message', (message: unknown) => events.message(message));
     child.on('error', (error) => {
@@ -86,8 +120,9 @@ export class ChildProcessTransport implements Transport {
     });
     child.on('exit', (code, signal) => {
       exited = { code, signal };
-      if (disconnected || !child.connected) report();
-      else setTimeout(report, 200).unref();
+      if (!child.connected) disconnected = true;
+      report();
+      setTimeout(() => report(true), 200).unref();
     });
     const channel = (child as ChildProcess & { channel?: { ref(): void; unref(): void } }).channel;
     return {

@@ -12,6 +12,7 @@ import { executorSuite } from '../conformance/executor-suite.js';
 import { tasks } from '../conformance/executor/context.js';
 import { settle } from '../helpers/futures.js';
 import { captureReports } from '../helpers/reporter.js';
+import { captureStderr } from '../helpers/stderr.js';
 import { bump, createBoard, waitFor } from '../helpers/signals.js';
 import { allEnded } from '../fixtures/multiprocessing/support.js';
 
@@ -63,10 +64,13 @@ describe('ProcessPoolExecutor', () => {
   test('PPE-01 a worker that runs out of memory fails its task with BrokenProcessPool and is replaced', async () => {
     await using executor = new ProcessPoolExecutor({ maxWorkers: 1, execArgv: [...process.execArgv, '--max-old-space-size=32'] });
     using _reports = captureReports();
+    using stderr = captureStderr();
     const before = await executor.submit(poolTasks.pid);
     const outcome = await settle(executor.submit(tasks.exhaustMemory).result());
     assert.ok(!outcome.ok && outcome.error instanceof BrokenProcessPool, String(outcome.ok ? outcome.value : outcome.error));
     assert.match((outcome.error).message, /exhaustMemory/);
+    assert.match((outcome.error).message, /JavaScript heap out of memory/, 'the heap limit is named, as V8 wrote it to the child\'s stderr');
+    assert.match(stderr.text(), /heap out of memory/, 'the child\'s stderr still reaches the program');
     assert.notEqual(await executor.submit(poolTasks.pid), before);
   });
 

@@ -1,0 +1,10 @@
+import { ProcessPoolExecutor } from '../src/futures/index.js';
+import { taskModule } from '../src/index.js';
+import { createBoard, bump } from '../test/helpers/signals.js';
+const tasks = taskModule<typeof import('../test/fixtures/pool/tasks.js')>(new URL('../test/fixtures/pool/tasks.ts', import.meta.url));
+const ex = new ProcessPoolExecutor({ maxWorkers: 1 });
+const board = createBoard('files');
+const f0 = ex.submit(tasks.overlapping, board, 0, 10, 'wait');
+const f1 = ex.submit(tasks.overlapping, board, 1, 10, 'wait');
+setTimeout(() => { console.log(f0.state, f1.state, ex.stats().workers); bump(board, 10); }, 2000);
+setTimeout(() => { console.log(f0.state, f1.state); void ex.shutdown(); }, 3000);

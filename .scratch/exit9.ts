@@ -1,0 +1,14 @@
+import { ThreadPoolExecutor, ProcessPoolExecutor } from '../src/futures/index.js';
+import { taskModule } from '../src/index.js';
+import { bump, createBoard, read } from '../test/helpers/signals.js';
+const tasks = taskModule<typeof import('../test/fixtures/pool/tasks.js')>(new URL('file:///work/main/test/fixtures/pool/tasks.ts'));
+const kind = process.argv[2] ?? 'thread';
+const ex = kind === 'thread' ? new ThreadPoolExecutor({ maxWorkers: 1 }) : new ProcessPoolExecutor({ maxWorkers: 1 });
+const board = createBoard(kind === 'thread' ? 'shared' : 'files');
+await Promise.all(Array.from({ length: 3000 }, (_, i) => ex.submit(tasks.add, i, 1).result()));
+console.log('warm');
+const modes = [process.argv[3] === 'throw' ? 'wait' : 'wait', 'wait', (process.argv[3] ?? 'exit') as 'exit', 'wait', 'wait', 'wait'] as const;
+const fs = modes.map((m, i) => ex.submit(tasks.overlapping, board, i, 10, m));
+fs.forEach((f, i) => f.result().then((v) => console.log('ok', i, v), (e) => console.log('fail', i, String(e).slice(0, 200))));
+setTimeout(() => { console.log('runs', [0,1,2,3,4,5].map((i) => read(board, i)), fs.map((f) => f.state), ex.stats()); bump(board, 10); }, 3000);
+setTimeout(async () => { console.log(fs.map((f) => f.state)); await ex.terminateWorkers(); }, 6000);

@@ -1,0 +1,14 @@
+import { ProcessPoolExecutor } from '../src/futures/index.js';
+import { taskModule } from '../src/index.js';
+import { Semaphore } from '../src/multiprocessing/index.js';
+const tasks = taskModule<typeof import('../test/fixtures/pool/tasks.js')>(new URL('../test/fixtures/pool/tasks.ts', import.meta.url));
+const ex = new ProcessPoolExecutor({ maxWorkers: 2 });
+await Promise.all(Array.from({ length: 3000 }, (_, i) => ex.submit(tasks.add, i, 1).result()));
+const sem = new Semaphore(0);
+const acq = ex.submit(tasks.acquireMany, sem, 300);
+const rel = Array.from({ length: 300 }, () => ex.submit(tasks.releaseOnce, sem));
+const t = setInterval(() => console.log(rel.filter((f) => f.done()).length, acq.state, JSON.stringify(ex.stats())), 2000);
+await Promise.all(rel.map((f) => f.result()));
+console.log('releasers done', await acq);
+clearInterval(t);
+await ex.shutdown();
