@@ -13,18 +13,21 @@ export interface StderrCapture extends Disposable {
 
 /** Captures `process.stderr.write` until disposed: `using err = captureStderr();`. */
 export function captureStderr(): StderrCapture {
-  const original = process.stderr.write;
+  const stream = process.stderr;
+  const original = Object.getOwnPropertyDescriptor(stream, 'write');
   const chunks: string[] = [];
-  process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]): boolean => {
+  const write = (chunk: string | Uint8Array, ...rest: unknown[]): boolean => {
     chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
     const done = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
     done?.();
     return true;
-  }) as typeof process.stderr.write;
+  };
+  Object.defineProperty(stream, 'write', { value: write, configurable: true, writable: true });
   return {
     text: () => chunks.join(''),
     [Symbol.dispose]: () => {
-      process.stderr.write = original;
+      if (original === undefined) delete (stream as { write?: unknown }).write;
+      else Object.defineProperty(stream, 'write', original);
     },
   };
 }
