@@ -169,7 +169,7 @@ type ErrorClass = new (...args: any[]) => Error;
  */
 export const ERROR_CLASSES: ReadonlyMap<string, ErrorClass> = new Map<string, ErrorClass>([
   ['Error', Error], ['TypeError', TypeError], ['RangeError', RangeError], ['SyntaxError', SyntaxError],
-  ['ReferenceError', ReferenceError], ['EvalError', EvalError], ['URIError', URIError],
+  ['ReferenceError', ReferenceError], ['EvalError', EvalError], ['URIError', URIError], ['AggregateError', AggregateError],
   ['RuntimeError', RuntimeError], ['ValueError', ValueError], ['OSError', OSError], ['EOFError', EOFError],
   ['TimeoutError', TimeoutError], ['CancelledError', CancelledError], ['InvalidStateError', InvalidStateError],
   ['BrokenExecutor', BrokenExecutor], ['BrokenThreadPool', BrokenThreadPool],

@@ -27,7 +27,7 @@
  * @module
  */
 import type { MessagePort } from 'node:worker_threads';
-import { ERROR_CLASSES } from './errors.js';
+import { isWireThrown, type WireThrown } from './error-codec.js';
 
 /** Checked at worker start-up: both sides must speak the same version. */
 export const PROTOCOL_VERSION = 2;
@@ -50,6 +50,8 @@ export const TASK_KIND_MASK = 3;
 export const TASK_SHARED = 4;
 /** The task has a timeout: send a {@link StartedMessage} when it starts, so that the clock starts then. */
 export const TASK_TIMED = 8;
+/** The arguments contain errors, encoded by `encodeValue` (so they keep their class and fields): decode them first. */
+export const TASK_ERRORS = 16;
 
 /**
  * The key under which both sides measure a task's time: its function, and whether it is a plain
@@ -68,6 +70,8 @@ export const RESULT_STRIDE = 3;
 export const STATUS_OK = 0;
 /** Result status: the value is a {@link WireThrown}. */
 export const STATUS_ERROR = 1;
+/** Result status: as {@link STATUS_OK}, but the value contains errors encoded by `encodeValue`: decode it first. */
+export const STATUS_OK_ENCODED = 2;
 
 /** What a worker needs to start: given as `workerData` to threads, as the first message to processes. */
 export interface WorkerInit {
@@ -302,152 +306,7 @@ export function packValues(values: readonly unknown[]): { values: unknown[] | Fl
   return { values: values as unknown[] };
 }
 
-/** An `Error` as plain data: class name, message, worker-side stack, extra own properties, cause. */
-export interface WireError {
-  readonly name: string;
-  /** For a subclass (`class MyError extends RangeError`), the nearest ancestor class known to both sides. */
-  readonly base?: string;
-  readonly message: string;
-  readonly stack: string | undefined;
-  readonly props: Record<string, unknown> | null;
-  readonly cause: WireThrown | null;
-}
-
-/** Anything a task can throw: an error record, or a non-Error value as it was thrown. */
-export type WireThrown = { readonly error: WireError } | { readonly value: unknown };
-
-const SKIPPED_PROPS = new Set(['name', 'message', 'stack', 'cause', '__proto__', 'constructor', 'prototype']);
-
-function isCloneablePlain(value: unknown, depth = 0): boolean {
-  if (value === null || value === undefined) return true;
-  switch (typeof value) {
-    case 'function': case 'symbol': return false;
-    case 'object':
-      if (depth > 8) return false;
-      if (Array.isArray(value)) return value.every((v) => isCloneablePlain(v, depth + 1));
-      if (ArrayBuffer.isView(value) || value instanceof Date || value instanceof RegExp) return true;
-      if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null) return false;
-      return Object.values(value).every((v) => isCloneablePlain(v, depth + 1));
-    default: return true;
-  }
-}
-
-/** Turns anything thrown into plain data that survives structured clone. */
-export function encodeThrown(thrown: unknown, depth = 0): WireThrown {
-  if (thrown instanceof Error || looksLikeError(thrown)) {
-    const error = thrown as Error & Record<string, unknown>;
-    let props: Record<string, unknown> | null = null;
-    for (const key of Object.keys(error)) {
-      if (SKIPPED_PROPS.has(key)) continue;
-      const v = error[key];
-      if (!isCloneablePlain(v)) continue;
-      (props ??= {})[key] = v;
-    }
-    const cause = 'cause' in error && error.cause !== undefined && depth < 4 ? encodeThrown(error.cause, depth + 1) : null;
-    const name = errorName(error);
-    const base = name === error.name ? undefined : knownBase(error);
-    let stack = typeof error.stack === 'string' ? error.stack : undefined;
-    // V8 wrote the inherited name at the head of the stack (`Error: m` for a MyError); name the class.
-    const inherited = String(error.name);
-    if (name !== inherited && stack !== undefined && (stack === inherited || stack.startsWith(`${inherited}:`) || stack.startsWith(`${inherited}\n`))) {
-      stack = name + stack.slice(inherited.length);
-    }
-    return {
-      error: {
-        name,
-        ...(base === undefined ? {} : { base }),
-        message: typeof error.message === 'string' ? error.message : String(error.message),
-        stack,
-        props,
-        cause,
-      },
-    };
-  }
-  if (isCloneablePlain(thrown)) return { value: thrown };
-  return { value: `${typeof thrown === 'function' ? 'function' : typeof thrown} thrown: ${safeString(thrown)}` };
-}
-
-/** Causes deeper than this in a received record are dropped (a sender encodes four levels). */
-const MAX_CAUSE_DEPTH = 8;
-
-/**
- * Rebuilds what a worker threw: an instance of the class with the same name when the library
- * knows it (built-in errors and the library's own), else an `Error` carrying that name.
- * Extra properties are copied as own data properties, so `__proto__` in a payload stays data.
- *
- * The record comes from another thread, process or machine, so nothing in it is trusted: a field
- * of the wrong type is ignored or turned into a string, a cause chain is cut after a few levels,
- * and a record of the wrong shape becomes a `TypeError` saying so. It never throws.
- */
-export function decodeThrown(wire: WireThrown): unknown {
-  return decodeRecord(wire, 0);
-}
-
-function decodeRecord(wire: unknown, depth: number): unknown {
-  if (typeof wire === 'object' && wire !== null && 'value' in wire) return wire.value;
-  const w = (typeof wire === 'object' && wire !== null ? (wire as { error?: unknown }).error : undefined) as Partial<Record<keyof WireError, unknown>> | undefined;
-  if (typeof w !== 'object' || w === null) return new TypeError('malformed error record from a worker');
-  const name = typeof w.name === 'string' ? w.name : 'Error';
-  const message = typeof w.message === 'string' ? w.message : safeString(w.message);
-  const Cls = ERROR_CLASSES.get(name) ?? (typeof w.base === 'string' ? ERROR_CLASSES.get(w.base) : undefined) ?? Error;
-  const error = Object.create(Cls.prototype as object) as Error & Record<string, unknown>;
-  define(error, 'message', message);
-  if (Cls.name !== name) define(error, 'name', name);
-  define(error, 'stack', typeof w.stack === 'string' ? w.stack : `${name}: ${message}`);
-  if (depth < MAX_CAUSE_DEPTH && isWireThrown(w.cause)) define(error, 'cause', decodeRecord(w.cause, depth + 1));
-  const props = w.props;
-  if (typeof props === 'object' && props !== null && !Array.isArray(props)) {
-    for (const key of Object.keys(props)) {
-      if (!SKIPPED_PROPS.has(key)) define(error, key, (props as Record<string, unknown>)[key], true);
-    }
-  }
-  return error;
-}
-
-/**
- * The class name of an error. `class MyError extends Error {}` does not set `name`, so its
- * instances inherit `'Error'`; the class's own name is what the receiving side must see.
- */
-function errorName(error: Error): string {
-  const name: unknown = error.name;
-  if (typeof name !== 'string') return 'Error';
-  const ctor = (error as { constructor?: unknown }).constructor;
-  if (Object.prototype.hasOwnProperty.call(error, 'name') || typeof ctor !== 'function' || ctor.name === '') return name;
-  // Which prototype gives `name`? If it is the class's own, the class chose it; otherwise it is inherited.
-  let proto: unknown = Object.getPrototypeOf(error);
-  while (proto !== null && typeof proto === 'object' && !Object.prototype.hasOwnProperty.call(proto, 'name')) {
-    proto = Object.getPrototypeOf(proto);
-  }
-  const owner = proto === null || typeof proto !== 'object' ? undefined : (proto as { constructor?: unknown }).constructor;
-  return owner === ctor ? name : ctor.name;
-}
-
-/** The nearest ancestor class of `error` that the receiving side can rebuild. */
-function knownBase(error: Error): string | undefined {
-  for (let proto: unknown = Object.getPrototypeOf(error); proto !== null && typeof proto === 'object'; proto = Object.getPrototypeOf(proto)) {
-    const ctor = (proto as { constructor?: { name?: unknown } }).constructor;
-    if (typeof ctor?.name === 'string' && ERROR_CLASSES.has(ctor.name)) return ctor.name;
-  }
-  return undefined;
-}
-
-function define(target: object, key: string, value: unknown, enumerable = false): void {
-  Object.defineProperty(target, key, { value, writable: true, configurable: true, enumerable });
-}
-
-function looksLikeError(value: unknown): boolean {
-  if (typeof value !== 'object' || value === null) return false;
-  const v = value as Record<string, unknown>;
-  return typeof v.message === 'string' && typeof v.stack === 'string' && typeof v.name === 'string';
-}
-
-function safeString(value: unknown): string {
-  try {
-    return String(value);
-  } catch {
-    return Object.prototype.toString.call(value);
-  }
-}
+export { containsError, decodeThrown, decodeValue, encodeThrown, encodeValue, isWireThrown, type WireError, type WireThrown } from './error-codec.js';
 
 /** Narrows an unknown incoming value to a message of the protocol, or returns `undefined`. */
 export function asFromWorker(value: unknown): FromWorker | undefined {
@@ -508,12 +367,4 @@ export function isWireFn(value: unknown): value is WireFn {
     case 'builtin': return typeof f.path === 'string';
     default: return false;
   }
-}
-
-/** `true` for a well-formed {@link WireThrown}. */
-export function isWireThrown(value: unknown): value is WireThrown {
-  if (typeof value !== 'object' || value === null) return false;
-  if ('value' in value) return true;
-  const e = (value as { error?: Record<string, unknown> }).error;
-  return typeof e === 'object' && e !== null && typeof e.name === 'string' && typeof e.message === 'string';
 }

@@ -17,11 +17,11 @@ import { fileURLToPath } from 'node:url';
 import { inspect } from 'node:util';
 import { AssertionError, SerializationError, ValueError } from '../errors.js';
 import { checkTimeout, startTimer, type Timer } from '../core/deadline.js';
-import type { WireFn } from '../protocol.js';
+import { encodeValue, TASK_ERRORS, TASK_SHARED, type WireFn } from '../protocol.js';
 import { checkArgs } from '../task-ref/check-args.js';
 import type { Callable } from '../task-ref/task-module.js';
 import { toWireFn } from '../task-ref/to-wire-fn.js';
-import { currentContext } from '../worker/context.js';
+import { currentContext, refuseWhileImporting } from '../worker/context.js';
 import { PROCESS_START_VERSION, type ProcessIdentity, type ProcessStartMessage } from '../worker/process-start.js';
 import { BROKER_ENV, brokerPathForChildren } from './link.js';
 
@@ -163,11 +163,12 @@ export class Process<A extends unknown[] = unknown[]> {
    */
   start(): void {
     this.#checkClosed();
+    refuseWhileImporting('Process');
     if (this.#role !== 'child' || this.#state !== 'initial') throw new AssertionError('cannot start a process twice');
     if (selfIdentity()?.daemon === true) throw new AssertionError('daemonic processes are not allowed to have children');
     const target: WireFn | null = this.#target === undefined ? null : toWireFn(this.#target, 'Process target');
     const flags = checkArgs(this.#args, 'args', true);
-    if (flags !== 0) refuseThreadLocal(this.#args);
+    if ((flags & TASK_SHARED) !== 0) refuseThreadLocal(this.#args);
     const message: ProcessStartMessage = {
       op: 'start',
       version: PROCESS_START_VERSION,
@@ -177,7 +178,8 @@ export class Process<A extends unknown[] = unknown[]> {
       parentName: currentContext().kind === 'process' ? currentContext().name : 'MainProcess',
       parentPid: process.pid,
       target,
-      args: this.#args,
+      // Errors among the arguments keep their class and fields (the error codec; decoded in the child).
+      args: (flags & TASK_ERRORS) !== 0 ? encodeValue(this.#args) as unknown[] : this.#args,
       flags,
     };
     installExitHook();

@@ -33,8 +33,8 @@ import { reportError } from '../core/logger.js';
 import type { ChunkOutcome, TaskKind, TaskOptions } from '../core/map-iterator.js';
 import { RingQueue } from '../core/ring-queue.js';
 import {
-  RESULT_STRIDE, STATUS_OK, TASK_CALL, TASK_CHUNK, TASK_KIND_MASK, TASK_STARCHUNK, TASK_STRIDE, TASK_TIMED, asFromWorker, decodeThrown,
-  isWireThrown, packValues, timingKey,
+  RESULT_STRIDE, STATUS_OK, STATUS_OK_ENCODED, TASK_CALL, TASK_CHUNK, TASK_ERRORS, TASK_KIND_MASK, TASK_STARCHUNK, TASK_STRIDE, TASK_TIMED,
+  asFromWorker, decodeThrown, decodeValue, encodeValue, isWireThrown, packValues, timingKey,
   type DoneMessage, type FnDef, type WireFn,
 } from '../protocol.js';
 import { checkArgs } from '../task-ref/check-args.js';
@@ -44,6 +44,7 @@ import { REQUEUED, TaskFuture, type ForceCanceller, type TaskExtra } from './tas
 import { TaskTiming } from './task-timing.js';
 import type { Transport, WorkerExit } from './transport.js';
 import { WorkerSlot } from './worker-slot.js';
+import { refuseWhileImporting } from '../worker/context.js';
 
 /** Options shared by the thread and process pools. */
 export interface PoolOptions {
@@ -185,6 +186,7 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
 
   protected constructor(transport: Transport, options: PoolOptions, names: string | ((index: number) => string)) {
     super();
+    refuseWhileImporting(new.target.name);
     this.#transport = transport;
     this.#maxWorkers = checkMaxWorkers(options.maxWorkers);
     this.#nameOf = typeof names === 'string' ? (index) => `${names}_${index}` : names;
@@ -194,8 +196,9 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
       throw new TypeError('initializer must be a callable');
     }
     this.#initializer = init === undefined || init === null ? null : toWireFn(init, 'initializer');
-    this.#initargs = [...(options.initargs ?? [])];
-    this.#initflags = checkArgs(this.#initargs, 'initargs', transport.crossProcess);
+    const initargs = [...(options.initargs ?? [])];
+    this.#initflags = checkArgs(initargs, 'initargs', transport.crossProcess);
+    this.#initargs = (this.#initflags & TASK_ERRORS) !== 0 ? encodeValue(initargs) as unknown[] : initargs;
     const maxTasks = options.maxTasksPerChild;
     if (maxTasks !== undefined) {
       if (typeof maxTasks !== 'number' || !Number.isInteger(maxTasks)) throw new TypeError('maxTasksPerChild must be an integer');
@@ -235,7 +238,7 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
 
   /** Starts a worker now instead of at the first task (so its identity is known at once). @internal */
   _prestart(): void {
-    if (this.#slots.length < this.#maxWorkers && this.#broken === undefined && !this.#shutdown) this.#spawn().unref();
+    if (this.#slots.length < this.#maxWorkers && this.#broken === undefined && !this.#shutdown) this.#spawn()?.unref();
   }
 
   /** @internal See {@link MapHost._admitMap}. */
@@ -292,6 +295,7 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
     } else {
       flags = checkArgs(args, 'args', this.#transport.crossProcess) | (kind === 'call' ? TASK_CALL : TASK_STARCHUNK);
     }
+    if ((flags & TASK_ERRORS) !== 0) payload = encodeValue(payload) as unknown[];
     const timeout = options?.timeout === undefined ? this.#taskTimeout : checkTimeout(options.timeout);
     const signal = options?.signal;
     const extra: TaskExtra | undefined = timeout === undefined && signal === undefined
@@ -445,10 +449,28 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
     return best;
   }
 
-  #spawn(): WorkerSlot {
+  /** Starts a worker; `undefined` when it cannot start at all (the pool is then broken, saying why). */
+  #spawn(): WorkerSlot | undefined {
     const index = this.#spawned++;
     const slot = new WorkerSlot(index, this.#nameOf(index));
+    try {
+      this.#startWorker(slot);
+    } catch (error) {
+      // A bad option (an execArgv flag Node refuses) throws here, inside a flush: nothing would
+      // catch it and the program would die. Every task would fail the same way: break the pool.
+      const noun = this.#transport.noun;
+      this.#breakPool(this.#transport.broken(`${noun} workers cannot start: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
+      return undefined;
+    }
     this.#slots.push(slot);
+    slot.control = slot.channel.control;
+    slot.referenced = true;
+    if (!this.#keepAlive) slot.unref();
+    return slot;
+  }
+
+  #startWorker(slot: WorkerSlot): void {
+    const index = slot.index;
     slot.channel = this.#transport.spawn({
       workerId: index,
       name: slot.name,
@@ -460,10 +482,6 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
       message: (message) => this.#onMessage(slot, message),
       exit: (info) => this.#onExit(slot, info),
     });
-    slot.control = slot.channel.control;
-    slot.referenced = true;
-    if (!this.#keepAlive) slot.unref();
-    return slot;
   }
 
   /** Sends `slot` the tasks at the front of the queue that it should hold; returns how many. */
@@ -741,7 +759,8 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
   #settle(task: TaskFuture<unknown>, status: unknown, value: unknown): void {
     this.#release(task);
     if (task.done()) return;
-    if (status === STATUS_OK) {
+    if (status === STATUS_OK || status === STATUS_OK_ENCODED) {
+      if (status === STATUS_OK_ENCODED) value = decodeValue(value);
       if ((task.flags & TASK_KIND_MASK) === TASK_CALL) {
         task.setResult(value);
         return;

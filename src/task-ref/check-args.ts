@@ -5,7 +5,7 @@
  * @module
  */
 import { SerializationError } from '../errors.js';
-import { TASK_SHARED } from '../protocol.js';
+import { TASK_ERRORS, TASK_SHARED } from '../protocol.js';
 
 const PLAIN_CLONEABLE: ReadonlyArray<abstract new (...args: never[]) => unknown> = [
   Date, RegExp, ArrayBuffer, SharedArrayBuffer, Error, Boolean, Number, String, DataView,
@@ -21,7 +21,8 @@ const PLAIN_CLONEABLE: ReadonlyArray<abstract new (...args: never[]) => unknown>
  * With `crossProcess`, shared memory is refused too: a `SharedArrayBuffer` (or a view of one, or a
  * threading primitive built on one) would arrive in another process as a copy, silently unshared.
  *
- * @returns `TASK_SHARED` when the value contains library primitives, else 0.
+ * @returns `TASK_SHARED` when the value contains library primitives, `TASK_ERRORS` when it
+ * contains errors (both when both), else 0.
  */
 export function checkArgs(value: unknown, path: string, crossProcess = false): number {
   // The common case, arguments that are all primitives, does no allocation at all.
@@ -93,6 +94,8 @@ function walk(value: unknown, path: string, seen: Set<object> | undefined, cross
     for (const v of value) flags |= walk(v, `${path}.<item>`, seen, cross);
     return flags;
   }
+  // Errors travel with the error codec, which keeps their class, fields, cause and errors.
+  if (value instanceof Error) return TASK_ERRORS;
   const proto: unknown = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) {
     if (PLAIN_CLONEABLE.some((C) => value instanceof C)) return 0;

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { serialize } from 'node:v8';
 import { PROTOCOL_VERSION, type InitMessage } from '../protocol.js';
 import { setContext } from './context.js';
 import { watchParent } from './parent-watchdog.js';
@@ -30,6 +31,8 @@ process.once('message', (first: InitMessage) => {
     post: (message) => {
       (process.send as (m: unknown) => boolean)(message);
     },
+    // The IPC channel uses V8's serializer, which refuses what structured clone in one process accepts.
+    check: (value) => void serialize(value),
   }, init);
   runtime.watchEndings();
   process.on('message', (message: unknown) => runtime.receive(message));

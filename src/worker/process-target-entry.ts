@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { TASK_SHARED } from '../protocol.js';
+import { decodeValue, TASK_ERRORS, TASK_SHARED } from '../protocol.js';
 import { setContext } from './context.js';
 import { watchParent } from './parent-watchdog.js';
 import { PROCESS_START_VERSION, type ProcessIdentity, type ProcessStartMessage } from './process-start.js';
@@ -54,6 +54,7 @@ process.once('message', (start: ProcessStartMessage) => {
     try {
       const fn = await new TaskLoader().load(target);
       let args = start.args;
+      if ((start.flags & TASK_ERRORS) !== 0) args = decodeValue(args) as unknown[];
       if ((start.flags & TASK_SHARED) !== 0) args = (await loadReviver())(args) as unknown[];
       await fn(...args);
     } catch (error) {

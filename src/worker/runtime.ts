@@ -18,7 +18,8 @@
  */
 import { constants as osConstants } from 'node:os';
 import {
-  CLAIM_MASK, CLAIMED, CTL_BUSY, CTL_CLAIMS, CTL_LONG, CTL_STARTED, claimTag, timingKey, encodeThrown, packValues, RESULT_STRIDE, STATUS_ERROR, STATUS_OK,
+  CLAIM_MASK, CLAIMED, CTL_BUSY, CTL_CLAIMS, CTL_LONG, CTL_STARTED, claimTag, containsError, decodeValue, encodeThrown, encodeValue, packValues, RESULT_STRIDE,
+  STATUS_ERROR, STATUS_OK, STATUS_OK_ENCODED, TASK_ERRORS, timingKey,
   TASK_CALL, TASK_KIND_MASK, TASK_SHARED, TASK_TIMED, TASK_STARCHUNK, TASK_STRIDE, asToWorker,
   type DoneMessage, type FaultMessage, type FromWorker, type RunMessage, type WireChunk, type WireFn, type WireThrown, type WorkerInit,
 } from '../protocol.js';
@@ -32,6 +33,8 @@ export interface RuntimeHost {
   post(message: FromWorker): void;
   /** Called when the runtime has nothing left to do: no task running, none awaited. */
   idle?: () => void;
+  /** Throws for a value `post` could not carry; structured clone when absent. */
+  check?: (value: unknown) => void;
 }
 
 type Reviver = (value: unknown) => unknown;
@@ -110,7 +113,8 @@ export class Runtime {
       if (init.initializer !== null) {
         try {
           const fn = await this.#loader.load(init.initializer);
-          const args = (init.initflags & TASK_SHARED) !== 0 ? await this.#reviveArgs(init.initargs) : init.initargs;
+          const initargs = (init.initflags & TASK_ERRORS) !== 0 ? decodeValue(init.initargs) as unknown[] : init.initargs;
+          const args = (init.initflags & TASK_SHARED) !== 0 ? await this.#reviveArgs(initargs) : initargs;
           await fn(...(args as unknown[]));
         } catch (error) {
           this.#initFailed = true;
@@ -251,6 +255,7 @@ export class Runtime {
       try {
         const fn = this.#loader.get(fnId);
         if (fn === undefined || typeof id !== 'number' || !(Array.isArray(args) || args instanceof Float64Array)) throw new TypeError(`malformed task ${String(id)}: unknown function, id or arguments`);
+        if ((flags & TASK_ERRORS) !== 0) args = decodeValue(args);
         if ((flags & TASK_SHARED) !== 0 && this.#revive !== undefined) args = this.#revive(args);
         if ((flags & TASK_TIMED) !== 0) this.#host.post({ op: 'started', taskId: id });
         const kind = flags & TASK_KIND_MASK;
@@ -269,7 +274,8 @@ export class Runtime {
         this.#settleLater(id, fnId, result, clock);
       } else {
         if (this.#out.length === 0) this.#oldest = end;
-        this.#out.push(id, failed ? STATUS_ERROR : STATUS_OK, result);
+        if (!failed && containsError(result)) this.#out.push(id, STATUS_OK_ENCODED, encodeValue(result));
+        else this.#out.push(id, failed ? STATUS_ERROR : STATUS_OK, result);
         if (spans) this.#outSpans?.push(id, epoch(clock), epoch(end));
       }
       clock = end;
@@ -394,7 +400,8 @@ export class Runtime {
     if (!this.#pending.delete(id) || this.#faulted) return;
     const end = now();
     if (this.#out.length === 0) this.#oldest = end;
-    this.#out.push(id, status, value);
+    if (status === STATUS_OK && containsError(value)) this.#out.push(id, STATUS_OK_ENCODED, encodeValue(value));
+    else this.#out.push(id, status, value);
     this.#outSpans?.push(id, epoch(startedAt), epoch(end));
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
@@ -413,16 +420,33 @@ export class Runtime {
   #send(message: DoneMessage): void {
     try {
       this.#host.post(message);
+      return;
     } catch {
       // Some result cannot be cloned. Find which, replace it with an error, and send the rest.
-      sanitize(message.results as unknown[]);
+    }
+    const results = message.results as unknown[];
+    sanitize(results, this.#host.check ?? structuredClone);
+    try {
       this.#host.post(message);
+    } catch (error) {
+      // Still refused: no result of this message can be trusted to travel; each task fails alone.
+      const reason = encodeThrown(new Error(`the task's result cannot be sent back to the caller: ${error instanceof Error ? error.message : String(error)}`));
+      for (let i = 0; i < results.length; i += RESULT_STRIDE) {
+        results[i + 1] = STATUS_ERROR;
+        results[i + 2] = reason;
+      }
+      const { spans: _spans, ...rest } = message;
+      this.#host.post({ ...rest, results });
     }
   }
 
   #encode(error: unknown, fnId: number): WireThrown {
-    annotateReferenceError(error, this.#loader.wire(fnId));
-    trimStack(error);
+    try {
+      annotateReferenceError(error, this.#loader.wire(fnId));
+      trimStack(error);
+    } catch {
+      // A thrown value that fights being read (a throwing getter, a frozen error) goes as it is.
+    }
     return encodeThrown(error);
   }
 
@@ -455,7 +479,11 @@ export class Runtime {
     if (this.#current >= 0) running.push(this.#current);
     let thrown: WireThrown | null = null;
     if (cause === 'error') {
-      trimStack(error);
+      try {
+        trimStack(error);
+      } catch {
+        // As in #encode: an error that fights being read goes as it is.
+      }
       thrown = encodeThrown(error);
     }
     try {
@@ -507,11 +535,15 @@ function runChunk(fn: TaskFn, items: ArrayLike<unknown>, star: boolean, encode: 
   return { ...packValues(out.values), failed: null, ms: out.ms };
 }
 
-/** Replaces every result that structured clone rejects with an error saying so. */
-function sanitize(results: unknown[]): void {
+/**
+ * Replaces every result that the channel cannot carry with an error saying so. `check` throws for
+ * a value the channel rejects: structured clone for a thread, V8's serializer for a process (which,
+ * unlike structured clone within one process, refuses a `SharedArrayBuffer`).
+ */
+function sanitize(results: unknown[], check: (value: unknown) => void): void {
   const problem = (value: unknown): string | undefined => {
     try {
-      structuredClone(value);
+      check(value);
       return undefined;
     } catch (error) {
       return error instanceof Error ? error.message : String(error);
@@ -524,7 +556,8 @@ function sanitize(results: unknown[]): void {
   for (let i = 0; i < results.length; i += RESULT_STRIDE) {
     const value = results[i + 2];
     const chunk = value as WireChunk | null;
-    if (results[i + 1] === STATUS_OK && chunk !== null && typeof chunk === 'object' && Array.isArray(chunk.values) && 'failed' in chunk) {
+    const ok = results[i + 1] === STATUS_OK || results[i + 1] === STATUS_OK_ENCODED;
+    if (ok && chunk !== null && typeof chunk === 'object' && Array.isArray(chunk.values) && 'failed' in chunk) {
       chunk.values.forEach((item, at) => {
         const reason = problem(item);
         if (reason === undefined) return;

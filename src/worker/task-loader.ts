@@ -7,6 +7,7 @@
  */
 import { runInThisContext } from 'node:vm';
 import type { WireFn } from '../protocol.js';
+import { whileImporting } from './context.js';
 
 /** Any function a task can call. */
 export type TaskFn = (...args: unknown[]) => unknown;
@@ -57,7 +58,8 @@ export class TaskLoader {
     try {
       let loading = this.#modules.get(wire.url);
       if (loading === undefined) {
-        loading = import(wire.url) as Promise<Record<string, unknown>>;
+        const url = wire.url;
+        loading = whileImporting(url, () => import(url) as Promise<Record<string, unknown>>);
         this.#modules.set(wire.url, loading);
       }
       const mod = await loading;
