@@ -24,8 +24,8 @@ test('a thread pool with an execArgv flag Node refuses fails its futures with Br
   const executor = new ThreadPoolExecutor({ maxWorkers: 1, execArgv: ['--bogus-flag'] });
   const outcome = await settle(executor.submit(tasks.add, 1, 2).result());
   assert.ok(!outcome.ok && outcome.error instanceof BrokenThreadPool, `BrokenThreadPool, got ${String(!outcome.ok && outcome.error)}`);
-  assert.match((outcome.error as Error).message, /thread workers cannot start/);
-  assert.equal(((outcome.error as Error).cause as NodeJS.ErrnoException).code, 'ERR_WORKER_INVALID_EXEC_ARGV');
+  assert.match((outcome.error).message, /thread workers cannot start/);
+  assert.equal(((outcome.error).cause as NodeJS.ErrnoException).code, 'ERR_WORKER_INVALID_EXEC_ARGV');
   assert.throws(() => executor.submit(tasks.add, 1, 2), BrokenThreadPool);
   await executor.shutdown();
 });
@@ -60,7 +60,7 @@ for (const kind of kinds) {
       assert.deepEqual((out.wrapped.errors[0] as { extra?: unknown }).extra, { code: 7 });
       const thrown = await settle(executor.submit(tasks.throwAggregate).result());
       assert.ok(!thrown.ok && thrown.error instanceof AggregateError, 'a thrown AggregateError stays one');
-      assert.deepEqual((thrown.error as AggregateError).errors.map((e: Error) => `${e.constructor.name}:${e.message}`), ['TypeError:first', 'RangeError:second']);
+      assert.deepEqual((thrown.error).errors.map((e: Error) => `${e.constructor.name}:${e.message}`), ['TypeError:first', 'RangeError:second']);
     });
 
     test('a worker that dies of an uncaught error names it (message and stack), never just an exit code', async () => {
@@ -68,9 +68,9 @@ for (const kind of kinds) {
       await using executor = kind.make();
       const died = await settle(executor.submit(tasks.throwLaterWhilePending, 'boom').result());
       assert.ok(!died.ok && died.error instanceof kind.Broken);
-      assert.match((died.error as Error).message, /uncaught TypeError: thrown while boom was pending/);
-      assert.doesNotMatch((died.error as Error).message, /exit code 0/);
-      assert.match(String(((died.error as Error).cause as Error).stack), /fixtures[/\\]pool[/\\]tasks\.ts/, 'the worker-side stack');
+      assert.match((died.error).message, /uncaught TypeError: thrown while boom was pending/);
+      assert.doesNotMatch((died.error).message, /exit code 0/);
+      assert.match(String(((died.error).cause as Error).stack), /fixtures[/\\]pool[/\\]tasks\.ts/, 'the worker-side stack');
     });
 
     test('a task module that starts a pool at its top level fails with a RuntimeError that says to guard it with isMain(); nothing recurses', async () => {
