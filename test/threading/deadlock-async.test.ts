@@ -369,3 +369,42 @@ test('every task of the victim thread that awaits the same lock gets the error',
   }, lockA, lockB, holding);
   assert.deepEqual(await Promise.all([blocker, victim]), ['acquired', ['deadlock', 'deadlock', 'deadlock']]);
 });
+
+test('a Condition waiter that fails while taking its lock back leaves without it, and its ticket is withdrawn', async () => {
+  // Thread 1 holds B and waits on the condition with a timeout; thread 2 takes the condition's
+  // lock and then wants B. Thread 1's timeout passes and it wants the condition's lock back: an
+  // edge after 200 ms, thread 2's wait for B one at once: thread 1 is the youngest and fails.
+  const condLock = new Lock({ name: 'cond', deadlockTimeout: 200 });
+  const cond = new Condition(condLock);
+  const lockB = new Lock({ name: 'B', deadlockTimeout: 0 });
+  const waiting = new Barrier(2);
+  const waiter = agent(0).run(async (lib, c: Condition, b: Lock, w: Barrier) => {
+    await b.acquire();
+    await c.acquire();
+    const timed = c.wait(50);
+    await w.wait();
+    try {
+      return String(await timed);
+    } catch (e) {
+      return e instanceof lib.DeadlockError ? `${e.message} / held: ${c.lock.locked()}` : String(e);
+    } finally {
+      b.release(); // not the condition's lock: wait() left without it
+    }
+  }, cond, lockB, waiting);
+  const other = agent(1).run(async (_, c: Condition, b: Lock, w: Barrier) => {
+    await w.wait();
+    await c.acquire();
+    await b.withLock(() => undefined);
+    c.release();
+    return 'done';
+  }, cond, lockB, waiting);
+  assert.deepEqual(await Promise.all([waiter, other]), [
+    'Deadlock: Thread-1 waits for cond held by Thread-2, which waits for B held by Thread-1 (acquire locks in one global order, or use a timeout) / held: true',
+    'done',
+  ]);
+  // The failed waiter's ticket is gone: the next notify reaches the next waiter.
+  const next = cond.withLock(() => cond.wait(10_000));
+  await until(() => !condLock.locked());
+  await cond.withLock(() => cond.notify());
+  assert.equal(await next, true);
+});
