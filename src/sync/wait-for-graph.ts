@@ -32,8 +32,9 @@
  * @module
  */
 
-import { DeadlockError, type DeadlockEdge } from '../errors.js';
+import type { DeadlockEdge } from '../errors.js';
 import { ownerToken, threadIdentity } from './current-thread.js';
+import { cycleError, endedError } from './deadlock-message.js';
 import {
   R_DETECT, R_ID, claimSlot, endedThread, freeSlot, graceOf, nextSeq, publishSlot, readSlot, slotsOf,
 } from './registry.js';
@@ -117,11 +118,7 @@ export function checkEndedHolder(lock: DetectableLock): void {
   if (holder === 0) return;
   const ended = endedThread(lock.registry, holder);
   if (ended === undefined) return;
-  const thread = threadIdentity().name;
-  throw new DeadlockError(`Deadlock: ${thread} waits for ${lock.name} held by ${ended}, which has ended without releasing it`, [
-    { thread, lock: lock.name },
-    { thread: ended, lock: lock.name },
-  ]);
+  throw endedError([{ thread: threadIdentity().name, lock: lock.name }], ended);
 }
 
 /**
@@ -134,13 +131,7 @@ export function checkEndedHolder(lock: DetectableLock): void {
  */
 export function checkSelfDeadlock(lock: DetectableLock): void {
   if (Atomics.load(lock.state, lock.holderIndex) !== ownerToken()) return;
-  const thread = threadIdentity().name;
-  const hint = lock.reentrant
-    ? '(another async task of this thread holds it, and a blocking acquire stops that task from ever releasing it: use acquire() or hold())'
-    : '(a Lock is not reentrant: use an RLock, or pass detectDeadlock: false if another thread will release it)';
-  throw new DeadlockError(`Deadlock: ${thread} waits for ${lock.name} held by ${thread} ${hint}`, [
-    { thread, lock: lock.name },
-  ]);
+  throw cycleError([{ thread: threadIdentity().name, lock: lock.name }], lock.reentrant);
 }
 
 /**
@@ -198,15 +189,7 @@ export function endWait(ticket: WaitTicket): void {
  */
 export function checkCycle(ticket: WaitTicket): void {
   const cycle = findCycle(ticket);
-  if (cycle === undefined) return;
-  const parts = cycle.map((edge, i) => {
-    const next = cycle[(i + 1) % cycle.length]!;
-    return `${i === 0 ? '' : 'which '}waits for ${edge.lock} held by ${next.thread}`;
-  });
-  throw new DeadlockError(
-    `Deadlock: ${cycle[0]!.thread} ${parts.join(', ')} (acquire locks in one global order, or use a timeout)`,
-    cycle,
-  );
+  if (cycle !== undefined) throw cycleError(cycle);
 }
 
 interface Member {

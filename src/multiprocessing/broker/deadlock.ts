@@ -18,6 +18,7 @@
  * @module
  */
 import type { DeadlockEdge } from '../../errors.js';
+import { cycleError, endedError } from '../../sync/deadlock-message.js';
 import type { Owner, Waiter } from './client.js';
 
 /** A lock as deadlock detection sees it. */
@@ -127,10 +128,8 @@ export function findDeadlock(start: Owner, lockOf: LockOf): Deadlock | undefined
 export function endedHolderFailure(owner: Owner, lock: Holdable): { message: string; edges: DeadlockEdge[] } | undefined {
   const holder = lock.holder();
   if (holder === null || !holder.thread.ended) return undefined;
-  return {
-    message: `Deadlock: ${owner.name} waits for ${lock.name} held by ${holder.name}, which has ended without releasing it`,
-    edges: [{ thread: owner.name, lock: lock.name }, { thread: holder.name, lock: lock.name }],
-  };
+  const error = endedError([{ thread: owner.name, lock: lock.name }], holder.name);
+  return { message: error.message, edges: [...error.cycle] };
 }
 
 /** A closed chain is reported only when it is certain enough: see the module's rules. */
@@ -187,28 +186,7 @@ export function describeDeadlock(deadlock: Deadlock): { message: string; edges: 
   const edges = cycle.map(({ owner, lock }) => ({ thread: owner.name, lock: lock.name }));
   const first = cycle[0] as { owner: Owner; lock: Holdable };
   const last = cycle[cycle.length - 1] as { owner: Owner; lock: Holdable };
-  const endedHolder = last.lock.holder();
-  if (endedHolder !== null && endedHolder !== first.owner && endedHolder.thread.ended) {
-    const parts = cycle.map(({ lock }, i) => {
-      const next = cycle[i + 1]?.owner ?? endedHolder;
-      return `${i === 0 ? '' : 'which '}waits for ${lock.name} held by ${next.name}`;
-    });
-    return {
-      message: `Deadlock: ${first.owner.name} ${parts.join(', ')}, which has ended without releasing it`,
-      edges: [...edges, { thread: endedHolder.name, lock: last.lock.name }],
-    };
-  }
-  if (cycle.length === 1) {
-    const name = first.owner.name;
-    return {
-      message: `Deadlock: ${name} waits for ${first.lock.name} held by ${name} (a Lock is not reentrant: use an RLock, ` +
-        'or release it before taking it again)',
-      edges,
-    };
-  }
-  const parts = cycle.map(({ lock }, i) => {
-    const next = cycle[(i + 1) % cycle.length] as { owner: Owner };
-    return `${i === 0 ? '' : 'which '}waits for ${lock.name} held by ${next.owner.name}`;
-  });
-  return { message: `Deadlock: ${first.owner.name} ${parts.join(', ')} (acquire locks in one global order, or use a timeout)`, edges };
+  const holder = last.lock.holder();
+  const error = holder !== null && holder !== first.owner && holder.thread.ended ? endedError(edges, holder.name) : cycleError(edges);
+  return { message: error.message, edges: [...error.cycle] };
 }
