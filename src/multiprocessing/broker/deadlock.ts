@@ -59,7 +59,8 @@ function isEdge(waiter: Waiter): boolean {
  * @param ms - its deadlock timeout.
  */
 export function ageAfter(waiter: Waiter, ms: number): void {
-  if (ms === Infinity) return;
+  // Past a timer's range (about 24.8 days) is as good as never, and Node would fire at once.
+  if (ms >= 2 ** 31 - 1) return;
   const timer = setTimeout(() => {
     if (waiter.done) return;
     aged.add(waiter);
