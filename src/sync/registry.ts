@@ -5,7 +5,7 @@
  * deadlock-detection switch and deadlock timeout, a table of "wait slots" where a thread that
  * waits for a lock publishes what it waits for, so that another thread can walk the wait-for
  * graph (see `wait-for-graph.ts`), and a table of threads by owner token, which says which ones
- * have ended (see `ended-threads.ts`). Nothing is written here on an uncontended acquire or release.
+ * have ended (see `thread-table.ts`). Nothing is written here on an uncontended acquire or release.
  *
  * ```
  * Int32 header   MAGIC · LAYOUT · REGISTRY_ID · ID_COUNTER · SEQ · DETECT · GRACE · -
@@ -43,7 +43,7 @@ const HEADER_INTS = 8;
 /** The default deadlock timeout: how long an await waits before it counts in the wait-for graph. */
 export const DEFAULT_DEADLOCK_TIMEOUT_MS = 1000;
 
-/** Number of threads that can be blocked on locks, with detection, at the same time. */
+/** Number of waits that can be edges of the wait-for graph at the same time (one per blocked thread, one per thread and lock for awaits). */
 export const SLOT_COUNT = 256;
 /** Fields of a wait slot (Int32 offsets inside the slot). */
 export const S_VERSION = 0;
