@@ -129,7 +129,8 @@ export function lockSync(lock: DetectableLock, deadline: number): boolean {
  */
 export async function lockAsync(lock: DetectableLock, deadline: number, signal?: AbortSignal): Promise<boolean> {
   const state = lock.state;
-  if (deadline === Infinity && detecting(lock)) return lockAsyncWatched(lock, signal);
+  // Watched even while the process-wide switch is off: turning it on reaches waits in progress.
+  if (deadline === Infinity && lock.detect) return lockAsyncWatched(lock, signal);
   for (;;) {
     if (Atomics.exchange(state, M_STATE, 2) === 0) return true;
     const result = await waitAsync(state, M_STATE, 2, deadline, signal);
@@ -143,7 +144,7 @@ async function lockAsyncWatched(lock: DetectableLock, signal: AbortSignal | unde
   const state = lock.state;
   if (Atomics.exchange(state, M_STATE, 2) === 0) return true;
   // The next acquirer of a lock whose holder has ended learns it at once.
-  checkEndedHolder(lock);
+  if (detecting(lock)) checkEndedHolder(lock);
   const wait = beginAsyncWait(lock, M_STATE);
   try {
     for (;;) {

@@ -408,3 +408,26 @@ test('a Condition waiter that fails while taking its lock back leaves without it
   await cond.withLock(() => cond.notify());
   assert.equal(await next, true);
 });
+
+test('turning detection back on reaches awaits already waiting', async () => {
+  setDeadlockDetection(false);
+  const lockA = new Lock({ name: 'A', deadlockTimeout: 0 });
+  const lockB = new Lock({ name: 'B', deadlockTimeout: 0 });
+  const holding = new Barrier(2);
+  const pair = (i: number, first: Lock, second: Lock): Promise<string> =>
+    agent(i).run(async (lib, l1: Lock, l2: Lock, h: Barrier) => {
+      try {
+        return await l1.withLock(async () => {
+          await h.wait();
+          return l2.withLock(() => 'ok');
+        });
+      } catch (e) {
+        return e instanceof lib.DeadlockError ? 'deadlock' : String(e);
+      }
+    }, first, second, holding);
+  const results = Promise.all([pair(0, lockA, lockB), pair(1, lockB, lockA)]);
+  await until(() => contended(lockA) && contended(lockB));
+  assert.equal(await within(results, 400), 'timeout', 'off: no report');
+  setDeadlockDetection(true);
+  assert.deepEqual((await results).sort(), ['deadlock', 'ok']);
+});
