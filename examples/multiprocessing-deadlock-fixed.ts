@@ -1,4 +1,4 @@
-// The seed's multiprocessing deadlock exercise, fixed: g() releases the lock before calling f().
+// The course's multiprocessing deadlock exercise, fixed: g() releases the lock before calling f().
 import { isMain, taskModule } from 'concurrent-ts';
 import { Lock, Process } from 'concurrent-ts/multiprocessing';
 

@@ -1,4 +1,4 @@
-// The seed's multiprocessing deadlock exercise, as written (the bug included): g() holds the lock
+// The course's multiprocessing deadlock exercise, as written (the bug included): g() holds the lock
 // and calls f(), which takes it again. Python hangs forever; here the child gets a DeadlockError
 // naming itself and the lock, prints it, and ends with exit code 1.
 // g calls f, so the child imports this module (taskModule) instead of receiving g as source;

@@ -1,4 +1,4 @@
-// The seed's threading deadlock exercise, fixed: both threads take the locks in the same order.
+// The course's threading deadlock exercise, fixed: both threads take the locks in the same order.
 import { Lock, Thread } from 'concurrent-ts/threading';
 
 function f(n: number, lock1: Lock, lock2: Lock): void {

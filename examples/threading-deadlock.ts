@@ -1,7 +1,7 @@
-// The seed's threading deadlock exercise, as written (the bug included): thread 2 takes the
+// The course's threading deadlock exercise, as written (the bug included): thread 2 takes the
 // locks in the opposite order. Python hangs forever; here the thread whose wait closes the cycle
 // gets a DeadlockError naming both threads and both locks, and the other thread finishes.
-// A Barrier stands for the seed's sleep(1): both threads hold their first lock before either
+// A Barrier stands for the course's sleep(1): both threads hold their first lock before either
 // asks for its second one, every run.
 import { Barrier, Lock, Thread } from 'concurrent-ts/threading';
 

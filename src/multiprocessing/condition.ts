@@ -7,7 +7,7 @@
 import { RuntimeError } from '../errors.js';
 import type { HeldLock } from '../sync/acquire.js';
 import { unwrap } from './link.js';
-import { holdsHere, Lock, RLock, type AcquireOptions, type AcquireSyncOptions } from './lock.js';
+import { edgeAfter, holdsHere, Lock, RLock, type AcquireOptions, type AcquireSyncOptions } from './lock.js';
 import { fromWire, rebuilding, registerHandle, reviveHandles, SharedObject, type HandleWire } from './shared-object.js';
 import { throwIfAborted, toWait, type WaitOptions } from './wait-options.js';
 
@@ -120,7 +120,7 @@ export class Condition extends SharedObject {
     this.#checkOwned('wait');
     const { timeout, signal } = toWait(options);
     throwIfAborted(signal);
-    return unwrap(await this.link.call('wait', this.id, [timeout], undefined, signal), signal) === true;
+    return unwrap(await this.link.call('wait', this.id, [timeout, edgeAfter(this.lock.params)], undefined, signal), signal) === true;
   }
 
   /**
@@ -134,7 +134,7 @@ export class Condition extends SharedObject {
    */
   waitSync(timeout?: number): boolean {
     this.#checkOwned('wait');
-    return unwrap(this.link.callSync('wait', this.id, [toWait(timeout).timeout])) === true;
+    return unwrap(this.link.callSync('wait', this.id, [toWait(timeout).timeout, edgeAfter(this.lock.params)])) === true;
   }
 
   /**

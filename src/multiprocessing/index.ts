@@ -22,6 +22,7 @@ export { DictProxy, ListProxy, NamespaceProxy, type DictKey } from './proxies.js
 export type { TypeCode, ValueOf } from './typecodes.js';
 export type { WaitOptions, BlockOptions } from './wait-options.js';
 export { HeldLock } from '../sync/acquire.js';
+export { setDeadlockDetection, deadlockDetection, setDeadlockTimeout, deadlockTimeout } from '../sync/registry.js';
 export {
   Empty, Full, ProcessError, BufferTooShort, AuthenticationError, TimeoutError, EOFError, OSError, ValueError,
   RuntimeError, AssertionError, BrokenBarrierError, DeadlockError, type DeadlockEdge,

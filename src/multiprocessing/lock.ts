@@ -1,8 +1,10 @@
 /**
  * `Lock` and `RLock` across processes, with the threading module's API: `acquire` (a Promise),
  * `acquireSync`, `release`, `locked`, `hold`/`holdSync` for `using`, `withLock`/`withLockSync`.
- * The lock lives in the broker; a blocking acquire without a timeout that can never succeed
- * throws `DeadlockError` naming the processes and locks (see `broker/deadlock.ts`).
+ * The lock lives in the broker; an acquire without a timeout that can never succeed throws
+ * `DeadlockError` naming the processes and locks, with the threading module's rules and options
+ * (see `broker/deadlock.ts`): a blocking wait counts at once, an await once it has lasted the
+ * lock's deadlock timeout.
  *
  * `release()` is synchronous, as in threading: when this thread holds the lock it is sent
  * without waiting for an answer (the broker applies it before anything this thread sends later);
@@ -13,16 +15,48 @@
 import { RuntimeError, ValueError } from '../errors.js';
 import { HeldLock, holdTimeout, type AcquireOptions, type AcquireSyncOptions } from '../sync/acquire.js';
 import { currentTask, inTaskScope } from '../sync/current-thread.js';
+import { checkDeadlockTimeout, deadlockDetection, deadlockTimeout } from '../sync/registry.js';
 import { unwrap } from './link.js';
 import { fromWire, registerHandle, SharedObject, type HandleWire } from './shared-object.js';
 import { throwIfAborted, toWait } from './wait-options.js';
 
 export type { AcquireOptions, AcquireSyncOptions };
 
-/** Options of `new Lock()` and `new RLock()`. */
+/** Options of `new Lock()` and `new RLock()`, as the threading module's. */
 export interface LockOptions {
   /** Name shown in deadlock reports. Default `Lock-<n>` / `RLock-<n>`. */
   name?: string | undefined;
+  /**
+   * `false` takes this lock out of deadlock detection: its waits are never reported, and a lock
+   * whose holder has ended just stays held. Default `true`.
+   */
+  detectDeadlock?: boolean | undefined;
+  /**
+   * How long an await of this lock waits, in milliseconds, before it counts in the wait-for graph;
+   * `Infinity`: awaits of it never do by age (blocking waits, and the waits of a process with
+   * nothing else to do, still count at once). Default: the waiting process's `setDeadlockTimeout()`
+   * value, itself 1000 by default.
+   */
+  deadlockTimeout?: number | undefined;
+}
+
+/** The creation parameters of a lock, from its options. @internal */
+export function lockParams(options: LockOptions, name: string): Record<string, unknown> {
+  const params: Record<string, unknown> = { name };
+  if (options.detectDeadlock === false) params.detect = false;
+  if (options.deadlockTimeout !== undefined) params.deadlockTimeout = checkDeadlockTimeout(options.deadlockTimeout);
+  return params;
+}
+
+/**
+ * What a lock's waits tell the broker about deadlock detection: `null` when it is off for this
+ * lock or in this process, else the deadlock timeout in ms (`-1` for Infinity: the wire is JSON).
+ * @internal
+ */
+export function edgeAfter(params: Record<string, unknown>): number | null {
+  if (params.detect === false || !deadlockDetection()) return null;
+  const ms = typeof params.deadlockTimeout === 'number' ? params.deadlockTimeout : deadlockTimeout();
+  return ms === Infinity ? -1 : ms;
 }
 
 const NON_BLOCKING_TIMEOUT = "can't specify a timeout for a non-blocking call";
@@ -81,7 +115,7 @@ export abstract class Acquirable extends SharedObject {
   async acquire(options?: number | AcquireOptions): Promise<boolean> {
     const { blocking, timeout, signal } = acquireArgs(options, this.nonBlockingTimeout);
     throwIfAborted(signal);
-    const reply = await this.link.call('acquire', this.id, [blocking, timeout], undefined, signal);
+    const reply = await this.link.call('acquire', this.id, [blocking, timeout, this.edgeAfter()], undefined, signal);
     const ok = unwrap(reply, signal) === true;
     if (ok) this.tookIt();
     return ok;
@@ -100,7 +134,7 @@ export abstract class Acquirable extends SharedObject {
    */
   acquireSync(options?: number | AcquireSyncOptions): boolean {
     const { blocking, timeout } = acquireArgs(options, this.nonBlockingTimeout);
-    const ok = unwrap(this.link.callSync('acquire', this.id, [blocking, timeout])) === true;
+    const ok = unwrap(this.link.callSync('acquire', this.id, [blocking, timeout, this.edgeAfter()])) === true;
     if (ok) this.tookIt();
     return ok;
   }
@@ -187,6 +221,11 @@ export abstract class Acquirable extends SharedObject {
   /** The name used in messages. @internal */
   protected abstract describe(): string;
 
+  /** What a wait tells the broker about deadlock detection (see {@link edgeAfter}); a semaphore has no holder. @internal */
+  protected edgeAfter(): number | null {
+    return null;
+  }
+
   /** The ValueError message for a timeout given with `blocking: false`. @internal */
   protected get nonBlockingTimeout(): string {
     return NON_BLOCKING_TIMEOUT;
@@ -204,14 +243,26 @@ export abstract class Acquirable extends SharedObject {
  * ```
  */
 export class Lock extends Acquirable {
-  /** @param options - `name` for deadlock reports. */
+  /**
+   * @param options - `name` for deadlock reports, `detectDeadlock`, `deadlockTimeout`.
+   * @throws {TypeError} or {ValueError} for a `deadlockTimeout` that is not a number of ms, 0 or more.
+   */
   constructor(options: LockOptions = {}) {
-    super('mp.Lock', { name: options.name ?? `Lock-${++counter}` });
+    super('mp.Lock', lockParams(options, options.name ?? `Lock-${++counter}`));
   }
 
   /** The lock's name, as shown in deadlock reports. */
   get name(): string {
     return String(this.params.name);
+  }
+
+  /** The `deadlockTimeout` option: `undefined` when the waiting process's value applies. */
+  get deadlockTimeout(): number | undefined {
+    return typeof this.params.deadlockTimeout === 'number' ? this.params.deadlockTimeout : undefined;
+  }
+
+  protected override edgeAfter(): number | null {
+    return edgeAfter(this.params);
   }
 
   /**
@@ -253,14 +304,26 @@ export class Lock extends Acquirable {
  * holds it may acquire it again, and must release it as many times.
  */
 export class RLock extends Acquirable {
-  /** @param options - `name` for deadlock reports. */
+  /**
+   * @param options - `name` for deadlock reports, `detectDeadlock`, `deadlockTimeout`.
+   * @throws {TypeError} or {ValueError} for a `deadlockTimeout` that is not a number of ms, 0 or more.
+   */
   constructor(options: LockOptions = {}) {
-    super('mp.RLock', { name: options.name ?? `RLock-${++counter}` });
+    super('mp.RLock', lockParams(options, options.name ?? `RLock-${++counter}`));
   }
 
   /** The lock's name, as shown in deadlock reports. */
   get name(): string {
     return String(this.params.name);
+  }
+
+  /** The `deadlockTimeout` option: `undefined` when the waiting process's value applies. */
+  get deadlockTimeout(): number | undefined {
+    return typeof this.params.deadlockTimeout === 'number' ? this.params.deadlockTimeout : undefined;
+  }
+
+  protected override edgeAfter(): number | null {
+    return edgeAfter(this.params);
   }
 
   /**

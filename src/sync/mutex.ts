@@ -18,10 +18,11 @@
  * @module
  */
 
+import { beginAsyncWait, endAsyncWait } from './async-waits.js';
 import { remaining } from './deadline.js';
 import { waitAsync, waitSync, wake } from './futex.js';
 import {
-  POLL_MS, beginWait, checkCycle, checkSelfDeadlock, detecting, endWait, refreshWait,
+  POLL_MS, beginWait, checkCycle, checkEndedHolder, checkSelfDeadlock, detecting, endWait, refreshWait,
   type DetectableLock, type WaitTicket,
 } from './wait-for-graph.js';
 
@@ -67,7 +68,8 @@ export function unlock(state: Int32Array): boolean {
 
 /**
  * Blocks until the mutex is taken or the deadline passes. Without a deadline, and with detection
- * on, it publishes the wait and re-checks the wait-for graph every {@link POLL_MS}.
+ * on, it publishes the wait and re-checks the wait-for graph, and whether the holder's thread has
+ * ended, every {@link POLL_MS}.
  *
  * @param lock - the mutex and what detection needs to know of it.
  * @param deadline - absolute deadline, or `Infinity`.
@@ -95,10 +97,9 @@ export function lockSync(lock: DetectableLock, deadline: number): boolean {
         } else if (ticket !== undefined) {
           refreshWait(ticket);
         }
-        if (ticket !== undefined) {
-          checkCycle(ticket);
-          until = performance.now() + POLL_MS;
-        }
+        checkEndedHolder(lock);
+        if (ticket !== undefined) checkCycle(ticket);
+        until = performance.now() + POLL_MS;
       }
       const result = waitSync(state, M_STATE, 2, until);
       if (result === 'timed-out' && remaining(deadline) <= 0) {
@@ -113,7 +114,9 @@ export function lockSync(lock: DetectableLock, deadline: number): boolean {
 
 /**
  * Waits, without blocking the thread, until the mutex is taken, the deadline passes or the signal
- * aborts. Async waits are not part of deadlock detection (the event loop may still release).
+ * aborts. Without a deadline, and with detection on, the wait is watched (`async-waits.ts`): it
+ * fails at once, or later, when the holder's thread has ended, and it is an edge of the wait-for
+ * graph once it has lasted the lock's deadlock timeout.
  *
  * Cancel safety: on timeout it resolves `false` and on abort it rejects; either way nothing is
  * held and the contended mark left in the state only costs the next release one extra wake call.
@@ -122,16 +125,35 @@ export function lockSync(lock: DetectableLock, deadline: number): boolean {
  * @param deadline - absolute deadline, or `Infinity`.
  * @param signal - optional AbortSignal.
  * @returns whether the caller now holds the mutex.
- * @throws the signal's reason when it aborts.
+ * @throws the signal's reason when it aborts; DeadlockError when the wait can never end.
  */
 export async function lockAsync(lock: DetectableLock, deadline: number, signal?: AbortSignal): Promise<boolean> {
   const state = lock.state;
+  // Watched even while the process-wide switch is off: turning it on reaches waits in progress.
+  if (deadline === Infinity && lock.detect) return lockAsyncWatched(lock, signal);
   for (;;) {
     if (Atomics.exchange(state, M_STATE, 2) === 0) return true;
     const result = await waitAsync(state, M_STATE, 2, deadline, signal);
     if (result === 'timed-out' && remaining(deadline) <= 0) {
       return Atomics.exchange(state, M_STATE, 2) === 0;
     }
+  }
+}
+
+async function lockAsyncWatched(lock: DetectableLock, signal: AbortSignal | undefined): Promise<boolean> {
+  const state = lock.state;
+  if (Atomics.exchange(state, M_STATE, 2) === 0) return true;
+  // The next acquirer of a lock whose holder has ended learns it at once.
+  if (detecting(lock)) checkEndedHolder(lock);
+  const wait = beginAsyncWait(lock, M_STATE);
+  try {
+    for (;;) {
+      await waitAsync(state, M_STATE, 2, Infinity, signal);
+      wait.throwIfFailed();
+      if (Atomics.exchange(state, M_STATE, 2) === 0) return true;
+    }
+  } finally {
+    endAsyncWait(wait);
   }
 }
 

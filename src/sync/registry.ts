@@ -2,14 +2,16 @@
  * The process-wide registry: one SharedArrayBuffer that every thread of the process sees.
  *
  * It holds a counter for primitive ids and names (`Lock-1`, `RLock-2`…), the process-wide
- * deadlock-detection switch, and a table of "wait slots" where a thread that is about to block
- * on a lock publishes what it waits for, so that another thread can walk the wait-for graph
- * (see `wait-for-graph.ts`). Nothing is written here on an uncontended acquire or release.
+ * deadlock-detection switch and deadlock timeout, a table of "wait slots" where a thread that
+ * waits for a lock publishes what it waits for, so that another thread can walk the wait-for
+ * graph (see `wait-for-graph.ts`), and a table of threads by owner token, which says which ones
+ * have ended (see `thread-table.ts`). Nothing is written here on an uncontended acquire or release.
  *
  * ```
- * Int32 header   MAGIC · LAYOUT · REGISTRY_ID · ID_COUNTER · SEQ · DETECT · - · -
+ * Int32 header   MAGIC · LAYOUT · REGISTRY_ID · ID_COUNTER · SEQ · DETECT · GRACE · -
  * Int32 slots    SLOT_COUNT × [VERSION · OWNER · WAIT_SEQ · LOCK_ID · HOLDER_SEEN · PUB_SEQ · TLEN · LLEN]
- * Uint16 names   SLOT_COUNT × [thread name (NAME_MAX) · lock name (NAME_MAX)]
+ * Int32 threads  THREAD_COUNT × [STATE · TOKEN · ENDED_SEQ · NLEN]
+ * Uint16 names   SLOT_COUNT × [thread name (NAME_MAX) · lock name (NAME_MAX)] · THREAD_COUNT × [name (NAME_MAX)]
  * ```
  *
  * The main thread creates the registry lazily; a worker entry calls {@link adoptRegistry} with
@@ -20,9 +22,12 @@
  */
 
 import { ValueError } from '../errors.js';
+import { threadIdentity, ownerToken } from './current-thread.js';
+import { checkTimeout } from './deadline.js';
+import { THREAD_COUNT, THREAD_INTS, findEnded, rememberEnded, rememberThread, type ThreadTable } from './thread-table.js';
 
 const MAGIC = 0x63745267; // 'ctRg'
-const LAYOUT = 1;
+const LAYOUT = 2;
 
 /** Header slot indices (Int32). */
 export const R_MAGIC = 0;
@@ -31,9 +36,14 @@ export const R_ID = 2;
 export const R_COUNTER = 3;
 export const R_SEQ = 4;
 export const R_DETECT = 5;
+/** The process-wide deadlock timeout in ms; -1 for Infinity. */
+export const R_GRACE = 6;
 const HEADER_INTS = 8;
 
-/** Number of threads that can be blocked on locks, with detection, at the same time. */
+/** The default deadlock timeout: how long an await waits before it counts in the wait-for graph. */
+export const DEFAULT_DEADLOCK_TIMEOUT_MS = 1000;
+
+/** Number of waits that can be edges of the wait-for graph at the same time (one per blocked thread, one per thread and lock for awaits). */
 export const SLOT_COUNT = 256;
 /** Fields of a wait slot (Int32 offsets inside the slot). */
 export const S_VERSION = 0;
@@ -48,11 +58,14 @@ const SLOT_INTS = 8;
 /** Longest thread or lock name kept in a slot; longer names are cut. */
 export const NAME_MAX = 64;
 
-const NAMES_BYTE_OFFSET = (HEADER_INTS + SLOT_COUNT * SLOT_INTS) * 4;
-const BYTE_LENGTH = NAMES_BYTE_OFFSET + SLOT_COUNT * 2 * NAME_MAX * 2;
+const THREADS_OFFSET = HEADER_INTS + SLOT_COUNT * SLOT_INTS;
+const NAMES_BYTE_OFFSET = (THREADS_OFFSET + THREAD_COUNT * THREAD_INTS) * 4;
+const THREAD_NAMES_OFFSET = SLOT_COUNT * 2 * NAME_MAX;
+const BYTE_LENGTH = NAMES_BYTE_OFFSET + (THREAD_NAMES_OFFSET + THREAD_COUNT * NAME_MAX) * 2;
 
 const kRegistry = Symbol.for('concurrent-ts.registry');
-type Holder = { [kRegistry]?: Int32Array };
+const kWatching = Symbol.for('concurrent-ts.watching-workers');
+type Holder = { [kRegistry]?: Int32Array; [kWatching]?: true };
 
 /**
  * The registry of this process. The main thread creates it on first use; a worker returns the
@@ -62,7 +75,25 @@ type Holder = { [kRegistry]?: Int32Array };
  * @returns the registry's SharedArrayBuffer, to hand to each worker thread started.
  */
 export function processRegistry(): SharedArrayBuffer {
+  watchWorkers();
   return registryView().buffer as SharedArrayBuffer;
+}
+
+/**
+ * Whoever hands the registry to a new worker thread is the thread that starts it, and the only one
+ * told when it ends (its `Worker`'s `exit` event, also after `terminate()`). From then on the
+ * thread's owner token is marked ended, so that a lock it still holds reports it instead of
+ * waiting for ever. Once per thread, shared by every copy of the library in it.
+ */
+function watchWorkers(): void {
+  const holder = globalThis as Holder;
+  if (holder[kWatching] === true) return;
+  holder[kWatching] = true;
+  process.on('worker', (worker) => {
+    // Read now: a Worker's threadId reads -1 once it has exited.
+    const token = worker.threadId + 1;
+    worker.once('exit', () => markThreadEnded(registryView(), token));
+  });
 }
 
 /**
@@ -73,7 +104,9 @@ export function processRegistry(): SharedArrayBuffer {
  * @throws ValueError when `sab` is not a registry.
  */
 export function adoptRegistry(sab: SharedArrayBuffer): void {
-  (globalThis as Holder)[kRegistry] = checkRegistry(sab);
+  const view = checkRegistry(sab);
+  (globalThis as Holder)[kRegistry] = view;
+  registerThread(view, ownerToken(), threadIdentity().name);
 }
 
 /**
@@ -85,7 +118,9 @@ export function adoptRegistry(sab: SharedArrayBuffer): void {
  */
 export function adoptRegistryIfUnset(view: Int32Array): void {
   const holder = globalThis as Holder;
-  if (holder[kRegistry] === undefined) holder[kRegistry] = view;
+  if (holder[kRegistry] !== undefined) return;
+  holder[kRegistry] = view;
+  registerThread(view, ownerToken(), threadIdentity().name);
 }
 
 /**
@@ -108,6 +143,54 @@ export function setDeadlockDetection(enabled: boolean): void {
  */
 export function deadlockDetection(): boolean {
   return Atomics.load(registryView(), R_DETECT) === 1;
+}
+
+/**
+ * Sets, for the whole process, how long an await of a lock (`await lock.acquire()`, `hold()`,
+ * `withLock()`, a Condition taking its lock back) waits before it counts in the wait-for graph.
+ * Blocking waits count at once. A lock's own `deadlockTimeout` option wins over this value.
+ *
+ * @param ms - milliseconds, 0 or more; `Infinity`: awaits never count (blocking waits still do).
+ * Default 1000.
+ * @throws TypeError when `ms` is not a number; ValueError when it is negative or NaN.
+ */
+export function setDeadlockTimeout(ms: number): void {
+  Atomics.store(registryView(), R_GRACE, encodeGrace(checkDeadlockTimeout(ms)));
+}
+
+/**
+ * The process-wide deadlock timeout set by {@link setDeadlockTimeout}.
+ *
+ * @returns milliseconds, or `Infinity`.
+ */
+export function deadlockTimeout(): number {
+  return decodeGrace(Atomics.load(registryView(), R_GRACE));
+}
+
+/**
+ * @internal Checks a deadlock timeout option.
+ * @returns the value, as milliseconds or `Infinity`.
+ * @throws TypeError when it is not a number; ValueError when it is negative or NaN.
+ */
+export function checkDeadlockTimeout(ms: unknown): number {
+  if (typeof ms !== 'number') {
+    throw new TypeError(`deadlockTimeout must be a number of milliseconds (or Infinity), got ${typeof ms}`);
+  }
+  return checkTimeout(ms, 'deadlockTimeout');
+}
+
+/** @internal The process-wide deadlock timeout of `reg`, in ms or `Infinity`. */
+export function graceOf(reg: Int32Array): number {
+  return decodeGrace(Atomics.load(reg, R_GRACE));
+}
+
+// Int32 in shared memory: whole milliseconds, -1 for Infinity (anything past 2^31-2 ms is never).
+function encodeGrace(ms: number): number {
+  return ms >= 2 ** 31 - 1 ? -1 : Math.ceil(ms);
+}
+
+function decodeGrace(stored: number): number {
+  return stored < 0 ? Infinity : stored;
 }
 
 /** @internal The Int32 view of this thread's registry, created on first use. */
@@ -137,6 +220,7 @@ function createRegistry(): Int32Array {
   view[R_LAYOUT] = LAYOUT;
   view[R_ID] = (Math.random() * 0x7fffffff) | 1;
   view[R_DETECT] = 1;
+  view[R_GRACE] = DEFAULT_DEADLOCK_TIMEOUT_MS;
   return view;
 }
 
@@ -173,6 +257,34 @@ function base(slot: number): number {
 
 function names(reg: Int32Array): Uint16Array {
   return new Uint16Array(reg.buffer, NAMES_BYTE_OFFSET, SLOT_COUNT * 2 * NAME_MAX);
+}
+
+function threadTable(reg: Int32Array): ThreadTable {
+  return {
+    ints: reg,
+    base: THREADS_OFFSET,
+    names: new Uint16Array(reg.buffer, NAMES_BYTE_OFFSET + THREAD_NAMES_OFFSET * 2, THREAD_COUNT * NAME_MAX),
+    nameMax: NAME_MAX,
+    seq: () => nextSeq(reg),
+  };
+}
+
+/** @internal Remembers the calling thread's name under its owner token, so that others can name it once it has ended. */
+export function registerThread(reg: Int32Array, token: number, name: string): void {
+  rememberThread(threadTable(reg), token, name);
+}
+
+/** @internal Records that the thread whose owner token is `token` has ended. */
+export function markThreadEnded(reg: Int32Array, token: number): void {
+  rememberEnded(threadTable(reg), token);
+}
+
+/**
+ * @internal Whether the thread whose owner token is `token` has ended.
+ * @returns its name (or `thread <ident>` when it never gave one) if it has ended, else `undefined`.
+ */
+export function endedThread(reg: Int32Array, token: number): string | undefined {
+  return findEnded(threadTable(reg), token);
 }
 
 /**
@@ -239,14 +351,16 @@ export function readSlot(reg: Int32Array, slot: number): SlotSnapshot | undefine
 }
 
 /**
- * @internal The slot claimed by the thread whose owner token is `owner`.
- * @returns the slot index, or -1 when that thread is not blocked on a lock.
+ * @internal The slots claimed by the thread whose owner token is `owner`: one per lock it waits
+ * for (several when its async tasks wait for different locks).
+ * @returns the slot indices, empty when that thread waits for no lock.
  */
-export function findSlot(reg: Int32Array, owner: number): number {
+export function slotsOf(reg: Int32Array, owner: number): number[] {
+  const found: number[] = [];
   for (let slot = 0; slot < SLOT_COUNT; slot++) {
-    if (Atomics.load(reg, base(slot) + S_OWNER) === owner) return slot;
+    if (Atomics.load(reg, base(slot) + S_OWNER) === owner) found.push(slot);
   }
-  return -1;
+  return found;
 }
 
 function writeName(reg: Int32Array, slot: number, which: 0 | 1, lenIndex: number, name: string): void {

@@ -182,6 +182,9 @@ export class Condition {
    * @param options - a timeout in milliseconds, or `{ timeout, signal }`.
    * @returns `true` when notified, `false` when the timeout passed.
    * @throws RuntimeError `cannot wait on un-acquired lock` when the caller does not hold the lock.
+   * @throws DeadlockError when taking the lock back closes a cycle of waiting threads (after the
+   * lock's deadlock timeout) or its holder has ended; the lock is then not held, and a notify that
+   * reached this waiter is lost with it.
    */
   async wait(options?: number | ConditionWaitOptions): Promise<boolean> {
     const { timeout, signal } = typeof options === 'number' || options === undefined ? { timeout: options } : options;
@@ -198,7 +201,12 @@ export class Condition {
     } catch (error) {
       aborted = { reason: error };
     }
-    await this._lock.acquire();
+    try {
+      await this._lock.acquire();
+    } catch (error) {
+      this.withdraw(cell);
+      throw error;
+    }
     return this.leave(cell, saved, aborted);
   }
 
@@ -225,10 +233,7 @@ export class Condition {
     try {
       this._lock.acquireSync();
     } catch (error) {
-      // DeadlockError while taking the lock back: leave without it. Only the ticket's own cell
-      // may be touched without the lock, and only by compare-exchange against notify().
-      Atomics.compareExchange(this._state, cell, WAITING, CANCELLED);
-      Atomics.compareExchange(this._state, cell, NOTIFIED, FREE);
+      this.withdraw(cell);
       throw error;
     }
     return this.leave(cell, saved, undefined);
@@ -376,6 +381,15 @@ export class Condition {
     if (lock instanceof RLock) return lock.releaseAll();
     lock.release();
     return undefined;
+  }
+
+  /**
+   * DeadlockError while taking the lock back: leave without it. Only the ticket's own cell may be
+   * touched without the lock, and only by compare-exchange against notify().
+   */
+  private withdraw(cell: number): void {
+    Atomics.compareExchange(this._state, cell, WAITING, CANCELLED);
+    Atomics.compareExchange(this._state, cell, NOTIFIED, FREE);
   }
 
   // Called with the lock held again: settle the ticket, restore the recursion level.

@@ -11,7 +11,7 @@ export {
 } from './thread.js';
 export {
   Lock, RLock, Condition, Semaphore, BoundedSemaphore, Event, Barrier, Timer, HeldLock,
-  setDeadlockDetection, deadlockDetection,
+  setDeadlockDetection, deadlockDetection, setDeadlockTimeout, deadlockTimeout,
   type LockOptions, type ConditionWaitOptions, type EventWaitOptions, type BarrierOptions, type BarrierWaitOptions,
   type AcquireOptions, type AcquireSyncOptions,
 } from './primitives.js';

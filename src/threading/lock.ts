@@ -10,7 +10,7 @@ import { RuntimeError } from '../errors.js';
 import { HeldLock, holdTimeout, planAcquire, type AcquireOptions, type AcquireSyncOptions } from '../sync/acquire.js';
 import { ownerToken } from '../sync/current-thread.js';
 import { M_HOLDER, MUTEX_INTS, lockAsync, lockSync, tryLock, unlock } from '../sync/mutex.js';
-import { adoptRegistryIfUnset, nextId, registryView } from '../sync/registry.js';
+import { adoptRegistryIfUnset, checkDeadlockTimeout, nextId, registryView } from '../sync/registry.js';
 import { registerShareable } from '../sync/shareable.js';
 import { rememberLock, type DetectableLock } from '../sync/wait-for-graph.js';
 
@@ -20,9 +20,17 @@ export interface LockOptions {
   name?: string;
   /**
    * `false` takes this lock out of deadlock detection: a blocking re-acquire by its last
-   * acquirer then just blocks (until another thread releases it, as Python allows). Default `true`.
+   * acquirer then just blocks (until another thread releases it, as Python allows), and a lock
+   * whose holder has ended just stays held. Default `true`.
    */
   detectDeadlock?: boolean;
+  /**
+   * How long an await of this lock (`acquire()`, `hold()`, `withLock()`, a Condition taking it
+   * back) waits, in milliseconds, before it counts in the wait-for graph; `Infinity`: awaits of it
+   * never do (blocking waits still count at once). Default: the process-wide value,
+   * `setDeadlockTimeout()`, itself 1000 by default.
+   */
+  deadlockTimeout?: number;
 }
 
 const TAG = 'threading.Lock';
@@ -49,6 +57,8 @@ export class Lock {
   readonly __ct: string = TAG;
   /** The lock's name, as shown in deadlock reports. */
   readonly name: string;
+  /** The `deadlockTimeout` option: `undefined` when the process-wide value applies. */
+  readonly deadlockTimeout: number | undefined;
   private readonly _id: number;
   private readonly _state: Int32Array;
   private readonly _registry: Int32Array;
@@ -58,9 +68,11 @@ export class Lock {
   /**
    * Creates an unlocked lock.
    *
-   * @param options - `name` and `detectDeadlock`.
+   * @param options - `name`, `detectDeadlock` and `deadlockTimeout`.
+   * @throws TypeError or ValueError for a `deadlockTimeout` that is not a number of ms, 0 or more.
    */
   constructor(options: LockOptions = {}) {
+    this.deadlockTimeout = options.deadlockTimeout === undefined ? undefined : checkDeadlockTimeout(options.deadlockTimeout);
     const registry = registryView();
     this._id = nextId(registry);
     this.name = options.name ?? `Lock-${this._id}`;
@@ -226,6 +238,7 @@ export class Lock {
       registry: lock._registry,
       detect: lock._detect,
       reentrant: false,
+      deadlockTimeout: lock.deadlockTimeout,
     };
     Object.defineProperty(lock, kCore, { value: core });
     rememberLock(core);

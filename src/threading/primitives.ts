@@ -13,4 +13,4 @@ export { Event, type EventWaitOptions } from './event.js';
 export { Barrier, type BarrierOptions, type BarrierWaitOptions } from './barrier.js';
 export { Timer } from './timer.js';
 export { HeldLock, type AcquireOptions, type AcquireSyncOptions } from '../sync/acquire.js';
-export { setDeadlockDetection, deadlockDetection } from '../sync/registry.js';
+export { setDeadlockDetection, deadlockDetection, setDeadlockTimeout, deadlockTimeout } from '../sync/registry.js';

@@ -10,7 +10,7 @@ import { RuntimeError } from '../errors.js';
 import { HeldLock, holdTimeout, planAcquire, type AcquireOptions, type AcquireSyncOptions } from '../sync/acquire.js';
 import { currentTask, inTaskScope, ownerToken } from '../sync/current-thread.js';
 import { M_COUNT, M_HOLDER, M_TASK, MUTEX_INTS, lockAsync, lockSync, tryLock, unlock } from '../sync/mutex.js';
-import { adoptRegistryIfUnset, nextId, registryView } from '../sync/registry.js';
+import { adoptRegistryIfUnset, checkDeadlockTimeout, nextId, registryView } from '../sync/registry.js';
 import { registerShareable } from '../sync/shareable.js';
 import { rememberLock, type DetectableLock } from '../sync/wait-for-graph.js';
 import type { LockOptions } from './lock.js';
@@ -43,6 +43,8 @@ export class RLock {
   readonly __ct: string = TAG;
   /** The lock's name, as shown in deadlock reports. */
   readonly name: string;
+  /** The `deadlockTimeout` option: `undefined` when the process-wide value applies. */
+  readonly deadlockTimeout: number | undefined;
   private readonly _id: number;
   private readonly _state: Int32Array;
   private readonly _registry: Int32Array;
@@ -52,9 +54,11 @@ export class RLock {
   /**
    * Creates an unlocked reentrant lock.
    *
-   * @param options - `name` and `detectDeadlock`.
+   * @param options - `name`, `detectDeadlock` and `deadlockTimeout`.
+   * @throws TypeError or ValueError for a `deadlockTimeout` that is not a number of ms, 0 or more.
    */
   constructor(options: LockOptions = {}) {
+    this.deadlockTimeout = options.deadlockTimeout === undefined ? undefined : checkDeadlockTimeout(options.deadlockTimeout);
     const registry = registryView();
     this._id = nextId(registry);
     this.name = options.name ?? `RLock-${this._id}`;
@@ -272,6 +276,7 @@ export class RLock {
       registry: lock._registry,
       detect: lock._detect,
       reentrant: true,
+      deadlockTimeout: lock.deadlockTimeout,
     };
     Object.defineProperty(lock, kCore, { value: core });
     rememberLock(core);

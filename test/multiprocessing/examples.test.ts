@@ -67,6 +67,14 @@ describe('the seed\'s multiprocessing examples', () => {
     assert.match(r.stderr, /at async g \(.*examples\/multiprocessing-deadlock\.ts:\d+:\d+\)/);
   });
 
+  test('multiprocessing-deadlock-sync.ts, the blocking forms: the same DeadlockError, thrown by the second withLockSync', async () => {
+    const r = await run('multiprocessing-deadlock-sync');
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, expected('multiprocessing-deadlock-sync'));
+    assert.match(r.stderr, /^Process Process-1:\nDeadlockError: Deadlock: Process-1 waits for Lock-1 held by Process-1 \(a Lock is not reentrant/);
+    assert.match(r.stderr, /at f \(.*examples\/multiprocessing-deadlock-sync\.ts:\d+:\d+\)/);
+  });
+
   test('calc-and-sleep.ts prints pow(128, 256) exactly as Python does, then "Finished in 1.xx seconds"', async () => {
     const r = await run('calc-and-sleep');
     assert.equal(r.status, 0, r.stderr);

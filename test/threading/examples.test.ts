@@ -34,6 +34,27 @@ test('seed deadlock, as written: ends with a DeadlockError naming both threads a
   assert.equal(survivor, `Thread ${holder} acquired 2 locks!`, 'the other thread got both locks once the loser let go');
 });
 
+test('the same exercise written with await: also ends with a DeadlockError, within seconds', () => {
+  const start = performance.now();
+  const r = run('threading-deadlock-async');
+  const took = performance.now() - start;
+  assert.equal(r.status, 0, r.stderr);
+  const survivor = r.stdout.find((l) => l.endsWith('acquired 2 locks!'));
+  assert.deepEqual(sorted(r.stdout), sorted([
+    'Thread 1 acquiring lock 1...', 'Thread 2 acquiring lock 1...',
+    'Thread 1 acquiring lock 2...', 'Thread 2 acquiring lock 2...',
+    survivor ?? 'one thread acquired both locks',
+  ]));
+  const m = /^Exception in thread Thread-(\d) \(f\):\nDeadlockError: Deadlock: Thread-(\d) \(f\) waits for (lock_[ab]) held by Thread-(\d) \(f\), which waits for (lock_[ab]) held by Thread-(\d) \(f\) \(acquire locks in one global order, or use a timeout\)\n/.exec(r.stderr);
+  assert.ok(m !== null, `stderr names the cycle:\n${r.stderr}`);
+  const [, failed, waiter, , holder, , back] = m;
+  assert.equal(waiter, failed);
+  assert.equal(back, failed);
+  assert.equal(survivor, `Thread ${holder} acquired 2 locks!`);
+  // One second of deadlock timeout plus starting Node, the loader and two threads: an upper bound.
+  assert.ok(took < 20_000, `took ${took} ms`);
+});
+
 test('seed deadlock, fixed: all six lines, each thread in order', () => {
   const r = run('threading-deadlock-fixed');
   assert.equal(r.status, 0, r.stderr);

@@ -1,7 +1,9 @@
 /**
  * Broker side of `Lock` and `RLock`: who holds the lock (a thread of some process), how many
  * times (RLock), and who waits, in arrival order. A lock wait without a timeout is an edge of the
- * wait-for graph that deadlock detection follows.
+ * wait-for graph that deadlock detection follows: at once when its thread is stuck, otherwise once
+ * it has lasted the deadlock timeout the client sent with it (see `deadlock.ts`). The client sends
+ * `null` instead when detection is off for that lock or in its process: the wait is then no edge.
  *
  * As in Python, a `Lock` may be released by a thread that does not hold it (it is a semaphore of
  * one); an `RLock` only by its owner.
@@ -9,8 +11,18 @@
  * @module
  */
 import { WaitQueue, type Owner, type Waiter } from './client.js';
-import type { Holdable } from './deadlock.js';
+import { ageAfter, endedHolderFailure, type Holdable } from './deadlock.js';
 import { timeoutArg, type Call, type SharedState, type StateFactory } from './state.js';
+
+/** A request's deadlock timeout: ms, `Infinity`, or `null` when detection is off for it. */
+export type EdgeAfter = number | null;
+
+/** The deadlock timeout a client sent (`-1` stands for Infinity on the wire); 1000 ms when it sent none. */
+export function edgeAfterArg(value: unknown): EdgeAfter {
+  if (value === null) return null;
+  if (typeof value !== 'number' || Number.isNaN(value)) return 1000;
+  return value < 0 ? Infinity : value;
+}
 
 /** What a Condition needs from its lock. */
 export interface ConditionLock {
@@ -19,9 +31,10 @@ export interface ConditionLock {
   releaseAll(owner: Owner): number;
   /**
    * Gives the lock to `waiter` with `count` levels (now, or once it is free), then resolves it
-   * with `result` ({@link CANCELLED_RESULT}: replies "cancelled" instead).
+   * with `result` ({@link CANCELLED_RESULT}: replies "cancelled" instead). `edgeAfter` is the
+   * waiter's deadlock timeout.
    */
-  reacquire(waiter: Waiter, count: number, result: unknown): void;
+  reacquire(waiter: Waiter, count: number, result: unknown, edgeAfter: EdgeAfter): void;
 }
 
 /** A reacquire whose wait was cancelled: it still takes the lock back, then reports the cancel. */
@@ -50,7 +63,7 @@ export class LockState implements SharedState, Holdable, ConditionLock {
 
   op(call: Call, op: string, args: readonly unknown[]): void {
     switch (op) {
-      case 'acquire': return this.#acquire(call, args[0] !== false, timeoutArg(args[1]));
+      case 'acquire': return this.#acquire(call, args[0] !== false, timeoutArg(args[1]), edgeAfterArg(args[2]));
       case 'release': return this.#release(call);
       case 'locked': return call.ok(this.#holder !== null);
       case 'owned': return call.ok(this.#holder?.covers(call.owner) === true);
@@ -75,7 +88,7 @@ export class LockState implements SharedState, Holdable, ConditionLock {
     return count;
   }
 
-  reacquire(waiter: Waiter, count: number, result: unknown): void {
+  reacquire(waiter: Waiter, count: number, result: unknown, edgeAfter: EdgeAfter): void {
     const grant: { count: number; result: unknown } = { count, result };
     waiter.data = grant;
     // The lock must be held again on return, even when the wait is abandoned.
@@ -83,11 +96,11 @@ export class LockState implements SharedState, Holdable, ConditionLock {
       grant.result = CANCELLED_RESULT;
     };
     this.#waiters.push(waiter);
-    waiter.waitsFor(this);
+    this.#watch(waiter, edgeAfter);
     this.#handOver();
   }
 
-  #acquire(call: Call, block: boolean, timeout: number | null): void {
+  #acquire(call: Call, block: boolean, timeout: number | null, edgeAfter: EdgeAfter): void {
     const owner = call.owner;
     if (this.#holder === null) {
       this.#holder = owner;
@@ -104,10 +117,23 @@ export class LockState implements SharedState, Holdable, ConditionLock {
       call.ok(false);
       return;
     }
+    // The next acquirer of a lock whose holder has ended is told at once (a robust mutex's owner died).
+    const ended = timeout === null && edgeAfter !== null ? endedHolderFailure(owner, this) : undefined;
+    if (ended !== undefined) {
+      call.fail('DeadlockError', ended.message, ended.edges);
+      return;
+    }
     const waiter = call.park(timeout);
     waiter.data = { count: 1, result: true } satisfies Grant;
-    if (timeout === null) waiter.waitsFor(this);
     this.#waiters.push(waiter);
+    if (timeout === null) this.#watch(waiter, edgeAfter);
+  }
+
+  /** A lock wait without a timeout: an edge of the wait-for graph, unless detection is off for it. */
+  #watch(waiter: Waiter, edgeAfter: EdgeAfter): void {
+    if (edgeAfter === null) return;
+    waiter.waitsFor(this);
+    ageAfter(waiter, edgeAfter);
   }
 
   #release(call: Call): void {

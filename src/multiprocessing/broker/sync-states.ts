@@ -5,7 +5,7 @@
  * @module
  */
 import { WaitQueue, type Waiter } from './client.js';
-import { CANCELLED_RESULT, LockState } from './lock-state.js';
+import { CANCELLED_RESULT, LockState, edgeAfterArg, type EdgeAfter } from './lock-state.js';
 import { timeoutArg, type Call, type SharedState, type StateContext, type StateFactory } from './state.js';
 
 class SemaphoreState implements SharedState {
@@ -98,6 +98,12 @@ class EventState implements SharedState {
  * "release, then wait"). A notified or timed-out waiter then queues for the lock like any other
  * acquirer and is answered once it holds the lock again.
  */
+/** A Condition waiter's saved RLock levels and its deadlock timeout for taking the lock back. */
+interface Parked {
+  readonly count: number;
+  readonly edgeAfter: EdgeAfter;
+}
+
 class ConditionState implements SharedState {
   /** Waiters not yet notified, in arrival order (a Set keeps insertion order). */
   readonly #waiters = new Set<Waiter>();
@@ -126,17 +132,18 @@ class ConditionState implements SharedState {
           return;
         }
         const timeout = timeoutArg(args[0]);
+        const edgeAfter = edgeAfterArg(args[1]);
         const count = lock.releaseAll(call.owner);
         const waiter = call.park(timeout);
-        waiter.data = count;
+        waiter.data = { count, edgeAfter } satisfies Parked;
         waiter.onTimeout = () => {
           this.#waiters.delete(waiter);
-          lock.reacquire(waiter, count, false);
+          lock.reacquire(waiter, count, false, edgeAfter);
         };
         waiter.onCancel = () => {
           waiter.disarm();
           this.#waiters.delete(waiter);
-          lock.reacquire(waiter, count, CANCELLED_RESULT);
+          lock.reacquire(waiter, count, CANCELLED_RESULT, edgeAfter);
         };
         this.#waiters.add(waiter);
         return;
@@ -155,7 +162,8 @@ class ConditionState implements SharedState {
           if (w.done) continue;
           n--;
           w.disarm();
-          lock.reacquire(w, w.data as number, true);
+          const parked = w.data as Parked;
+          lock.reacquire(w, parked.count, true, parked.edgeAfter);
         }
         return;
       }
