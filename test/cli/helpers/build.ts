@@ -38,6 +38,6 @@ export function buildForTest(name: string): string {
   // Inside node_modules the nearest package.json decides the module type; say ESM, as ours does.
   writeFileSync(join(out, 'package.json'), '{ "type": "module" }\n');
   // Worker entries as `npm run build` ships them: one file each.
-  execFileSync(process.execPath, [join(ROOT, 'scripts', 'bundle-workers.mjs'), out, '--no-sourcemap'], { stdio: 'inherit' });
+  execFileSync(process.execPath, [join(ROOT, 'scripts', 'bundle-workers.mjs'), out], { stdio: 'inherit' });
   return out;
 }
