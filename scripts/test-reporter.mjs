@@ -11,7 +11,7 @@ import { inspect } from 'node:util';
 function fileState(files, file) {
   let state = files.get(file);
   if (state === undefined) {
-    state = { tests: 0, failures: [], output: [] };
+    state = { tests: 0, failures: [], output: [], skipped: new Set(), skips: 0 };
     files.set(file, state);
   }
   return state;
@@ -35,7 +35,8 @@ function describeError(error) {
 function fileReport(file, state) {
   const where = relative(process.cwd(), file);
   const took = state.ms === undefined ? '' : `, ${seconds(state.ms)}`;
-  if (state.failures.length === 0) return `✔ ${where} (${state.tests} tests${took})\n`;
+  const skipped = state.skips === 0 ? '' : `, ${state.skips} skipped: ${[...state.skipped].join('; ')}`;
+  if (state.failures.length === 0) return `✔ ${where} (${state.tests} tests${skipped}${took})\n`;
   let text = `✖ ${where} (${state.tests} tests, ${state.failures.length} failed${took})\n`;
   for (const failure of state.failures) {
     const name = failure.name === file ? 'the file itself' : failure.name;
@@ -73,7 +74,13 @@ export default async function* reporter(source) {
         if (file === undefined) break;
         const text = moveTo(file);
         if (text !== '') yield text;
-        if (data.name !== file && data.details?.type !== 'suite') fileState(files, file).tests++;
+        if (data.name === file || data.details?.type === 'suite') break;
+        const state = fileState(files, file);
+        state.tests++;
+        if (data.skip !== undefined && data.skip !== false) {
+          state.skips++;
+          state.skipped.add(data.skip === true ? 'no reason given' : String(data.skip));
+        }
         break;
       }
       case 'test:fail': {
@@ -92,7 +99,9 @@ export default async function* reporter(source) {
         if (data.nesting === 0 && file !== undefined && data.name === file) fileState(files, file).ms = data.details?.duration_ms;
         break;
       case 'test:diagnostic':
-        if (data.nesting === 0) {
+        // A test's own diagnostics (t.diagnostic) are kept with its file's output.
+        if (file !== undefined) fileState(files, file).output.push(`${data.message}\n`);
+        else if (data.nesting === 0) {
           const match = /^(tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) ([\d.]+)$/.exec(data.message);
           if (match !== null) totals.set(match[1], Number(match[2]));
           else yield `${data.message}\n`;
