@@ -12,9 +12,10 @@
 // --from FILE  print (and with --docs, write the docs of) a run saved with --json
 
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, release, setPriority, totalmem, type } from 'node:os';
 import { dirname, join } from 'node:path';
+import { coldStartLines, coldStartMarkdown, measureColdStart } from './cold-start.js';
 import { compileHarness, snapshotDist } from './lib/compile.js';
 import { sizes as sizesFor } from './lib/config.js';
 import { nowMs, OWN_PIDS_ENV } from './lib/measure.js';
@@ -380,13 +381,19 @@ async function main(): Promise<void> {
     sectionCells,
   };
   print(report);
+  // Cold start, beside the peers: fresh processes, so outside the cells (bench/cold-start.ts).
+  const coldStart = options.only.length === 0 ? measureColdStart(options.quick ? 3 : 20) : undefined;
+  if (coldStart !== undefined) console.log(`\ncold start (median of ${coldStart.rounds} fresh processes)\n${coldStartLines(coldStart).map((l) => `  ${l}`).join('\n')}`);
 
   if (options.json !== undefined) {
     mkdirSync(dirname(options.json), { recursive: true });
     writeFileSync(options.json, `${JSON.stringify(report, null, 2)}\n`);
     console.log(`\nbench: results saved to ${options.json}`);
   }
-  if (options.docs ?? (!options.quick && options.only.length === 0)) writeDocs(report);
+  if (options.docs ?? (!options.quick && options.only.length === 0)) {
+    writeDocs(report);
+    if (coldStart !== undefined) appendFileSync(join(repoRoot, 'docs', 'benchmarks.md'), coldStartMarkdown(coldStart));
+  }
   console.log(`\nbench: done in ${durationText(nowMs() - started)}`);
 }
 

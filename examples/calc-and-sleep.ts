@@ -1,5 +1,5 @@
-// The seed's first ProcessPoolExecutor example: one task in a pool of one process. pow(128, 256)
-// is a 540-digit integer, so it is a bigint here; sleep(1) is a blocking wait in the child.
+// The first ProcessPoolExecutor example of the course chapter: one task in a pool of one process.
+// pow(128, 256) is a 540-digit integer, so it is a bigint here; sleep(1) is a blocking wait in the child.
 import { ProcessPoolExecutor } from 'concurrent-ts';
 
 function calcAndSleep(a: bigint, b: bigint): bigint {
@@ -9,10 +9,12 @@ function calcAndSleep(a: bigint, b: bigint): bigint {
 
 const start = performance.now();
 
-{
-  await using executor = new ProcessPoolExecutor({ maxWorkers: 1 });
+const executor = new ProcessPoolExecutor({ maxWorkers: 1 });
+try {
   const future = executor.submit(calcAndSleep, 128n, 256n);
   console.log(String(await future.result()));
+} finally {
+  await executor.shutdown(); // waits for the pool's tasks, as the end of Python's `with` block does
 }
 
 const finish = performance.now();

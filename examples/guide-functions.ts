@@ -7,16 +7,20 @@ function double(n: number): number {
   return n * 2;
 }
 
-await using executor = new ThreadPoolExecutor({ maxWorkers: 2 });
-
-console.log(await executor.submit(double, 21)); //            1. self-contained: sent as source
-console.log(await executor.submit(tasks.sha256, 'abc')); //   2. exported: the worker imports tasks.ts
-console.log(await executor.submit(Math.hypot, 3, 4)); //      3. a built-in: sent by name
-
-const factor = 3;
-const triple = (n: number): number => n * factor; // reads a variable of this module
+const executor = new ThreadPoolExecutor({ maxWorkers: 2 });
 try {
-  await executor.submit(triple, 5);
-} catch (error) {
-  console.log(String(error));
+
+  console.log(await executor.submit(double, 21)); //            1. self-contained: sent as source
+  console.log(await executor.submit(tasks.sha256, 'abc')); //   2. exported: the worker imports tasks.ts
+  console.log(await executor.submit(Math.hypot, 3, 4)); //      3. a built-in: sent by name
+
+  const factor = 3;
+  const triple = (n: number): number => n * factor; // reads a variable of this module
+  try {
+    await executor.submit(triple, 5);
+  } catch (error) {
+    console.log(String(error));
+  }
+} finally {
+  await executor.shutdown();
 }

@@ -9,7 +9,11 @@ function square(n: number): number {
   return n * n;
 }
 
-await using executor = new ProcessPoolExecutor({ maxWorkers: 2 });
-const crashed = executor.submit(crash, 3);
-console.log(String(await crashed.exception()));
-console.log(await executor.map(square, [1, 2, 3]).toArray());
+const executor = new ProcessPoolExecutor({ maxWorkers: 2 });
+try {
+  const crashed = executor.submit(crash, 3);
+  console.log(String(await crashed.exception()));
+  console.log(await executor.map(square, [1, 2, 3]).toArray());
+} finally {
+  await executor.shutdown();
+}

@@ -7,17 +7,21 @@ function sleepFor(ms: number): number {
   return ms;
 }
 
-await using executor = new ThreadPoolExecutor({ maxWorkers: 3 });
-const futures = [1500, 100, 800].map((ms) => executor.submit(sleepFor, ms));
+const executor = new ThreadPoolExecutor({ maxWorkers: 3 });
+try {
+  const futures = [1500, 100, 800].map((ms) => executor.submit(sleepFor, ms));
 
-const { done, notDone } = await wait(futures, { returnWhen: FIRST_COMPLETED });
-console.log(`FIRST_COMPLETED: ${done.size} done, ${notDone.size} not done`);
+  const { done, notDone } = await wait(futures, { returnWhen: FIRST_COMPLETED });
+  console.log(`FIRST_COMPLETED: ${done.size} done, ${notDone.size} not done`);
 
-for await (const future of asCompleted(futures)) {
-  console.log(`slept ${await future.result()} ms`);
+  for await (const future of asCompleted(futures)) {
+    console.log(`slept ${await future.result()} ms`);
+  }
+
+  // A timeout ends wait() with what is done so far; it does not throw.
+  const slow = executor.submit(sleepFor, 1000);
+  const after100 = await wait([slow], { timeout: 100 });
+  console.log(`after 100 ms: ${after100.done.size} done, ${after100.notDone.size} not done`);
+} finally {
+  await executor.shutdown();
 }
-
-// A timeout ends wait() with what is done so far; it does not throw.
-const slow = executor.submit(sleepFor, 1000);
-const after100 = await wait([slow], { timeout: 100 });
-console.log(`after 100 ms: ${after100.done.size} done, ${after100.notDone.size} not done`);

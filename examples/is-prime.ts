@@ -1,5 +1,5 @@
-// The seed's ProcessPoolExecutor exercise: is_prime over nums, printed in input order. isPrime
-// uses only its argument and Math, so it travels as source text. True/False are Python's words.
+// The course chapter's ProcessPoolExecutor exercise: is_prime over nums, printed in input order.
+// isPrime uses only its argument and Math, so it travels as source text. True/False are Python's words.
 import { ProcessPoolExecutor } from 'concurrent-ts';
 
 const nums = [
@@ -22,8 +22,12 @@ function isPrime(n: number): boolean {
   return true;
 }
 
-await using executor = new ProcessPoolExecutor();
-let i = 0;
-for await (const prime of executor.map(isPrime, nums)) {
-  console.log(`${nums[i++]} is prime: ${prime ? 'True' : 'False'}`);
+const executor = new ProcessPoolExecutor();
+try {
+  let i = 0;
+  for await (const prime of executor.map(isPrime, nums)) {
+    console.log(`${nums[i++]} is prime: ${prime ? 'True' : 'False'}`);
+  }
+} finally {
+  await executor.shutdown();
 }

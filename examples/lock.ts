@@ -1,4 +1,4 @@
-// The seed's Lock example: five processes print under one lock, in random order. Python sleeps
+// The course chapter's Lock example: five processes print under one lock, in random order. Python sleeps
 // randint(0, 6) seconds; here it is tenths of a second, to keep the example quick.
 import { Lock, Process } from 'concurrent-ts/multiprocessing';
 

@@ -1,4 +1,4 @@
-// The seed's Pipe example: the child doubles what it receives until it gets null (Python's None).
+// The course chapter's Pipe example: the child doubles what it receives until it gets null (Python's None).
 import { Pipe, Process, type Connection } from 'concurrent-ts/multiprocessing';
 
 async function f(conn: Connection<number | null>): Promise<void> {

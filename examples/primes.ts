@@ -1,5 +1,5 @@
 /**
- * The seed's `is_prime`, as a task module: `concurrent-ts map examples/primes.ts#isPrime`.
+ * The classic `is_prime` exercise, as a task module: `concurrent-ts map examples/primes.ts#isPrime`.
  *
  * @module
  */

@@ -1,4 +1,4 @@
-// The seed's Queue example: the child puts a list, the parent gets it.
+// The course chapter's Queue example: the child puts a list, the parent gets it.
 import { Process, Queue } from 'concurrent-ts/multiprocessing';
 
 async function f(q: Queue<number[]>, x: number): Promise<void> {

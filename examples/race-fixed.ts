@@ -1,4 +1,4 @@
-// The seed's race condition, fixed: the read-modify-write runs under a Lock.
+// The course chapter's race condition, fixed: the read-modify-write runs under a Lock.
 import { Lock, Thread } from 'concurrent-ts/threading';
 
 const counter = new Int32Array(new SharedArrayBuffer(4));

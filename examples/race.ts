@@ -1,7 +1,7 @@
-// The seed's race condition, as written (the bug included): two threads read the counter, then
-// both write back what they computed, and one update is lost. Threads share memory through a
-// SharedArrayBuffer (a plain global is per thread in Node). A Barrier stands for the seed's
-// sleep(1): both threads read before either writes, every run.
+// The course chapter's race condition, as written (the bug included): two threads read the
+// counter, then both write back what they computed, and one update is lost. Threads share memory
+// through a SharedArrayBuffer (a plain global is per thread in Node). A Barrier stands for the
+// exercise's sleep(1): both threads read before either writes, every run.
 import { Barrier, Thread } from 'concurrent-ts/threading';
 
 const counter = new Int32Array(new SharedArrayBuffer(4));

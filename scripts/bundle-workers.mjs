@@ -19,15 +19,14 @@ const ENTRIES = ['worker/thread-entry.js', 'worker/process-entry.js', 'worker/pr
  * Bundles the worker entries of a build of src/ in place.
  *
  * @param {string} dir - the build's root (dist/, or a test's transpiled copy).
- * @param {{ sourcemap?: boolean }} [options] - `sourcemap: false` for a build without tsc's maps.
  */
-export async function bundleWorkers(dir, options = {}) {
+export async function bundleWorkers(dir) {
   const dist = resolve(dir);
   const shared = new Set(['errors.js'].map((file) => resolve(dist, file)));
-  for (const entry of ENTRIES) await bundleEntry(resolve(dist, entry), shared, options.sourcemap !== false);
+  for (const entry of ENTRIES) await bundleEntry(resolve(dist, entry), shared);
 }
 
-async function bundleEntry(outfile, shared, sourcemap) {
+async function bundleEntry(outfile, shared) {
   await build({
     entryPoints: [outfile],
     outfile,
@@ -36,8 +35,8 @@ async function bundleEntry(outfile, shared, sourcemap) {
     format: 'esm',
     platform: 'node',
     target: 'node20',
-    // Reads tsc's maps, so stack traces under --enable-source-maps still point at src/.
-    sourcemap: sourcemap ? 'linked' : false,
+    // No source maps: the package ships no src/ for them to point at (docs/decisions/package-build.md).
+    sourcemap: false,
     logLevel: 'warning',
     plugins: [{
       name: 'keep-shared-modules',
@@ -53,8 +52,7 @@ async function bundleEntry(outfile, shared, sourcemap) {
   });
 }
 
-// node scripts/bundle-workers.mjs [dir] [--no-sourcemap]
+// node scripts/bundle-workers.mjs [dir]
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const args = process.argv.slice(2);
-  await bundleWorkers(args.find((a) => !a.startsWith('--')) ?? 'dist', { sourcemap: !args.includes('--no-sourcemap') });
+  await bundleWorkers(process.argv.slice(2).find((a) => !a.startsWith('--')) ?? 'dist');
 }

@@ -1,10 +1,13 @@
 /**
- * `concurrent-ts`: everything, re-exported, plus `taskModule` and `isMain`.
+ * `concurrent-ts`: Python's `concurrent.futures` (the executors, `Future`, `wait`,
+ * `asCompleted`), `taskModule` and `isMain`, and every error class. Threads, processes and their
+ * primitives are in `concurrent-ts/threading` and `concurrent-ts/multiprocessing`, and the
+ * distributed executor in `concurrent-ts/distributed`: importing this entry loads none of them,
+ * so a program that only needs a pool starts as fast as it can.
  *
  * @module concurrent-ts
  */
 export * as futures from './futures/index.js';
-export * as multiprocessing from './multiprocessing/index.js';
 export {
   Future, Executor, ThreadPoolExecutor, ProcessPoolExecutor, MapIterator, wait, asCompleted, FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED,
   setErrorReporter,

@@ -26,6 +26,8 @@ export interface InputSink {
    * throwing ends the input with that error.
    */
   bad(record: InputRecord, message: string): void;
+  /** Called once, when the input has ended (not when the map stopped reading early). */
+  end?(): void;
 }
 
 /**
@@ -152,10 +154,9 @@ export class InputSource implements AsyncIterableIterator<unknown> {
       this.#text = '';
       this.#pos = 0;
       this.#finished = true;
-      if (rest !== '') {
-        const value = this.#parse(rest, 0, rest.length);
-        if (value !== skip) return { done: false, value };
-      }
+      const value = rest === '' ? skip : this.#parse(rest, 0, rest.length);
+      this.#sink.end?.();
+      if (value !== skip) return { done: false, value };
       return { done: true, value: undefined };
     }
   }

@@ -17,10 +17,11 @@ import { runWorkerCommand, type WorkerCommandOptions } from './worker-command.js
 
 const PROGRAM_HELP = `
 Examples:
-  # The seed's is_prime exercise: six numbers checked in parallel,
-  # printed in input order
-  $ concurrent-ts map examples/primes.ts#isPrime --json \\
-      --input examples/primes.txt --format '{input} is prime: {result}'
+  # The classic is_prime exercise: primes.mjs exports isPrime(n), nums.txt
+  # holds one number per line; they are checked in parallel on every core
+  # and printed in input order (--json passes 97, not "97")
+  $ concurrent-ts map ./primes.mjs#isPrime --json \\
+      --input nums.txt --format '{input} is prime: {result}'
   112272535095293 is prime: true
   112582705942171 is prime: true
   102272535065492 is prime: false
@@ -45,8 +46,8 @@ as JavaScript's true/false, not Python's True/False. In --format, {input} is
 the line, {result} the result and {line} the line number; {{ and }} are braces.
 
 Examples:
-  $ concurrent-ts map examples/primes.ts#isPrime --json \\
-      --input examples/primes.txt --format '{input} is prime: {result}'
+  $ concurrent-ts map ./primes.mjs#isPrime --json \\
+      --input nums.txt --format '{input} is prime: {result}'
   $ seq 1000000 | concurrent-ts map ./tasks.js#square --json > squares.txt
   $ concurrent-ts map ./fetch.js#title --input urls.txt --unordered \\
       --timeout 10000 --keep-going
@@ -59,8 +60,7 @@ Exit codes:
        and stderr names its line
   2    bad command line, module or export
   130  interrupted (Ctrl-C)
-  141  stdout was closed early (| head)
-More: docs/cli.md`;
+  141  stdout was closed early (| head)`;
 
 const WORKER_HELP = `
 Example:
@@ -86,7 +86,7 @@ function buildProgram(io: CommandIO): Command {
     .summary('apply a function to every input line, in parallel; results in input order')
     .description('Apply MODULE#EXPORT to every input line, in parallel on a pool of workers, and print one ' +
       'result per line, in input order.')
-    .argument('<MODULE#EXPORT>', 'the function to apply, e.g. examples/primes.ts#isPrime')
+    .argument('<MODULE#EXPORT>', 'the function to apply, e.g. ./primes.mjs#isPrime')
     .helpOption('-h, --help', 'show help')
     .showHelpAfterError('(concurrent-ts map --help shows usage)')
     .exitOverride()
@@ -129,7 +129,7 @@ function buildProgram(io: CommandIO): Command {
     .option('-w, --workers <n>', 'threads or processes in the local pool (default: the CPU count)', positiveInt)
     .option('--processes', 'run tasks on child processes instead of threads')
     .addOption(new Option('--inline', 'run tasks on the worker\'s main thread, no pool: faster for tiny or I/O-bound tasks; ' +
-      'a running task cannot be stopped, and long synchronous ones delay lock renewals (see docs/distributed.md)').conflicts(['processes', 'workers']))
+      'a running task cannot be stopped, and a long synchronous one delays the renewal of its job\'s lock').conflicts(['processes', 'workers']))
     .addHelpText('after', WORKER_HELP)
     .action(async (options: WorkerCommandOptions) => {
       process.exitCode = await runWorkerCommand(options);

@@ -1,6 +1,6 @@
 /**
  * `concurrent-ts map MODULE#EXPORT`: apply an exported function to every input line, in
- * parallel, and print one result per line in input order — the seed's `is_prime` exercise as a
+ * parallel, and print one result per line in input order — the classic `is_prime` exercise as a
  * tool.
  *
  * ```
@@ -25,6 +25,7 @@ import { CliError, describeThrown, EXIT } from './cli-error.js';
 import { clip, countItems, fileStream, InputSource, openInput, type InputMode, type InputRecord } from './input.js';
 import { HeldInputs } from './held-inputs.js';
 import { MemoryReport } from './memory-report.js';
+import { NumberLinesHint } from './number-hint.js';
 import { createTarget, probe, RecordingHost, workerIndex } from './map-target.js';
 import { compileFormat, LineWriter } from './output.js';
 import { ProgressBar, wantsProgress } from './progress.js';
@@ -144,10 +145,22 @@ export async function runMap(spec: { url: string; name: string; shown: string },
       io.stderr.write(`concurrent-ts: line ${record.line} (${clip(record.text)}): ${what}\n`);
     };
 
+    // Numbers passed as strings give wrong answers silently (isPrime("2") is false): say so once.
+    const hint = mode === 'text' && options.quiet !== true
+      ? new NumberLinesHint((note) => {
+        bar?.clear();
+        io.stderr.write(`concurrent-ts: ${note}\n`);
+      })
+      : undefined;
+
     // The line and text of the items between the input and the output (at most buffersize).
     const held = new HeldInputs(options.unordered !== true);
     const items = new InputSource(inputHandle === undefined ? io.stdin : fileStream(inputHandle), mode, {
-      item: (index, line, text) => held.put(index, line, text),
+      item: (index, line, text) => {
+        hint?.line(text);
+        held.put(index, line, text);
+      },
+      end: () => hint?.end(),
       bad: (record, message) => {
         if (!keepGoing) throw new CliError(`line ${record.line} (${clip(record.text)}): ${message}`, EXIT.failed);
         failed++;

@@ -1,8 +1,8 @@
 /**
- * How a function becomes something a worker can run (DESIGN.md, "How a function reaches a
- * worker"): a task reference travels as module + export; a built-in reachable from `globalThis`
- * travels by its path (`Math.abs`); any other function travels as source text, compiled once
- * per worker; and what cannot travel fails here, with the reason and the fix.
+ * How a function becomes something a worker can run ("How a function reaches a worker" in the
+ * README and docs/guide.md): a task reference travels as module + export; a built-in reachable
+ * from `globalThis` travels by its path (`Math.abs`); any other function travels as source text,
+ * compiled once per worker; and what cannot travel fails here, with the reason and the fix.
  *
  * @module
  */

@@ -133,13 +133,13 @@ describe('concurrent-ts: a closed stdout', () => {
 });
 
 describe('concurrent-ts --help', () => {
-  test('the program help lists the commands and shows the seed example', async () => {
+  test('the program help lists the commands and shows the is_prime example', async () => {
     const r = await runCli(['--help']);
     assert.equal(r.code, 0);
     assert.match(r.stdout, /^Usage: concurrent-ts \[options\] \[command\]/);
     assert.match(r.stdout, /\n {2}map \[options\] <MODULE#EXPORT>/);
     assert.match(r.stdout, /\n {2}worker \[options\]/);
-    assert.match(r.stdout, /concurrent-ts map examples\/primes\.ts#isPrime --json/);
+    assert.match(r.stdout, /concurrent-ts map \.\/primes\.mjs#isPrime --json/);
     assert.match(r.stdout, /112272535095293 is prime: true/);
   });
 

@@ -75,13 +75,14 @@ describe('the seed\'s multiprocessing examples', () => {
     assert.match(r.stderr, /at f \(.*examples\/multiprocessing-deadlock-sync\.ts:\d+:\d+\)/);
   });
 
-  test('calc-and-sleep.ts prints pow(128, 256) exactly as Python does, then "Finished in 1.xx seconds"', async () => {
+  test('calc-and-sleep.ts prints pow(128, 256) exactly as Python does, then "Finished in N.NN seconds"', async () => {
     const r = await run('calc-and-sleep');
     assert.equal(r.status, 0, r.stderr);
     const [value, timing] = r.stdout.trim().split('\n');
     const [pyValue, pyTiming] = expected('calc-and-sleep').trim().split('\n');
     assert.equal(value, pyValue);
-    const shape = /^Finished in 1\.\d\d seconds$/;
+    // A line of that shape: the time itself depends on the machine's load, not on the library.
+    const shape = /^Finished in \d+\.\d\d seconds$/;
     assert.match(pyTiming ?? '', shape);
     assert.match(timing ?? '', shape);
   });

@@ -1,6 +1,6 @@
 /**
- * A JavaScript copy of `src/`, transpiled file by file (no type check) and with its worker entries
- * bundled as the build does, for the one test that
+ * A JavaScript copy of `src/`, transpiled file by file (no type check) and bundled as the build
+ * does, for the one test that
  * measures the CLI as it ships: `node dist/cli/main.js`, without a TypeScript loader in every
  * thread. It goes under `node_modules/.cache/`, where `commander` and the other dependencies
  * resolve as they do for the real `dist/`.
@@ -37,7 +37,8 @@ export function buildForTest(name: string): string {
   }
   // Inside node_modules the nearest package.json decides the module type; say ESM, as ours does.
   writeFileSync(join(out, 'package.json'), '{ "type": "module" }\n');
-  // Worker entries as `npm run build` ships them: one file each.
-  execFileSync(process.execPath, [join(ROOT, 'scripts', 'bundle-workers.mjs'), out, '--no-sourcemap'], { stdio: 'inherit' });
+  // Worker entries and entry points as `npm run build` ships them: bundled.
+  execFileSync(process.execPath, [join(ROOT, 'scripts', 'bundle-workers.mjs'), out], { stdio: 'inherit' });
+  execFileSync(process.execPath, [join(ROOT, 'scripts', 'bundle-entries.mjs'), out], { stdio: 'inherit' });
   return out;
 }
