@@ -10,6 +10,7 @@
 import { TimeoutError } from '../errors.js';
 import { checkTimeout, startTimer, type Timer } from './deadline.js';
 import type { CompletedFuture, Future } from './future.js';
+import { orderedNext } from './ordered-next.js';
 import type { ResultOf } from './wait.js';
 
 /** Options of {@link asCompleted}. */
@@ -59,31 +60,35 @@ export function asCompleted<F extends Future<unknown>>(fs: Iterable<F>, options:
     }));
   }
 
+  const step = (): IteratorResult<Future<T>> | undefined => {
+    const next = finished.shift();
+    if (next !== undefined) return { done: false, value: next };
+    if (closed || pending.size === 0) {
+      close();
+      return { done: true, value: undefined };
+    }
+    if (deadline !== undefined && deadline - performance.now() <= 0) {
+      const error = new TimeoutError(`${pending.size} (of ${total}) futures unfinished`);
+      close();
+      throw error;
+    }
+    return undefined;
+  };
+  const sleep = (): Promise<void> => new Promise<void>((resolve) => {
+    let timer: Timer | undefined;
+    wake = () => {
+      wake = undefined;
+      timer?.clear();
+      resolve();
+    };
+    if (deadline !== undefined) timer = startTimer(wake, deadline - performance.now());
+  });
+  // Calls in flight at once take turns, as an async generator's do.
+  const next = orderedNext(step, sleep);
+
   const iterator: AsyncIterableIterator<Future<T>> = {
     [Symbol.asyncIterator]: () => iterator,
-    async next(): Promise<IteratorResult<Future<T>>> {
-      for (;;) {
-        const next = finished.shift();
-        if (next !== undefined) return { done: false, value: next };
-        if (closed || pending.size === 0) {
-          close();
-          return { done: true, value: undefined };
-        }
-        const left = deadline === undefined ? undefined : deadline - performance.now();
-        if (left !== undefined && left <= 0) {
-          const error = new TimeoutError(`${pending.size} (of ${total}) futures unfinished`);
-          close();
-          throw error;
-        }
-        let timer: Timer | undefined;
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-          if (left !== undefined) timer = startTimer(resolve, left);
-        });
-        wake = undefined;
-        timer?.clear();
-      }
-    },
+    next,
     return(): Promise<IteratorResult<Future<T>>> {
       close();
       finished.length = 0;

@@ -13,6 +13,7 @@
 import { TimeoutError, ValueError } from '../errors.js';
 import { checkTimeout, startTimer, type Timer } from './deadline.js';
 import type { Future } from './future.js';
+import { orderedNext } from './ordered-next.js';
 import { RingQueue } from './ring-queue.js';
 
 /** What a chunk task returns: one value per item, errors by item index. */
@@ -222,23 +223,11 @@ export class MapIterator<R> implements AsyncIterableIterator<R> {
    * `CancelledError` if the executor was shut down with `cancelFutures`.
    */
   next(): Promise<IteratorResult<R>> {
-    // Most calls find a result ready: answer without entering an async function.
-    let step: IteratorResult<R> | undefined;
-    try {
-      step = this.#step();
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return step === undefined ? this.#nextSlow() : Promise.resolve(step);
+    return this.#next();
   }
 
-  async #nextSlow(): Promise<IteratorResult<R>> {
-    for (;;) {
-      await this.#sleep();
-      const step = this.#step();
-      if (step !== undefined) return step;
-    }
-  }
+  /** Calls in flight at once take turns, as an async generator's do. */
+  readonly #next = orderedNext<R>(() => this.#step(), () => this.#sleep());
 
   #step(): IteratorResult<R> | undefined {
     if (this.#closed) return { done: true, value: undefined };
@@ -447,7 +436,10 @@ export class MapIterator<R> implements AsyncIterableIterator<R> {
       items = [];
     } catch (error) {
       this.#sourceDone = true;
-      this.#sourceError = error;
+      // Every item taken before the error runs and yields its result; the error comes after them.
+      if (items.length > 0 && !this.#closed) this.#submit(items);
+      items = [];
+      if (this.#sourceError === noSourceError) this.#sourceError = error;
     } finally {
       this.#pulling = false;
       this.#releaseAdmission();
