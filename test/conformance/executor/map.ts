@@ -249,6 +249,7 @@ export function mapTests({ factory, kind }: SuiteContext): void {
       async function* breaksAfterThree(): AsyncGenerator<number> {
         yield 0;
         yield 1;
+        await Promise.resolve();
         yield 2;
         throw failure;
       }
