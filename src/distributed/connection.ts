@@ -9,6 +9,7 @@ import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import type { RedisOptions as BullRedisOptions } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import { OSError, ValueError } from '../errors.js';
+import { startTimer } from '../sync/deadline.js';
 
 /** Where to reach Redis: a `redis://` or `rediss://` URL, or ioredis options. */
 export type RedisConnection = string | RedisOptions;
@@ -96,12 +97,12 @@ export function createSubscriber(options: RedisOptions, name: string): Redis {
 export function whenReady(client: Redis, deadline: number, endpoint: string, lastError: () => unknown): Promise<void> {
   if (client.status === 'ready') return Promise.resolve();
   return new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
+    const timer = startTimer(() => {
       client.off('ready', onReady);
       reject(unreachable(endpoint, lastError()));
-    }, Math.max(0, deadline - performance.now()));
+    }, deadline - performance.now());
     const onReady = (): void => {
-      clearTimeout(timer);
+      timer.clear();
       resolve();
     };
     client.once('ready', onReady);

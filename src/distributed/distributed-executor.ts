@@ -27,7 +27,8 @@ import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import type { Redis, RedisOptions } from 'ioredis';
 import { BrokenExecutor, RuntimeError } from '../errors.js';
-import { checkTimeout, describe } from '../core/deadline.js';
+import { describe } from '../describe.js';
+import { checkTimeout, startTimer, type Timer } from '../sync/deadline.js';
 import { cancelOnAbort } from '../core/cancel-on-abort.js';
 import { Executor, type ShutdownOptions, type TaskScheduler } from '../core/executor.js';
 import type { Future } from '../core/future.js';
@@ -106,7 +107,7 @@ export class DistributedExecutor extends Executor {
   readonly #background = new Set<Promise<unknown>>();
   #outstanding = 0;
   #flushScheduled = false;
-  #connectionTimer: NodeJS.Timeout | undefined;
+  #connectionTimer: Timer | undefined;
   #shutdown = false;
   /** Maps started before shutdown, still submitting (see `MapHost._admitMap`). */
   readonly #openMaps = new Set<object>();
@@ -483,7 +484,7 @@ export class DistributedExecutor extends Executor {
     while (this.#local.size > 0 && (this.#local.peek() as JobFuture).done()) this.#local.shift();
     const head = this.#local.peek();
     if (head === undefined) return;
-    this.#connectionTimer = setTimeout(() => {
+    this.#connectionTimer = startTimer(() => {
       this.#connectionTimer = undefined;
       if (this.#connected()) {
         this.#scheduleFlush();
@@ -498,7 +499,7 @@ export class DistributedExecutor extends Executor {
         if (!future.done()) future.setException(error);
       }
       this.#waitForConnection();
-    }, Math.max(0, head.waitingSince + this.#settings.connectTimeout - performance.now()));
+    }, head.waitingSince + this.#settings.connectTimeout - performance.now());
   }
 
   /** @internal Bookkeeping for every future that settles, however it settles. */
@@ -578,7 +579,7 @@ export class DistributedExecutor extends Executor {
         this.#idle = resolve;
       });
     }
-    if (this.#connectionTimer !== undefined) clearTimeout(this.#connectionTimer);
+    this.#connectionTimer?.clear();
     this.#tracker.stop();
     await Promise.allSettled([...this.#background]);
     if (this.#events === undefined) this.#eventsClient.disconnect();

@@ -21,7 +21,8 @@ import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { Worker, WaitingError, type Job } from 'bullmq';
 import type { Redis, RedisOptions } from 'ioredis';
 import { CancelledError, TaskNotAllowedError, ValueError } from '../errors.js';
-import { describe } from '../core/deadline.js';
+import { describe } from '../describe.js';
+import { startTimer, type Timer } from '../sync/deadline.js';
 import type { ChunkOutcome, TaskKind } from '../core/map-iterator.js';
 import { encodeThrown } from '../protocol.js';
 import { allowedRef, parseAllowList, type AllowedModule } from './allow-list.js';
@@ -117,7 +118,7 @@ export class DistributedWorker {
   /** Cancel requests by job id, for jobs that had not started when the request came. */
   readonly #cancels = new Set<string>();
   #sweepTimer: NodeJS.Timeout | undefined;
-  #graceTimer: NodeJS.Timeout | undefined;
+  #graceTimer: Timer | undefined;
   #startup: Promise<void> | undefined;
   #stopping: Promise<void> | undefined;
   #stopRequested: () => void = () => {};
@@ -265,8 +266,8 @@ export class DistributedWorker {
     const ready = worker.waitUntilReady();
     ready.catch(() => {});
     await Promise.race([ready, new Promise<never>((_, reject) => {
-      setTimeout(() => reject(unreachable(this.#endpoint, lastError ?? new Error(`no answer within ${this.#connectTimeout} ms`))),
-        Math.max(0, deadline - performance.now())).unref();
+      startTimer(() => reject(unreachable(this.#endpoint, lastError ?? new Error(`no answer within ${this.#connectTimeout} ms`))),
+        deadline - performance.now()).unref();
     })]);
     worker.run().catch((error: unknown) => this.#onError(error as Error));
     this.#sweepTimer = setInterval(() => this.#sweep(false), CANCEL_SWEEP_MS);
@@ -402,7 +403,7 @@ export class DistributedWorker {
       return signal;
     });
     // Also for jobs fetched just before the stop, which start after it.
-    this.#graceTimer = setTimeout(() => this.#handBackAll(), this.#grace);
+    this.#graceTimer = startTimer(() => this.#handBackAll(), this.#grace);
     if (this.#grace === 0) this.#handBackAll();
     try {
       await this.#close(false);
@@ -417,7 +418,7 @@ export class DistributedWorker {
     const worker = this.#worker;
     if (worker !== undefined) {
       // If Redis is away, closing would wait for it: give up after the grace period and a margin.
-      const limit = setTimeout(() => {
+      const limit = startTimer(() => {
         this.#handBackAll();
         void worker.close(true).catch(() => {});
       }, this.#grace + 5000);
@@ -426,10 +427,10 @@ export class DistributedWorker {
       } catch (error) {
         this.#log(`worker ${this.#name}: closing: ${(error as Error).message}`);
       } finally {
-        clearTimeout(limit);
+        limit.clear();
       }
     }
-    if (this.#graceTimer !== undefined) clearTimeout(this.#graceTimer);
+    this.#graceTimer?.clear();
     if (this.#sweepTimer !== undefined) clearInterval(this.#sweepTimer);
     await this.#runner?.close(force);
     for (const client of [this.#subscriber, this.#client]) {
@@ -454,7 +455,8 @@ function positiveInteger(name: string, value: unknown, fallback: number): number
 
 function nonNegative(name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !(value >= 0) || !Number.isFinite(value)) {
+  if (typeof value !== 'number') throw new TypeError(`Expected \`${name}\` to be a number ≥ 0, got ${describe(value)}`);
+  if (!(value >= 0) || !Number.isFinite(value)) {
     throw new ValueError(`Expected \`${name}\` to be a number ≥ 0, got ${describe(value)}`);
   }
   return value;
