@@ -519,7 +519,7 @@ export class DistributedExecutor extends Executor {
     if (jobs.get(future.id) === future) jobs.delete(future.id);
     future.stage = 'DONE';
     if (future.onAbort !== undefined) {
-      future.signal?.removeEventListener('abort', future.onAbort);
+      future.onAbort();
       future.onAbort = undefined;
     }
     // Not a flush per settled job: most would find too little room (see #roomToAdd).
