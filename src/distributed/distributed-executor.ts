@@ -24,11 +24,12 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import type { Redis, RedisOptions } from 'ioredis';
 import { BrokenExecutor, RuntimeError } from '../errors.js';
 import { describe } from '../describe.js';
 import { checkTimeout, startTimer, type Timer } from '../sync/deadline.js';
+import { bullmq } from './peers.js';
 import { cancelOnAbort } from '../core/cancel-on-abort.js';
 import { Executor, type ShutdownOptions, type TaskScheduler } from '../core/executor.js';
 import type { Future } from '../core/future.js';
@@ -140,7 +141,7 @@ export class DistributedExecutor extends Executor {
     this.#client = createClient(this.#redisOptions, `concurrent-ts:executor:${process.pid}:${serial}`);
     this.#client.on('error', remember);
     this.#client.on('ready', this.#onReady);
-    this.#queue = new Queue(settings.queue, { connection: this.#client, prefix: settings.prefix, defaultJobOptions: settings.jobOptions });
+    this.#queue = new bullmq.Queue(settings.queue, { connection: this.#client, prefix: settings.prefix, defaultJobOptions: settings.jobOptions });
     this.#queue.on('error', remember);
     this.#eventsClient = createClient(this.#redisOptions, `concurrent-ts:executor-events:${process.pid}:${serial}`);
     this.#eventsClient.on('error', remember);

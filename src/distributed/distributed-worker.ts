@@ -18,11 +18,12 @@
  */
 import { availableParallelism, hostname } from 'node:os';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
-import { Worker, WaitingError, type Job } from 'bullmq';
+import type { Job, Worker } from 'bullmq';
 import type { Redis, RedisOptions } from 'ioredis';
 import { CancelledError, TaskNotAllowedError, ValueError } from '../errors.js';
 import { describe } from '../describe.js';
 import { startTimer, type Timer } from '../sync/deadline.js';
+import { bullmq } from './peers.js';
 import type { ChunkOutcome, TaskKind } from '../core/map-iterator.js';
 import { encodeThrown } from '../protocol.js';
 import { allowedRef, parseAllowList, type AllowedModule } from './allow-list.js';
@@ -233,7 +234,7 @@ export class DistributedWorker {
     subscriber.on('ready', () => this.#sweep(true));
     await subscriber.subscribe(channel);
 
-    const worker = new Worker(this.#queueName, this.#process, {
+    const worker = new bullmq.Worker(this.#queueName, this.#process, {
       connection: forBullmq(this.#redisOptions),
       prefix: this.#prefix,
       name: this.#name,
@@ -330,7 +331,7 @@ export class DistributedWorker {
       } catch (moveError) {
         this.#log(`worker ${this.#name}: could not hand job ${job.id ?? '?'} back (${(moveError as Error).message}); it will be retried once its lock expires`);
       }
-      return new WaitingError();
+      return new bullmq.WaitingError();
     }
     if (running?.cancelRequested === true || error instanceof CancelledError) {
       return failureError(encodeThrown(new CancelledError('the task was cancelled by its caller')), true);
