@@ -260,7 +260,8 @@ export class DistributedWorker {
     });
     worker.on('failed', (job: Job | undefined, error: Error) => {
       this.#failed++;
-      const attempts = job?.opts.attempts ?? 1;
+      // BullMQ's default is 0, which means one attempt.
+      const attempts = Math.max(1, job?.opts.attempts ?? 1);
       this.#log(`worker ${this.#name}: job ${job?.id ?? '?'} ${job?.name ?? ''} failed (attempt ${job?.attemptsMade ?? '?'} of ${attempts}): ` +
         (error.message.split('\n', 1)[0] ?? ''));
     });
@@ -296,8 +297,7 @@ export class DistributedWorker {
       const data = checkJobData(job.data);
       const module = isModuleName(data.m) ? this.#allowed.get(data.m) : undefined;
       if (module === undefined) {
-        throw new TaskNotAllowedError(`this worker does not allow the module ${quote(data.m)}; it allows ${[...this.#allowed.keys()].join(', ')}. ` +
-          `Start the workers with --allow pointing at that module (its file name is its name), or name it: --allow ${quote(data.m)}=path/to/module.js`);
+        throw new TaskNotAllowedError(notAllowed(data.m, [...this.#allowed.keys()]));
       }
       const ref = allowedRef(module, data.f);
       if (ref === undefined) {
@@ -440,6 +440,20 @@ export class DistributedWorker {
       else client.disconnect();
     }
   }
+}
+
+/**
+ * Why a job's module is refused, and what would make it run: an `--allow` entry only for a name
+ * one could have (a path or URL in a job can never be allowed, whatever the workers are given).
+ */
+function notAllowed(module: string, allowed: readonly string[]): string {
+  const head = `this worker does not allow the module ${quote(module)}; it allows ${allowed.join(', ')}. `;
+  if (isModuleName(module)) {
+    return head + `Start the workers with --allow pointing at that module (a file named ${module}.js or ${module}.ts is named "${module}"), ` +
+      `or name it: --allow ${module}=path/to/module.js`;
+  }
+  return head + 'Jobs name a module by a logical name (letters, digits, _ . -), never by a path or URL, so no --allow entry can allow this one; ' +
+    'submit the task through a DistributedExecutor, which names its modules after their files (or by its modules option)';
 }
 
 function quote(value: string): string {
