@@ -48,7 +48,7 @@ describe('Value', () => {
           continue;
         }
         const [Class, message] = expected as [new () => Error, RegExp];
-        const refused = (e: unknown): boolean => e instanceof Class && message.test((e as Error).message);
+        const refused = (e: unknown): boolean => e instanceof Class && message.test((e).message);
         assert.throws(() => new Value(code as TypeCode, value as never), refused, `${what} (constructor)`);
         await assert.rejects(target.set(value as never), refused, `${what} (set)`);
         assert.throws(() => {
