@@ -121,6 +121,14 @@ describe('Manager', () => {
     await assert.rejects(l.index(3), (e: unknown) => e instanceof ValueError && e.message === '3 is not in list');
     await assert.rejects(l.get(5), (e: unknown) => e instanceof RangeError && e.message === 'list index out of range');
     await assert.rejects(manager.list().pop(), (e: unknown) => e instanceof RangeError && e.message === 'pop from empty list');
+    // dict.pop(key) without a default: Python's KeyError (a RangeError here, like IndexError); with one, the default.
+    const d = manager.dict<number>({ a: 1 });
+    await assert.rejects(d.pop('missing'), (e: unknown) => e instanceof RangeError && e.message.startsWith("'missing' (Python's KeyError"));
+    await assert.rejects(d.pop(3), (e: unknown) => e instanceof RangeError && e.message.startsWith("3 (Python's KeyError"));
+    assert.equal(await d.pop('missing', undefined), undefined);
+    assert.equal(await d.pop('missing', -1), -1);
+    assert.equal(await d.pop('a'), 1);
+    await assert.rejects(d.popitem(), (e: unknown) => e instanceof RangeError && e.message === "'popitem(): dictionary is empty'");
     await assert.rejects(manager.dict().get({} as never), (e: unknown) => e instanceof TypeError && /unhashable/.test(e.message));
   });
 
