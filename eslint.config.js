@@ -60,6 +60,17 @@ export default tseslint.config(
     },
   },
   {
+    // The timeout module is the bottom layer: everything may read timeouts through it, so it
+    // imports nothing but the error classes and `describe`. (After the src/** block: the last
+    // matching block's no-restricted-imports wins.)
+    files: ['src/sync/deadline.ts', 'src/describe.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { regex: '^(?!\\.\\./errors\\.js$|\\.\\./describe\\.js$)', message: 'The timeout module imports only ../errors.js and ../describe.js.' },
+      ] }],
+    },
+  },
+  {
     files: ['test/**/*.ts', 'bench/**/*.ts', 'examples/**/*.ts', 'scripts/**/*.mjs'],
     rules: {
       '@typescript-eslint/no-floating-promises': ['error', { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'it', 'describe', 'suite'] }] }],

@@ -17,6 +17,7 @@
  * ├── ProcessError ── BufferTooShort, AuthenticationError
  * ├── RemoteError
  * ├── AssertionError
+ * ├── ModuleNotFoundError
  * └── TypeError ── SerializationError, TaskNotAllowedError
  * ```
  *
@@ -154,11 +155,32 @@ export class SerializationError extends TypeError {
 /** A distributed job named a task module that the worker was not told to allow. */
 export class TaskNotAllowedError extends TypeError {}
 
+/**
+ * Python's `ModuleNotFoundError`: a package the library needs for this entry point is not
+ * installed (`concurrent-ts/distributed` without `bullmq` or `ioredis`). The message names the
+ * packages and the command that installs them; `code` is Node's, `ERR_MODULE_NOT_FOUND`.
+ */
+export class ModuleNotFoundError extends Error {
+  /** Node's code for a module that cannot be found. */
+  readonly code = 'ERR_MODULE_NOT_FOUND';
+  /** The missing packages, by name. */
+  readonly packages: readonly string[];
+  /**
+   * @param message - which packages are missing, and how to install them.
+   * @param packages - the missing packages, by name.
+   * @param options - the standard `cause` (Node's own error for the first missing package).
+   */
+  constructor(message: string, packages: readonly string[] = [], options?: ErrorOptions) {
+    super(message, options);
+    this.packages = packages;
+  }
+}
+
 for (const cls of [
   RuntimeError, ValueError, OSError, EOFError, TimeoutError, CancelledError, InvalidStateError,
   BrokenExecutor, BrokenThreadPool, BrokenProcessPool, BrokenBarrierError, DeadlockError,
   Empty, Full, ProcessError, BufferTooShort, AuthenticationError, RemoteError, AssertionError,
-  SerializationError, TaskNotAllowedError,
+  SerializationError, TaskNotAllowedError, ModuleNotFoundError,
 ]) brand(cls);
 
 type ErrorClass = new (...args: any[]) => Error;
@@ -177,5 +199,5 @@ export const ERROR_CLASSES: ReadonlyMap<string, ErrorClass> = new Map<string, Er
   ['DeadlockError', DeadlockError], ['Empty', Empty], ['Full', Full], ['ProcessError', ProcessError],
   ['BufferTooShort', BufferTooShort], ['AuthenticationError', AuthenticationError],
   ['RemoteError', RemoteError], ['AssertionError', AssertionError], ['SerializationError', SerializationError],
-  ['TaskNotAllowedError', TaskNotAllowedError],
+  ['TaskNotAllowedError', TaskNotAllowedError], ['ModuleNotFoundError', ModuleNotFoundError],
 ]);

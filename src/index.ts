@@ -20,5 +20,5 @@ export { isMain } from './worker/context.js';
 export {
   RuntimeError, ValueError, OSError, EOFError, TimeoutError, CancelledError, InvalidStateError, BrokenExecutor,
   BrokenThreadPool, BrokenProcessPool, BrokenBarrierError, DeadlockError, Empty, Full, ProcessError, BufferTooShort,
-  AuthenticationError, RemoteError, AssertionError, SerializationError, TaskNotAllowedError, type DeadlockEdge,
+  AuthenticationError, RemoteError, AssertionError, SerializationError, TaskNotAllowedError, ModuleNotFoundError, type DeadlockEdge,
 } from './errors.js';

@@ -8,14 +8,15 @@
  * @module
  */
 import { TimeoutError } from '../errors.js';
-import { checkTimeout, startTimer, type Timer } from './deadline.js';
+import { startTimer, waitArgument, type Timer } from '../sync/deadline.js';
 import type { CompletedFuture, Future } from './future.js';
+import { orderedNext } from './ordered-next.js';
 import type { ResultOf } from './wait.js';
 
 /** Options of {@link asCompleted}. */
 export interface AsCompletedOptions {
-  /** One deadline in ms, counted from the call, for the whole iteration. */
-  timeout?: number | undefined;
+  /** One deadline in ms, counted from the call, for the whole iteration. `undefined` or `null`: no limit. */
+  timeout?: number | null | undefined;
 }
 
 /**
@@ -25,15 +26,17 @@ export interface AsCompletedOptions {
  * Cancel safety: leaving the loop early (`break`) unsubscribes from the remaining futures.
  *
  * @param fs - the futures, from any executors; duplicates are yielded once.
- * @param options - `timeout`: one deadline in ms for the whole iteration.
+ * @param options - `timeout`: one deadline in ms for the whole iteration (a bare number is the
+ * timeout, as Python's `as_completed(fs, 5)`).
  * @returns an async iterator of the futures as they finish; read each with `await f.result()`.
  * @throws {ValueError} (at once) for a negative or NaN timeout.
+ * @throws {TypeError} (at once) for a timeout that is not a number, `undefined` or `null`.
  * @throws {TimeoutError} from the iterator, `"N (of M) futures unfinished"`, when the deadline
  * passes first.
  */
-export function asCompleted<F extends Future<unknown>>(fs: Iterable<F>, options: AsCompletedOptions = {}): AsyncIterableIterator<CompletedFuture<ResultOf<F>>> {
+export function asCompleted<F extends Future<unknown>>(fs: Iterable<F>, options?: number | AsCompletedOptions | null): AsyncIterableIterator<CompletedFuture<ResultOf<F>>> {
   type T = ResultOf<F>;
-  const ms = checkTimeout(options.timeout);
+  const ms = waitArgument(options).timeout;
   const deadline = ms === undefined ? undefined : performance.now() + ms;
   const pending = new Set<Future<T>>(fs as Iterable<Future<T>>);
   const total = pending.size;
@@ -59,31 +62,35 @@ export function asCompleted<F extends Future<unknown>>(fs: Iterable<F>, options:
     }));
   }
 
+  const step = (): IteratorResult<Future<T>> | undefined => {
+    const next = finished.shift();
+    if (next !== undefined) return { done: false, value: next };
+    if (closed || pending.size === 0) {
+      close();
+      return { done: true, value: undefined };
+    }
+    if (deadline !== undefined && deadline - performance.now() <= 0) {
+      const error = new TimeoutError(`${pending.size} (of ${total}) futures unfinished`);
+      close();
+      throw error;
+    }
+    return undefined;
+  };
+  const sleep = (): Promise<void> => new Promise<void>((resolve) => {
+    let timer: Timer | undefined;
+    wake = () => {
+      wake = undefined;
+      timer?.clear();
+      resolve();
+    };
+    if (deadline !== undefined) timer = startTimer(wake, deadline - performance.now());
+  });
+  // Calls in flight at once take turns, as an async generator's do.
+  const next = orderedNext(step, sleep);
+
   const iterator: AsyncIterableIterator<Future<T>> = {
     [Symbol.asyncIterator]: () => iterator,
-    async next(): Promise<IteratorResult<Future<T>>> {
-      for (;;) {
-        const next = finished.shift();
-        if (next !== undefined) return { done: false, value: next };
-        if (closed || pending.size === 0) {
-          close();
-          return { done: true, value: undefined };
-        }
-        const left = deadline === undefined ? undefined : deadline - performance.now();
-        if (left !== undefined && left <= 0) {
-          const error = new TimeoutError(`${pending.size} (of ${total}) futures unfinished`);
-          close();
-          throw error;
-        }
-        let timer: Timer | undefined;
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-          if (left !== undefined) timer = startTimer(resolve, left);
-        });
-        wake = undefined;
-        timer?.clear();
-      }
-    },
+    next,
     return(): Promise<IteratorResult<Future<T>>> {
       close();
       finished.length = 0;

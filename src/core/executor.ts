@@ -5,6 +5,8 @@
  *
  * @module
  */
+import { describe } from '../describe.js';
+import { checkTimeout } from '../sync/deadline.js';
 import type { Callable } from '../task-ref/task-module.js';
 import type { Future } from './future.js';
 import { MapIterator, type MapHost, type MapMode, type MapOptions, type TaskKind, type TaskOptions } from './map-iterator.js';
@@ -119,6 +121,9 @@ export abstract class Executor implements MapHost, AsyncDisposable {
    *   the task, running or not).
    * @returns an object with this executor's `submit`, `map` and `starmap`, applying `options` to
    *   every task they schedule.
+   * @throws {TypeError} for options that are not an object, or a timeout that is not a number,
+   *   `undefined` or `null` (`null`: no limit, not even the executor's `taskTimeout`).
+   * @throws {ValueError} for a negative or NaN timeout.
    *
    * @example
    * ```ts
@@ -126,6 +131,11 @@ export abstract class Executor implements MapHost, AsyncDisposable {
    * ```
    */
   withOptions(options: TaskOptions): TaskScheduler {
+    // Checked here, at the call, as well as by each task it schedules.
+    if (typeof options !== 'object' || options === null) {
+      throw new TypeError(`withOptions() needs an options object such as { timeout, signal }, got ${describe(options)}`);
+    }
+    checkTimeout(options.timeout);
     return {
       submit: (fn, ...args) => this._schedule(fn, args, 'call', options) as never,
       map: (fn, iterable, mapOptions = {}) => new MapIterator(this, fn, iterable, mapOptions, {}, options),

@@ -15,7 +15,7 @@
  */
 import { inspect } from 'node:util';
 import { CancelledError, InvalidStateError, RuntimeError, TimeoutError } from '../errors.js';
-import { checkTimeout, startTimer, type Timer } from './deadline.js';
+import { startTimer, waitArgument, type Timer } from '../sync/deadline.js';
 import { reportError } from './logger.js';
 
 /** The four states of a future. */
@@ -23,8 +23,8 @@ export type FutureState = 'PENDING' | 'RUNNING' | 'CANCELLED' | 'FINISHED';
 
 /** How long to wait, in milliseconds, and an optional signal that ends the wait early. */
 export interface WaitOptions {
-  /** Milliseconds; `undefined` or `Infinity` waits as long as it takes, `0` only looks. */
-  timeout?: number | undefined;
+  /** Milliseconds; `undefined`, `null` or `Infinity` waits as long as it takes, `0` only looks. */
+  timeout?: number | null | undefined;
   /** Ends the wait with the signal's reason (nothing happens to the future itself). */
   signal?: AbortSignal | undefined;
 }
@@ -49,9 +49,6 @@ export type CompletedFuture<T> = Omit<Future<T>, 'then' | 'catch'>;
 /** A listener used by `wait`, `asCompleted` and the executors; runs before done-callbacks. */
 type Listener = (future: Future<unknown>) => void;
 
-function toWaitOptions(arg: number | WaitOptions | undefined): WaitOptions {
-  return typeof arg === 'number' ? { timeout: arg } : (arg ?? {});
-}
 
 /**
  * The eventual result of a call, like Python's `concurrent.futures.Future`.
@@ -131,11 +128,12 @@ export class Future<T = unknown> implements PromiseLike<T> {
    * @param options - a timeout in ms, or `{ timeout, signal }`.
    * @returns a promise of the call's return value.
    * @throws {ValueError} (synchronously) for a negative or NaN timeout.
+   * @throws {TypeError} (synchronously) for a timeout that is not a number, `undefined` or `null`.
    */
-  result(options?: number | WaitOptions): Promise<T> {
+  result(options?: number | WaitOptions | null): Promise<T> {
     if (options === undefined) return this.#shared();
-    const { timeout, signal } = toWaitOptions(options);
-    const ms = checkTimeout(timeout);
+    const { timeout: ms, options: rest } = waitArgument(options);
+    const signal = rest?.signal;
     if (this.done() || (ms === undefined && signal === undefined)) return this.#shared();
     return this.#waitThen(ms, signal, () => this.#outcome());
   }
@@ -149,10 +147,11 @@ export class Future<T = unknown> implements PromiseLike<T> {
    * @param options - a timeout in ms, or `{ timeout, signal }`.
    * @returns a promise of what the call threw (any value), or of `undefined` if it returned.
    * @throws {ValueError} (synchronously) for a negative or NaN timeout.
+   * @throws {TypeError} (synchronously) for a timeout that is not a number, `undefined` or `null`.
    */
-  exception(options?: number | WaitOptions): Promise<unknown> {
-    const { timeout, signal } = toWaitOptions(options);
-    const ms = checkTimeout(timeout);
+  exception(options?: number | WaitOptions | null): Promise<unknown> {
+    const { timeout: ms, options: rest } = waitArgument(options);
+    const signal = rest?.signal;
     const read = (): Promise<unknown> =>
       this.#state === 'CANCELLED' ? Promise.reject(new CancelledError('the future was cancelled'))
         : Promise.resolve(this.#failed ? this.#value : undefined);

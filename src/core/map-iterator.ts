@@ -11,8 +11,10 @@
  * @module
  */
 import { TimeoutError, ValueError } from '../errors.js';
-import { checkTimeout, startTimer, type Timer } from './deadline.js';
+import { describe } from '../describe.js';
+import { checkTimeout, startTimer, type Timer } from '../sync/deadline.js';
 import type { Future } from './future.js';
+import { orderedNext } from './ordered-next.js';
 import { RingQueue } from './ring-queue.js';
 
 /** What a chunk task returns: one value per item, errors by item index. */
@@ -31,8 +33,8 @@ export type TaskKind = 'call' | 'chunk' | 'starchunk';
 
 /** Per-task options: a timeout counted from the task's start, and a signal that cancels it. */
 export interface TaskOptions {
-  /** Milliseconds a task may run once started; then it fails with `TimeoutError` and its worker is replaced. */
-  timeout?: number | undefined;
+  /** Milliseconds a task may run once started; then it fails with `TimeoutError` and its worker is replaced. `null`: no limit (not even the executor's `taskTimeout`). */
+  timeout?: number | null | undefined;
   /** Aborting cancels the task: a queued one is dropped, a running one is stopped (its worker is replaced). */
   signal?: AbortSignal | undefined;
 }
@@ -64,8 +66,8 @@ export interface MapHost {
 
 /** Options of `executor.map()` and `executor.starmap()`. */
 export interface MapOptions {
-  /** One deadline in ms, counted from the call: iteration throws `TimeoutError` once it passes. */
-  timeout?: number | undefined;
+  /** One deadline in ms, counted from the call: iteration throws `TimeoutError` once it passes. `undefined` or `null`: no limit. */
+  timeout?: number | null | undefined;
   /** Items per task message. Chosen automatically (and adaptively) when omitted. */
   chunksize?: number | undefined;
   /** At most this many items are pulled from the input ahead of the consumer. */
@@ -121,9 +123,20 @@ const noSourceError = Symbol('none');
 
 type AnySource = Iterator<unknown> | AsyncIterator<unknown>;
 
+/** `map` options, checked: the timeout read back (`undefined`: no limit). */
+interface CheckedMapOptions {
+  readonly timeout: number | undefined;
+  readonly chunksize: number | undefined;
+  readonly buffersize: number | undefined;
+}
+
 /** Validates `map` options (Python's messages). */
-export function checkMapOptions(options: MapOptions): void {
-  checkTimeout(options.timeout);
+function checkMapOptions(options: MapOptions | null | undefined): CheckedMapOptions {
+  if (options === undefined || options === null) return { timeout: undefined, chunksize: undefined, buffersize: undefined };
+  if (typeof options !== 'object') {
+    throw new TypeError(`map() options must be an object such as { timeout, chunksize, buffersize }, got ${describe(options)}`);
+  }
+  const timeout = checkTimeout(options.timeout);
   const { chunksize, buffersize } = options;
   if (chunksize !== undefined && (!Number.isInteger(chunksize) || chunksize < 1)) {
     throw new ValueError(`chunksize must be >= 1, got ${String(chunksize)}`);
@@ -134,6 +147,7 @@ export function checkMapOptions(options: MapOptions): void {
     }
     if (buffersize < 1) throw new ValueError(`buffersize must be undefined or > 0, got ${buffersize}`);
   }
+  return { timeout, chunksize, buffersize };
 }
 
 /**
@@ -170,9 +184,9 @@ export class MapIterator<R> implements AsyncIterableIterator<R> {
   #admission: (() => void) | undefined;
 
   /** @internal */
-  constructor(host: MapHost, fn: unknown, source: Iterable<unknown> | AsyncIterable<unknown>, options: MapOptions,
+  constructor(host: MapHost, fn: unknown, source: Iterable<unknown> | AsyncIterable<unknown>, mapOptions: MapOptions | null | undefined,
     mode: Partial<MapMode> = {}, taskOptions?: TaskOptions) {
-    checkMapOptions(options);
+    const options = checkMapOptions(mapOptions);
     // Python's map submits every call inside map(): after shutdown, the call itself raises.
     host._checkOpen?.();
     this.#host = host;
@@ -183,8 +197,7 @@ export class MapIterator<R> implements AsyncIterableIterator<R> {
     this.#fixedChunk = options.chunksize ?? (host._timed?.(taskOptions) === true ? 1 : undefined);
     this.#buffersize = options.buffersize;
     if (this.#fixedChunk !== undefined) this.#chunkSize = this.#fixedChunk;
-    const ms = checkTimeout(options.timeout);
-    this.#deadline = ms === undefined ? undefined : performance.now() + ms;
+    this.#deadline = options.timeout === undefined ? undefined : performance.now() + options.timeout;
     this.#maxOutstanding = Math.max(4, host._parallelism() * 3);
     if (source !== null && typeof source === 'object' && Symbol.asyncIterator in source) {
       this.#source = (source)[Symbol.asyncIterator]();
@@ -222,23 +235,11 @@ export class MapIterator<R> implements AsyncIterableIterator<R> {
    * `CancelledError` if the executor was shut down with `cancelFutures`.
    */
   next(): Promise<IteratorResult<R>> {
-    // Most calls find a result ready: answer without entering an async function.
-    let step: IteratorResult<R> | undefined;
-    try {
-      step = this.#step();
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return step === undefined ? this.#nextSlow() : Promise.resolve(step);
+    return this.#next();
   }
 
-  async #nextSlow(): Promise<IteratorResult<R>> {
-    for (;;) {
-      await this.#sleep();
-      const step = this.#step();
-      if (step !== undefined) return step;
-    }
-  }
+  /** Calls in flight at once take turns, as an async generator's do. */
+  readonly #next = orderedNext<R>(() => this.#step(), () => this.#sleep());
 
   #step(): IteratorResult<R> | undefined {
     if (this.#closed) return { done: true, value: undefined };
@@ -447,7 +448,10 @@ export class MapIterator<R> implements AsyncIterableIterator<R> {
       items = [];
     } catch (error) {
       this.#sourceDone = true;
-      this.#sourceError = error;
+      // Every item taken before the error runs and yields its result; the error comes after them.
+      if (items.length > 0 && !this.#closed) this.#submit(items);
+      items = [];
+      if (this.#sourceError === noSourceError) this.#sourceError = error;
     } finally {
       this.#pulling = false;
       this.#releaseAdmission();

@@ -5,7 +5,7 @@
  * @module
  */
 import { ValueError } from '../errors.js';
-import { checkTimeout, startTimer } from './deadline.js';
+import { startTimer, waitArgument } from '../sync/deadline.js';
 import type { Future } from './future.js';
 
 /** Return as soon as any future finishes or is cancelled. */
@@ -20,8 +20,8 @@ export type ReturnWhen = typeof FIRST_COMPLETED | typeof FIRST_EXCEPTION | typeo
 
 /** Options of {@link wait}. */
 export interface WaitForOptions {
-  /** Milliseconds; when they pass, `wait` returns what is done so far (it does not throw). */
-  timeout?: number | undefined;
+  /** Milliseconds; when they pass, `wait` returns what is done so far (it does not throw). `undefined` or `null`: no limit. */
+  timeout?: number | null | undefined;
   /** When to return; `ALL_COMPLETED` by default. */
   returnWhen?: ReturnWhen | undefined;
 }
@@ -53,20 +53,22 @@ const RETURN_WHEN = new Set<string>([FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPL
  *
  * @param fs - the futures to wait for.
  * @param options - `timeout` in ms (when it passes, `wait` returns what is done so far) and
- *   `returnWhen` (`FIRST_COMPLETED`, `FIRST_EXCEPTION` or `ALL_COMPLETED`, the default).
+ *   `returnWhen` (`FIRST_COMPLETED`, `FIRST_EXCEPTION` or `ALL_COMPLETED`, the default); a bare
+ *   number is the timeout, as Python's `wait(fs, 5)`.
  * @returns `{ done, notDone }`: two sets that together hold every distinct future of `fs`.
  * @throws {ValueError} (as a rejection) for an unknown `returnWhen` or a negative/NaN timeout.
+ * @throws {TypeError} (as a rejection) for a timeout that is not a number, `undefined` or `null`.
  *
  * @example
  * ```ts
  * const { done, notDone } = await wait(futures, { timeout: 2000, returnWhen: FIRST_COMPLETED });
  * ```
  */
-export async function wait<F extends Future<unknown>>(fs: Iterable<F>, options: WaitForOptions = {}): Promise<DoneAndNotDoneFutures<ResultOf<F>>> {
+export async function wait<F extends Future<unknown>>(fs: Iterable<F>, options?: number | WaitForOptions | null): Promise<DoneAndNotDoneFutures<ResultOf<F>>> {
   type T = ResultOf<F>;
-  const returnWhen = options.returnWhen ?? ALL_COMPLETED;
+  const { timeout: ms, options: rest } = waitArgument(options);
+  const returnWhen = rest?.returnWhen ?? ALL_COMPLETED;
   if (!RETURN_WHEN.has(returnWhen)) throw new ValueError(`Invalid return condition: '${String(returnWhen)}'`);
-  const ms = checkTimeout(options.timeout);
   const done = new Set<Future<T>>();
   const notDone = new Set<Future<T>>();
   for (const f of fs) (f.done() ? done : notDone).add(f as Future<T>);

@@ -7,8 +7,10 @@
  */
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import type { RedisOptions as BullRedisOptions } from 'bullmq';
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 import { OSError, ValueError } from '../errors.js';
+import { startTimer } from '../sync/deadline.js';
+import { ioredis } from './peers.js';
 
 /** Where to reach Redis: a `redis://` or `rediss://` URL, or ioredis options. */
 export type RedisConnection = string | RedisOptions;
@@ -81,12 +83,12 @@ export function forBullmq(options: RedisOptions): BullRedisOptions {
 
 /** A client of our own (not one of BullMQ's): commands fail at once while disconnected, so nothing waits unseen. */
 export function createClient(options: RedisOptions, name: string): Redis {
-  return new Redis({ ...options, connectionName: name, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+  return new ioredis.Redis({ ...options, connectionName: name, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
 }
 
 /** A client for SUBSCRIBE: it queues while disconnected and subscribes again after a reconnect. */
 export function createSubscriber(options: RedisOptions, name: string): Redis {
-  return new Redis({ ...options, connectionName: name, enableOfflineQueue: true, autoResubscribe: true });
+  return new ioredis.Redis({ ...options, connectionName: name, enableOfflineQueue: true, autoResubscribe: true });
 }
 
 /**
@@ -96,12 +98,12 @@ export function createSubscriber(options: RedisOptions, name: string): Redis {
 export function whenReady(client: Redis, deadline: number, endpoint: string, lastError: () => unknown): Promise<void> {
   if (client.status === 'ready') return Promise.resolve();
   return new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
+    const timer = startTimer(() => {
       client.off('ready', onReady);
       reject(unreachable(endpoint, lastError()));
-    }, Math.max(0, deadline - performance.now()));
+    }, deadline - performance.now());
     const onReady = (): void => {
-      clearTimeout(timer);
+      timer.clear();
       resolve();
     };
     client.once('ready', onReady);

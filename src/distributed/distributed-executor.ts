@@ -24,10 +24,12 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import type { Redis, RedisOptions } from 'ioredis';
 import { BrokenExecutor, RuntimeError } from '../errors.js';
-import { checkTimeout, describe } from '../core/deadline.js';
+import { describe } from '../describe.js';
+import { checkTimeout, startTimer, type Timer } from '../sync/deadline.js';
+import { bullmq } from './peers.js';
 import { cancelOnAbort } from '../core/cancel-on-abort.js';
 import { Executor, type ShutdownOptions, type TaskScheduler } from '../core/executor.js';
 import type { Future } from '../core/future.js';
@@ -106,7 +108,7 @@ export class DistributedExecutor extends Executor {
   readonly #background = new Set<Promise<unknown>>();
   #outstanding = 0;
   #flushScheduled = false;
-  #connectionTimer: NodeJS.Timeout | undefined;
+  #connectionTimer: Timer | undefined;
   #shutdown = false;
   /** Maps started before shutdown, still submitting (see `MapHost._admitMap`). */
   readonly #openMaps = new Set<object>();
@@ -139,7 +141,7 @@ export class DistributedExecutor extends Executor {
     this.#client = createClient(this.#redisOptions, `concurrent-ts:executor:${process.pid}:${serial}`);
     this.#client.on('error', remember);
     this.#client.on('ready', this.#onReady);
-    this.#queue = new Queue(settings.queue, { connection: this.#client, prefix: settings.prefix, defaultJobOptions: settings.jobOptions });
+    this.#queue = new bullmq.Queue(settings.queue, { connection: this.#client, prefix: settings.prefix, defaultJobOptions: settings.jobOptions });
     this.#queue.on('error', remember);
     this.#eventsClient = createClient(this.#redisOptions, `concurrent-ts:executor-events:${process.pid}:${serial}`);
     this.#eventsClient.on('error', remember);
@@ -483,7 +485,7 @@ export class DistributedExecutor extends Executor {
     while (this.#local.size > 0 && (this.#local.peek() as JobFuture).done()) this.#local.shift();
     const head = this.#local.peek();
     if (head === undefined) return;
-    this.#connectionTimer = setTimeout(() => {
+    this.#connectionTimer = startTimer(() => {
       this.#connectionTimer = undefined;
       if (this.#connected()) {
         this.#scheduleFlush();
@@ -498,7 +500,7 @@ export class DistributedExecutor extends Executor {
         if (!future.done()) future.setException(error);
       }
       this.#waitForConnection();
-    }, Math.max(0, head.waitingSince + this.#settings.connectTimeout - performance.now()));
+    }, head.waitingSince + this.#settings.connectTimeout - performance.now());
   }
 
   /** @internal Bookkeeping for every future that settles, however it settles. */
@@ -518,7 +520,7 @@ export class DistributedExecutor extends Executor {
     if (jobs.get(future.id) === future) jobs.delete(future.id);
     future.stage = 'DONE';
     if (future.onAbort !== undefined) {
-      future.signal?.removeEventListener('abort', future.onAbort);
+      future.onAbort();
       future.onAbort = undefined;
     }
     // Not a flush per settled job: most would find too little room (see #roomToAdd).
@@ -578,7 +580,7 @@ export class DistributedExecutor extends Executor {
         this.#idle = resolve;
       });
     }
-    if (this.#connectionTimer !== undefined) clearTimeout(this.#connectionTimer);
+    this.#connectionTimer?.clear();
     this.#tracker.stop();
     await Promise.allSettled([...this.#background]);
     if (this.#events === undefined) this.#eventsClient.disconnect();

@@ -18,10 +18,12 @@
  */
 import { availableParallelism, hostname } from 'node:os';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
-import { Worker, WaitingError, type Job } from 'bullmq';
+import type { Job, Worker } from 'bullmq';
 import type { Redis, RedisOptions } from 'ioredis';
 import { CancelledError, TaskNotAllowedError, ValueError } from '../errors.js';
-import { describe } from '../core/deadline.js';
+import { describe } from '../describe.js';
+import { startTimer, type Timer } from '../sync/deadline.js';
+import { bullmq } from './peers.js';
 import type { ChunkOutcome, TaskKind } from '../core/map-iterator.js';
 import { encodeThrown } from '../protocol.js';
 import { allowedRef, parseAllowList, type AllowedModule } from './allow-list.js';
@@ -117,7 +119,7 @@ export class DistributedWorker {
   /** Cancel requests by job id, for jobs that had not started when the request came. */
   readonly #cancels = new Set<string>();
   #sweepTimer: NodeJS.Timeout | undefined;
-  #graceTimer: NodeJS.Timeout | undefined;
+  #graceTimer: Timer | undefined;
   #startup: Promise<void> | undefined;
   #stopping: Promise<void> | undefined;
   #stopRequested: () => void = () => {};
@@ -232,7 +234,7 @@ export class DistributedWorker {
     subscriber.on('ready', () => this.#sweep(true));
     await subscriber.subscribe(channel);
 
-    const worker = new Worker(this.#queueName, this.#process, {
+    const worker = new bullmq.Worker(this.#queueName, this.#process, {
       connection: forBullmq(this.#redisOptions),
       prefix: this.#prefix,
       name: this.#name,
@@ -258,15 +260,16 @@ export class DistributedWorker {
     });
     worker.on('failed', (job: Job | undefined, error: Error) => {
       this.#failed++;
-      const attempts = job?.opts.attempts ?? 1;
+      // BullMQ's default is 0, which means one attempt.
+      const attempts = Math.max(1, job?.opts.attempts ?? 1);
       this.#log(`worker ${this.#name}: job ${job?.id ?? '?'} ${job?.name ?? ''} failed (attempt ${job?.attemptsMade ?? '?'} of ${attempts}): ` +
         (error.message.split('\n', 1)[0] ?? ''));
     });
     const ready = worker.waitUntilReady();
     ready.catch(() => {});
     await Promise.race([ready, new Promise<never>((_, reject) => {
-      setTimeout(() => reject(unreachable(this.#endpoint, lastError ?? new Error(`no answer within ${this.#connectTimeout} ms`))),
-        Math.max(0, deadline - performance.now())).unref();
+      startTimer(() => reject(unreachable(this.#endpoint, lastError ?? new Error(`no answer within ${this.#connectTimeout} ms`))),
+        deadline - performance.now()).unref();
     })]);
     worker.run().catch((error: unknown) => this.#onError(error as Error));
     this.#sweepTimer = setInterval(() => this.#sweep(false), CANCEL_SWEEP_MS);
@@ -294,8 +297,7 @@ export class DistributedWorker {
       const data = checkJobData(job.data);
       const module = isModuleName(data.m) ? this.#allowed.get(data.m) : undefined;
       if (module === undefined) {
-        throw new TaskNotAllowedError(`this worker does not allow the module ${quote(data.m)}; it allows ${[...this.#allowed.keys()].join(', ')}. ` +
-          `Start the workers with --allow pointing at that module (its file name is its name), or name it: --allow ${quote(data.m)}=path/to/module.js`);
+        throw new TaskNotAllowedError(notAllowed(data.m, [...this.#allowed.keys()]));
       }
       const ref = allowedRef(module, data.f);
       if (ref === undefined) {
@@ -329,7 +331,7 @@ export class DistributedWorker {
       } catch (moveError) {
         this.#log(`worker ${this.#name}: could not hand job ${job.id ?? '?'} back (${(moveError as Error).message}); it will be retried once its lock expires`);
       }
-      return new WaitingError();
+      return new bullmq.WaitingError();
     }
     if (running?.cancelRequested === true || error instanceof CancelledError) {
       return failureError(encodeThrown(new CancelledError('the task was cancelled by its caller')), true);
@@ -402,7 +404,7 @@ export class DistributedWorker {
       return signal;
     });
     // Also for jobs fetched just before the stop, which start after it.
-    this.#graceTimer = setTimeout(() => this.#handBackAll(), this.#grace);
+    this.#graceTimer = startTimer(() => this.#handBackAll(), this.#grace);
     if (this.#grace === 0) this.#handBackAll();
     try {
       await this.#close(false);
@@ -417,7 +419,7 @@ export class DistributedWorker {
     const worker = this.#worker;
     if (worker !== undefined) {
       // If Redis is away, closing would wait for it: give up after the grace period and a margin.
-      const limit = setTimeout(() => {
+      const limit = startTimer(() => {
         this.#handBackAll();
         void worker.close(true).catch(() => {});
       }, this.#grace + 5000);
@@ -426,10 +428,10 @@ export class DistributedWorker {
       } catch (error) {
         this.#log(`worker ${this.#name}: closing: ${(error as Error).message}`);
       } finally {
-        clearTimeout(limit);
+        limit.clear();
       }
     }
-    if (this.#graceTimer !== undefined) clearTimeout(this.#graceTimer);
+    this.#graceTimer?.clear();
     if (this.#sweepTimer !== undefined) clearInterval(this.#sweepTimer);
     await this.#runner?.close(force);
     for (const client of [this.#subscriber, this.#client]) {
@@ -438,6 +440,20 @@ export class DistributedWorker {
       else client.disconnect();
     }
   }
+}
+
+/**
+ * Why a job's module is refused, and what would make it run: an `--allow` entry only for a name
+ * one could have (a path or URL in a job can never be allowed, whatever the workers are given).
+ */
+function notAllowed(module: string, allowed: readonly string[]): string {
+  const head = `this worker does not allow the module ${quote(module)}; it allows ${allowed.join(', ')}. `;
+  if (isModuleName(module)) {
+    return head + `Start the workers with --allow pointing at that module (a file named ${module}.js or ${module}.ts is named "${module}"), ` +
+      `or name it: --allow ${module}=path/to/module.js`;
+  }
+  return head + 'Jobs name a module by a logical name (letters, digits, _ . -), never by a path or URL, so no --allow entry can allow this one; ' +
+    'submit the task through a DistributedExecutor, which names its modules after their files (or by its modules option)';
 }
 
 function quote(value: string): string {
@@ -454,7 +470,8 @@ function positiveInteger(name: string, value: unknown, fallback: number): number
 
 function nonNegative(name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !(value >= 0) || !Number.isFinite(value)) {
+  if (typeof value !== 'number') throw new TypeError(`Expected \`${name}\` to be a number ≥ 0, got ${describe(value)}`);
+  if (!(value >= 0) || !Number.isFinite(value)) {
     throw new ValueError(`Expected \`${name}\` to be a number ≥ 0, got ${describe(value)}`);
   }
   return value;

@@ -7,7 +7,8 @@
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import type { JobsOptions, KeepJobs } from 'bullmq';
 import { ValueError } from '../errors.js';
-import { checkTimeout, describe } from '../core/deadline.js';
+import { describe } from '../describe.js';
+import { checkTimeout } from '../sync/deadline.js';
 import type { TaskOptions } from '../core/map-iterator.js';
 import type { RedisConnection } from './connection.js';
 import type { JobOverrides } from './job-future.js';
@@ -208,7 +209,8 @@ function toKeepJobs(retention: Retention, name: string): boolean | number | Keep
 
 function checkPositive(name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
+  if (typeof value !== 'number') throw new TypeError(`Expected \`${name}\` to be a positive number of milliseconds, got ${describe(value)}`);
+  if (!(value > 0) || !Number.isFinite(value)) {
     throw new ValueError(`Expected \`${name}\` to be a positive number of milliseconds, got ${describe(value)}`);
   }
   return value;

@@ -52,7 +52,7 @@ export class AsyncResult<T> {
    * @throws {CancelledError} when the pool was terminated before the call finished.
    * @returns the call's result.
    */
-  get(timeout?: number | WaitOptions): Promise<T> {
+  get(timeout?: number | WaitOptions | null): Promise<T> {
     return this.#future.result(timeout);
   }
 
@@ -62,10 +62,13 @@ export class AsyncResult<T> {
    * Cancel safety: a timeout ends only this wait.
    *
    * @param timeout - milliseconds, or `{ timeout, signal }`.
+   * @throws {TypeError} (as a rejection) for a timeout that is not a number, `undefined` or `null`.
    */
-  async wait(timeout?: number | WaitOptions): Promise<void> {
+  async wait(timeout?: number | WaitOptions | null): Promise<void> {
+    // Outside the try: a bad timeout is the caller's mistake, not the end of a wait.
+    const waiting = this.#future.exception(timeout);
     try {
-      await this.#future.exception(timeout);
+      await waiting;
     } catch {
       // Timed out or cancelled: wait() only waits.
     }

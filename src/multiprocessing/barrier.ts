@@ -6,21 +6,21 @@
  * @module
  */
 import { BrokenBarrierError, ValueError } from '../errors.js';
-import { checkTimeout } from '../core/deadline.js';
+import { checkTimeout, waitArgument } from '../sync/deadline.js';
 import type { WireFn } from '../protocol.js';
 import type { Callable } from '../task-ref/task-module.js';
 import { toWireFn } from '../task-ref/to-wire-fn.js';
 import { TaskLoader, type TaskFn } from '../worker/task-loader.js';
 import { unwrap, type Reply } from './link.js';
 import { fromWire, registerHandle, SharedObject, type HandleWire } from './shared-object.js';
-import { throwIfAborted, toWait, type WaitOptions } from './wait-options.js';
+import { throwIfAborted, type WaitOptions } from './wait-options.js';
 
 /** Options of `new Barrier()`. */
 export interface BarrierOptions {
   /** Runs once per round, in the process of the last party to arrive, before anyone is released. */
   action?: Callable<[], unknown> | undefined;
   /** Default timeout in ms of `wait()` calls that give none. */
-  timeout?: number | undefined;
+  timeout?: number | null | undefined;
 }
 
 /** Actions of barriers created in this process, by barrier id: they run as given, without loading. */
@@ -81,10 +81,12 @@ export class Barrier extends SharedObject {
    * @throws {BrokenBarrierError} when the barrier is or becomes broken, is reset, or the timeout passes.
    * @throws whatever the action throws, in the process that ran it (the others get `BrokenBarrierError`).
    */
-  async wait(options?: number | WaitOptions): Promise<number> {
-    const { timeout, signal } = toWait(options);
+  async wait(options?: number | WaitOptions | null): Promise<number> {
+    // No timeout (or `null`): the barrier's own, as Python's `wait(timeout=None)`.
+    const { timeout, options: rest } = waitArgument(options);
+    const signal = rest?.signal;
     throwIfAborted(signal);
-    const explicit = options === undefined || (typeof options === 'object' && options.timeout === undefined) ? null : timeout;
+    const explicit = timeout ?? null;
     const reply = await this.link.call('wait', this.id, [explicit], undefined, signal);
     const [index, runAction] = unwrap(reply, signal) as [number, boolean];
     if (!runAction) return index;
@@ -107,8 +109,8 @@ export class Barrier extends SharedObject {
    * @throws {BrokenBarrierError} as {@link Barrier.wait}; {@link RuntimeError} in the broker's thread (it would block).
    * @param timeout - milliseconds; default the barrier's timeout.
    */
-  waitSync(timeout?: number): number {
-    const explicit = timeout === undefined ? null : toWait(timeout).timeout;
+  waitSync(timeout?: number | null): number {
+    const explicit = checkTimeout(timeout) ?? null;
     const [index, runAction] = unwrap(this.link.callSync('wait', this.id, [explicit])) as [number, boolean];
     if (!runAction) return index;
     let result: unknown;

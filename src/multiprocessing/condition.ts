@@ -6,6 +6,7 @@
  */
 import { RuntimeError } from '../errors.js';
 import type { HeldLock } from '../sync/acquire.js';
+import { checkTimeout, toDeadline } from '../sync/deadline.js';
 import { unwrap } from './link.js';
 import { edgeAfter, holdsHere, Lock, RLock, type AcquireOptions, type AcquireSyncOptions } from './lock.js';
 import { fromWire, rebuilding, registerHandle, reviveHandles, SharedObject, type HandleWire } from './shared-object.js';
@@ -132,9 +133,10 @@ export class Condition extends SharedObject {
    * @throws {RuntimeError} `cannot wait on un-acquired lock`; in the broker's thread, always (it would block).
    * @param timeout - milliseconds; none waits until notified.
    */
-  waitSync(timeout?: number): boolean {
+  waitSync(timeout?: number | null): boolean {
+    const ms = checkTimeout(timeout) ?? null;
     this.#checkOwned('wait');
-    return unwrap(this.link.callSync('wait', this.id, [toWait(timeout).timeout, edgeAfter(this.lock.params)])) === true;
+    return unwrap(this.link.callSync('wait', this.id, [ms, edgeAfter(this.lock.params)])) === true;
   }
 
   /**
@@ -171,9 +173,8 @@ export class Condition extends SharedObject {
    * @param predicate - evaluated with the lock held.
    * @param timeout - milliseconds for the whole call; none for no limit.
    */
-  waitForSync<T>(predicate: () => T, timeout?: number): T {
-    const limit = toWait(timeout).timeout;
-    const deadline = limit === null ? Infinity : performance.now() + limit;
+  waitForSync<T>(predicate: () => T, timeout?: number | null): T {
+    const deadline = toDeadline(timeout);
     let result = predicate();
     while (!result) {
       const left = deadline - performance.now();

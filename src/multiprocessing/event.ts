@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { checkTimeout } from '../sync/deadline.js';
 import { unwrap } from './link.js';
 import { fromWire, registerHandle, SharedObject, type HandleWire } from './shared-object.js';
 import { throwIfAborted, toWait, type WaitOptions } from './wait-options.js';
@@ -66,8 +67,8 @@ export class Event extends SharedObject {
    * @returns `true` once set; `false` when the timeout passed.
    * @throws {RuntimeError} in the broker's thread when it would have to wait.
    */
-  waitSync(timeout?: number): boolean {
-    return unwrap(this.link.callSync('wait', this.id, [toWait(timeout).timeout])) === true;
+  waitSync(timeout?: number | null): boolean {
+    return unwrap(this.link.callSync('wait', this.id, [checkTimeout(timeout) ?? null])) === true;
   }
 
   /** @returns a short description of the object and its state, Python's repr where there is one. */

@@ -92,11 +92,11 @@ function gave(id: string): boolean {
 }
 
 /** Parses acquire options with threading's checks. @internal */
-export function acquireArgs(options: number | AcquireOptions | undefined, nonBlockingTimeout = NON_BLOCKING_TIMEOUT):
+export function acquireArgs(options: number | AcquireOptions | null | undefined, nonBlockingTimeout = NON_BLOCKING_TIMEOUT):
   { blocking: boolean; timeout: number | null; signal: AbortSignal | undefined } {
-  if (typeof options === 'object' && options.blocking === false && options.timeout !== undefined) throw new ValueError(nonBlockingTimeout);
+  if (typeof options === 'object' && options !== null && options.blocking === false && options.timeout !== undefined && options.timeout !== null) throw new ValueError(nonBlockingTimeout);
   const { timeout, signal } = toWait(options);
-  return { blocking: !(typeof options === 'object' && options.blocking === false), timeout, signal };
+  return { blocking: !(typeof options === 'object' && options?.blocking === false), timeout, signal };
 }
 
 /** What Lock, RLock and Semaphore share: acquire in both forms, holds, `withLock`. */

@@ -7,7 +7,7 @@
  * @module
  */
 import { TimeoutError, ValueError } from '../errors.js';
-import { checkTimeout, startTimer } from '../core/deadline.js';
+import { checkTimeout, startTimer } from '../sync/deadline.js';
 import { Future } from '../core/future.js';
 import { MapIterator, type MapHost, type MapOutcome, type TaskKind, type TaskOptions } from '../core/map-iterator.js';
 import { ProcessPoolExecutor } from '../futures/process-pool-executor.js';
@@ -296,8 +296,10 @@ export class Pool implements MapHost, AsyncDisposable {
  */
 export class IMapIterator<R> implements AsyncIterableIterator<R> {
   readonly #inner: MapIterator<R>;
-  /** A step taken from the inner iterator that no caller has received yet (its `next` timed out). */
-  #waiting: Promise<IteratorResult<R>> | undefined;
+  /** The step at the front, taken from the inner iterator and not delivered yet (its caller may have timed out). */
+  #front: Promise<IteratorResult<R>> | undefined;
+  /** Settles once every call made so far has its answer or gave up: calls take turns, in call order. */
+  #turns: Promise<void> = Promise.resolve();
 
   /** @internal */
   constructor(inner: MapIterator<R>) {
@@ -310,57 +312,49 @@ export class IMapIterator<R> implements AsyncIterableIterator<R> {
   }
 
   /**
-   * The next result.
+   * The next result. Calls in flight at once settle in call order, as an async generator's do.
    *
    * Cancel safety: a timeout loses nothing: the next call returns the same result.
    *
-   * @param timeout - milliseconds to wait for it; then `TimeoutError`, and the result is kept
-   * for the next call.
+   * @param timeout - milliseconds to wait for it (counted from this call); then `TimeoutError`,
+   * and the result is kept for the next call. `undefined` or `null`: no limit.
    * @throws the error of the call at this position (iteration may go on); {@link TimeoutError}.
+   * @throws {TypeError} (at once) for a timeout that is not a number, `undefined` or `null`.
    * @returns the next step of the iteration.
    */
-  next(timeout?: number): Promise<IteratorResult<R>> {
-    let step = this.#waiting;
-    if (step === undefined) {
-      step = this.#inner.next();
-      step.catch(() => {});
-      this.#waiting = step;
-    }
-    const taken = step;
-    const deliver = (): void => {
-      if (this.#waiting === taken) this.#waiting = undefined;
-    };
+  next(timeout?: number | null): Promise<IteratorResult<R>> {
     const ms = checkTimeout(timeout);
-    if (ms === undefined) {
-      return taken.then((r) => {
-        deliver();
-        return r;
-      }, (error: unknown) => {
-        deliver();
-        throw error;
-      });
-    }
-    return new Promise<IteratorResult<R>>((resolve, reject) => {
+    const turn = this.#turns;
+    const answer = new Promise<IteratorResult<R>>((resolve, reject) => {
       let settled = false;
-      const timer = startTimer(() => {
+      const timer = ms === undefined ? undefined : startTimer(() => {
         if (settled) return;
         settled = true;
         reject(new TimeoutError(`no result within ${ms} ms`));
       }, ms);
-      taken.then((r) => {
+      const deliver = (step: Promise<IteratorResult<R>>, settle: () => void): void => {
         if (settled) return;
         settled = true;
-        timer.clear();
-        deliver();
-        resolve(r);
-      }, (error: unknown) => {
+        timer?.clear();
+        if (this.#front === step) this.#front = undefined;
+        settle();
+      };
+      void turn.then(() => {
         if (settled) return;
-        settled = true;
-        timer.clear();
-        deliver();
-        reject(error);
+        let step = this.#front;
+        if (step === undefined) {
+          step = this.#inner.next();
+          step.catch(() => {});
+          this.#front = step;
+        }
+        const taken = step;
+        taken.then((r) => deliver(taken, () => resolve(r)), (error: unknown) => deliver(taken, () => reject(error)));
       });
     });
+    // The next call waits for this one and for every earlier one (one that timed out early may
+    // be ahead of a call still holding the front step).
+    this.#turns = turn.then(() => answer).then(() => {}, () => {});
+    return answer;
   }
 
   /**

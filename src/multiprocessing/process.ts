@@ -16,7 +16,7 @@ import { cpus, constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { inspect } from 'node:util';
 import { AssertionError, SerializationError, ValueError } from '../errors.js';
-import { checkTimeout, startTimer, type Timer } from '../core/deadline.js';
+import { startTimer, waitArgument, type Timer } from '../sync/deadline.js';
 import { encodeValue, TASK_ERRORS, TASK_SHARED, type WireFn } from '../protocol.js';
 import { checkArgs } from '../task-ref/check-args.js';
 import type { Callable } from '../task-ref/task-module.js';
@@ -220,16 +220,17 @@ export class Process<A extends unknown[] = unknown[]> {
    *
    * Cancel safety: a timeout ends only the wait; the child keeps running.
    *
-   * @param timeout - milliseconds, or `{ timeout }`; `0` only looks.
+   * @param timeout - milliseconds, or `{ timeout }`; `0` only looks; `undefined` or `null` waits until it ends.
    * @throws {AssertionError} `can only join a started process`; `can only join a child process`.
+   * @throws {TypeError} for a timeout that is not a number, `undefined` or `null`.
    * @throws {ValueError} `process object is closed`.
    */
-  async join(timeout?: number | { timeout?: number | undefined }): Promise<void> {
+  async join(timeout?: number | { timeout?: number | null | undefined } | null): Promise<void> {
+    const ms = waitArgument(timeout).timeout;
     this.#checkClosed();
     if (this.#role !== 'child') throw new AssertionError('can only join a child process');
     const finished = this.#finished;
     if (finished === undefined) throw new AssertionError('can only join a started process');
-    const ms = checkTimeout(typeof timeout === 'object' ? timeout.timeout : timeout, 'timeout');
     // A daemonic child does not keep the program alive, but a join on it must (Python's join blocks).
     const child = this.#daemon && this.#exitcode === null ? this.#child : undefined;
     if (child !== undefined && this.#joining++ === 0) child.ref();

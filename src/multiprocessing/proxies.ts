@@ -12,6 +12,14 @@ import { fromWire, pack, registerHandle, reviveHandles, SharedObject, type Handl
 /** A key of a managed dict: compared by value, as Python compares hashable keys. */
 export type DictKey = string | number | boolean | null;
 
+/** A key as Python's `repr` shows it in a `KeyError`: `'a'`, `3`, `True`, `None`. */
+function pythonRepr(key: DictKey): string {
+  if (typeof key === 'string') return `'${key.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  if (key === null) return 'None';
+  if (typeof key === 'boolean') return key ? 'True' : 'False';
+  return String(key);
+}
+
 function checkKey(key: unknown): DictKey {
   if (key === null || typeof key === 'string' || typeof key === 'boolean' || (typeof key === 'number' && Number.isFinite(key))) return key;
   throw new TypeError(`unhashable type: a managed dict key must be a string, a finite number, a boolean or null, got ${typeof key}`);
@@ -127,15 +135,21 @@ export class DictProxy<V = unknown> extends ContainerProxy {
   }
 
   /**
-   * Removes `key` and returns its value, or `fallback` when missing.
+   * Removes `key` and returns its value. A missing key is an error, as in Python, unless a
+   * fallback is given (even `undefined`): then that is returned.
    *
    * @param key - the key.
    * @param fallback - what to return when it is missing.
    * @returns the removed value, or `fallback`.
+   * @throws {RangeError} `'key'` (Python's `KeyError`) when the key is missing and no fallback was given.
    */
-  async pop(key: DictKey, fallback?: V): Promise<V | undefined> {
+  pop(key: DictKey): Promise<V>;
+  pop<D>(key: DictKey, fallback: D): Promise<V | D>;
+  async pop(key: DictKey, ...fallback: [] | [unknown]): Promise<unknown> {
     const reply = await this.request('pop', [checkKey(key)]);
-    return reply.value === true ? this.value<V>(reply) : fallback;
+    if (reply.value === true) return this.value<V>(reply);
+    if (fallback.length > 0) return fallback[0];
+    throw new RangeError(`${pythonRepr(key)} (Python's KeyError: pop() of a missing key; pop(key, fallback) returns the fallback instead)`);
   }
 
   /**

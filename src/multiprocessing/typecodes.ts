@@ -7,6 +7,7 @@
  * @module
  */
 import { ValueError } from '../errors.js';
+import { toStored } from '../sync/ctype-value.js';
 
 /** The type codes `Value` and `Array` accept. */
 export type TypeCode = 'c' | 'u' | 'b' | 'B' | 'h' | 'H' | 'i' | 'I' | 'l' | 'L' | 'q' | 'Q' | 'f' | 'd';
@@ -38,26 +39,15 @@ export function storage(code: TypeCode, length: number): Typed {
   return new CONSTRUCTORS[code](length);
 }
 
-/** Writes `value` into `store[index]` with the C type's conversion. */
+/**
+ * Writes `value` into `store[index]` with the C type's conversion, after CPython's checks
+ * (`sync/ctype-value.ts`).
+ *
+ * @throws {TypeError} for a value the code refuses: `Value('c', 'ab')`, `Value('i', 1.5)`…
+ * @throws {RangeError} for a bigint too large for a `'f'` or `'d'` value.
+ */
 export function store(code: TypeCode, target: Typed, index: number, value: unknown): void {
-  if (code === 'c' || code === 'u') {
-    if (typeof value === 'number') {
-      target[index] = value;
-      return;
-    }
-    if (typeof value !== 'string') throw new TypeError(`a '${code}' value must be a one-character string, got ${typeof value}`);
-    target[index] = value.length === 0 ? 0 : (value.codePointAt(0) as number);
-    return;
-  }
-  if (target instanceof BigInt64Array || target instanceof BigUint64Array) {
-    if (typeof value !== 'bigint' && typeof value !== 'number') throw new TypeError(`a '${code}' value must be a bigint or an integer, got ${typeof value}`);
-    target[index] = BigInt(value);
-    return;
-  }
-  if (typeof value !== 'number' && typeof value !== 'boolean' && typeof value !== 'bigint') {
-    throw new TypeError(`a '${code}' value must be a number, got ${typeof value}`);
-  }
-  (target as Float64Array)[index] = Number(value);
+  (target as unknown as Array<number | bigint>)[index] = toStored(code, value);
 }
 
 /** Reads `store[index]` as a JavaScript value of the code. */

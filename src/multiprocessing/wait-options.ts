@@ -4,12 +4,12 @@
  *
  * @module
  */
-import { checkTimeout } from '../core/deadline.js';
+import { checkTimeout, waitArgument } from '../sync/deadline.js';
 
 /** How long a call may wait. */
 export interface WaitOptions {
-  /** Milliseconds; `undefined` or `Infinity` waits as long as it takes, `0` only looks. */
-  timeout?: number | undefined;
+  /** Milliseconds; `undefined`, `null` or `Infinity` waits as long as it takes, `0` only looks. */
+  timeout?: number | null | undefined;
   /** Ends the wait with the signal's reason; the broker forgets the request. */
   signal?: AbortSignal | undefined;
 }
@@ -36,14 +36,17 @@ export interface Wait {
  * Normalizes `options`.
  *
  * @throws {ValueError} for a negative or NaN timeout.
- * @throws {TypeError} for a timeout that is not a number.
+ * @throws {TypeError} for a timeout that is not a number, `undefined` or `null` (also with
+ * `block: false`, which ignores any number).
  */
-export function toWait(options: number | (BlockOptions & AcquireOptions) | undefined): Wait {
-  if (options === undefined) return { timeout: null, signal: undefined };
-  if (typeof options === 'number') return { timeout: checkTimeout(options) ?? null, signal: undefined };
-  const block = options.block ?? options.blocking ?? true;
-  const timeout = block === false ? 0 : (checkTimeout(options.timeout) ?? null);
-  return { timeout, signal: options.signal };
+export function toWait(options: number | (BlockOptions & AcquireOptions) | null | undefined): Wait {
+  if (typeof options === 'object' && options !== null && (options.block ?? options.blocking) === false) {
+    // Python ignores the timeout of a call that does not block; one of the wrong type is still a mistake.
+    if (typeof options.timeout !== 'number') checkTimeout(options.timeout);
+    return { timeout: 0, signal: options.signal };
+  }
+  const { timeout, options: rest } = waitArgument(options);
+  return { timeout: timeout ?? null, signal: rest?.signal };
 }
 
 /** Rejects at once when the signal is already aborted. */

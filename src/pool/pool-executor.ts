@@ -25,7 +25,8 @@
  */
 import { availableParallelism } from 'node:os';
 import { RuntimeError, SerializationError, TimeoutError, ValueError, type BrokenExecutor } from '../errors.js';
-import { checkTimeout, describe, startTimer } from '../core/deadline.js';
+import { describe } from '../describe.js';
+import { checkTimeout, startTimer } from '../sync/deadline.js';
 import { cancelOnAbort } from '../core/cancel-on-abort.js';
 import { Executor, type ShutdownOptions } from '../core/executor.js';
 import type { Future } from '../core/future.js';

@@ -7,7 +7,7 @@
  * @module
  */
 import { Future } from '../core/future.js';
-import type { Timer } from '../core/deadline.js';
+import type { Timer } from '../sync/deadline.js';
 import type { WorkerSlot } from './worker-slot.js';
 
 /** Implemented by the pool: stops the worker running `task`. */

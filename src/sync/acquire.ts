@@ -6,14 +6,14 @@
  */
 
 import { TimeoutError, ValueError } from '../errors.js';
-import { toDeadline } from './deadline.js';
+import { toDeadline, waitArgument } from './deadline.js';
 
 /** Options of a blocking-form acquire (`acquireSync`). A bare number means `{ timeout }`. */
 export interface AcquireSyncOptions {
   /** `false`: take it only if it is free right now, never wait. Default `true`. */
   blocking?: boolean;
-  /** Give up after this many milliseconds (`undefined`/`Infinity`: never). */
-  timeout?: number;
+  /** Give up after this many milliseconds (`undefined`, `null` or `Infinity`: never). */
+  timeout?: number | null;
 }
 
 /** Options of an async acquire (`acquire`, `hold`). A bare number means `{ timeout }`. */
@@ -36,13 +36,15 @@ const BLOCKING: AcquirePlan = Object.freeze({ blocking: true, deadline: Infinity
  * @internal Checks acquire options like Python's `acquire(blocking, timeout)`.
  * @param nonBlockingTimeout - the ValueError message when both `blocking: false` and a timeout are given.
  * @throws ValueError on a timeout with `blocking: false`, or a negative/NaN timeout.
+ * @throws TypeError for a timeout that is not a number, `undefined` or `null`.
  */
-export function planAcquire(options: number | AcquireOptions | undefined, nonBlockingTimeout: string): AcquirePlan {
-  if (options === undefined) return BLOCKING;
-  if (typeof options === 'number') return { blocking: true, deadline: toDeadline(options), signal: undefined };
-  const blocking = options.blocking ?? true;
-  if (!blocking && options.timeout !== undefined) throw new ValueError(nonBlockingTimeout);
-  return { blocking, deadline: blocking ? toDeadline(options.timeout) : -Infinity, signal: options.signal };
+export function planAcquire(options: number | AcquireOptions | null | undefined, nonBlockingTimeout: string): AcquirePlan {
+  if (options === undefined || options === null) return BLOCKING;
+  const { timeout, options: rest } = waitArgument(options);
+  if (rest === undefined) return { blocking: true, deadline: toDeadline(timeout), signal: undefined };
+  const blocking = rest.blocking ?? true;
+  if (!blocking && timeout !== undefined) throw new ValueError(nonBlockingTimeout);
+  return { blocking, deadline: blocking ? toDeadline(timeout) : -Infinity, signal: rest.signal };
 }
 
 /**

@@ -176,7 +176,7 @@ export function checkDeadlockTimeout(ms: unknown): number {
   if (typeof ms !== 'number') {
     throw new TypeError(`deadlockTimeout must be a number of milliseconds (or Infinity), got ${typeof ms}`);
   }
-  return checkTimeout(ms, 'deadlockTimeout');
+  return checkTimeout(ms, 'deadlockTimeout') ?? Infinity;
 }
 
 /** @internal The process-wide deadlock timeout of `reg`, in ms or `Infinity`. */

@@ -28,6 +28,7 @@
 
 import { inspect } from 'node:util';
 import type { AcquireOptions, AcquireSyncOptions, HeldLock } from './acquire.js';
+import { toStored } from './ctype-value.js';
 import { registerShareable } from './shareable.js';
 import { Lock } from '../threading/lock.js';
 import { RLock } from '../threading/rlock.js';
@@ -133,13 +134,6 @@ function toChar(value: number | bigint): string {
   return String.fromCharCode(Number(value));
 }
 
-function fromChar(value: unknown): number {
-  if (typeof value !== 'string' || value.length !== 1 || value.charCodeAt(0) > 0xff) {
-    throw new TypeError(`a 'c' value must be a one-character string (code 0-255), got ${JSON.stringify(value)}`);
-  }
-  return value.charCodeAt(0);
-}
-
 function checkIndex(index: number, length: number): number {
   if (!Number.isInteger(index)) throw new TypeError(`array index must be an integer, got ${index}`);
   const i = index < 0 ? index + length : index;
@@ -185,7 +179,7 @@ export class RawSharedValue<T extends Typecode = Typecode> {
 
   /** Writes the value atomically, wrapped or rounded to the C type as Python's ctypes would. */
   set value(value: ValueType<T>) {
-    store(this._data, 0, this._typecode === 'c' ? fromChar(value) : (value as number | bigint));
+    store(this._data, 0, toStored(this._typecode, value));
   }
 
   /** @returns e.g. `RawValue('i', 3)`. */
@@ -323,7 +317,7 @@ export class SynchronizedValue<T extends Typecode = Typecode> extends Synchroniz
 
   /** Writes the value atomically, wrapped or rounded to the C type; `value += 1` is a read and a write (hold the lock). */
   set value(value: ValueType<T>) {
-    store(this._data, 0, this._typecode === 'c' ? fromChar(value) : (value as number | bigint));
+    store(this._data, 0, toStored(this._typecode, value));
   }
 
   /**
@@ -395,7 +389,7 @@ export class SynchronizedArray<T extends Typecode = Typecode> extends Synchroniz
    * @throws RangeError when the index is out of range.
    */
   set(index: number, value: ElementType<T>): void {
-    store(this._data, checkIndex(index, this._data.length), value);
+    store(this._data, checkIndex(index, this._data.length), toStored(this._typecode, value));
   }
 
   /**
@@ -423,7 +417,7 @@ export class SynchronizedArray<T extends Typecode = Typecode> extends Synchroniz
    * @throws RangeError when they do not fit.
    */
   setSlice(start: number, values: Iterable<ElementType<T>>): void {
-    const items = [...values];
+    const items = [...values].map((value) => toStored(this._typecode, value));
     this._lock.withLockSync(() => {
       const [from] = bounds(this._data.length, start, undefined);
       if (from + items.length > this._data.length) throw new RangeError('slice assignment past the end of the array');
@@ -491,7 +485,7 @@ function show(value: unknown): string {
  */
 export function RawValue<T extends Typecode>(typecode: T, initial?: ValueType<T>): RawSharedValue<T> {
   const data = allocate(typecode, 1);
-  if (initial !== undefined) store(data, 0, typecode === 'c' ? fromChar(initial) : (initial as number | bigint));
+  if (initial !== undefined) store(data, 0, toStored(typecode, initial));
   return new RawSharedValue(typecode, data);
 }
 
@@ -536,10 +530,7 @@ export function RawArray<T extends Typecode>(
     }
     return allocate(typecode, sizeOrSequence) as ArrayView<T>;
   }
-  const items: (number | bigint)[] =
-    typeof sizeOrSequence === 'string'
-      ? [...sizeOrSequence].map(fromChar)
-      : [...(sizeOrSequence as Iterable<number | bigint>)];
+  const items: (number | bigint)[] = [...(sizeOrSequence as Iterable<unknown>)].map((value) => toStored(typecode, value));
   const data = allocate(typecode, items.length);
   items.forEach((value, i) => store(data, i, value));
   return data as ArrayView<T>;

@@ -24,7 +24,7 @@
 import { inspect } from 'node:util';
 import { BrokenBarrierError, ValueError } from '../errors.js';
 import { ownerToken, threadIdentity } from '../sync/current-thread.js';
-import { checkTimeout, remaining, toDeadline } from '../sync/deadline.js';
+import { checkTimeout, remaining, toDeadline, waitArgument } from '../sync/deadline.js';
 import { wake } from '../sync/futex.js';
 import { lockInternal, unlock } from '../sync/mutex.js';
 import { R_ID, nextId, registryView } from '../sync/registry.js';
@@ -58,14 +58,14 @@ export interface BarrierOptions {
    * ignored. If it throws, that party gets the error and the others `BrokenBarrierError`.
    */
   action?: () => unknown;
-  /** Default timeout in milliseconds for `wait()` calls that give none. */
-  timeout?: number;
+  /** Default timeout in milliseconds for `wait()` calls that give none; `undefined` or `null`: no limit. */
+  timeout?: number | null;
 }
 
 /** Options of an async barrier wait. A bare number means `{ timeout }`. */
 export interface BarrierWaitOptions {
-  /** Milliseconds; breaks the barrier when it passes. Default: the barrier's `timeout`. */
-  timeout?: number;
+  /** Milliseconds; breaks the barrier when it passes. Default (also for `null`): the barrier's `timeout`. */
+  timeout?: number | null;
   /** Abort the wait: the barrier breaks (as on timeout) and the promise rejects with the reason. */
   signal?: AbortSignal;
 }
@@ -104,10 +104,10 @@ export class Barrier {
     if (!Number.isInteger(parties) || parties > 0x7fffffff) {
       throw new ValueError(`parties must be an integer below 2^31, got ${parties}`);
     }
-    if (options.timeout !== undefined) checkTimeout(options.timeout);
+    const timeout = checkTimeout(options.timeout);
     const registry = registryView();
     this._parties = parties;
-    this._timeout = options.timeout;
+    this._timeout = timeout;
     this._state = new Int32Array(new SharedArrayBuffer(8 * 4));
     this._key = `${registry[R_ID]}:${nextId(registry)}`;
     this._hasAction = options.action !== undefined;
@@ -150,9 +150,10 @@ export class Barrier {
    * @throws BrokenBarrierError when the barrier is or becomes broken, is reset, or the timeout passes.
    * @throws whatever the action throws, in the thread that ran it.
    */
-  wait(options?: number | BarrierWaitOptions): Promise<number> {
-    const { timeout, signal } = typeof options === 'number' || options === undefined ? { timeout: options } : options;
+  wait(options?: number | BarrierWaitOptions | null): Promise<number> {
     try {
+      const { timeout, options: rest } = waitArgument(options);
+      const signal = rest?.signal;
       signal?.throwIfAborted();
       return driveAsync(this.steps(timeout), signal);
     } catch (error) {
@@ -169,8 +170,8 @@ export class Barrier {
    * @returns this party's index in the round.
    * @throws BrokenBarrierError when the barrier is or becomes broken, is reset, or the timeout passes.
    */
-  waitSync(timeout?: number): number {
-    return driveSync(this.steps(timeout));
+  waitSync(timeout?: number | null): number {
+    return driveSync(this.steps(checkTimeout(timeout)));
   }
 
   /**

@@ -21,7 +21,7 @@
 import { inspect } from 'node:util';
 import { RuntimeError } from '../errors.js';
 import type { AcquireOptions, AcquireSyncOptions, HeldLock } from '../sync/acquire.js';
-import { toDeadline } from '../sync/deadline.js';
+import { toDeadline, waitArgument } from '../sync/deadline.js';
 import { waitAsync, waitSync, wake } from '../sync/futex.js';
 import { registerShareable } from '../sync/shareable.js';
 import { Lock } from './lock.js';
@@ -187,7 +187,8 @@ export class Condition {
    * reached this waiter is lost with it.
    */
   async wait(options?: number | ConditionWaitOptions): Promise<boolean> {
-    const { timeout, signal } = typeof options === 'number' || options === undefined ? { timeout: options } : options;
+    const { timeout, options: rest } = waitArgument(options);
+    const signal = rest?.signal;
     this.checkOwned('wait');
     const deadline = toDeadline(timeout);
     const ticket = this.enqueue();
@@ -251,7 +252,8 @@ export class Condition {
    * @throws RuntimeError `cannot wait on un-acquired lock` when the caller does not hold the lock.
    */
   async waitFor<T>(predicate: () => T | Promise<T>, options?: number | ConditionWaitOptions): Promise<T> {
-    const { timeout, signal } = typeof options === 'number' || options === undefined ? { timeout: options } : options;
+    const { timeout, options: rest } = waitArgument(options);
+    const signal = rest?.signal;
     const deadline = toDeadline(timeout);
     let result = await predicate();
     while (!result) {

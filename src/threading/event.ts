@@ -14,7 +14,7 @@
  */
 
 import { inspect } from 'node:util';
-import { toDeadline } from '../sync/deadline.js';
+import { toDeadline, waitArgument } from '../sync/deadline.js';
 import { waitAsync, waitSync, wake } from '../sync/futex.js';
 import { registerShareable } from '../sync/shareable.js';
 
@@ -25,7 +25,7 @@ const E_GEN = 1;
 /** Options of an async event wait. A bare number means `{ timeout }`. */
 export interface EventWaitOptions {
   /** Give up after this many milliseconds (`undefined`/`Infinity`: never). */
-  timeout?: number;
+  timeout?: number | null;
   /** Abort the wait: the promise rejects with the signal's reason. */
   signal?: AbortSignal;
 }
@@ -83,7 +83,8 @@ export class Event {
    * @throws ValueError (as a rejection) for a negative or NaN timeout.
    */
   async wait(options?: number | EventWaitOptions): Promise<boolean> {
-    const { timeout, signal } = typeof options === 'number' || options === undefined ? { timeout: options } : options;
+    const { timeout, options: rest } = waitArgument(options);
+    const signal = rest?.signal;
     const deadline = toDeadline(timeout);
     signal?.throwIfAborted();
     const generation = Atomics.load(this._state, E_GEN);
@@ -104,7 +105,7 @@ export class Event {
    * @returns `true` when the flag was set, `false` on timeout.
    * @throws ValueError for a negative or NaN timeout.
    */
-  waitSync(timeout?: number): boolean {
+  waitSync(timeout?: number | null): boolean {
     const deadline = toDeadline(timeout);
     const generation = Atomics.load(this._state, E_GEN);
     if (this.isSet()) return true;

@@ -6,7 +6,7 @@
  */
 import { inspect } from 'node:util';
 import { RuntimeError } from '../errors.js';
-import { checkTimeout, startTimer } from '../core/deadline.js';
+import { startTimer, waitArgument } from '../sync/deadline.js';
 import { reportError } from '../core/logger.js';
 import { PoolExecutor } from '../pool/pool-executor.js';
 import type { Callable } from '../task-ref/task-module.js';
@@ -171,12 +171,13 @@ export class Thread<A extends unknown[] = any[]> {
    *
    * Cancel safety: a timeout ends only the wait; the thread keeps running.
    *
-   * @param timeout - milliseconds, or `{ timeout }`; wait as long as it takes when omitted.
+   * @param timeout - milliseconds, or `{ timeout }`; wait as long as it takes when omitted or `null`.
    * @throws {RuntimeError} `cannot join thread before it is started`.
+   * @throws {TypeError} for a timeout that is not a number, `undefined` or `null`.
    */
-  async join(timeout?: number | { timeout?: number | undefined }): Promise<void> {
+  async join(timeout?: number | { timeout?: number | null | undefined } | null): Promise<void> {
+    const ms = waitArgument(timeout).timeout;
     if (this.#finished === undefined) throw new RuntimeError('cannot join thread before it is started');
-    const ms = checkTimeout(typeof timeout === 'object' ? timeout.timeout : timeout);
     // A daemon thread does not keep the program alive, but a program waiting for it must stay.
     const keep = this.#daemon && this.#alive ? setInterval(noop, 2 ** 30) : undefined;
     let timer: ReturnType<typeof startTimer> | undefined;

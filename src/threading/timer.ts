@@ -11,7 +11,7 @@
 
 import { inspect } from 'node:util';
 import { RuntimeError } from '../errors.js';
-import { checkTimeout, setLongTimeout, type LongTimeout } from '../sync/deadline.js';
+import { checkTimeout, startTimer, waitArgument, type Timer as LongTimer } from '../sync/deadline.js';
 import { Event } from './event.js';
 
 let timers = 0;
@@ -44,7 +44,7 @@ export class Timer<A extends unknown[] = unknown[]> {
   #started = false;
   #alive = false;
   #running = false;
-  #pending: LongTimeout | undefined;
+  #pending: LongTimer | undefined;
   #ended: Promise<void>;
   #end!: () => void;
 
@@ -55,9 +55,10 @@ export class Timer<A extends unknown[] = unknown[]> {
    * @param fn - called once with `args`; if it returns a Promise, the timer stays alive until it settles.
    * @param args - arguments for `fn`. Default: a new empty array.
    * @throws ValueError for a negative or NaN interval.
+   * @throws TypeError for an interval that is not a number (`null` and `Infinity`: never fires).
    */
-  constructor(interval: number, fn: (...args: A) => unknown, args?: A) {
-    this.interval = checkTimeout(interval, 'interval');
+  constructor(interval: number | null, fn: (...args: A) => unknown, args?: A) {
+    this.interval = checkTimeout(interval, 'interval') ?? Infinity;
     this.function = fn;
     this.args = (args === undefined ? [] : [...args]) as A;
     this.name = `Timer-${++timers}`;
@@ -80,7 +81,7 @@ export class Timer<A extends unknown[] = unknown[]> {
       queueMicrotask(() => this.#finish());
       return;
     }
-    this.#pending = setLongTimeout(() => void this.#run(), this.interval);
+    this.#pending = startTimer(() => void this.#run(), this.interval);
   }
 
   /**
@@ -90,7 +91,7 @@ export class Timer<A extends unknown[] = unknown[]> {
   cancel(): void {
     this.finished.set();
     if (this.#pending !== undefined && !this.#running) {
-      this.#pending.cancel();
+      this.#pending.clear();
       this.#pending = undefined;
       this.#finish();
     }
@@ -102,22 +103,23 @@ export class Timer<A extends unknown[] = unknown[]> {
    *
    * Cancel safety: a timeout only stops this wait; the timer is not affected.
    *
-   * @param timeout - milliseconds; `undefined`/`Infinity` waits until it ends.
+   * @param timeout - milliseconds, or `{ timeout }`; `undefined`, `null` or `Infinity` waits until it ends.
    * @throws RuntimeError `cannot join thread before it is started` before `start()`.
    * @throws ValueError for a negative or NaN timeout.
+   * @throws TypeError for a timeout that is not a number, `undefined` or `null`.
    */
-  async join(timeout?: number | { timeout?: number }): Promise<void> {
-    const ms = checkTimeout(typeof timeout === 'object' ? timeout.timeout : timeout);
+  async join(timeout?: number | { timeout?: number | null | undefined } | null): Promise<void> {
+    const ms = waitArgument(timeout).timeout;
     if (!this.#started) throw new RuntimeError('cannot join thread before it is started');
-    if (!this.#alive || ms === Infinity) return this.#ended;
-    let stop: LongTimeout | undefined;
+    if (!this.#alive || ms === undefined) return this.#ended;
+    let stop: LongTimer | undefined;
     const timedOut = new Promise<void>((resolve) => {
-      stop = setLongTimeout(resolve, ms);
+      stop = startTimer(resolve, ms);
     });
     try {
       await Promise.race([this.#ended, timedOut]);
     } finally {
-      stop?.cancel();
+      stop?.clear();
     }
   }
 

@@ -72,6 +72,9 @@ test('a job naming a module or export outside the allow-list fails with TaskNotA
       });
       return { label, expected, outcome, attempts: (await raw.getJob(added.id as string))?.attemptsMade };
     }));
+    // A job added without attempts (BullMQ's default, 0, means one attempt).
+    const plain = await raw.add('default attempts', job('outside', 'steal'));
+    await assert.rejects(plain.waitUntilFinished(events, 15_000));
     for (const { label, expected, outcome, attempts } of results) {
       if (expected === 'none') {
         // Unknown fields are ignored: the job runs the allowed export it names, and no code is read from them.
@@ -82,9 +85,23 @@ test('a job naming a module or export outside the allow-list fails with TaskNotA
       assert.ok(record !== undefined && 'error' in record, `${label}: ${String(outcome.failed)}`);
       assert.equal(record.error.name, expected, `${label}: ${record.error.message}`);
       assert.equal(attempts, 1, `${label}: a refused job is not retried`);
+      if (expected !== 'TaskNotAllowedError' || !record.error.message.includes('does not allow the module')) continue;
+      // The hint suggests only what would work: an --allow entry for a logical name, none for a path or a URL.
+      const name = (crafted.find(([l]) => l === label)?.[1] as { m: string }).m;
+      const valid = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(name) && !name.includes('..');
+      if (valid) {
+        assert.ok(record.error.message.endsWith(`or name it: --allow ${name}=path/to/module.js`), `${label}: ${record.error.message}`);
+      } else {
+        assert.match(record.error.message, /never by a path or URL, so no --allow entry can allow this one/, label);
+      }
     }
     assert.equal(existsSync(marker), false, 'the module outside the allow-list was never imported');
     assert.ok(lines.some((line) => /failed \(attempt 1 of 3\): TaskNotAllowedError: this worker does not allow the module/.test(line)), lines.join('\n'));
+    // The worker logs a failure from its own event, which may come after the caller learns of it.
+    const logged = (pattern: RegExp): boolean => lines.some((line) => pattern.test(line));
+    for (let turns = 0; turns < 500 && !logged(/default attempts failed/); turns++) await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.ok(logged(/default attempts failed \(attempt 1 of 1\): TaskNotAllowedError/), lines.join('\n'));
+    assert.deepEqual(lines.filter((line) => / of 0\)/.test(line)), [], 'no "attempt 1 of 0"');
   } finally {
     await events.close();
     await raw.close();

@@ -171,4 +171,22 @@ describe('asCompleted', () => {
     assert.deepEqual(out, [f]);
     assert.equal(out[0]?.cancelled(), true);
   });
+  test('next() calls in flight at once settle in order, as an async generator\'s do', { timeout: 10_000 }, async () => {
+    const fs = [createFuture<number>('RUNNING'), createFuture<number>('RUNNING'), createFuture<number>('RUNNING')];
+    const iterator = asCompleted(fs);
+    const steps = Promise.all([iterator.next(), iterator.next(), iterator.next(), iterator.next()]);
+    fs[1]?.setResult(1);
+    fs[2]?.setResult(2);
+    fs[0]?.setResult(0);
+    const values = (await steps).map((step) => step.value);
+    assert.deepEqual(values, [fs[1], fs[2], fs[0], undefined]);
+  });
+
+  test('next() calls in flight when the deadline passes: the first throws TimeoutError, the later ones end', { timeout: 10_000 }, async () => {
+    const fs = [createFuture<number>('RUNNING'), createFuture<number>('RUNNING')];
+    const iterator = asCompleted(fs, { timeout: 50 });
+    const settled = await Promise.allSettled([iterator.next(), iterator.next()]);
+    assert.ok(settled[0].status === 'rejected' && settled[0].reason instanceof TimeoutError, 'the first call times out');
+    assert.deepEqual(settled[1], { status: 'fulfilled', value: { done: true, value: undefined } });
+  });
 });

@@ -121,6 +121,14 @@ describe('Manager', () => {
     await assert.rejects(l.index(3), (e: unknown) => e instanceof ValueError && e.message === '3 is not in list');
     await assert.rejects(l.get(5), (e: unknown) => e instanceof RangeError && e.message === 'list index out of range');
     await assert.rejects(manager.list().pop(), (e: unknown) => e instanceof RangeError && e.message === 'pop from empty list');
+    // dict.pop(key) without a default: Python's KeyError (a RangeError here, like IndexError); with one, the default.
+    const d = manager.dict<number>({ a: 1 });
+    await assert.rejects(d.pop('missing'), (e: unknown) => e instanceof RangeError && e.message.startsWith("'missing' (Python's KeyError"));
+    await assert.rejects(d.pop(3), (e: unknown) => e instanceof RangeError && e.message.startsWith("3 (Python's KeyError"));
+    assert.equal(await d.pop('missing', undefined), undefined);
+    assert.equal(await d.pop('missing', -1), -1);
+    assert.equal(await d.pop('a'), 1);
+    await assert.rejects(d.popitem(), (e: unknown) => e instanceof RangeError && e.message === "'popitem(): dictionary is empty'");
     await assert.rejects(manager.dict().get({} as never), (e: unknown) => e instanceof TypeError && /unhashable/.test(e.message));
   });
 
@@ -130,5 +138,96 @@ describe('Manager', () => {
     await d.set('a', 1);
     await manager.shutdown();
     await assert.rejects(d.get('a'), (e: unknown) => e instanceof RuntimeError && /no longer exists: its manager was shut down/.test(e.message));
+  });
+});
+
+/**
+ * MGR-06 across processes: each proxy is used from a child `Process` (or a pool's worker
+ * process), so a manager object that was not really shared fails here. Every cross-process wait
+ * has its own timeout, and each test one of 30 s: a regression fails in seconds, not at the
+ * file's limit.
+ */
+describe('Manager proxies used from other processes', () => {
+  const WAIT = 15_000;
+
+  /** Waits for a child's report, or fails naming what did not come. */
+  async function report<T>(q: Queue<T>, what: string): Promise<T> {
+    try {
+      return await q.get({ timeout: WAIT });
+    } catch (error) {
+      throw new assert.AssertionError({ message: `no report from the child (${what}) within ${WAIT} ms: ${String(error)}` });
+    }
+  }
+
+  test('MGR-06 Lock: held by a child, this process cannot take it; held here, the child cannot; released by the child, it can', { timeout: 30_000 }, async () => {
+    await using manager = await Manager();
+    const lock = manager.Lock();
+    const held = manager.Event();
+    const release = manager.Event();
+    const child = new Process({ target: tasks.holdLock, args: [lock, held, release] });
+    child.start();
+    try {
+      assert.equal(await held.wait(WAIT), true, 'the child took the lock');
+      assert.equal(await lock.acquire({ blocking: false }), false, 'the lock the child holds looks free here');
+      assert.equal(await lock.acquire({ timeout: 50 }), false);
+      release.set();
+      assert.equal(await lock.acquire({ timeout: WAIT }), true, 'the child released it');
+      const q = manager.Queue<boolean>();
+      const trier = new Process({ target: tasks.tryLock, args: [lock, q] });
+      trier.start();
+      assert.equal(await report(q, 'tryLock while held here'), false, 'a child took the lock this process holds');
+      await trier.join(WAIT);
+      lock.release();
+      const second = new Process({ target: tasks.tryLock, args: [lock, q] });
+      second.start();
+      assert.equal(await report(q, 'tryLock once free'), true);
+      await second.join(WAIT);
+    } finally {
+      release.set();
+      await child.join(WAIT);
+    }
+    assert.equal(child.exitcode, 0);
+  });
+
+  test('MGR-06 Condition: a child waiting is woken by a notify from here; a wait here is woken by a child', { timeout: 30_000 }, async () => {
+    await using manager = await Manager();
+    const cond = manager.Condition();
+    const ready = manager.Semaphore(0);
+    const q = manager.Queue<boolean>();
+    const waiter = new Process({ target: tasks.conditionWaiter, args: [cond, ready, q] });
+    waiter.start();
+    assert.equal(await ready.acquire({ timeout: WAIT }), true, 'the child is about to wait');
+    // The child holds the condition's lock until its wait releases it: once this acquire returns, it waits.
+    assert.equal(await cond.acquire({ timeout: WAIT }), true);
+    cond.notify();
+    cond.release();
+    assert.equal(await report(q, 'condition wait'), true, 'the child was not woken by the notify');
+    await waiter.join(WAIT);
+
+    const value = manager.Value('i', 0);
+    const notifier = new Process({ target: tasks.setAndNotify, args: [cond, value, 7] });
+    await cond.withLock(async () => {
+      notifier.start();
+      assert.equal(await cond.waitFor(async () => (await value.get()) === 7, { timeout: WAIT }), true, 'no notify came from the child');
+    });
+    await notifier.join(WAIT);
+    assert.equal(notifier.exitcode, 0);
+  });
+
+  test('MGR-06 Pool: its tasks run in other processes and see this process\'s hold on a manager lock', { timeout: 30_000 }, async () => {
+    await using manager = await Manager();
+    const pool = manager.Pool(2);
+    try {
+      const lock = manager.Lock();
+      assert.equal(await lock.acquire(), true);
+      const held = await pool.applyAsync(tasks.tryLockInPool, [lock]).get(WAIT);
+      assert.notEqual(held.pid, process.pid, 'the task ran in a worker process');
+      assert.equal(held.got, false, 'a pool worker took the lock this process holds');
+      lock.release();
+      assert.equal((await pool.applyAsync(tasks.tryLockInPool, [lock]).get(WAIT)).got, true);
+    } finally {
+      pool.terminate();
+      await pool.join();
+    }
   });
 });

@@ -132,6 +132,24 @@ describe('Pool', () => {
     assert.equal((await slow.next(10_000)).done, false, 'the result was kept for the next call');
   });
 
+  test('imap: next() calls in flight at once settle in call order; one that times out loses nothing and does not jump the queue', { timeout: 60_000 }, async () => {
+    await using pool = new Pool(2);
+    const it = pool.imap(tasks.square, [1, 2, 3, 4]);
+    assert.deepEqual((await Promise.all([it.next(), it.next(), it.next(), it.next(), it.next()])).map((step) => step.value),
+      [1, 4, 9, 16, undefined]);
+    const gates = [new Event(), new Event()];
+    const gated = pool.imap(tasks.mapItem, gates.map((gate, value) => ({ gate, value })));
+    // The first call gives up; the second, made before it gave up, still gets the first result,
+    // the third the second: the timed-out call neither takes a result nor lets a later call skip one.
+    const first = gated.next(100);
+    const second = gated.next();
+    const third = gated.next();
+    await assert.rejects(first, (e: unknown) => e instanceof TimeoutError);
+    for (const gate of gates) gate.set();
+    assert.deepEqual([await second, await third, await gated.next()],
+      [{ done: false, value: 0 }, { done: false, value: 1 }, { done: true, value: undefined }]);
+  });
+
   test('POOL-12 imapUnordered yields in completion order', async () => {
     await using pool = new Pool(3);
     const gates = [new Event(), new Event(), new Event()];

@@ -3,8 +3,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { Array as SharedArray, Lock, Process, RLock, Value, ValueError } from '../../src/multiprocessing/index.js';
+import { Array as SharedArray, Lock, Process, RLock, Value, ValueError, type TypeCode } from '../../src/multiprocessing/index.js';
 import { tasks } from '../fixtures/multiprocessing/support.js';
+import { CTYPE_CASES, label } from '../fixtures/sync/ctype-cases.js';
 
 describe('Value', () => {
   test("VAL-01 a Value keeps its value, and a child's write is visible after join, for 'i', 'd', 'h', 'q' and 'c'", async () => {
@@ -22,15 +23,41 @@ describe('Value', () => {
     for (const [value, , next] of cases) assert.equal(await value.get(), next);
   });
 
-  test('VAL-01 values take the C type\'s conversions: 2**31 in an "i" wraps, a float in an "i" is truncated', async () => {
+  test('VAL-01 values take the C type\'s conversions: 2**31 in an "i" wraps; a float in an "i" is a TypeError, as in CPython', async () => {
     const v = new Value('i', 2 ** 31);
     assert.equal(v.value, -(2 ** 31));
-    await v.set(3.9);
-    assert.equal(v.value, 3);
+    await assert.rejects(v.set(3.9), (e: unknown) => e instanceof TypeError && /^3\.9 \(number\) cannot be interpreted as an integer/.test(e.message));
+    assert.equal(v.value, -(2 ** 31), 'a refused value leaves the old one');
     v.value = 11;
     assert.equal(await v.get(), 11);
     assert.throws(() => new Value('x' as never, 0 as never), (e: unknown) => e instanceof ValueError);
     assert.throws(() => new Value('i', 'text' as never), (e: unknown) => e instanceof TypeError);
+  });
+
+  test('every type code stores what CPython\'s ctypes stores and refuses what it refuses, at the constructor, set, the value setter and in an Array', async () => {
+    for (const [code, cases] of Object.entries(CTYPE_CASES)) {
+      const target = new Value(code as TypeCode, undefined, { lock: false });
+      const array = new SharedArray(code as TypeCode, 1, { lock: false });
+      for (const [value, ...expected] of cases) {
+        const what = label(code, value);
+        if (expected.length === 1) {
+          const stored = expected[0];
+          assert.deepEqual(new Value(code as TypeCode, value as never, { lock: false }).value, stored, what);
+          await target.set(value as never);
+          assert.deepEqual(await target.get(), stored, `${what} (set)`);
+          continue;
+        }
+        const [Class, message] = expected as [new () => Error, RegExp];
+        const refused = (e: unknown): boolean => e instanceof Class && message.test((e).message);
+        assert.throws(() => new Value(code as TypeCode, value as never), refused, `${what} (constructor)`);
+        await assert.rejects(target.set(value as never), refused, `${what} (set)`);
+        assert.throws(() => {
+          target.value = value as never;
+        }, refused, `${what} (value setter)`);
+        assert.throws(() => new SharedArray(code as TypeCode, [value] as never), refused, `${what} (Array)`);
+        await assert.rejects(array.set(0, value as never), refused, `${what} (Array set)`);
+      }
+    }
   });
 
   test('VAL-02 the default lock is an RLock; lock: <Lock> uses that lock; lock: false has none; a bad lock is a TypeError', () => {

@@ -9,10 +9,11 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { inspect } from 'node:util';
 import fc from 'fast-check';
-import { InvalidStateError, RuntimeError } from '../../src/errors.js';
+import { CancelledError, InvalidStateError, RuntimeError, TimeoutError, ValueError } from '../../src/errors.js';
 import { Future } from '../../src/core/future.js';
 import {
-  PROTOCOL_VERSION, RESULT_STRIDE, TASK_STRIDE, asFromWorker, asToWorker, decodeThrown, encodeThrown, type FromWorker, type WireThrown, type WorkerInit,
+  PROTOCOL_VERSION, RESULT_STRIDE, STATUS_ERROR, STATUS_OK, TASK_CALL, TASK_CHUNK, TASK_STARCHUNK, TASK_STRIDE,
+  asFromWorker, asToWorker, decodeThrown, encodeThrown, type FromWorker, type WireThrown, type WorkerInit,
 } from '../../src/protocol.js';
 import { Runtime } from '../../src/worker/runtime.js';
 import { captureReports } from '../helpers/reporter.js';
@@ -65,6 +66,38 @@ const fromWorker: fc.Arbitrary<unknown> = fc.oneof(
   }, { requiredKeys: ['op'] }),
 );
 
+/** Well-formed worker → main messages, one generator per op: the decoder must accept every one. */
+const validFromWorker: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
+  fc.record({ op: fc.constant('ready'), pid: fc.nat() }),
+  fc.record({ op: fc.constant('init-failed'), error: fc.oneof(value, fc.string().map((m) => new RangeError(m))).map((thrown) => encodeThrown(thrown)) }),
+  fc.record({
+    op: fc.constant('done'),
+    results: fc.array(fc.tuple(fc.nat(), fc.constantFrom(STATUS_OK, STATUS_ERROR), value), { maxLength: 5 }).map((rs) => rs.flat()),
+    busy: fc.double({ min: 0, max: 1e9, noNaN: true }),
+    spans: fc.option(fc.array(fc.double({ noNaN: true }), { maxLength: 4 }), { nil: undefined }),
+  }, { requiredKeys: ['op', 'results', 'busy'] }),
+  fc.record({ op: fc.constant('exiting'), code: fc.integer(), taskId: fc.integer() }),
+  fc.record({ op: fc.constant('started'), taskId: fc.nat() }),
+);
+
+/** A well-formed function definition of each kind. */
+const validWireFn = fc.oneof(
+  fc.record({ kind: fc.constant('builtin'), name: fc.string({ maxLength: 4 }), path: fc.constantFrom('Math.abs', 'Math.max', 'String') }),
+  fc.record({ kind: fc.constant('source'), name: fc.string({ maxLength: 4 }), source: fc.constantFrom('(a, b) => a + b', '(x) => x') }),
+  fc.record({ kind: fc.constant('module'), name: fc.constantFrom('square'), url: fc.constant(new URL('../fixtures/reliability/tasks.ts', import.meta.url).href) }),
+);
+
+/** Well-formed main → worker messages: a stop, or a run with definitions and whole tasks. */
+const validToWorker: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
+  fc.constant({ op: 'stop' }),
+  fc.record({
+    op: fc.constant('run'),
+    defs: fc.oneof(fc.constant(null), fc.array(fc.tuple(fc.nat({ max: 3 }), validWireFn), { maxLength: 3 })),
+    tasks: fc.array(fc.tuple(fc.nat(), fc.nat({ max: 3 }), fc.constantFrom(TASK_CALL, TASK_CHUNK, TASK_STARCHUNK), fc.array(value, { maxLength: 3 })), { maxLength: 4 })
+      .map((ts) => ts.flat()),
+  }),
+);
+
 function assertPrototypesClean(): void {
   assert.equal(({} as Record<string, unknown>).polluted, undefined, 'Object.prototype was polluted');
   for (const [k, v] of [['name', 'Error'], ['message', '']] as const) assert.equal((Error.prototype as unknown as Record<string, unknown>)[k], v);
@@ -99,6 +132,19 @@ describe('fuzz: the wire protocol', () => {
     }), { includeErrorInReport: true, numRuns: RUNS * 3 });
   });
 
+  test('asFromWorker accepts every well-formed message, as it is (a decoder that refuses everything fails here)', () => {
+    fc.assert(fc.property(validFromWorker, (message) => {
+      assert.equal(asFromWorker(message), message, `refused a well-formed ${String(message.op)} message`);
+      assert.equal(asFromWorker(structuredClone(message)) !== undefined, true, 'refused it after a structured clone');
+    }), { includeErrorInReport: true, numRuns: RUNS });
+  });
+
+  test('asToWorker accepts every well-formed stop and run message, as it is', () => {
+    fc.assert(fc.property(validToWorker, (message) => {
+      assert.equal(asToWorker(message), message, `refused a well-formed ${String(message.op)} message`);
+    }), { includeErrorInReport: true, numRuns: RUNS });
+  });
+
   test('decodeThrown never throws; it returns a carried value as is, or an Error whose hostile keys stay own data', () => {
     fc.assert(fc.property(record, (raw) => {
       const decoded = decodeThrown(raw as WireThrown);
@@ -114,6 +160,16 @@ describe('fuzz: the wire protocol', () => {
       }
       assertPrototypesClean();
     }), { includeErrorInReport: true, numRuns: RUNS * 3 });
+  });
+
+  test('decodeThrown gives a well-formed record of a known class back as that class, with its message', () => {
+    const classes = [Error, RangeError, TypeError, SyntaxError, ValueError, RuntimeError, TimeoutError, CancelledError, InvalidStateError];
+    fc.assert(fc.property(fc.constantFrom(...classes), fc.string(), (Class, message) => {
+      const decoded = decodeThrown(structuredClone(encodeThrown(new Class(message))));
+      assert.ok(decoded instanceof Class, `${Class.name} came back as ${inspect(decoded)}`);
+      assert.equal((decoded).name, Class.name);
+      assert.equal((decoded).message, message);
+    }), { includeErrorInReport: true, numRuns: RUNS });
   });
 
   test('encodeThrown then decodeThrown round-trips anything thrown into a value or an Error, and never throws', () => {
@@ -204,6 +260,29 @@ describe('fuzz: the wire protocol', () => {
       process.exit = exit;
       void reports;
     }
+  });
+
+  test('the worker runtime runs every task of a well-formed run message: ok results with the right values', async () => {
+    const init: WorkerInit = {
+      version: PROTOCOL_VERSION, kind: 'thread', workerId: 0, name: 'fuzz-valid', control: null, registry: null, replies: null,
+      initializer: null, initargs: [], initflags: 0, trace: false,
+    };
+    const calls = fc.array(fc.tuple(fc.integer({ min: -1e6, max: 1e6 }), fc.integer({ min: -1e6, max: 1e6 })), { minLength: 1, maxLength: 6 });
+    await fc.assert(fc.asyncProperty(calls, async (pairs) => {
+      const posts: unknown[] = [];
+      const runtime = new Runtime({ post: (m) => void posts.push(structuredClone(m)) }, init);
+      const tasks = pairs.flatMap(([a, b], i) => [i + 1, 0, TASK_CALL, [a, b]]);
+      runtime.receive({ op: 'run', defs: [[0, { kind: 'builtin', name: 'max', path: 'Math.max' }]], tasks });
+      const until = performance.now() + 20_000;
+      while (!runtime.isIdle() && performance.now() < until) await new Promise((resolve) => setTimeout(resolve, 1));
+      const results = new Map<unknown, [unknown, unknown]>();
+      for (const post of posts) {
+        const m = asFromWorker(post);
+        if (m?.op === 'done') for (let i = 0; i < m.results.length; i += RESULT_STRIDE) results.set(m.results[i], [m.results[i + 1], m.results[i + 2]]);
+      }
+      assert.deepEqual([...results.entries()].sort(([x], [y]) => Number(x) - Number(y)),
+        pairs.map(([a, b], i) => [i + 1, [STATUS_OK, Math.max(a, b)]]), 'every task ran and returned its value');
+    }), { includeErrorInReport: true, numRuns: Math.ceil(RUNS / 3) });
   });
 });
 

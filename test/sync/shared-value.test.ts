@@ -2,12 +2,13 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { inspect } from 'node:util';
 import {
-  Array as SharedArray, RawArray, RawSharedValue, RawValue, SynchronizedArray, SynchronizedValue, Value,
+  Array as SharedArray, RawArray, RawSharedValue, RawValue, SynchronizedArray, SynchronizedValue, Value, type Typecode,
 } from '../../src/sync/shared-value.js';
 import { Lock } from '../../src/threading/lock.js';
 import { Barrier } from '../../src/threading/barrier.js';
 import { RLock } from '../../src/threading/rlock.js';
 import { startAgents, stopAll, type Agent } from '../fixtures/sync/harness.js';
+import { CTYPE_CASES, label } from '../fixtures/sync/ctype-cases.js';
 
 let agents: Agent[] = [];
 before(async () => {
@@ -158,4 +159,31 @@ test('element reads and writes are atomic for every typecode, floats included', 
   }, doubles, a, b);
   await writer;
   assert.equal(torn, 0);
+});
+
+test('every type code stores what CPython\'s ctypes stores and refuses what it refuses: initial value, value setter, Array', () => {
+  for (const [code, cases] of Object.entries(CTYPE_CASES)) {
+    if (code === 'u') continue; // threading's typecodes are the array module's, without 'u'
+    const typecode = code as Typecode;
+    const target = Value(typecode);
+    const array = SharedArray(typecode, 1);
+    for (const [value, ...expected] of cases) {
+      const what = label(code, value);
+      if (expected.length === 1) {
+        const stored = expected[0];
+        assert.deepEqual(RawValue(typecode, value as never).value, stored, what);
+        target.value = value as never;
+        assert.deepEqual(target.value, stored, `${what} (setter)`);
+        continue;
+      }
+      const [Class, message] = expected as [new () => Error, RegExp];
+      const refused = (e: unknown): boolean => e instanceof Class && message.test((e).message);
+      assert.throws(() => Value(typecode, value as never), refused, `${what} (initial)`);
+      assert.throws(() => {
+        target.value = value as never;
+      }, refused, `${what} (setter)`);
+      assert.throws(() => SharedArray(typecode, [value] as never), refused, `${what} (Array)`);
+      assert.throws(() => array.set(0, value as never), refused, `${what} (Array set)`);
+    }
+  }
 });

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { startTimer, type Timer } from '../../core/deadline.js';
+import { startTimer, type Timer } from '../../sync/deadline.js';
 import type { Holdable } from './deadlock.js';
 
 /** Reply status: the value is the result. */

@@ -5,6 +5,7 @@
  * @module
  */
 import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
 import { describe, test } from 'node:test';
 import { CancelledError, TimeoutError, ValueError } from '../../../src/futures/index.js';
 import { settle } from '../../helpers/futures.js';
@@ -154,6 +155,39 @@ export function controlTests({ factory, kind }: SuiteContext): void {
       const f = executor.withOptions({ signal: AbortSignal.abort() }).submit(tasks.add, 1, 2);
       assert.equal(f.cancelled(), true);
       await assert.rejects(f.result(), CancelledError);
+    });
+
+    test('one signal shared by many tasks: one listener on it, no MaxListenersExceededWarning; aborting cancels each task; the listener goes once they settle', async () => {
+      const board = kind().board();
+      await using executor = factory({ maxWorkers: 1 });
+      const warnings: string[] = [];
+      const onWarning = (warning: Error): void => {
+        warnings.push(`${warning.name}: ${warning.message}`);
+      };
+      process.on('warning', onWarning);
+      try {
+        const blocker = executor.submit(tasks.gated, board, { started: 1, gate: 0 });
+        await waitFor(board, 1, 1);
+        const controller = new AbortController();
+        const batch = executor.withOptions({ signal: controller.signal });
+        const queued = Array.from({ length: 30 }, () => batch.submit(tasks.count, board, 2));
+        assert.equal(getEventListeners(controller.signal, 'abort').length, 1, 'one listener for 30 tasks');
+        controller.abort();
+        assert.ok(queued.every((f) => f.cancelled()), 'every task sharing the signal is cancelled');
+        assert.equal(getEventListeners(controller.signal, 'abort').length, 0);
+        bump(board, 0);
+        await blocker.result();
+
+        const finishing = new AbortController();
+        const results = await Promise.all(Array.from({ length: 30 }, (_, i) => executor.withOptions({ signal: finishing.signal }).submit(tasks.add, i, 1)));
+        assert.deepEqual(results, Array.from({ length: 30 }, (_, i) => i + 1));
+        assert.equal(getEventListeners(finishing.signal, 'abort').length, 0, 'the signal keeps no listener once its tasks have settled');
+        await new Promise((resolve) => setImmediate(resolve));
+        assert.deepEqual(warnings.filter((w) => w.startsWith('MaxListenersExceededWarning')), []);
+        assert.equal(read(board, 2), 0, 'no cancelled task ran');
+      } finally {
+        process.off('warning', onWarning);
+      }
     });
 
     test('a signal that is never aborted changes nothing', async () => {

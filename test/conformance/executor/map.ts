@@ -243,6 +243,51 @@ export function mapTests({ factory, kind }: SuiteContext): void {
       assert.equal(await executor.submit(tasks.add, 1, 2), 3);
     });
 
+    test('map over an async input that throws after several items runs every item taken before the error, then throws it', async () => {
+      await using executor = factory({ maxWorkers: 2 });
+      const failure = new Error('the input broke');
+      async function* breaksAfterThree(): AsyncGenerator<number> {
+        yield 0;
+        yield 1;
+        await Promise.resolve();
+        yield 2;
+        throw failure;
+      }
+      const seen: number[] = [];
+      await assert.rejects(async () => {
+        for await (const value of executor.map(tasks.square, breaksAfterThree())) seen.push(value);
+      }, (e: unknown) => e === failure);
+      assert.deepEqual(seen, [0, 1, 4], 'the item taken just before the error was dropped');
+      const fixed: number[] = [];
+      await assert.rejects(async () => {
+        for await (const value of executor.map(tasks.square, breaksAfterThree(), { chunksize: 2 })) fixed.push(value);
+      }, (e: unknown) => e === failure);
+      assert.deepEqual(fixed, [0, 1, 4], 'with chunksize 2: the partial chunk before the error was dropped');
+    });
+
+    test('map and starmap: next() calls in flight at once settle in order, as an async generator\'s do', { timeout: 30_000 }, async () => {
+      await using executor = factory({ maxWorkers: 2 });
+      const input = [1, 2, 3, 4, 5];
+      const iterator = executor.map(tasks.square, input, { chunksize: 1 });
+      // More calls than items: the extra ones end the iteration, like an exhausted generator.
+      const steps = await Promise.all(Array.from({ length: 7 }, () => iterator.next()));
+      assert.deepEqual(steps, [
+        ...input.map((x) => ({ done: false, value: x * x })),
+        { done: true, value: undefined }, { done: true, value: undefined },
+      ]);
+      const star = executor.starmap(tasks.add, [[1, 2], [3, 4], [5, 6]]);
+      assert.deepEqual(await Promise.all([star.next(), star.next(), star.next(), star.next()]), [
+        { done: false, value: 3 }, { done: false, value: 7 }, { done: false, value: 11 }, { done: true, value: undefined },
+      ]);
+      // A failing item: the calls before it get their values, it gets its error, the later calls end.
+      const failing = executor.map(tasks.invert, [1, 0, 2]);
+      const settled = await Promise.allSettled([failing.next(), failing.next(), failing.next()]);
+      assert.deepEqual(settled[0], { status: 'fulfilled', value: { done: false, value: 1 } });
+      assert.equal(settled[1].status, 'rejected');
+      assert.ok(settled[1].status === 'rejected' && settled[1].reason instanceof RangeError);
+      assert.deepEqual(settled[2], { status: 'fulfilled', value: { done: true, value: undefined } });
+    });
+
     test('map with an item that cannot be sent fails at its position with SerializationError', async () => {
       await using executor = factory({ maxWorkers: 1 });
       const iterator = executor.map(tasks.echo, [1, () => 2]);
