@@ -13,10 +13,12 @@ import { RESULT_PREFIX } from './lib/protocol.js';
 import { findLockSubject, findSubject } from './lib/registry.js';
 import { findSectionSubject } from './lib/sections.js';
 import { NotAvailable, type CellResult, type ScenarioId, type SectionId } from './lib/types.js';
+import { behind } from './scenarios/behind.js';
 import { cpu } from './scenarios/cpu.js';
 import { first } from './scenarios/first.js';
 import { lock } from './scenarios/lock.js';
 import { map, mapAuto } from './scenarios/map.js';
+import { mixed } from './scenarios/mixed.js';
 import { roundtrip, roundtrip1cpu } from './scenarios/roundtrip.js';
 import { rss } from './scenarios/rss.js';
 import type { NodeScenario, ScenarioOutput } from './scenarios/scenario.js';
@@ -30,6 +32,8 @@ const POOL_RUNNERS: Record<PoolScenarioId, NodeScenario> = {
   'map-auto': mapAuto,
   roundtrip,
   'roundtrip-1cpu': roundtrip1cpu,
+  mixed,
+  behind,
   cpu,
   first,
   rss,

@@ -2,9 +2,9 @@
 //
 // Each pool loads this module, compiled to plain JavaScript, in its workers, and the
 // peers' worker files (workers/*.ts) only adapt its functions to their calling
-// conventions, so every subject runs the same code on the same data. `add`, `noop`
-// and `isPrime` are self-contained (no imports, no closures), so they could also
-// travel as source.
+// conventions, so every subject runs the same code on the same data. `add`, `noop`,
+// `isPrime`, `spin` and `spinStamped` are self-contained (no imports, no closures),
+// so they could also travel as source.
 
 /** The tiny task: two numbers in, one number out. */
 export function add(a: number, b: number): number {
@@ -29,6 +29,35 @@ export function isPrime(n: number): boolean {
     if (n % i === 0) return false;
   }
   return true;
+}
+
+/**
+ * Busy-waits `us` microseconds, then returns `tag`: CPU work, not a sleep. The wait is
+ * on the monotonic clock, so a task lasts its nominal time whatever share of a CPU it
+ * gets, and the mixed scenario's ideal makespan (total work ÷ workers) is exact. The
+ * caller checks each result against the tag it sent.
+ */
+export function spin(us: number, tag: number): number {
+  const end = performance.now() + us / 1000;
+  while (performance.now() < end) {
+    // Busy: the point is to hold the CPU.
+  }
+  return tag;
+}
+
+/**
+ * Busy-waits `us` microseconds like `spin` and returns when it began, in ms since the
+ * epoch (`Date.now()`, the clock every thread and process shares): the long task of the
+ * tiny-behind-long scenario, whose caller checks that it had started before the first
+ * tiny task was sent.
+ */
+export function spinStamped(us: number): number {
+  const started = Date.now();
+  const end = performance.now() + us / 1000;
+  while (performance.now() < end) {
+    // Busy, as in spin.
+  }
+  return started;
 }
 
 /**

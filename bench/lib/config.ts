@@ -1,7 +1,7 @@
 // Sizes of a full run and of a --quick run. Everything a child or the Python
 // script measures comes from here, so both sides always agree.
 
-import type { Sizes } from './types.js';
+import type { RoundSpec, Sizes } from './types.js';
 
 /**
  * 32 consecutive primes above 4e14. Trial division costs about the same for each
@@ -38,6 +38,32 @@ export const SEED_NUMBERS = [
   112272535095293, 112582705942171, 102272535065492, 115280095190773, 115797848077099, 1099726899285419,
 ];
 
+/**
+ * Where the long tasks of the mixed scenario sit: one in every block of `every`
+ * consecutive tasks, at a place drawn from a fixed linear congruential sequence (the
+ * high bits, which are the well-mixed ones). A fixed count keeps the ideal exact; a
+ * drawn place keeps the long tasks from all landing on one parity, which would make a
+ * round-robin split look worse (or, shifted by one, better) than chance would.
+ */
+export function longPositions(n: number, every: number): number[] {
+  const out: number[] = [];
+  let state = 0x2545f491;
+  for (let block = 0; block < n; block += every) {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    const offset = Math.floor((state / 2 ** 32) * Math.min(every, n - block));
+    out.push(block + offset);
+  }
+  return out;
+}
+
+/**
+ * The mixed scenario: 1 task in 100 busy-waits 20 ms, the others 10 µs. 20,000 tasks
+ * are 4 s + 0.2 s of work, so a perfect pool of 2 workers takes 2.1 s.
+ */
+function mixedSizes(n: number, warmupN: number, round: RoundSpec): Sizes['mixed'] {
+  return { ...round, n, warmupN, shortUs: 10, longUs: 20_000, longAt: longPositions(n, 100) };
+}
+
 export function sizes(quick: boolean): Sizes {
   if (quick) {
     // Just enough work to prove every path runs: one round, no budget games.
@@ -48,6 +74,8 @@ export function sizes(quick: boolean): Sizes {
       tiny: { ...once, n: 2_000, warmupN: 200 },
       map: { ...once, n: 20_000, warmupN: 2_000, chunksize: 1000 },
       roundtrip: { ...once, n: 200, warmupN: 20 },
+      mixed: mixedSizes(2_000, 200, once),
+      behind: { ...once, longUs: 500_000, warmupLongUs: 300_000, startDelayMs: 100 },
       // A few ms of work each: the speedups are meaningless, the code paths are not.
       cpu: { ...once, node: [10_000_000_000_037, 10_000_000_000_051], python: [1_000_000_000_039, 1_000_000_000_061], seed: SEED_NUMBERS.slice(0, 2) },
       first: once,
@@ -65,6 +93,10 @@ export function sizes(quick: boolean): Sizes {
     tiny: { rounds: 5, minRounds: 3, budgetMs: 15_000, n: 100_000, warmupN: 10_000 },
     map: { rounds: 5, minRounds: 3, budgetMs: 15_000, n: 1_000_000, warmupN: 100_000, chunksize: 1000 },
     roundtrip: { rounds: 5, minRounds: 3, budgetMs: 10_000, n: 2_000, warmupN: 200 },
+    // ~2.1-3 s a round: three rounds, and at most two more to replace disturbed ones.
+    mixed: mixedSizes(20_000, 2_000, { rounds: 3, minRounds: 3, budgetMs: 0, extraRounds: 2 }),
+    // ~2 s a round (the long task's length), likewise; tiny tasks run for the middle 1.6 s.
+    behind: { rounds: 3, minRounds: 3, budgetMs: 0, extraRounds: 2, longUs: 2_000_000, warmupLongUs: 500_000, startDelayMs: 200 },
     // Each round pairs a single-threaded run with a pool run; the pool runs depend on
     // where the scheduler puts fresh workers, so every round is kept (no time budget).
     cpu: {

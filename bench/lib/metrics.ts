@@ -10,6 +10,16 @@ export interface MetricInfo {
   unit: string;
   better: 'higher' | 'lower';
   format(value: number): string;
+  /**
+   * Not measured by a child: the report divides the first metric by the second, both of
+   * the same subject (a latency against the same pool's latency without the long task).
+   */
+  ratioOf?: readonly [MetricId, MetricId];
+  /**
+   * A ratio to the subject's own baseline (the ideal, its own round trip): the ratio lines
+   * compare subjects on the absolute row above it instead.
+   */
+  selfRelative?: true;
 }
 
 /** 1234567 → "1.23M": three significant digits are all a benchmark can claim. */
@@ -38,6 +48,12 @@ export const METRICS: readonly MetricInfo[] = [
   { id: 'rtP99', scenario: 'roundtrip', label: 'round trip p99, 2 CPUs', unit: 'µs', better: 'lower', format: micros },
   { id: 'rt1Median', scenario: 'roundtrip-1cpu', label: 'round trip median, one CPU', unit: 'µs', better: 'lower', format: micros },
   { id: 'rt1P99', scenario: 'roundtrip-1cpu', label: 'round trip p99, one CPU', unit: 'µs', better: 'lower', format: micros },
+  { id: 'mixed', scenario: 'mixed', label: 'mixed 20k (1% 20 ms), makespan', unit: 'ms', better: 'lower', format: fixed(0) },
+  { id: 'mixedIdeal', scenario: 'mixed', label: 'mixed 20k, makespan ÷ ideal', unit: '× ideal', better: 'lower', format: fixed(2), selfRelative: true },
+  { id: 'behindP50', scenario: 'behind', label: 'tiny behind a 2 s task, median', unit: 'µs', better: 'lower', format: micros },
+  { id: 'behindP99', scenario: 'behind', label: 'tiny behind a 2 s task, p99', unit: 'µs', better: 'lower', format: micros },
+  { id: 'behindP50Ratio', scenario: 'behind', label: 'behind median ÷ round trip median', unit: '× round trip', better: 'lower', format: fixed(2), ratioOf: ['behindP50', 'rtMedian'], selfRelative: true },
+  { id: 'behindP99Ratio', scenario: 'behind', label: 'behind p99 ÷ round trip p99', unit: '× round trip', better: 'lower', format: fixed(2), ratioOf: ['behindP99', 'rtP99'], selfRelative: true },
   { id: 'cpuBatch', scenario: 'cpu', label: 'CPU scaling, 32 primes', unit: '× speedup', better: 'higher', format: fixed(2) },
   { id: 'cpuSeed', scenario: 'cpu', label: 'CPU scaling, seed 6 numbers', unit: '× speedup', better: 'higher', format: fixed(2) },
   { id: 'first', scenario: 'first', label: 'first result (fresh pool)', unit: 'ms', better: 'lower', format: fixed(1) },

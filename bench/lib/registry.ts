@@ -37,7 +37,7 @@ export const SUBJECTS: readonly Subject[] = [
 export const LOCK_SUBJECTS: readonly LockSubject[] = [ctLock, asyncMutex];
 
 /** Executor scenarios, in report order; 'lock' runs over LOCK_SUBJECTS instead. */
-export const POOL_SCENARIOS: readonly ScenarioId[] = ['tiny', 'map', 'map-auto', 'roundtrip', 'roundtrip-1cpu', 'cpu', 'first', 'rss'];
+export const POOL_SCENARIOS: readonly ScenarioId[] = ['tiny', 'map', 'map-auto', 'roundtrip', 'roundtrip-1cpu', 'mixed', 'behind', 'cpu', 'first', 'rss'];
 
 export const SCENARIO_TITLES: Record<ScenarioId, string> = {
   tiny: 'tiny tasks',
@@ -45,6 +45,8 @@ export const SCENARIO_TITLES: Record<ScenarioId, string> = {
   'map-auto': 'map 1M, automatic chunksize',
   roundtrip: 'round trip',
   'roundtrip-1cpu': 'round trip on one CPU',
+  mixed: 'mixed durations',
+  behind: 'tiny behind long',
   cpu: 'CPU scaling',
   first: 'first result',
   rss: 'peak RSS',

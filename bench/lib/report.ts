@@ -38,8 +38,14 @@ function cellsFor(report: RunReport, id: MetricId): readonly CellResult[] {
   return isSection(scenario) ? (report.sectionCells ?? []) : report.cells;
 }
 
-/** The value of one metric of one subject, when it was measured. */
+/** The value of one metric of one subject, when it was measured (or both parts of a ratio were). */
 export function valueOf(report: RunReport, subject: string, id: MetricId): number | undefined {
+  const { ratioOf } = metric(id);
+  if (ratioOf !== undefined) {
+    const part = valueOf(report, subject, ratioOf[0]);
+    const whole = valueOf(report, subject, ratioOf[1]);
+    return part === undefined || whole === undefined || whole === 0 ? undefined : part / whole;
+  }
   const cell = cellsFor(report, id).find((c) => c.subject === subject && c.scenario === metric(id).scenario);
   const value = cell?.status === 'ok' ? cell.metrics[id] : undefined;
   return value !== undefined && Number.isFinite(value) ? value : undefined;
@@ -105,6 +111,8 @@ function times(ratio: number): string {
 export function ratioLine(report: RunReport, subject: Subject, m: MetricInfo): string | undefined {
   const own = valueOf(report, subject.id, m.id);
   if (own === undefined) return undefined;
+  // A ratio to the subject's own baseline: the absolute row above it compares the subjects.
+  if (m.selfRelative === true) return `${m.label}: ${m.format(own)}${m.unit.startsWith('×') ? m.unit : ` ${m.unit}`}`;
   const floors = floorsFor(subject.id);
   const parts: string[] = [];
   for (const other of report.subjects) {
@@ -151,6 +159,19 @@ const GOALS: readonly Goal[] = [
   { goal: 'ThreadPoolExecutor round trip median (2 CPUs) < piscina', subject: 'ct-thread', metric: 'rtMedian', against: { subject: 'piscina', metric: 'rtMedian' }, compare: '<', bound: 1 },
   { goal: 'ThreadPoolExecutor round trip median (one CPU) ≤ 1.2× raw ping-pong', subject: 'ct-thread', metric: 'rt1Median', against: { subject: 'raw-thread', metric: 'rt1Median' }, compare: '<=', bound: 1.2 },
   { goal: 'ThreadPoolExecutor round trip median (one CPU) < piscina', subject: 'ct-thread', metric: 'rt1Median', against: { subject: 'piscina', metric: 'rt1Median' }, compare: '<', bound: 1 },
+  // Scheduling without hostages: a long task holds no quick ones while a worker idles.
+  { goal: 'ThreadPoolExecutor mixed 20k (1% of 20 ms) makespan ≤ 1.15× ideal (total work ÷ 2 workers)', subject: 'ct-thread', metric: 'mixedIdeal', compare: '<=', bound: 1.15 },
+  { goal: 'ThreadPoolExecutor mixed 20k makespan ≤ piscina default', subject: 'ct-thread', metric: 'mixed', against: { subject: 'piscina', metric: 'mixed' }, compare: '<=', bound: 1 },
+  { goal: 'ThreadPoolExecutor mixed 20k makespan ≤ Python ThreadPoolExecutor', subject: 'ct-thread', metric: 'mixed', against: { subject: 'py-thread', metric: 'mixed' }, compare: '<=', bound: 1 },
+  { goal: 'ThreadPoolExecutor mixed 20k makespan ≤ Python ProcessPoolExecutor', subject: 'ct-thread', metric: 'mixed', against: { subject: 'py-process', metric: 'mixed' }, compare: '<=', bound: 1 },
+  { goal: 'ProcessPoolExecutor mixed 20k (1% of 20 ms) makespan ≤ 1.15× ideal (total work ÷ 2 workers)', subject: 'ct-process', metric: 'mixedIdeal', compare: '<=', bound: 1.15 },
+  { goal: 'ProcessPoolExecutor mixed 20k makespan ≤ piscina default', subject: 'ct-process', metric: 'mixed', against: { subject: 'piscina', metric: 'mixed' }, compare: '<=', bound: 1 },
+  { goal: 'ProcessPoolExecutor mixed 20k makespan ≤ Python ThreadPoolExecutor', subject: 'ct-process', metric: 'mixed', against: { subject: 'py-thread', metric: 'mixed' }, compare: '<=', bound: 1 },
+  { goal: 'ProcessPoolExecutor mixed 20k makespan ≤ Python ProcessPoolExecutor', subject: 'ct-process', metric: 'mixed', against: { subject: 'py-process', metric: 'mixed' }, compare: '<=', bound: 1 },
+  { goal: 'ThreadPoolExecutor tiny behind a 2 s task, median ≤ 2× its round trip median (2 CPUs)', subject: 'ct-thread', metric: 'behindP50', against: { subject: 'ct-thread', metric: 'rtMedian' }, compare: '<=', bound: 2 },
+  { goal: 'ThreadPoolExecutor tiny behind a 2 s task, p99 ≤ 2× its round trip p99 (2 CPUs)', subject: 'ct-thread', metric: 'behindP99', against: { subject: 'ct-thread', metric: 'rtP99' }, compare: '<=', bound: 2 },
+  { goal: 'ProcessPoolExecutor tiny behind a 2 s task, median ≤ 2× its round trip median (2 CPUs)', subject: 'ct-process', metric: 'behindP50', against: { subject: 'ct-process', metric: 'rtMedian' }, compare: '<=', bound: 2 },
+  { goal: 'ProcessPoolExecutor tiny behind a 2 s task, p99 ≤ 2× its round trip p99 (2 CPUs)', subject: 'ct-process', metric: 'behindP99', against: { subject: 'ct-process', metric: 'rtP99' }, compare: '<=', bound: 2 },
   { goal: 'ThreadPoolExecutor CPU scaling (32 primes, 2.6 s of work, start-up included) ≥ 1.9×', subject: 'ct-thread', metric: 'cpuBatch', compare: '>=', bound: 1.9 },
   // A fresh Node process takes ~60 ms to run its first task (Python forks a warm interpreter), so
   // the hand-written fork floor itself stays under 1.9×: the process pool is held to that floor.
@@ -393,7 +414,9 @@ const CAVEATS: readonly string[] = [
   'CPU scaling includes pool start-up (and the first import of the task module in each worker), not shutdown; the seed line is only ~175 ms of work in Node, so start-up weighs heavily there.',
   'Peak RSS is VmHWM of the benchmark process plus the VmHWM of each live child process, read with all tasks done and the pool still open. Worker threads are inside the process; forked children (Python\'s default start method on Linux) share copy-on-write pages with their parent, which this sum counts twice.',
   'Python\'s ProcessPoolExecutor uses the fork start method (the Linux default of 3.11): its first result does not pay for a fresh interpreter, unlike Node\'s `child_process.fork`.',
-  'Every subject\'s results are checked (sums, order, prime flags): a wrong answer fails the cell instead of counting as fast.',
+  'Mixed durations and tiny behind long busy-wait on the monotonic clock: a task lasts its nominal time whatever share of a CPU it gets, so the ideal makespan (total work ÷ 2 workers) is exact and no pool can beat it (a shorter makespan fails the cell). Python threads taking turns on the GIL both finish on time, so the py Thread column shows its scheduling, not GIL-bound CPU work (the CPU scaling row shows that).',
+  'Tiny behind long is read against the same subject\'s round trip on 2 CPUs, where nothing else runs: with the long task holding one of the two cores, the caller and the other worker share the other one, so part of a ratio above 1 is the machine, not the pool (the one-CPU round trip row shows what sharing a core costs).',
+  'Every subject\'s results are checked (sums, order, prime flags, spin tags): a wrong answer fails the cell instead of counting as fast.',
 ];
 
 function mdEscape(text: string): string {

@@ -1,6 +1,6 @@
 // Shared vocabulary of the harness: scenarios, metrics, subjects and results.
 
-export type ScenarioId = 'tiny' | 'map' | 'map-auto' | 'roundtrip' | 'roundtrip-1cpu' | 'cpu' | 'first' | 'rss' | 'lock' | SectionId;
+export type ScenarioId = 'tiny' | 'map' | 'map-auto' | 'roundtrip' | 'roundtrip-1cpu' | 'mixed' | 'behind' | 'cpu' | 'first' | 'rss' | 'lock' | SectionId;
 
 /**
  * Scenarios outside the pool table, each with subjects of its own (lib/sections.ts):
@@ -17,6 +17,12 @@ export type MetricId =
   | 'rtP99'
   | 'rt1Median'
   | 'rt1P99'
+  | 'mixed'
+  | 'mixedIdeal'
+  | 'behindP50'
+  | 'behindP99'
+  | 'behindP50Ratio'
+  | 'behindP99Ratio'
   | 'cpuBatch'
   | 'cpuSeed'
   | 'first'
@@ -58,6 +64,18 @@ export interface Sizes {
   tiny: RoundSpec & { n: number; warmupN: number };
   map: RoundSpec & { n: number; warmupN: number; chunksize: number };
   roundtrip: RoundSpec & { n: number; warmupN: number };
+  /**
+   * `n` busy-wait tasks submitted at once: `longUs` each at the indices `longAt` (one in
+   * every block of 100, at a seeded place), `shortUs` each elsewhere. The warm-up round
+   * runs the first `warmupN` of the same tasks. Python reads the same list.
+   */
+  mixed: RoundSpec & { n: number; warmupN: number; shortUs: number; longUs: number; longAt: number[] };
+  /**
+   * One busy-wait task of `longUs` (`warmupLongUs` in the warm-up round), then tiny tasks
+   * one at a time from `startDelayMs` after it was submitted until `startDelayMs` before
+   * it is due to end.
+   */
+  behind: RoundSpec & { longUs: number; warmupLongUs: number; startDelayMs: number };
   /** Each round is one single-threaded run and one pool run, back to back. */
   cpu: RoundSpec & { node: number[]; python: number[]; seed: number[] };
   first: RoundSpec;
@@ -118,6 +136,16 @@ export interface PoolHandle {
   map(items: readonly number[], chunksize: number | undefined): Promise<number>;
   /** `isPrime` over `ns`, all submitted at once; results in input order. */
   primes(ns: readonly number[]): Promise<boolean[]>;
+  /**
+   * One `spin(us, tag)` through the pool: busy-waits `us` µs in a worker, resolves with
+   * `tag`. Absent on subjects that sit the mixed scenario out (their notApplicable says why).
+   */
+  spin?: (us: number, tag: number) => PromiseLike<number>;
+  /**
+   * One `spinStamped(us)` through the pool: busy-waits `us` µs in a worker, resolves with
+   * the epoch ms at which it began. Absent on subjects that sit the behind scenario out.
+   */
+  spinStamped?: (us: number) => PromiseLike<number>;
   close(): Promise<void>;
 }
 

@@ -1,6 +1,6 @@
 """CPython's concurrent.futures measured like the Node subjects (see bench/scenarios/).
 
-    python3 bench.py --executor thread|process --scenario tiny|map|roundtrip|cpu|first|rss|mp --sizes JSON
+    python3 bench.py --executor thread|process --scenario tiny|map|roundtrip|mixed|behind|cpu|first|rss|mp --sizes JSON
 
 The mp scenario measures multiprocessing.Queue and Pipe (the executor flag is
 ignored there), like bench/scenarios/mp.ts.
@@ -47,6 +47,23 @@ def is_prime(n):
         if n % i == 0:
             return False
     return True
+
+
+def spin(us, tag):
+    """Busy-waits us microseconds on the monotonic clock, then returns tag (bench/tasks.ts spin)."""
+    end = time.perf_counter() + us / 1e6
+    while time.perf_counter() < end:
+        pass
+    return tag
+
+
+def spin_stamped(us):
+    """Busy-waits like spin; returns when it began, in ms since the epoch (bench/tasks.ts spinStamped)."""
+    started = time.time() * 1000
+    end = time.perf_counter() + us / 1e6
+    while time.perf_counter() < end:
+        pass
+    return started
 
 
 def now_ms():
@@ -299,6 +316,74 @@ class Scenarios:
         # The runner starts this process under taskset -c 0 (see scenarios/roundtrip.ts).
         return self.roundtrip("rt1")
 
+    def mixed(self):
+        # As bench/scenarios/mixed.ts: the runner's list of long-task indices, so both
+        # languages run the same tasks in the same order.
+        spec = self.sizes["mixed"]
+        us = [spec["shortUs"]] * spec["n"]
+        for i in spec["longAt"]:
+            us[i] = spec["longUs"]
+
+        def ideal_ms(count):
+            return sum(us[:count]) / 1000 / self.workers
+
+        def run(count):
+            start = now_ms()
+            futures = [ex.submit(spin, us[i], i) for i in range(count)]
+            results = [f.result() for f in futures]
+            ms = now_ms() - start
+            matched = sum(1 for i, r in enumerate(results) if r == i)
+            check(matched == count, f"{matched} of {count} spin results equal their tag")
+            floor = ideal_ms(count)
+            check(ms + 1 >= floor, f"makespan {ms:.1f} ms under the ideal {floor:.1f} ms")
+            return ms
+
+        with self.warm_pool() as ex:
+            makespans = run_rounds(spec, lambda: run(spec["warmupN"]), lambda: run(spec["n"]))
+        ms = statistics.median(makespans)
+        ideal = ideal_ms(spec["n"])
+        return {"mixed": ms, "mixedIdeal": ms / ideal}, {"makespanMs": makespans, "idealMs": [ideal]}, len(makespans)
+
+    def behind(self):
+        # As bench/scenarios/behind.ts: the long task is submitted, the first tiny task is sent
+        # startDelayMs later, and the long task's own start time (time.time(), shared by every
+        # process) must come before it.
+        spec = self.sizes["behind"]
+        delay_ms = spec["startDelayMs"]
+
+        def once(long_us):
+            long_ms = long_us / 1000
+            submitted = now_ms()
+            long = ex.submit(spin_stamped, long_us)
+            time.sleep(delay_ms / 1000)
+            first_sent = time.time() * 1000
+            deadline = submitted + long_ms - delay_ms
+            latencies = []
+            i = 0
+            # At least one tiny task, even when a busy machine stretched the delay past the deadline.
+            while not long.done() and (i == 0 or now_ms() < deadline):
+                start = now_ms()
+                r = ex.submit(add, i, 1).result()
+                latencies.append((now_ms() - start) * 1000)
+                check(r == i + 1, f"add({i}, 1) = {r}")
+                i += 1
+            started = long.result()
+            elapsed = now_ms() - submitted
+            check(elapsed >= long_ms, f"the long task returned after {elapsed:.0f} ms, under its {long_ms} ms")
+            check(started <= first_sent, f"the long task began {started - first_sent:.0f} ms after the first tiny task was sent")
+            check(len(latencies) > 0, "no tiny task was sent while the long task ran")
+            return statistics.median(latencies), quantile(latencies, 0.99), len(latencies)
+
+        with self.warm_pool() as ex:
+            rounds = run_rounds(spec, lambda: once(spec["warmupLongUs"]), lambda: once(spec["longUs"]))
+        p50s = [r[0] for r in rounds]
+        p99s = [r[1] for r in rounds]
+        return (
+            {"behindP50": statistics.median(p50s), "behindP99": statistics.median(p99s)},
+            {"p50Us": p50s, "p99Us": p99s, "tinyTasks": [r[2] for r in rounds]},
+            len(rounds),
+        )
+
     def scaling(self, ns):
         # As on the Node side: each round times the batch single-threaded and then on a fresh
         # pool, back to back; the speedup is the median of the rounds' ratios.
@@ -448,7 +533,7 @@ class Multiprocessing:
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--executor", choices=["thread", "process"], required=True)
-    parser.add_argument("--scenario", choices=["tiny", "map", "roundtrip", "roundtrip-1cpu", "cpu", "first", "rss", "mp"], required=True)
+    parser.add_argument("--scenario", choices=["tiny", "map", "roundtrip", "roundtrip-1cpu", "mixed", "behind", "cpu", "first", "rss", "mp"], required=True)
     parser.add_argument("--sizes", required=True, help="the runner's sizes as JSON")
     parser.add_argument("--subject", required=True, help="subject id echoed in the result")
     args = parser.parse_args()

@@ -74,6 +74,8 @@ export async function openConcurrentTs(className: 'ThreadPoolExecutor' | 'Proces
         return matched;
       },
       primes: (ns) => primesVia(ns, (n) => ex.submit(tasks.isPrime, n) as CtFuture<boolean>),
+      spin: (us, tag) => ex.submit(tasks.spin, us, tag) as CtFuture<number>,
+      spinStamped: (us) => ex.submit(tasks.spinStamped, us) as CtFuture<number>,
       close: () => ex.shutdown(),
     };
   };

@@ -34,6 +34,8 @@ export async function openPiscina(extra: Partial<PiscinaOptions>): Promise<(work
       map: (items, chunksize) =>
         chunkedMap(items, chunksize ?? HAND_CHUNK, (chunk) => pool.run(chunk, { name: 'noopChunk' }) as Promise<number[]>),
       primes: (ns) => primesVia(ns, (n) => pool.run(n, { name: 'isPrime' }) as Promise<boolean>),
+      spin: (us, tag) => pool.run([us, tag], { name: 'spin' }) as Promise<number>,
+      spinStamped: (us) => pool.run(us, { name: 'spinStamped' }) as Promise<number>,
       close: () => pool.destroy(),
     };
   };

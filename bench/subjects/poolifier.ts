@@ -36,6 +36,8 @@ export const subject: NodeSubject = {
         map: (items, chunksize) =>
           chunkedMap(items, chunksize ?? HAND_CHUNK, (chunk) => pool.execute(chunk, 'noopChunk') as Promise<number[]>),
         primes: (ns) => primesVia(ns, (n) => pool.execute(n, 'isPrime') as Promise<boolean>),
+        spin: (us, tag) => pool.execute([us, tag], 'spin') as Promise<number>,
+        spinStamped: (us) => pool.execute(us, 'spinStamped') as Promise<number>,
         close: () => pool.destroy(),
       };
     };

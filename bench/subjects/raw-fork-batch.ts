@@ -13,6 +13,8 @@ export const subject: NodeSubject = {
   notApplicable: {
     roundtrip: 'a batch of one is the per-message ping-pong',
     first: 'same start-up as the per-message floor',
+    mixed: 'a floor, not a scheduler: it splits tasks round-robin or in halves, with no queue to balance from',
+    behind: 'a floor, not a scheduler: no queue, so nothing to keep a tiny task off the busy worker',
   },
   how: {
     tiny: 'each worker gets one message with its half of the [a, b] pairs and answers with one array',

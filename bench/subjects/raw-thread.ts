@@ -10,6 +10,10 @@ export const subject: NodeSubject = {
   label: 'raw worker_threads, one message per task',
   short: 'raw thread msg',
   group: 'raw',
+  notApplicable: {
+    mixed: 'a floor, not a scheduler: it splits tasks round-robin or in halves, with no queue to balance from',
+    behind: 'a floor, not a scheduler: no queue, so nothing to keep a tiny task off the busy worker',
+  },
   how: {
     tiny: 'one postMessage per task, all posted at once round-robin, replies summed (no per-task promise)',
     map: 'one message per chunk of 1000 items, round-robin',

@@ -36,6 +36,8 @@ export const subject: NodeSubject = {
         map: (items, chunksize) =>
           chunkedMap(items, chunksize ?? HAND_CHUNK, (chunk) => pool.exec('noopChunk', [chunk]) as PromiseLike<number[]>),
         primes: (ns) => primesVia(ns, (n) => pool.exec('isPrime', [n]) as PromiseLike<boolean>),
+        spin: (us, tag) => pool.exec('spin', [us, tag]) as PromiseLike<number>,
+        spinStamped: (us) => pool.exec('spinStamped', [us]) as PromiseLike<number>,
         close: async () => {
           await pool.terminate();
         },

@@ -16,4 +16,6 @@ export default new ThreadWorker({
   add: (args: readonly [number, number]) => tasks.add(args[0], args[1]),
   noopChunk: tasks.noopChunk,
   isPrime: tasks.isPrime,
+  spin: (args: readonly [number, number]) => tasks.spin(args[0], args[1]),
+  spinStamped: tasks.spinStamped,
 });

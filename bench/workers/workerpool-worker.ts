@@ -9,4 +9,4 @@ interface WorkerpoolWorkerSide {
 }
 
 const workerpool = await importPeer<WorkerpoolWorkerSide>('workerpool');
-workerpool.worker({ add: tasks.add, noopChunk: tasks.noopChunk, isPrime: tasks.isPrime });
+workerpool.worker({ add: tasks.add, noopChunk: tasks.noopChunk, isPrime: tasks.isPrime, spin: tasks.spin, spinStamped: tasks.spinStamped });
