@@ -594,15 +594,15 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
       for (const slot of this.#slots) {
         if (slot === thief || slot.control === null || slot.exclusive !== undefined) continue;
         const waiting = slot.waiting();
-        // Two tasks are worth sharing; one only if its worker is busy with another.
-        if (waiting > most && (waiting >= 2 || slot.busy() || slot.occupied())) {
+        // Two tasks are worth sharing; one only if its worker is busy with another, or still starting.
+        if (waiting > most && (waiting >= 2 || slot.busy() || slot.occupied() || !slot.ready)) {
           victim = slot;
           most = waiting;
         }
       }
       if (victim === undefined) break;
-      // A worker stuck in a long task or a wait gives up everything it holds; a busy one, half.
-      const taken = victim.reclaim(victim.occupied() ? most : Math.ceil(most / 2));
+      // A worker stuck in a long task or a wait, or not started yet, gives up everything it holds; a busy one, half.
+      const taken = victim.reclaim(victim.occupied() || !victim.ready ? most : Math.ceil(most / 2));
       if (taken.length > 0) {
         this.#takeBack(victim, taken);
         stole = true;

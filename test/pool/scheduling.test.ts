@@ -86,6 +86,26 @@ for (const kind of kinds) {
       assert.equal(read(board, 0), 1, 'the blocked task ran once');
     });
 
+    if (kind.name === 'thread') {
+      test('tasks sent to a worker that is still starting are taken by a ready, idle one, to the last', async () => {
+        const board = kind.board();
+        const executor = new ThreadPoolExecutor({ maxWorkers: 2, initializer: tasks.secondWaits, initargs: [board, 0, 1] });
+        pools.push(executor);
+        assert.equal(await executor.submit(tasks.counted, board, 2, -1), -1, 'the first worker is up, and counted is measured');
+        // The first worker blocks, so the next tasks go to a second one, which stays in its initializer.
+        const blocker = executor.submit(tasks.spinUntil, board, 4, 3, 1);
+        await waitFor(board, 4, 1);
+        const futures = Array.from({ length: 200 }, (_, i) => executor.submit(tasks.counted, board, 2, i));
+        await waitFor(board, 0, 2);
+        bump(board, 3);
+        assert.equal(await blocker, 'released');
+        assert.deepEqual(await allWithin(futures, 'tasks held by a starting worker'), Array.from({ length: 200 }, (_, i) => i));
+        assert.equal(read(board, 0), 2, 'the second worker is still starting');
+        bump(board, 1);
+        assert.equal(read(board, 2), 201, 'each task ran once');
+      });
+    }
+
     test('no deadlock Python does not have: one task acquires a Semaphore(0) 300 times, 300 later tasks release it', async () => {
       const executor = pool(2);
       await warm(executor);
