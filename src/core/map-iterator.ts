@@ -117,6 +117,8 @@ interface Chunk {
 }
 
 const TARGET_CHUNK_MS = 4;
+/** Chunks in flight, at most, however quick they are. */
+const MAX_OUTSTANDING = 1024;
 const MAX_CHUNK = 16384;
 const GROWTH = 8;
 const noSourceError = Symbol('none');
@@ -162,7 +164,9 @@ export class MapIterator<R> implements AsyncIterableIterator<R> {
   readonly #fixedChunk: number | undefined;
   readonly #buffersize: number | undefined;
   readonly #deadline: number | undefined;
-  readonly #maxOutstanding: number;
+  readonly #minOutstanding: number;
+  /** Chunks sent and not settled, at most: a few milliseconds of work per worker (see #learn). */
+  #maxOutstanding: number;
   #source: AnySource | undefined;
   #isAsync = false;
   #sourceDone = false;
@@ -198,7 +202,8 @@ export class MapIterator<R> implements AsyncIterableIterator<R> {
     this.#buffersize = options.buffersize;
     if (this.#fixedChunk !== undefined) this.#chunkSize = this.#fixedChunk;
     this.#deadline = options.timeout === undefined ? undefined : performance.now() + options.timeout;
-    this.#maxOutstanding = Math.max(4, host._parallelism() * 3);
+    this.#minOutstanding = Math.max(4, host._parallelism() * 3);
+    this.#maxOutstanding = this.#minOutstanding;
     if (source !== null && typeof source === 'object' && Symbol.asyncIterator in source) {
       this.#source = (source)[Symbol.asyncIterator]();
       this.#isAsync = true;
@@ -495,10 +500,18 @@ export class MapIterator<R> implements AsyncIterableIterator<R> {
 
   /** Grows (or shrinks) the chunk size from the measured cost per item. */
   #learn(chunk: Chunk): void {
-    if (this.#fixedChunk !== undefined || chunk.outcome === undefined) return;
+    if (chunk.outcome === undefined) return;
     const perItem = chunk.outcome.ms / chunk.size;
     this.#perItemMs = this.#perItemMs === undefined ? perItem : 0.5 * this.#perItemMs + 0.5 * perItem;
-    const ideal = this.#perItemMs <= 0 ? MAX_CHUNK : Math.floor((this.#host._chunkTargetMs?.() ?? TARGET_CHUNK_MS) / this.#perItemMs);
-    this.#chunkSize = Math.max(1, Math.min(MAX_CHUNK, ideal, this.#chunkSize * GROWTH));
+    const target = this.#host._chunkTargetMs?.() ?? TARGET_CHUNK_MS;
+    if (this.#fixedChunk === undefined) {
+      const ideal = this.#perItemMs <= 0 ? MAX_CHUNK : Math.floor(target / this.#perItemMs);
+      this.#chunkSize = Math.max(1, Math.min(MAX_CHUNK, ideal, this.#chunkSize * GROWTH));
+    }
+    // Quick chunks: keep about two chunk-targets of work per worker in flight, so that a worker
+    // finds its next chunk waiting instead of sleeping until the program sends one.
+    const chunkMs = this.#perItemMs * this.#chunkSize;
+    const wanted = chunkMs <= 0 ? MAX_OUTSTANDING : Math.ceil((2 * target * this.#host._parallelism()) / chunkMs);
+    this.#maxOutstanding = Math.max(this.#minOutstanding, Math.min(MAX_OUTSTANDING, wanted));
   }
 }
