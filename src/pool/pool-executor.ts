@@ -392,7 +392,8 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
 
   #flush(): void {
     const queue = this.#queue;
-    for (;;) {
+    // Each round may steal once per worker: what is stolen goes to idle workers, never back.
+    for (let round = 0; round <= this.#slots.length; round++) {
       while (queue.size > 0 && this.#broken === undefined) {
         const head = queue.peek() as TaskFuture<unknown>;
         if (head.cancelled()) {
@@ -433,14 +434,18 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
     let best: WorkerSlot | undefined;
     let bestWaiting = 0;
     let bestBusy = false;
+    let bestScore = Infinity;
     for (const slot of this.#slots) {
       if (slot.retiring || slot.exclusive !== undefined || slot.killedFor !== undefined || slot.occupied()) continue;
       if (exclusive && !slot.empty()) continue;
       const waiting = slot.waiting();
       if (waiting >= limit) continue;
       const busy = slot.busy();
-      if (best === undefined || waiting < bestWaiting || (waiting === bestWaiting && bestBusy && !busy)) {
+      // Fewest tasks waiting first; then an idle worker before a busy one, a ready one before one still starting.
+      const score = waiting * 4 + (busy ? 2 : 0) + (slot.ready ? 0 : 1);
+      if (score < bestScore) {
         best = slot;
+        bestScore = score;
         bestWaiting = waiting;
         bestBusy = busy;
       }
@@ -594,15 +599,16 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
       for (const slot of this.#slots) {
         if (slot === thief || slot.control === null || slot.exclusive !== undefined) continue;
         const waiting = slot.waiting();
-        // Two tasks are worth sharing; one only if its worker is busy with another, or still starting.
-        if (waiting > most && (waiting >= 2 || slot.busy() || slot.occupied() || !slot.ready)) {
+        // Only from a worker that cannot start them now: running code, blocked, or still starting.
+        // An idle worker claims what it was sent within microseconds; taking it back would only bounce it.
+        if (waiting > most && (slot.busy() || slot.blocked || !slot.ready)) {
           victim = slot;
           most = waiting;
         }
       }
       if (victim === undefined) break;
       // A worker stuck in a long task or a wait, or not started yet, gives up everything it holds; a busy one, half.
-      const taken = victim.reclaim(victim.occupied() || !victim.ready ? most : Math.ceil(most / 2));
+      const taken = victim.reclaim(victim.occupied() || !victim.ready || most === 1 ? most : Math.ceil(most / 2));
       if (taken.length > 0) {
         this.#takeBack(victim, taken);
         stole = true;
