@@ -34,7 +34,8 @@ import { threadId } from 'node:worker_threads';
 import { deserialize } from 'node:v8';
 import { BrokerClient, ERR, Owner, ThreadState, Waiter, type ReplySink } from './client.js';
 import { describeDeadlock, findDeadlock } from './deadlock.js';
-import { encodeFrame, FrameReader } from './frames.js';
+import { decodeItems } from '../channel/items.js';
+import { CONTROL, encodeFrame, FrameReader, type ItemsFrame } from './frames.js';
 import type { Call, SharedState, StateContext, StateFactory } from './state.js';
 
 /** How often the broker's thread checks whether it has anything else to do while it waits. */
@@ -81,8 +82,10 @@ export class Broker {
       ensure: (id, kind, params) => this.#ensure(id, kind, params),
       gone: (id) => this.#gone.has(id),
       notify: (id, event) => {
-        for (const client of [this.local, ...this.#clients]) if (client.refs.has(id)) client.sink.push(id, event);
+        for (const client of [this.local, ...this.#clients]) if (client.refs.has(id)) client.event([id, event]);
       },
+      holders: (id) => [this.local, ...this.#clients].filter((client) => client.refs.has(id)),
+      local: this.local,
     };
     this.path = join(tmpdir(), `concurrent-ts-${process.pid}-${threadId}-${randomBytes(4).toString('hex')}.sock`);
     this.#server = createServer((socket) => this.#accept(socket));
@@ -109,7 +112,7 @@ export class Broker {
         this.#mint(client, id, header[3] as string);
         return;
       case 'detach':
-        this.#detach(client, id);
+        this.#detach(client, id, header[3]);
         return;
       case 'destroy':
         this.#free(id, String(header[3]));
@@ -143,6 +146,13 @@ export class Broker {
     }
     // A sync helper's request that parked means its thread is now blocked: a deadlock may be complete.
     if (client.sync && client.waits.has(req)) this.#checkThread(client.thread);
+    this.#keepAliveIfWaiting();
+  }
+
+  /** Handles an ITEMS frame from a client: queue items or pipe messages for the channel it names. */
+  receiveItems(client: BrokerClient, frame: ItemsFrame): void {
+    const batch = decodeItems(frame.buf, frame.start, frame.end);
+    this.#objects.get(batch.channel)?.state.items?.(client, batch);
     this.#keepAliveIfWaiting();
   }
 
@@ -210,6 +220,7 @@ export class Broker {
     if (this.#ensure(id, kind, params) === undefined) return;
     const entry = this.#objects.get(id) as Entry;
     client.refs.set(id, (client.refs.get(id) ?? 0) + 1);
+    entry.state.attached?.(client);
     const minted = token === null ? undefined : this.#tokens.get(token);
     if (minted !== undefined) {
       // The transit reference becomes this handle's reference: the count does not change.
@@ -230,9 +241,10 @@ export class Broker {
     client.minted.add(token);
   }
 
-  #detach(client: BrokerClient, id: string): void {
+  #detach(client: BrokerClient, id: string, extra?: unknown): void {
     const held = client.refs.get(id);
     if (held === undefined) return;
+    this.#objects.get(id)?.state.detached?.(client, extra);
     if (held <= 1) client.refs.delete(id);
     else client.refs.set(id, held - 1);
     this.#release(id, 1);
@@ -274,12 +286,21 @@ export class Broker {
     };
     const sink: ReplySink = {
       reply: (req, status, value, payload) => write(encodeFrame([req, status, value], payload)),
-      push: (id, event) => write(encodeFrame([0, 0, [id, event]])),
+      event: (values) => write(encodeFrame([0, 0, values])),
+      items: (chunks) => {
+        for (const chunk of chunks) write(chunk);
+      },
     };
     socket.on('data', (chunk: Buffer) => {
       reader.push(chunk);
       try {
         for (let frame = reader.next(); frame !== undefined; frame = reader.next()) {
+          if (frame.type !== CONTROL) {
+            if (client === undefined) throw new Error('the first frame must be hello');
+            this.receiveItems(client, frame);
+            this.#frameArrived(client);
+            continue;
+          }
           if (client === undefined) {
             const h = frame.header;
             if (h[1] !== 'hello') throw new Error('the first frame must be hello');
@@ -313,6 +334,7 @@ export class Broker {
       for (const thread of this.#threads.values()) if (thread !== client.thread && thread.stuck) this.#checkThread(thread);
     }
     for (const waiter of [...client.waits.values()]) waiter.drop();
+    if (!client.sync) for (const entry of [...this.#objects.values()]) entry.state.disconnected?.(client);
     for (const token of client.minted) {
       const minted = this.#tokens.get(token);
       this.#tokens.delete(token);
