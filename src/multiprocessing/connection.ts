@@ -121,7 +121,13 @@ export class Connection<T = unknown> extends SharedObject {
    * @returns the next object (bytes sent with `sendBytes` arrive as a Buffer).
    */
   async recv(options?: number | WaitOptions): Promise<T> {
-    return unpackValue(await this.#receive(options), reviveHandles) as T;
+    this.#checkReadable();
+    const { timeout, signal } = toWait(options);
+    throwIfAborted(signal);
+    let got = this.#in.get(true, timeout, signal);
+    if (got instanceof Promise) got = await got;
+    if (isReply(got)) unwrap(got, signal);
+    return unpackValue(got as Item, reviveHandles) as T;
   }
 
   /**
@@ -175,9 +181,10 @@ export class Connection<T = unknown> extends SharedObject {
     this.#checkReadable();
     const { timeout: ms, signal } = toWait(timeout);
     throwIfAborted(signal);
-    const polled = await this.#in.poll(ms, signal);
+    let polled = this.#in.poll(ms, signal);
+    if (polled instanceof Promise) polled = await polled;
     if (typeof polled !== 'boolean') unwrap(polled, signal);
-    return polled as boolean;
+    return polled === true;
   }
 
   #otherEndGone(): void {
@@ -207,7 +214,8 @@ export class Connection<T = unknown> extends SharedObject {
     this.#checkReadable();
     const { timeout, signal } = toWait(options);
     throwIfAborted(signal);
-    const got = await this.#in.get(true, timeout, signal);
+    let got = this.#in.get(true, timeout, signal);
+    if (got instanceof Promise) got = await got;
     if (isReply(got)) unwrap(got, signal);
     return got as Item;
   }

@@ -256,8 +256,8 @@ class RemoteLink extends Link implements ChannelLink {
 
   protected transmit(header: readonly unknown[], payload: Buffer): void {
     if (this.#closed) return;
-    // Items put before this request go first.
-    flushChannels(false);
+    // Items put before this request go first, and what this thread took is acked before it.
+    flushChannels(false, true);
     this.#sent++;
     this.#queue.push(encodeFrame(header, payload));
     this.#scheduleFlush();
@@ -267,14 +267,12 @@ class RemoteLink extends Link implements ChannelLink {
     if (this.#closed) return;
     this.#sent++;
     this.#queue.push(encodeFrame([0, op, id, 0, ...args]));
-    this.#scheduleFlush();
   }
 
   queueItems(chunks: readonly Buffer[]): void {
     if (this.#closed) return;
     this.#sent++;
     for (const chunk of chunks) this.#queue.push(chunk);
-    this.#scheduleFlush();
   }
 
   writeQueued(): void {

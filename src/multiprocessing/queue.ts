@@ -110,7 +110,8 @@ export class Queue<T = unknown> extends SharedObject {
     this.#checkOpen();
     const { timeout, signal } = toWait(options);
     throwIfAborted(signal);
-    const got = await this.#port.get(timeout !== 0, timeout, signal);
+    let got = this.#port.get(timeout !== 0, timeout, signal);
+    if (got instanceof Promise) got = await got;
     if (isReply(got)) unwrap(got, signal);
     return unpackValue(got as never, reviveHandles) as T;
   }

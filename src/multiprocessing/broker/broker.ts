@@ -69,6 +69,9 @@ export class Broker {
   readonly #deferred = new Map<ThreadState, Array<{ client: BrokerClient; seq: number; header: unknown[]; payload: Buffer }>>();
   readonly #context: StateContext;
   #keptAlive = false;
+  /** Gets and polls of queues and pipes the broker's own thread waits in. */
+  #channelWaits = 0;
+  #recheck = false;
   #probe: NodeJS.Timeout | undefined;
   #closed = false;
 
@@ -86,6 +89,18 @@ export class Broker {
       },
       holders: (id) => [this.local, ...this.#clients].filter((client) => client.refs.has(id)),
       local: this.local,
+      keepAlive: (delta) => {
+        this.#channelWaits += delta;
+        // Letting go waits for the end of the turn: a program that takes an item and waits for the next one does not toggle it.
+        if (this.#channelWaits > 0) this.#keepAliveIfWaiting();
+        else if (!this.#recheck) {
+          this.#recheck = true;
+          process.nextTick(() => {
+            this.#recheck = false;
+            this.#keepAliveIfWaiting();
+          });
+        }
+      },
     };
     this.path = join(tmpdir(), `concurrent-ts-${process.pid}-${threadId}-${randomBytes(4).toString('hex')}.sock`);
     this.#server = createServer((socket) => this.#accept(socket));
@@ -364,22 +379,24 @@ export class Broker {
    * thread has nothing left to do but wait, so it is stuck and may be part of a deadlock.
    */
   #keepAliveIfWaiting(): void {
-    const waiting = this.local.waits.size > 0 && !this.#closed;
+    const waiting = (this.local.waits.size > 0 || this.#channelWaits > 0) && !this.#closed;
     if (waiting === this.#keptAlive) return;
     this.#keptAlive = waiting;
     if (waiting) {
       this.#server.ref();
-      this.#probe = setInterval(this.#probeIdle, PROBE_MS);
-      this.#probe.unref();
+      if (this.#probe === undefined) {
+        // Started once and left running (unref'd): a timer per wait would cost more than the probe.
+        this.#probe = setInterval(this.#probeIdle, PROBE_MS);
+        this.#probe.unref();
+      }
     } else {
       this.#server.unref();
-      clearInterval(this.#probe);
-      this.#probe = undefined;
       this.local.thread.quiescent = false;
     }
   }
 
   readonly #probeIdle = (): void => {
+    if (!this.#keptAlive) return;
     const active = process.getActiveResourcesInfo();
     const idle = active.length === 1 && active[0] === 'PipeWrap';
     if (!idle) {

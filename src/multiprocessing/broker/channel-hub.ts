@@ -29,9 +29,9 @@
  * @module
  */
 import { RingQueue } from '../../core/ring-queue.js';
-import { dataBytes, encodeItems, FLAG, type Item, type ItemsBatch, type Packed } from '../channel/items.js';
-import type { BrokerClient, Waiter } from './client.js';
-import { timeoutArg, type Call, type SharedState, type StateContext } from './state.js';
+import { encodeItems, FLAG, type Item, type ItemsBatch, type Packed } from '../channel/items.js';
+import type { BrokerClient } from './client.js';
+import type { Call, SharedState, StateContext } from './state.js';
 
 /** A mark in a reader's dedicated queue: an event to send in order with the items. */
 interface Marker {
@@ -91,11 +91,16 @@ class Reader {
   }
 }
 
+/** What a wait of the broker's own thread gives: the item, whether one is there (a poll), or an error. */
+export type LocalResult = Item | boolean | readonly [string, string];
+
 /** A get or a poll of the broker's own thread. */
 interface LocalWait {
-  readonly waiter: Waiter;
   readonly poll: boolean;
   readonly stamp: number;
+  done: boolean;
+  /** Ends the wait (once): clears its timer and lets the process end if nothing else waits. */
+  finish: (result: LocalResult) => void;
 }
 
 /** What differs between a queue and a pipe end. */
@@ -163,8 +168,6 @@ export class ChannelHub implements SharedState {
 
   op(call: Call, op: string, args: readonly unknown[]): void {
     switch (op) {
-      case 'get': return this.#get(call, args[0] !== false, timeoutArg(args[1]), false);
-      case 'poll': return this.#get(call, true, timeoutArg(args[0]), true);
       case 'getNow': return this.#getNow(call, false);
       case 'pollNow': return this.#getNow(call, true);
       case 'read': return this.#read(call.client, args);
@@ -225,7 +228,7 @@ export class ChannelHub implements SharedState {
   free(): void {
     this.#freed = true;
     for (const wait of this.#waits.drain()) {
-      wait.waiter.fail('RuntimeError', 'the queue was freed: every handle to it was closed or garbage-collected');
+      wait.finish(['RuntimeError', 'the queue was freed: every handle to it was closed or garbage-collected']);
     }
   }
 
@@ -295,7 +298,7 @@ export class ChannelHub implements SharedState {
       if (target instanceof Reader) {
         this.#give(target, item);
       } else {
-        target.waiter.resolve(item.tag, dataBytes(item));
+        target.finish(item);
         this.taken(1);
       }
     }
@@ -346,15 +349,15 @@ export class ChannelHub implements SharedState {
   /** The oldest local get still waiting (finished ones and polls are skipped). */
   #firstWait(): LocalWait | undefined {
     for (let w = this.#waits.peek(); w !== undefined; w = this.#waits.peek()) {
-      if (!w.waiter.done && !w.poll) return w;
-      if (w.waiter.done) {
+      if (!w.done && !w.poll) return w;
+      if (w.done) {
         this.#waits.shift();
         continue;
       }
       // A live poll at the front: look behind it without disturbing the order.
       for (let i = 1; i < this.#waits.size; i++) {
         const next = this.#at(i);
-        if (!next.waiter.done && !next.poll) return next;
+        if (!next.done && !next.poll) return next;
       }
       return undefined;
     }
@@ -377,9 +380,9 @@ export class ChannelHub implements SharedState {
     const size = this.#waits.size;
     for (let k = 0; k < size; k++) {
       const w = this.#waits.shift() as LocalWait;
-      if (w.waiter.done) continue;
+      if (w.done) continue;
       if (w.poll) {
-        w.waiter.resolve(value);
+        w.finish(value);
         continue;
       }
       this.#waits.push(w);
@@ -389,9 +392,8 @@ export class ChannelHub implements SharedState {
   /** Fails the local gets still waiting (a pipe's end of file). */
   protected failWaits(errorName: string, message: string): void {
     for (const w of this.#waits.drain()) {
-      if (w.waiter.done) continue;
-      if (w.poll) w.waiter.resolve(true);
-      else w.waiter.fail(errorName, message);
+      if (w.done) continue;
+      w.finish(w.poll ? true : [errorName, message]);
     }
   }
 
@@ -424,35 +426,53 @@ export class ChannelHub implements SharedState {
     }
   }
 
-  /** A local get (or poll): served now, or parked. */
-  #get(call: Call, block: boolean, timeout: number | null, poll: boolean): void {
+  /**
+   * A get (or poll) of the broker's own thread: served now, or waiting until an item comes (or
+   * `timeout` ms pass, or `signal` aborts: then it took nothing).
+   */
+  localWait(poll: boolean, block: boolean, timeout: number | null, signal?: AbortSignal): LocalResult | Promise<LocalResult> {
     this.#noteLocalReader();
     if (!poll) {
       const item = this.localTake();
       if (item !== undefined) {
-        call.ok(item.tag, dataBytes(item));
         this.pump();
-        return;
+        return item;
       }
     } else if (this.#store.size > 0) {
-      call.ok(true);
-      return;
+      return true;
     }
     const early = this.earlyAnswer(poll);
-    if (early !== undefined) {
-      if (early[0] === 'ok') call.ok(early[1]);
-      else call.fail(early[0], early[1] as string);
-      return;
-    }
-    if (!block || timeout === 0) {
-      if (poll) call.ok(false);
-      else call.fail(...this.#policy.timeoutError(0));
-      return;
-    }
-    const waiter = call.park(timeout);
-    waiter.onTimeout = poll ? () => waiter.resolve(false) : () => waiter.fail(...this.#policy.timeoutError(timeout as number));
-    this.#waits.push({ waiter, poll, stamp: ++this.#stamp });
-    this.pump();
+    if (early !== undefined) return early[0] === 'ok' ? early[1] as boolean : early as [string, string];
+    if (!block || timeout === 0) return poll ? false : this.#policy.timeoutError(0);
+    return new Promise<LocalResult>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const onAbort = (): void => {
+        if (wait.done) return;
+        end();
+        reject(signal?.reason);
+      };
+      const end = (): void => {
+        wait.done = true;
+        if (timer !== undefined) clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        this.context.keepAlive(-1);
+      };
+      const wait: LocalWait = {
+        poll,
+        stamp: ++this.#stamp,
+        done: false,
+        finish: (result) => {
+          if (wait.done) return;
+          end();
+          resolve(result);
+        },
+      };
+      if (timeout !== null) timer = setTimeout(() => wait.finish(poll ? false : this.#policy.timeoutError(timeout)), timeout);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.context.keepAlive(1);
+      this.#waits.push(wait);
+      this.pump();
+    });
   }
 
   /** A get or poll that can be answered without an item (a pipe at end of file): `['ok', value]` or `[error, message]`. */

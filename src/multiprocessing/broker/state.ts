@@ -53,6 +53,8 @@ export interface StateContext {
   holders(id: string): BrokerClient[];
   /** The broker's own thread. */
   readonly local: BrokerClient;
+  /** A wait of the broker's own thread started (+1) or ended (-1): the process stays alive while any waits. */
+  keepAlive(delta: number): void;
 }
 
 /** Builds the state of a new object from the parameters its handle carries. */

@@ -19,8 +19,8 @@
  */
 import { RingQueue } from '../../core/ring-queue.js';
 import { encodeFrame } from '../broker/frames.js';
-import { dataLength, encodeItems, FLAG, type Item, type ItemsBatch, type Packed } from './items.js';
-import { addChannel, inboxPath, markDirty, peer, removeChannel, SELF, waitsChanged, type ChannelLink, type InboxConnection, type Peer } from './transport.js';
+import { dataLength, encodeItems, FLAG, forgetNames, type Item, type ItemsBatch, type Packed } from './items.js';
+import { addChannel, batching, inboxPath, itemQueued, markDirty, peer, removeChannel, SELF, waitsChanged, type ChannelLink, type InboxConnection, type Peer } from './transport.js';
 
 /** A consumer is expected to hold about this much of its own work ahead. */
 const AHEAD_MS = 4;
@@ -161,12 +161,17 @@ export class RemoteChannel {
   readonly #buffer = new RingQueue<Entry>(16);
   readonly #origins = new Map<string, Origin>();
   readonly #waits = new RingQueue<Wait>(4);
+  /** Waits not finished yet. */
+  #live = 0;
   readonly #hub = new Taken();
   readonly #from = new Map<InboxConnection, Taken>();
   /** Senders whose connection to this thread closed. */
   readonly #closedSenders = new Set<string>();
   #work = 1;
+  /** When the last sampled get returned (0: the next get is not sampled). */
   #lastReturn = 0;
+  /** Gets until the next sample of the work between two gets. */
+  #sampleIn = 0;
   #window = 0;
   #sentPending = -1;
   #sentWindow = -1;
@@ -197,6 +202,7 @@ export class RemoteChannel {
     this.flush(false);
     this.link.writeQueued();
     removeChannel(this);
+    forgetNames(this.id);
   }
 
   // ─── producer ───────────────────────────────────────────────────────────────────────────────
@@ -210,15 +216,23 @@ export class RemoteChannel {
   put(packed: Packed): void {
     const item: Item = { origin: SELF, seq: ++this.#seq, tag: packed.tag, data: packed.data };
     if (!this.#known) {
+      if (this.#unrouted.length === 0 && !batching()) {
+        // A lone item (a result, then a long computation) goes at once, through the broker.
+        this.#toHub(item, 0);
+        itemQueued(this);
+        return;
+      }
+      // A burst waits for the broker to say where it goes (straight to a lone reader, usually).
       this.#unrouted.push(item);
       if (this.#routeTimer === undefined) {
         this.#routeTimer = setTimeout(this.#routeUnknown, ROUTE_WAIT_MS);
         this.#routeTimer.unref();
       }
+      markDirty(this);
       return;
     }
     this.#route1(item);
-    markDirty(this);
+    itemQueued(this);
   }
 
   /** Sends one item the way the route says. */
@@ -464,13 +478,7 @@ export class RemoteChannel {
 
   /** Gets, recvs and polls waiting. */
   get waiting(): number {
-    let n = 0;
-    for (let i = 0; i < this.#waits.size; i++) {
-      const w = this.#waits.shift() as Wait;
-      if (!w.done) n++;
-      this.#waits.push(w);
-    }
-    return n;
+    return this.#live;
   }
 
   /** The next item, if one is here (it is taken). */
@@ -480,7 +488,7 @@ export class RemoteChannel {
     const entry = this.#buffer.shift();
     if (entry === undefined) return undefined;
     this.#consume(entry);
-    this.#lastReturn = performance.now();
+    this.#returned();
     return entry.item;
   }
 
@@ -507,10 +515,11 @@ export class RemoteChannel {
         poll,
         resolve: (value) => {
           wait.done = true;
+          this.#live--;
           waitsChanged(this.link, -1);
           if (wait.timer !== undefined) clearTimeout(wait.timer);
           if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
-          if (!poll && value !== undefined) this.#lastReturn = performance.now();
+          if (!poll && value !== undefined) this.#returned();
           markDirty(this);
           resolve(value);
         },
@@ -522,6 +531,7 @@ export class RemoteChannel {
         onAbort = () => {
           if (wait.done) return;
           wait.done = true;
+          this.#live--;
           waitsChanged(this.link, -1);
           if (wait.timer !== undefined) clearTimeout(wait.timer);
           markDirty(this);
@@ -530,6 +540,7 @@ export class RemoteChannel {
         signal.addEventListener('abort', onAbort, { once: true });
       }
       this.#waits.push(wait);
+      this.#live++;
       waitsChanged(this.link, 1);
       markDirty(this);
     });
@@ -539,8 +550,15 @@ export class RemoteChannel {
   #measure(): void {
     if (this.#lastReturn === 0) return;
     const work = performance.now() - this.#lastReturn;
-    this.#work = this.#work * 0.8 + work * 0.2;
+    this.#work = this.#work * 0.7 + work * 0.3;
     this.#lastReturn = 0;
+  }
+
+  /** A get returned an item: every few gets, the time until the next one is measured (the clock costs). */
+  #returned(): void {
+    if (this.#sampleIn-- > 0) return;
+    this.#sampleIn = this.#work > 0.05 ? 0 : 7;
+    this.#lastReturn = performance.now();
   }
 
   /** Starts reading (the broker then pushes items here). */
@@ -767,18 +785,26 @@ export class RemoteChannel {
   // ─── writing ────────────────────────────────────────────────────────────────────────────────
 
   /** Writes what this channel queued: acks, then items, then reports. */
-  flush(force: boolean): void {
+  /**
+   * Writes what this channel queued: acks, then items, then reports. With `causal`, the thread
+   * writes something else in this flush (an item, a request): every take not acked yet is acked
+   * first, so that nobody learns of what the thread did after taking an item before the item's
+   * sender learns it was taken (a consumer killed after that is not given the item again).
+   */
+  flush(force: boolean, causal = force): void {
     if (this.#reading && !this.#stopped) {
       this.#window = this.#computeWindow();
       const pending = this.waiting;
-      if (this.#ackDue(pending)) this.link.queueOp('ack', this.id, this.#ackArgs());
+      if (causal ? this.#hub.count > this.#hub.acked || this.#takenDirty : this.#ackDue(pending)) {
+        this.link.queueOp('ack', this.id, this.#ackArgs());
+      }
       const allow = this.#pipe ? null : pending + Math.max(1, this.#window);
       for (const [conn, taken] of this.#from) {
         if (!taken.dirty || conn.closed) continue;
         // A pipe's sender only needs acks to drop its copies; a queue's needs them for credit.
-        const due = this.#pipe ? taken.count - taken.acked >= PIPE_ACK_EVERY
-          : taken.count - taken.acked >= Math.max(1, taken.allowed >> 1) || (allow as number) > taken.allowed * 2 || (pending > 0 && taken.allowed <= taken.count - taken.acked);
-        if (!due && !force) continue;
+        const due = causal || (this.#pipe ? taken.count - taken.acked >= PIPE_ACK_EVERY
+          : taken.count - taken.acked >= Math.max(1, taken.allowed >> 1) || (allow as number) > taken.allowed * 2 || (pending > 0 && taken.allowed <= taken.count - taken.acked));
+        if (!due) continue;
         taken.dirty = false;
         taken.acked = taken.count;
         taken.allowed = allow ?? 0;
@@ -794,6 +820,18 @@ export class RemoteChannel {
     this.#flushRuns();
     this.#flushStream();
     this.#report();
+  }
+
+  /** Something taken is not acked yet (acks are lazy while the thread only takes). */
+  get unacked(): boolean {
+    if (this.#hub.count > this.#hub.acked || this.#takenDirty) return true;
+    for (const taken of this.#from.values()) if (taken.count > taken.acked) return true;
+    return false;
+  }
+
+  /** Items (or frames) are waiting to be written. */
+  get outgoing(): boolean {
+    return this.#runs.length > 0 || (this.#stream?.queued.length ?? 0) > 0;
   }
 
   /**

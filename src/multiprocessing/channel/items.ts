@@ -54,8 +54,8 @@ export const FLAG = {
 } as const;
 
 /**
- * One item. `data` is the value's bytes, or for a number or a string being sent, the value itself
- * (encoded straight into the frame). Received items always hold bytes (a view of the frame).
+ * One item. `data` is the value's bytes (a view of the frame it came in), or for a number or a
+ * string, the value itself (encoded straight into the frame, decoded straight out of it).
  */
 export interface Item {
   readonly origin: string;
@@ -132,7 +132,7 @@ export function unpackValue(item: Packed, revive: (value: unknown) => unknown): 
   const { tag } = item;
   switch (tag) {
     case TAG.NUMBER: return typeof item.data === 'number' ? item.data : (item.data as Buffer).readDoubleLE(0);
-    case TAG.STRING: return typeof item.data === 'string' ? item.data : (item.data as Buffer).toString('utf8');
+    case TAG.STRING: return typeof item.data === 'string' ? item.data : item.data === undefined ? '' : (item.data as Buffer).toString('utf8');
     case TAG.NULL: return null;
     case TAG.UNDEFINED: return undefined;
     case TAG.TRUE: return true;
@@ -161,6 +161,32 @@ export function itemBytes(item: Packed): Buffer {
 /** Items larger than this are not copied into the frame: the frame points at them. */
 const INLINE_LIMIT = 16 * 1024;
 
+/** The name part of a frame's header (`len channel len origin`), per channel and origin. */
+const names = new Map<string, Map<string, Buffer>>();
+
+function nameBytes(channel: string, origin: string): Buffer {
+  let byOrigin = names.get(channel);
+  if (byOrigin === undefined) {
+    if (names.size > 4096) names.clear();
+    names.set(channel, (byOrigin = new Map()));
+  }
+  let bytes = byOrigin.get(origin);
+  if (bytes === undefined) {
+    bytes = Buffer.allocUnsafe(2 + channel.length + origin.length);
+    bytes[0] = channel.length;
+    bytes.write(channel, 1, 'latin1');
+    bytes[1 + channel.length] = origin.length;
+    bytes.write(origin, 2 + channel.length, 'latin1');
+    byOrigin.set(origin, bytes);
+  }
+  return bytes;
+}
+
+/** Forgets the cached frame names of a channel (it is no longer used here). */
+export function forgetNames(channel: string): void {
+  names.delete(channel);
+}
+
 /**
  * Encodes `count` items starting at `items[from]` (consecutive sequence numbers of one origin)
  * as one ITEMS frame: a list of buffers to write in order.
@@ -179,10 +205,9 @@ export function encodeItems(channel: string, origin: string, flags: number, item
   out.writeUInt32LE(total - 4, 0);
   out[4] = ITEMS;
   out[5] = flags;
-  out[6] = channel.length;
-  let at = 7 + out.write(channel, 7, 'latin1');
-  out[at++] = origin.length;
-  at += out.write(origin, at, 'latin1');
+  const name = nameBytes(channel, origin);
+  name.copy(out, 6);
+  let at = 6 + name.length;
   out.writeDoubleLE(firstSeq, at);
   out.writeDoubleLE(firstN, at + 8);
   out.writeUInt32LE(count, at + 16);
@@ -256,7 +281,10 @@ export function decodeItems(buf: Buffer, start: number, end: number): ItemsBatch
     const n = buf.readUInt32LE(at + 1);
     at += 5;
     if (at + n > end) throw new Error('malformed items frame: item longer than the frame');
-    items[i] = { origin, seq: firstSeq + i, tag, data: n === 0 ? undefined : buf.subarray(at, at + n) };
+    // Numbers and strings are read at once (no view of the frame to keep); the rest stays bytes.
+    const data = n === 0 ? undefined : tag === TAG.NUMBER && n === 8 ? buf.readDoubleLE(at)
+      : tag === TAG.STRING ? buf.toString('utf8', at, at + n) : buf.subarray(at, at + n);
+    items[i] = { origin, seq: firstSeq + i, tag, data };
     at += n;
   }
   return { flags, channel, origin, firstN, items };

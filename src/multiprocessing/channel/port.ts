@@ -4,10 +4,13 @@
  * endpoint (`endpoint.ts`). Errors come back as replies, which the public method turns into an
  * exception inside its own async function (so the stack shows the caller's line).
  *
+ * A get that finds an item at hand returns it without a promise: the public method then awaits
+ * nothing else.
+ *
  * @module
  */
 import { ERR, OK } from '../broker/client.js';
-import type { ChannelHub } from '../broker/channel-hub.js';
+import type { ChannelHub, LocalResult } from '../broker/channel-hub.js';
 import type { Broker } from '../broker/broker.js';
 import type { Link, Reply } from '../link.js';
 import { RemoteChannel } from './endpoint.js';
@@ -37,9 +40,9 @@ export interface ChannelPort {
   /** Puts an item into a bounded queue: it may wait for room. */
   putWait(packed: Packed, block: boolean, timeout: number | null, signal: AbortSignal | undefined): Promise<Reply>;
   /** Takes the next item, waiting at most `timeout` ms (`null`: no limit; `block: false`: not at all). */
-  get(block: boolean, timeout: number | null, signal: AbortSignal | undefined): Promise<Got>;
+  get(block: boolean, timeout: number | null, signal: AbortSignal | undefined): Got | Promise<Got>;
   /** `true` when an item (or a pipe's end of file) is there, waiting at most `timeout` ms. */
-  poll(timeout: number | null, signal: AbortSignal | undefined): Promise<boolean | Reply>;
+  poll(timeout: number | null, signal: AbortSignal | undefined): boolean | Reply | Promise<boolean | Reply>;
   /** The sequence number of the last item this thread put (a pipe end reports it when it closes). */
   readonly seq: number;
   /** This handle will not use the channel again. */
@@ -48,7 +51,7 @@ export interface ChannelPort {
 
 /** The port of channel `id` for a handle in this thread. */
 export function openPort(link: Link, id: string, errors: Errors, pipe: boolean, bounded = false): ChannelPort {
-  if (link.local) return new LocalPort(link, (link as unknown as { broker: Broker }).broker, id, errors);
+  if (link.local) return new LocalPort(link, (link as unknown as { broker: Broker }).broker, id);
   const ch = channel(id) ?? new RemoteChannel(link as unknown as ChannelLink, id, pipe, bounded);
   return new RemotePort(link, ch.retain(), errors);
 }
@@ -57,16 +60,18 @@ function fail(name: string, message: string): Reply {
   return { status: ERR, value: [name, message], payload: EMPTY };
 }
 
-function replyItem(reply: Reply): Got {
-  if (reply.status !== OK) return reply;
-  return { origin: '', seq: 0, tag: reply.value as number, data: reply.payload.length === 0 ? undefined : reply.payload };
+const GONE: readonly [string, string] = ['RuntimeError', 'the shared object no longer exists: every handle to it was closed or garbage-collected'];
+
+function localResult(result: LocalResult): Got | boolean | Reply {
+  if (Array.isArray(result)) return fail(result[0] as string, result[1] as string);
+  return result as Item | boolean;
 }
 
 /** The broker's own thread: direct calls. */
 class LocalPort implements ChannelPort {
   #seq = 0;
 
-  constructor(readonly link: Link, readonly broker: Broker, readonly id: string, readonly errors: Errors) {}
+  constructor(readonly link: Link, readonly broker: Broker, readonly id: string) {}
 
   get #hub(): ChannelHub | undefined {
     return this.broker.state(this.id) as ChannelHub | undefined;
@@ -86,15 +91,20 @@ class LocalPort implements ChannelPort {
     return this.link.call('put', this.id, [0, packed.tag, block, timeout], dataBytes(packed), signal);
   }
 
-  async get(block: boolean, timeout: number | null, signal: AbortSignal | undefined): Promise<Got> {
-    const item = this.#hub?.localTake();
-    if (item !== undefined) return item;
-    return replyItem(await this.link.call('get', this.id, [block, timeout], EMPTY, signal));
+  get(block: boolean, timeout: number | null, signal: AbortSignal | undefined): Got | Promise<Got> {
+    const hub = this.#hub;
+    if (hub === undefined) return fail(...GONE);
+    const result = hub.localWait(false, block, timeout, signal);
+    if (!(result instanceof Promise)) return localResult(result) as Got;
+    return result.then((r) => localResult(r) as Got);
   }
 
-  async poll(timeout: number | null, signal: AbortSignal | undefined): Promise<boolean | Reply> {
-    const reply = await this.link.call('poll', this.id, [timeout], EMPTY, signal);
-    return reply.status === OK ? reply.value === true : reply;
+  poll(timeout: number | null, signal: AbortSignal | undefined): boolean | Reply | Promise<boolean | Reply> {
+    const hub = this.#hub;
+    if (hub === undefined) return fail(...GONE);
+    const result = hub.localWait(true, true, timeout, signal);
+    if (!(result instanceof Promise)) return localResult(result) as boolean | Reply;
+    return result.then((r) => localResult(r) as boolean | Reply);
   }
 
   release(): void {}
@@ -116,11 +126,15 @@ class RemotePort implements ChannelPort {
     return this.link.call('put', this.ch.id, [this.ch.nextSeq(), packed.tag, block, timeout], dataBytes(packed), signal);
   }
 
-  async get(block: boolean, timeout: number | null, signal: AbortSignal | undefined): Promise<Got> {
-    const ch = this.ch;
-    const item = ch.take();
+  get(block: boolean, timeout: number | null, signal: AbortSignal | undefined): Got | Promise<Got> {
+    const item = this.ch.take();
     if (item !== undefined) return item;
-    if (ch.atEof) return fail('EOFError', '');
+    if (this.ch.atEof) return fail('EOFError', '');
+    return this.#wait(block, timeout, signal);
+  }
+
+  async #wait(block: boolean, timeout: number | null, signal: AbortSignal | undefined): Promise<Got> {
+    const ch = this.ch;
     if (!block || timeout === 0) {
       const reply = await this.link.call('getNow', ch.id, [], EMPTY, signal);
       if (reply.status !== OK) return reply;
@@ -131,10 +145,15 @@ class RemotePort implements ChannelPort {
     return ch.atEof ? fail('EOFError', '') : fail(...this.errors.timeout(timeout ?? 0));
   }
 
-  async poll(timeout: number | null, signal: AbortSignal | undefined): Promise<boolean | Reply> {
+  poll(timeout: number | null, signal: AbortSignal | undefined): boolean | Reply | Promise<boolean | Reply> {
     const ch = this.ch;
     ch.open();
     if (ch.ready || ch.atEof) return true;
+    return this.#poll(timeout, signal);
+  }
+
+  async #poll(timeout: number | null, signal: AbortSignal | undefined): Promise<boolean | Reply> {
+    const ch = this.ch;
     if (timeout === 0) {
       const reply = await this.link.call('pollNow', ch.id, [], EMPTY, signal);
       if (reply.status !== OK) return reply;

@@ -45,20 +45,45 @@ export interface ChannelLink {
 }
 
 const waitCounts = new Map<ChannelLink, number>();
+const kept = new Set<ChannelLink>();
+let keepCheck = false;
 
-/** A wait on a channel of `link` started (+1) or ended (-1). */
+/**
+ * A wait on a channel of `link` started (+1) or ended (-1). The link keeps the thread alive while
+ * any waits; letting go is decided at the end of the turn (a consumer that takes an item and waits
+ * for the next one does not toggle it).
+ */
 export function waitsChanged(link: ChannelLink, delta: number): void {
-  const before = waitCounts.get(link) ?? 0;
-  const after = before + delta;
+  const after = (waitCounts.get(link) ?? 0) + delta;
   waitCounts.set(link, after);
-  if (before === 0 && after > 0) link.keepAlive(true);
-  else if (before > 0 && after === 0) link.keepAlive(false);
+  if (after > 0 && !kept.has(link)) {
+    kept.add(link);
+    link.keepAlive(true);
+  } else if (after === 0 && kept.has(link) && !keepCheck) {
+    keepCheck = true;
+    process.nextTick(checkKept);
+  }
+}
+
+function checkKept(): void {
+  keepCheck = false;
+  for (const link of kept) {
+    if ((waitCounts.get(link) ?? 0) > 0) continue;
+    kept.delete(link);
+    link.keepAlive(false);
+  }
 }
 
 const channels = new Map<string, RemoteChannel>();
 const dirty = new Set<RemoteChannel>();
+/** Channels with takes not acked yet (acked as soon as the thread writes anything else). */
+const lazy = new Set<RemoteChannel>();
 let flushScheduled = false;
+/** Items put since the last write. */
+let batched = 0;
 let hooks = false;
+/** A producer that keeps putting without letting the event loop turn still writes every so many items. */
+const MAX_BATCH = 8192;
 
 /** The channel `id` of this thread, if it has one. */
 export function channel(id: string): RemoteChannel | undefined {
@@ -75,6 +100,7 @@ export function addChannel(ch: RemoteChannel): void {
 export function removeChannel(ch: RemoteChannel): void {
   if (channels.get(ch.id) === ch) channels.delete(ch.id);
   dirty.delete(ch);
+  lazy.delete(ch);
 }
 
 /**
@@ -86,6 +112,31 @@ export function markDirty(ch: RemoteChannel): void {
   if (flushScheduled) return;
   flushScheduled = true;
   queueMicrotask(afterJobs);
+}
+
+/**
+ * A producer put an item. The first thing to write after a quiet spell goes at once (a program
+ * that puts a result and then computes without yielding must not keep it); later ones in the same
+ * turn are batched, and written at least every millisecond while the puts go on.
+ */
+export function itemQueued(ch: RemoteChannel): void {
+  dirty.add(ch);
+  if (!flushScheduled) {
+    flushChannels(false);
+    // Whatever else this turn puts waits for its end.
+    flushScheduled = true;
+    queueMicrotask(afterJobs);
+    return;
+  }
+  if (++batched >= MAX_BATCH) {
+    flushChannels(false);
+    flushScheduled = true;
+  }
+}
+
+/** `true` while something queued waits for the end of the turn. */
+export function batching(): boolean {
+  return flushScheduled;
 }
 
 function afterJobs(): void {
@@ -102,18 +153,35 @@ function flushTick(): void {
  * are written after, by the caller. With `force`, items waiting for a reader's credit go too (the
  * thread is about to block, and could not send them later).
  */
-export function flushChannels(force: boolean): void {
+export function flushChannels(force: boolean, causal = false): void {
   flushScheduled = false;
-  if (dirty.size === 0 && !force) return;
+  batched = 0;
+  if (dirty.size === 0 && !force && (!causal || lazy.size === 0)) return;
+  let visible = causal || force;
+  if (!visible) for (const ch of dirty) if (ch.outgoing) visible = true;
+  if (dirty.size === 1 && !visible) {
+    // The usual case while taking: one channel, one link.
+    const [ch] = dirty as unknown as [RemoteChannel];
+    dirty.clear();
+    ch.flush(false);
+    if (ch.unacked) lazy.add(ch);
+    ch.link.writeQueued();
+    return;
+  }
   const links = new Set<ChannelLink>();
-  const list = force ? [...channels.values()] : [...dirty];
+  const list = force ? [...channels.values()] : visible ? [...new Set([...lazy, ...dirty])] : [...dirty];
   dirty.clear();
+  // Acks first: a channel that took items is flushed before those that send.
+  list.sort((a, b) => Number(a.outgoing) - Number(b.outgoing));
   for (const ch of list) {
-    ch.flush(force);
+    ch.flush(force, visible);
+    if (ch.unacked) lazy.add(ch);
+    else lazy.delete(ch);
     links.add(ch.link);
   }
   for (const link of links) link.writeQueued();
 }
+
 
 /** Every socket of this thread's channels written in full, waiting for room: the thread is about to block. */
 export function flushAllSync(): void {
@@ -136,9 +204,7 @@ export function onChannelEvent(values: readonly unknown[]): void {
 
 /** How many gets, recvs and polls of this thread's channels on `link` wait: they keep the thread alive. */
 export function waiting(link: ChannelLink): number {
-  let n = 0;
-  for (const ch of channels.values()) if (ch.link === link) n += ch.waiting;
-  return n;
+  return waitCounts.get(link) ?? 0;
 }
 
 let holding: NodeJS.Timeout | undefined;
