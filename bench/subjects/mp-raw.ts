@@ -71,7 +71,7 @@ const runs: MpRuns = {
   },
   bigItem: async (bytes) => {
     const echo = child('bigecho', 0);
-    const next = reader(echo as ChildProcess) as unknown as () => Promise<unknown>;
+    const next = reader(echo) as () => Promise<unknown>;
     echo.send(1);
     check((await next()) === 1, 'small echo before the large item');
     const item = bigPattern(bytes);
