@@ -71,7 +71,6 @@ export class Broker {
   #keptAlive = false;
   /** Gets and polls of queues and pipes the broker's own thread waits in. */
   #channelWaits = 0;
-  #recheck = false;
   #probe: NodeJS.Timeout | undefined;
   #closed = false;
 
@@ -91,15 +90,9 @@ export class Broker {
       local: this.local,
       keepAlive: (delta) => {
         this.#channelWaits += delta;
-        // Letting go waits for the end of the turn: a program that takes an item and waits for the next one does not toggle it.
+        // Letting go is left to the probe (within 50 ms): a program that takes an item and waits
+        // for the next one does not toggle it every time.
         if (this.#channelWaits > 0) this.#keepAliveIfWaiting();
-        else if (!this.#recheck) {
-          this.#recheck = true;
-          process.nextTick(() => {
-            this.#recheck = false;
-            this.#keepAliveIfWaiting();
-          });
-        }
       },
     };
     this.path = join(tmpdir(), `concurrent-ts-${process.pid}-${threadId}-${randomBytes(4).toString('hex')}.sock`);
@@ -397,6 +390,10 @@ export class Broker {
 
   readonly #probeIdle = (): void => {
     if (!this.#keptAlive) return;
+    if (this.local.waits.size === 0 && this.#channelWaits === 0) {
+      this.#keepAliveIfWaiting();
+      return;
+    }
     const active = process.getActiveResourcesInfo();
     const idle = active.length === 1 && active[0] === 'PipeWrap';
     if (!idle) {

@@ -29,7 +29,7 @@
  * @module
  */
 import { RingQueue } from '../../core/ring-queue.js';
-import { encodeItems, FLAG, type Item, type ItemsBatch, type Packed } from '../channel/items.js';
+import { encodeItems, FLAG, frameName, type Item, type ItemsBatch, type Packed } from '../channel/items.js';
 import type { BrokerClient } from './client.js';
 import type { Call, SharedState, StateContext } from './state.js';
 
@@ -109,6 +109,11 @@ export interface ChannelPolicy {
   readonly leasable: boolean;
   /** The object whose holders produce into this channel (a queue: itself; a pipe end: its peer). */
   readonly producers: string;
+  /**
+   * What a reader that dies had received and not acked goes back to the store (a queue: it may
+   * not have been taken), or is lost with it (a pipe: as with an OS pipe, its reader acks lazily).
+   */
+  readonly redeliver: boolean;
   /** What a blocked get that times out throws. */
   readonly timeoutError: (timeout: number) => [string, string];
 }
@@ -215,7 +220,7 @@ export class ChannelHub implements SharedState {
 
   disconnected(client: BrokerClient): void {
     const reader = this.#readers.get(client);
-    if (reader !== undefined) this.#dropReader(reader);
+    if (reader !== undefined) this.#dropReader(reader, this.#policy.redeliver);
     const origin = client.thread.key;
     for (const r of this.#readers.values()) {
       if (!r.origins.delete(origin)) continue;
@@ -397,12 +402,20 @@ export class ChannelHub implements SharedState {
     }
   }
 
+  /** Frame names of this channel per origin (the broker forwards items under their producer's name). */
+  readonly #names = new Map<string, Buffer>();
+
+  #nameOf(origin: string): Buffer {
+    let name = this.#names.get(origin);
+    if (name === undefined) this.#names.set(origin, (name = frameName(this.context.id, origin)));
+    return name;
+  }
+
   /** Writes a reader's pending items (one frame per run of one origin) and events, in order. */
   #send(r: Reader): void {
     const out = r.out;
     if (out.length === 0) return;
     r.out = [];
-    const id = this.context.id;
     let i = 0;
     while (i < out.length) {
       const first = out[i] as { n: number; item: Item } | readonly unknown[];
@@ -421,7 +434,7 @@ export class ChannelHub implements SharedState {
         if (e.item.origin !== item.origin || e.item.seq !== item.seq + run.length || e.n !== n + run.length) break;
         run.push(e.item);
       }
-      r.client.items(encodeItems(id, item.origin, 0, run, item.seq, n));
+      r.client.items(encodeItems(this.#nameOf(item.origin), 0, run, item.seq, n));
       i = j;
     }
   }
@@ -430,7 +443,8 @@ export class ChannelHub implements SharedState {
    * A get (or poll) of the broker's own thread: served now, or waiting until an item comes (or
    * `timeout` ms pass, or `signal` aborts: then it took nothing).
    */
-  localWait(poll: boolean, block: boolean, timeout: number | null, signal?: AbortSignal): LocalResult | Promise<LocalResult> {
+  localWait<R>(poll: boolean, block: boolean, timeout: number | null, signal: AbortSignal | undefined,
+    map: (result: LocalResult) => R): LocalResult | Promise<R> {
     this.#noteLocalReader();
     if (!poll) {
       const item = this.localTake();
@@ -444,7 +458,7 @@ export class ChannelHub implements SharedState {
     const early = this.earlyAnswer(poll);
     if (early !== undefined) return early[0] === 'ok' ? early[1] as boolean : early as [string, string];
     if (!block || timeout === 0) return poll ? false : this.#policy.timeoutError(0);
-    return new Promise<LocalResult>((resolve, reject) => {
+    return new Promise<R>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
       const onAbort = (): void => {
         if (wait.done) return;
@@ -464,14 +478,14 @@ export class ChannelHub implements SharedState {
         finish: (result) => {
           if (wait.done) return;
           end();
-          resolve(result);
+          resolve(map(result));
         },
       };
       if (timeout !== null) timer = setTimeout(() => wait.finish(poll ? false : this.#policy.timeoutError(timeout)), timeout);
       signal?.addEventListener('abort', onAbort, { once: true });
       this.context.keepAlive(1);
       this.#waits.push(wait);
-      this.pump();
+      if (this.#store.size > 0) this.pump();
     });
   }
 
@@ -595,10 +609,10 @@ export class ChannelHub implements SharedState {
     this.pump();
   }
 
-  #dropReader(r: Reader): void {
+  #dropReader(r: Reader, giveBack = true): void {
     this.#readers.delete(r.client);
     const back: Item[] = [];
-    for (const { n, item } of r.outstanding.drain()) if (n >= r.prefix && !r.extras.has(n)) back.push(item);
+    for (const { n, item } of r.outstanding.drain()) if (giveBack && n >= r.prefix && !r.extras.has(n)) back.push(item);
     for (const e of r.dedicated.drain()) if (!isMarker(e)) back.push(e);
     r.held = 0;
     if (this.#lease === r) {

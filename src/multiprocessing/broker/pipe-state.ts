@@ -28,6 +28,7 @@ class PipeEndState extends ChannelHub {
     super(context, {
       leasable: true,
       producers: peer,
+      redeliver: false,
       timeoutError: (timeout) => ['TimeoutError', `recv() did not get a message within ${timeout} ms`],
     });
     this.#peer = peer;

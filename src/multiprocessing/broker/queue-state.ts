@@ -23,7 +23,7 @@ class QueueState extends ChannelHub {
   #unfinished = 0;
 
   constructor(context: StateContext, maxsize: number, joinable: boolean) {
-    super(context, { leasable: maxsize <= 0 && !joinable, producers: context.id, timeoutError: () => ['Empty', ''] });
+    super(context, { leasable: maxsize <= 0 && !joinable, producers: context.id, redeliver: true, timeoutError: () => ['Empty', ''] });
     this.#maxsize = maxsize > 0 ? maxsize : 0;
     this.#joinable = joinable;
   }

@@ -19,8 +19,8 @@
  */
 import { RingQueue } from '../../core/ring-queue.js';
 import { encodeFrame } from '../broker/frames.js';
-import { dataLength, encodeItems, FLAG, forgetNames, type Item, type ItemsBatch, type Packed } from './items.js';
-import { addChannel, batching, inboxPath, itemQueued, markDirty, peer, removeChannel, SELF, waitsChanged, type ChannelLink, type InboxConnection, type Peer } from './transport.js';
+import { dataLength, encodeItems, FLAG, frameName, type Item, type ItemsBatch, type Packed } from './items.js';
+import { addChannel, batching, inboxPath, itemQueued, markDirty, markLazy, peer, removeChannel, SELF, waitsChanged, type ChannelLink, type InboxConnection, type Peer } from './transport.js';
 
 /** A consumer is expected to hold about this much of its own work ahead. */
 const AHEAD_MS = 4;
@@ -75,6 +75,9 @@ interface Entry {
   readonly item: Item;
   /** `undefined` for the broker's stream. */
   readonly from: InboxConnection | undefined;
+  /** The stream's consumption record (the broker's, or the producer's). */
+  readonly taken: Taken;
+  readonly origin: Origin;
   readonly n: number;
 }
 
@@ -88,6 +91,9 @@ interface Origin {
   last: number;
   /** Highest sequence number handed over. */
   delivered: number;
+  /** Highest sequence number taken (reported to the broker while this thread holds the lease). */
+  taken: number;
+  readonly key: string;
   readonly held: Map<number, Entry>;
 }
 
@@ -97,6 +103,9 @@ interface Wait {
   timer: NodeJS.Timeout | undefined;
   done: boolean;
 }
+
+/** What a wait resolves with, mapped by its caller (so no further promise is needed). */
+export type WaitMap<R> = (value: Item | boolean | undefined) => R;
 
 /** The stream to the reader of a leased channel. */
 interface Stream {
@@ -127,6 +136,8 @@ interface Run {
 export class RemoteChannel {
   readonly id: string;
   readonly link: ChannelLink;
+  /** This thread's frame name on this channel. */
+  readonly #name: Buffer;
   /** Pipes read by one thread need no credit: their producers send at once. */
   readonly #pipe: boolean;
   /** A bounded queue: the broker frees room for putters as items are taken, so every take is acked. */
@@ -175,14 +186,16 @@ export class RemoteChannel {
   #window = 0;
   #sentPending = -1;
   #sentWindow = -1;
-  readonly #takenSeq = new Map<string, number>();
   #takenDirty = false;
+  /** The origin of the last item received (items mostly come from one producer). */
+  #lastOrigin: Origin | undefined;
   #directTaken = 0;
   #eof: Map<string, number> | undefined;
 
   constructor(link: ChannelLink, id: string, pipe: boolean, eachTaken = false) {
     this.link = link;
     this.id = id;
+    this.#name = frameName(id, SELF);
     this.#pipe = pipe;
     this.#eachTaken = eachTaken;
     addChannel(this);
@@ -202,7 +215,6 @@ export class RemoteChannel {
     this.flush(false);
     this.link.writeQueued();
     removeChannel(this);
-    forgetNames(this.id);
   }
 
   // ─── producer ───────────────────────────────────────────────────────────────────────────────
@@ -453,7 +465,7 @@ export class RemoteChannel {
     this.#runs = [];
     for (const run of runs) {
       const first = run.items[0] as Item;
-      this.link.queueItems(encodeItems(this.id, SELF, run.flags, run.items, first.seq, 0));
+      this.link.queueItems(encodeItems(this.#name, run.flags, run.items, first.seq, 0));
     }
   }
 
@@ -467,7 +479,7 @@ export class RemoteChannel {
     while (i < queued.length) {
       let j = i + 1;
       while (j < queued.length && (queued[j] as Item).seq === (queued[j - 1] as Item).seq + 1) j++;
-      stream.peer.writer.write(encodeItems(this.id, SELF, 0, queued, (queued[i] as Item).seq, n, i, j - i));
+      stream.peer.writer.write(encodeItems(this.#name, 0, queued, (queued[i] as Item).seq, n, i, j - i));
       n += j - i;
       i = j;
     }
@@ -506,10 +518,10 @@ export class RemoteChannel {
    * Waits for an item (`poll`: for an item to be here, taking nothing). Resolves with the item
    * (or `true`), or `undefined` when `timeout` ms passed; rejects with `signal`'s reason.
    */
-  wait(poll: boolean, timeout: number | null, signal?: AbortSignal): Promise<Item | boolean | undefined> {
+  wait<R = Item | boolean | undefined>(poll: boolean, timeout: number | null, signal?: AbortSignal, map?: WaitMap<R>): Promise<R> {
     this.#startReading();
     this.#measure();
-    return new Promise((resolve, reject) => {
+    return new Promise<R>((resolve, reject) => {
       let onAbort: (() => void) | undefined;
       const wait: Wait = {
         poll,
@@ -520,8 +532,7 @@ export class RemoteChannel {
           if (wait.timer !== undefined) clearTimeout(wait.timer);
           if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
           if (!poll && value !== undefined) this.#returned();
-          markDirty(this);
-          resolve(value);
+          resolve(map === undefined ? value as R : map(value));
         },
         timer: undefined,
         done: false,
@@ -534,7 +545,6 @@ export class RemoteChannel {
           this.#live--;
           waitsChanged(this.link, -1);
           if (wait.timer !== undefined) clearTimeout(wait.timer);
-          markDirty(this);
           reject(signal.reason);
         };
         signal.addEventListener('abort', onAbort, { once: true });
@@ -542,7 +552,8 @@ export class RemoteChannel {
       this.#waits.push(wait);
       this.#live++;
       waitsChanged(this.link, 1);
-      markDirty(this);
+      // The broker pushes to a hungry queue reader first: it must know this one waits.
+      if (!this.#pipe && this.#sentPending === 0) markDirty(this);
     });
   }
 
@@ -606,11 +617,11 @@ export class RemoteChannel {
       taken = t;
     }
     const { items, firstN } = batch;
+    const origin = this.#origin(batch.origin);
     for (let i = 0; i < items.length; i++) {
       const item = items[i] as Item;
-      const entry: Entry = { item, from, n: firstN + i };
+      const entry: Entry = { item, from, taken, origin, n: firstN + i };
       if (entry.n + 1 > taken.received) taken.received = entry.n + 1;
-      const origin = this.#origin(item.origin);
       if (from !== undefined && origin.phase === 'pre') {
         origin.held.set(item.seq, entry);
         continue;
@@ -621,8 +632,14 @@ export class RemoteChannel {
   }
 
   #origin(key: string): Origin {
+    const last = this.#lastOrigin;
+    if (last !== undefined && last.key === key) return last;
     let origin = this.#origins.get(key);
-    if (origin === undefined) this.#origins.set(key, (origin = { phase: 'pre', next: 0, last: Infinity, delivered: 0, held: new Map() }));
+    if (origin === undefined) {
+      origin = { phase: 'pre', next: 0, last: Infinity, delivered: 0, taken: 0, key, held: new Map() };
+      this.#origins.set(key, origin);
+    }
+    this.#lastOrigin = origin;
     return origin;
   }
 
@@ -638,7 +655,7 @@ export class RemoteChannel {
     }
     if (seq < origin.next) {
       // Already handed over (a copy sent again): taken, as far as its sender is concerned.
-      this.#takenOf(entry).take(entry.n);
+      entry.taken.take(entry.n);
       markDirty(this);
       return;
     }
@@ -680,19 +697,27 @@ export class RemoteChannel {
     this.#buffer.push(entry);
   }
 
-  #takenOf(entry: Entry): Taken {
-    return entry.from === undefined ? this.#hub : (this.#from.get(entry.from) as Taken);
-  }
-
   #consume(entry: Entry): void {
-    this.#takenOf(entry).take(entry.n);
-    const { origin, seq } = entry.item;
-    if (seq > (this.#takenSeq.get(origin) ?? 0)) {
-      this.#takenSeq.set(origin, seq);
+    const taken = entry.taken;
+    taken.take(entry.n);
+    const origin = entry.origin;
+    if (entry.item.seq > origin.taken) {
+      origin.taken = entry.item.seq;
       this.#takenDirty = true;
     }
     if (entry.from !== undefined) this.#directTaken++;
-    markDirty(this);
+    // Acks are lazy: due ones are written at the end of the turn, the others with the next write.
+    if (this.#ackNeeded(taken)) markDirty(this);
+    else if (!this.#pipe) markLazy(this);
+  }
+
+  /** Whether taking from `taken` makes an ack due (the sender waits for it: credit, or room in a bounded queue). */
+  #ackNeeded(taken: Taken): boolean {
+    const done = taken.count - taken.acked;
+    if (this.#pipe) return done >= PIPE_ACK_EVERY;
+    if (this.#eachTaken) return true;
+    if (taken === this.#hub) return done >= Math.max(1, (this.#sentPending + this.#sentWindow) >> 1);
+    return done >= Math.max(1, taken.allowed >> 1);
   }
 
   /** An event from the broker about this channel. */
@@ -772,7 +797,7 @@ export class RemoteChannel {
     const pending = this.waiting;
     const taken: unknown[] = [];
     if (this.#takenDirty) {
-      for (const [origin, seq] of this.#takenSeq) taken.push(origin, seq);
+      for (const origin of this.#origins.values()) if (origin.taken > 0) taken.push(origin.key, origin.taken);
       this.#takenDirty = false;
     }
     this.#hub.dirty = false;
@@ -792,6 +817,9 @@ export class RemoteChannel {
    * sender learns it was taken (a consumer killed after that is not given the item again).
    */
   flush(force: boolean, causal = force): void {
+    // A pipe's messages are not given again when their reader dies (they go with it, as with an OS
+    // pipe): its takes need no ack before anything else.
+    if (this.#pipe) causal = force;
     if (this.#reading && !this.#stopped) {
       this.#window = this.#computeWindow();
       const pending = this.waiting;
@@ -822,8 +850,9 @@ export class RemoteChannel {
     this.#report();
   }
 
-  /** Something taken is not acked yet (acks are lazy while the thread only takes). */
+  /** Something taken is not acked yet (acks are lazy while the thread only takes; a pipe's stay lazy). */
   get unacked(): boolean {
+    if (this.#pipe) return false;
     if (this.#hub.count > this.#hub.acked || this.#takenDirty) return true;
     for (const taken of this.#from.values()) if (taken.count > taken.acked) return true;
     return false;

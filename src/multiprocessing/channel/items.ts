@@ -161,39 +161,26 @@ export function itemBytes(item: Packed): Buffer {
 /** Items larger than this are not copied into the frame: the frame points at them. */
 const INLINE_LIMIT = 16 * 1024;
 
-/** The name part of a frame's header (`len channel len origin`), per channel and origin. */
-const names = new Map<string, Map<string, Buffer>>();
-
-function nameBytes(channel: string, origin: string): Buffer {
-  let byOrigin = names.get(channel);
-  if (byOrigin === undefined) {
-    if (names.size > 4096) names.clear();
-    names.set(channel, (byOrigin = new Map()));
-  }
-  let bytes = byOrigin.get(origin);
-  if (bytes === undefined) {
-    bytes = Buffer.allocUnsafe(2 + channel.length + origin.length);
-    bytes[0] = channel.length;
-    bytes.write(channel, 1, 'latin1');
-    bytes[1 + channel.length] = origin.length;
-    bytes.write(origin, 2 + channel.length, 'latin1');
-    byOrigin.set(origin, bytes);
-  }
+/**
+ * The name part of a frame's header (`len channel len origin`): computed once per channel and
+ * origin by whoever sends (see `encodeItems`).
+ */
+export function frameName(channel: string, origin: string): Buffer {
+  const bytes = Buffer.allocUnsafe(2 + channel.length + origin.length);
+  bytes[0] = channel.length;
+  bytes.latin1Write(channel, 1);
+  bytes[1 + channel.length] = origin.length;
+  bytes.latin1Write(origin, 2 + channel.length);
   return bytes;
-}
-
-/** Forgets the cached frame names of a channel (it is no longer used here). */
-export function forgetNames(channel: string): void {
-  names.delete(channel);
 }
 
 /**
  * Encodes `count` items starting at `items[from]` (consecutive sequence numbers of one origin)
- * as one ITEMS frame: a list of buffers to write in order.
+ * as one ITEMS frame: a list of buffers to write in order. `name` is `frameName(channel, origin)`.
  */
-export function encodeItems(channel: string, origin: string, flags: number, items: readonly Packed[], firstSeq: number,
+export function encodeItems(name: Buffer, flags: number, items: readonly Packed[], firstSeq: number,
   firstN: number, from = 0, count = items.length - from): Buffer[] {
-  const head = 4 + 1 + 1 + 1 + channel.length + 1 + origin.length + 8 + 8 + 4;
+  const head = 4 + 1 + 1 + name.length + 8 + 8 + 4;
   let inline = head;
   let total = head;
   for (let i = from; i < from + count; i++) {
@@ -205,9 +192,8 @@ export function encodeItems(channel: string, origin: string, flags: number, item
   out.writeUInt32LE(total - 4, 0);
   out[4] = ITEMS;
   out[5] = flags;
-  const name = nameBytes(channel, origin);
-  name.copy(out, 6);
-  let at = 6 + name.length;
+  let at = 6;
+  for (let i = 0; i < name.length; i++) out[at++] = name[i] as number;
   out.writeDoubleLE(firstSeq, at);
   out.writeDoubleLE(firstN, at + 8);
   out.writeUInt32LE(count, at + 16);
@@ -264,12 +250,21 @@ export interface ItemsBatch {
 export function decodeItems(buf: Buffer, start: number, end: number): ItemsBatch {
   let at = start;
   const flags = buf[at++] as number;
-  const channelLength = buf[at++] as number;
-  const channel = buf.toString('latin1', at, at + channelLength);
-  at += channelLength;
-  const originLength = buf[at++] as number;
-  const origin = buf.toString('latin1', at, at + originLength);
-  at += originLength;
+  const nameStart = at;
+  const channelLength = buf[at] as number;
+  const originLength = buf[at + 1 + channelLength] as number;
+  const nameEnd = at + 2 + channelLength + originLength;
+  let channel: string;
+  let origin: string;
+  if (sameName(buf, nameStart, nameEnd)) {
+    channel = lastChannel;
+    origin = lastOrigin;
+  } else {
+    channel = buf.latin1Slice(at + 1, at + 1 + channelLength);
+    origin = buf.latin1Slice(at + 2 + channelLength, nameEnd);
+    remember(buf, nameStart, nameEnd, channel, origin);
+  }
+  at = nameEnd;
   const firstSeq = buf.readDoubleLE(at);
   const firstN = buf.readDoubleLE(at + 8);
   const count = buf.readUInt32LE(at + 16);
@@ -283,9 +278,39 @@ export function decodeItems(buf: Buffer, start: number, end: number): ItemsBatch
     if (at + n > end) throw new Error('malformed items frame: item longer than the frame');
     // Numbers and strings are read at once (no view of the frame to keep); the rest stays bytes.
     const data = n === 0 ? undefined : tag === TAG.NUMBER && n === 8 ? buf.readDoubleLE(at)
-      : tag === TAG.STRING ? buf.toString('utf8', at, at + n) : buf.subarray(at, at + n);
+      : tag === TAG.STRING ? buf.utf8Slice(at, at + n) : buf.subarray(at, at + n);
     items[i] = { origin, seq: firstSeq + i, tag, data };
     at += n;
   }
   return { flags, channel, origin, firstN, items };
+}
+
+/** The last frame name decoded (frames come in runs from one channel and origin): its bytes and strings. */
+let lastName = Buffer.alloc(64);
+let lastNameLength = -1;
+let lastChannel = '';
+let lastOrigin = '';
+
+function sameName(buf: Buffer, start: number, end: number): boolean {
+  const n = end - start;
+  if (n !== lastNameLength) return false;
+  for (let i = 0; i < n; i++) if (buf[start + i] !== lastName[i]) return false;
+  return true;
+}
+
+function remember(buf: Buffer, start: number, end: number, channel: string, origin: string): void {
+  if (end - start > lastName.length) lastName = Buffer.alloc(end - start);
+  buf.copy(lastName, 0, start, end);
+  lastNameLength = end - start;
+  lastChannel = channel;
+  lastOrigin = origin;
+}
+
+declare global {
+  interface Buffer {
+    /** Node's own fast paths of `toString` and `write` for one encoding (not in @types/node). */
+    latin1Slice(start: number, end: number): string;
+    utf8Slice(start: number, end: number): string;
+    latin1Write(text: string, offset: number): number;
+  }
 }

@@ -94,17 +94,15 @@ class LocalPort implements ChannelPort {
   get(block: boolean, timeout: number | null, signal: AbortSignal | undefined): Got | Promise<Got> {
     const hub = this.#hub;
     if (hub === undefined) return fail(...GONE);
-    const result = hub.localWait(false, block, timeout, signal);
-    if (!(result instanceof Promise)) return localResult(result) as Got;
-    return result.then((r) => localResult(r) as Got);
+    const result = hub.localWait(false, block, timeout, signal, localResult as (r: LocalResult) => Got);
+    return result instanceof Promise ? result : localResult(result) as Got;
   }
 
   poll(timeout: number | null, signal: AbortSignal | undefined): boolean | Reply | Promise<boolean | Reply> {
     const hub = this.#hub;
     if (hub === undefined) return fail(...GONE);
-    const result = hub.localWait(true, true, timeout, signal);
-    if (!(result instanceof Promise)) return localResult(result) as boolean | Reply;
-    return result.then((r) => localResult(r) as boolean | Reply);
+    const result = hub.localWait(true, true, timeout, signal, localResult as (r: LocalResult) => boolean | Reply);
+    return result instanceof Promise ? result : localResult(result) as boolean | Reply;
   }
 
   release(): void {}
@@ -127,22 +125,23 @@ class RemotePort implements ChannelPort {
   }
 
   get(block: boolean, timeout: number | null, signal: AbortSignal | undefined): Got | Promise<Got> {
-    const item = this.ch.take();
+    const ch = this.ch;
+    const item = ch.take();
     if (item !== undefined) return item;
-    if (this.ch.atEof) return fail('EOFError', '');
-    return this.#wait(block, timeout, signal);
+    if (ch.atEof) return fail('EOFError', '');
+    if (!block || timeout === 0) return this.#getNow(signal);
+    // The wait resolves with what the caller gets: no promise in between.
+    return ch.wait<Got>(false, timeout, signal, (got) => {
+      if (got !== undefined && got !== true && got !== false) return got;
+      return ch.atEof ? fail('EOFError', '') : fail(...this.errors.timeout(timeout ?? 0));
+    });
   }
 
-  async #wait(block: boolean, timeout: number | null, signal: AbortSignal | undefined): Promise<Got> {
+  async #getNow(signal: AbortSignal | undefined): Promise<Got> {
     const ch = this.ch;
-    if (!block || timeout === 0) {
-      const reply = await this.link.call('getNow', ch.id, [], EMPTY, signal);
-      if (reply.status !== OK) return reply;
-      return ch.take() ?? (ch.atEof ? fail('EOFError', '') : fail(...this.errors.timeout(0)));
-    }
-    const got = await ch.wait(false, timeout, signal);
-    if (got !== undefined && got !== true && got !== false) return got;
-    return ch.atEof ? fail('EOFError', '') : fail(...this.errors.timeout(timeout ?? 0));
+    const reply = await this.link.call('getNow', ch.id, [], EMPTY, signal);
+    if (reply.status !== OK) return reply;
+    return ch.take() ?? (ch.atEof ? fail('EOFError', '') : fail(...this.errors.timeout(0)));
   }
 
   poll(timeout: number | null, signal: AbortSignal | undefined): boolean | Reply | Promise<boolean | Reply> {

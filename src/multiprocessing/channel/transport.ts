@@ -60,8 +60,12 @@ export function waitsChanged(link: ChannelLink, delta: number): void {
     kept.add(link);
     link.keepAlive(true);
   } else if (after === 0 && kept.has(link) && !keepCheck) {
+    // Checked with the end-of-turn flush (a consumer that waits again right away does not let go).
     keepCheck = true;
-    process.nextTick(checkKept);
+    if (!flushScheduled) {
+      flushScheduled = true;
+      queueMicrotask(afterJobs);
+    }
   }
 }
 
@@ -114,6 +118,11 @@ export function markDirty(ch: RemoteChannel): void {
   queueMicrotask(afterJobs);
 }
 
+/** `ch` took items without an ack being due: it is acked with this thread's next write. */
+export function markLazy(ch: RemoteChannel): void {
+  lazy.add(ch);
+}
+
 /**
  * A producer put an item. The first thing to write after a quiet spell goes at once (a program
  * that puts a result and then computes without yielding must not keep it); later ones in the same
@@ -146,6 +155,7 @@ function afterJobs(): void {
 
 function flushTick(): void {
   if (flushScheduled) flushChannels(false);
+  if (keepCheck) checkKept();
 }
 
 /**
