@@ -389,6 +389,14 @@ export function startBroker(): Link {
   return localLink;
 }
 
+/**
+ * Resolves once the broker of this thread (if it runs one) has handled everything process `pid`
+ * sent it and seen its connections close. At once otherwise.
+ */
+export function brokerDone(pid: number): Promise<void> {
+  return localLink === undefined ? Promise.resolve() : localLink.broker.whenDisconnected(pid);
+}
+
 /** The broker path children of this process should use (starting a broker if needed). */
 export function brokerPathForChildren(): string {
   return defaultLink().path;

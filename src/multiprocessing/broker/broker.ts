@@ -208,6 +208,29 @@ export class Broker {
     return owner;
   }
 
+  /**
+   * Resolves once no connection of process `pid` is left (at once if it has none): everything it
+   * wrote to the broker has been handled. `Process.join` waits for it, so that what a child did
+   * before it ended is seen by whatever the program does after the join.
+   */
+  whenDisconnected(pid: number): Promise<void> {
+    const prefix = `${pid}:`;
+    const open = [...this.#clients].filter((client) => client.thread.key.startsWith(prefix));
+    if (open.length === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      let left = open.length;
+      for (const client of open) {
+        const waiters = this.#closing.get(client) ?? [];
+        waiters.push(() => {
+          if (--left === 0) resolve();
+        });
+        this.#closing.set(client, waiters);
+      }
+    });
+  }
+
+  readonly #closing = new Map<BrokerClient, Array<() => void>>();
+
   /** Looks up the state of object `id`. */
   state(id: string): SharedState | undefined {
     return this.#objects.get(id)?.state;
@@ -343,6 +366,9 @@ export class Broker {
     }
     for (const waiter of [...client.waits.values()]) waiter.drop();
     if (!client.sync) for (const entry of [...this.#objects.values()]) entry.state.disconnected?.(client);
+    const closing = this.#closing.get(client);
+    this.#closing.delete(client);
+    if (closing !== undefined) for (const fn of closing) fn();
     for (const token of client.minted) {
       const minted = this.#tokens.get(token);
       this.#tokens.delete(token);

@@ -63,6 +63,8 @@ class Reader {
   readonly dedicated = new RingQueue<Entry>(8);
   /** Origins whose items arriving at the store are dedicated to this reader. */
   readonly origins = new Set<string>();
+  /** Origins that ever sent to this reader directly, and the last fence sent for each. */
+  readonly fences = new Map<string, number>();
   /** What to send at the end of this pump, in order: items (with their numbers) and events. */
   out: Array<{ readonly n: number; readonly item: Item } | readonly unknown[]> = [];
   eofSent = false;
@@ -137,6 +139,8 @@ export class ChannelHub implements SharedState {
   #custody: Item[] = [];
   /** Items sent (or about to be sent) straight to the lease holder, per producer, as reported. */
   readonly #directSent = new Map<string, number>();
+  /** The last sequence number each producer reported as written straight to a reader. */
+  readonly #written = new Map<string, number>();
   #directTaken = 0;
   /** The broker's own thread's sequence number on this channel. */
   #localSeq = 0;
@@ -223,9 +227,11 @@ export class ChannelHub implements SharedState {
     if (reader !== undefined) this.#dropReader(reader, this.#policy.redeliver);
     const origin = client.thread.key;
     for (const r of this.#readers.values()) {
-      if (!r.origins.delete(origin)) continue;
-      // The producer is gone: the reader stops waiting for its items.
-      r.dedicate({ event: [this.context.id, 'gone', origin] });
+      r.origins.delete(origin);
+      if (!r.fences.delete(origin)) continue;
+      // The producer is gone: the reader takes what it wrote before its end (until its connection
+      // closes) before anything pushed after this, and stops waiting for items it never sent.
+      r.dedicate({ event: [this.context.id, 'gone', origin, (this.#directSent.get(origin) ?? 0) > 0] });
     }
     this.pump();
   }
@@ -327,10 +333,29 @@ export class ChannelHub implements SharedState {
   }
 
   #give(r: Reader, item: Item): void {
+    this.#fence(r, item.origin);
     const n = r.pushed++;
     r.outstanding.push({ n, item });
     r.out.push({ n, item });
     if (!r.hungry) r.stamp = 0;
+  }
+
+  /**
+   * Before an item of another origin goes to `r`: a fence for each producer that sends to `r`
+   * directly and wrote more since the last one. The reader hands over nothing pushed after a fence
+   * before it has that producer's items up to the fence: what a producer wrote before anything the
+   * program did after (an Event it set, its exit) comes first, as through CPython's single pipe.
+   */
+  #fence(r: Reader, origin: string): void {
+    if (r.fences.size === 0) return;
+    for (const [o, sent] of r.fences) {
+      if (o === origin) continue;
+      const written = this.#written.get(o) ?? 0;
+      if (written > sent) {
+        r.fences.set(o, written);
+        r.out.push([this.context.id, 'fence', o, written]);
+      }
+    }
   }
 
   /** Who gets the next store item: the oldest hungry waiter, else the reader with room and the fewest items. */
@@ -665,6 +690,7 @@ export class ChannelHub implements SharedState {
       else this.#store.push(item);
     }
     r.origins.add(origin);
+    if (!r.fences.has(origin)) r.fences.set(origin, 0);
     r.dedicate({ event: [this.context.id, 'switched', origin, seq] });
     this.pump();
   }
@@ -682,6 +708,7 @@ export class ChannelHub implements SharedState {
   /** `['sent', count, seq]`: a producer's report of the items it routed straight to the reader. */
   #sent(client: BrokerClient, count: number, seq: number): void {
     this.#directSent.set(client.thread.key, count);
+    if (seq > (this.#written.get(client.thread.key) ?? 0)) this.#written.set(client.thread.key, seq);
     this.reportedSeq(client.thread.key, seq);
   }
 

@@ -78,7 +78,8 @@ class PipeEndState extends ChannelHub {
     this.failWaits('EOFError', '');
     const finals: unknown[] = [];
     for (const [origin, seq] of this.#finals) finals.push(origin, seq);
-    this.sendWhenDrained(() => [this.context.id, 'eof', finals]);
+    // 'end' (not 'eof', which tells holders of this end that its peer is gone: their sends fail).
+    this.sendWhenDrained(() => [this.context.id, 'end', finals]);
   }
 
   #peerState(): PipeEndState | undefined {

@@ -191,6 +191,15 @@ export class RemoteChannel {
   #lastOrigin: Origin | undefined;
   #directTaken = 0;
   #eof: Map<string, number> | undefined;
+  /**
+   * Fences from the broker not met yet: per producer, the last sequence number it wrote straight
+   * here before what the broker pushed after the fence (`Infinity`: everything until its
+   * connection closes). Broker items that come after an unmet fence wait in `#fenced`.
+   */
+  readonly #fences = new Map<string, number>();
+  #fenced: Array<{ readonly entry: Entry; readonly origin: Origin }> = [];
+  /** Producers whose connection to this thread's inbox was seen. */
+  readonly #senders = new Set<string>();
 
   constructor(link: ChannelLink, id: string, pipe: boolean, eachTaken = false) {
     this.link = link;
@@ -618,10 +627,16 @@ export class RemoteChannel {
     }
     const { items, firstN } = batch;
     const origin = this.#origin(batch.origin);
+    if (from !== undefined && from.sender !== undefined) this.#senders.add(from.sender);
     for (let i = 0; i < items.length; i++) {
       const item = items[i] as Item;
       const entry: Entry = { item, from, taken, origin, n: firstN + i };
       if (entry.n + 1 > taken.received) taken.received = entry.n + 1;
+      if (from === undefined && this.#fences.size > 0 && !this.#fences.has(origin.key)) {
+        // Pushed after a fence another producer has not met yet.
+        this.#fenced.push({ entry, origin });
+        continue;
+      }
       if (from !== undefined && origin.phase === 'pre') {
         origin.held.set(item.seq, entry);
         continue;
@@ -682,7 +697,10 @@ export class RemoteChannel {
   }
 
   #deliver(origin: Origin, entry: Entry): void {
-    if (entry.item.seq > origin.delivered) origin.delivered = entry.item.seq;
+    if (entry.item.seq > origin.delivered) {
+      origin.delivered = entry.item.seq;
+      if (this.#fences.size > 0 && (this.#fences.get(origin.key) ?? Infinity) <= entry.item.seq) this.#meet(origin.key);
+    }
     for (let w = this.#waits.peek(); w !== undefined; w = this.#waits.peek()) {
       this.#waits.shift();
       if (w.done) continue;
@@ -727,8 +745,9 @@ export class RemoteChannel {
       case 'hub': return this.#route(null, null, true);
       case 'switched': return this.#switched(String(args[0]), Number(args[1]));
       case 'unswitched': return this.#unswitched(String(args[0]), Number(args[1]));
-      case 'gone': return this.#gone(String(args[0]));
-      case 'eof': return this.#onEof(args[0] as unknown[]);
+      case 'gone': return this.#gone(String(args[0]), args[1] === true);
+      case 'fence': return this.#fence(String(args[0]), Number(args[1]));
+      case 'end': return this.#onEof(Array.isArray(args[0]) ? args[0] : []);
       default: return undefined;
     }
   }
@@ -757,15 +776,43 @@ export class RemoteChannel {
     this.#checkEof();
   }
 
-  #gone(key: string): void {
+  /**
+   * A producer ended. What it wrote here before it ended comes before anything pushed after this
+   * (when it sent here directly, until its connection closes); items it never sent are not waited for.
+   */
+  #gone(key: string, sentHere: boolean): void {
+    if (sentHere && !this.#closedSenders.has(key)) this.#fences.set(key, Infinity);
+    else this.#meet(key);
     const origin = this.#origins.get(key);
     if (origin !== undefined && origin.phase !== 'post') this.#release(origin);
     this.#checkEof();
   }
 
-  /** A producer's connection to this thread's inbox closed (it ended). */
+  /** Nothing pushed after this goes before producer `key`'s items up to `seq`. */
+  #fence(key: string, seq: number): void {
+    const origin = this.#origins.get(key);
+    if (this.#closedSenders.has(key) || (origin !== undefined && origin.delivered >= seq)) return;
+    this.#fences.set(key, Math.max(seq, this.#fences.get(key) ?? 0));
+  }
+
+  /** Producer `key`'s fence is met: what waited behind the fences goes, once none is left. */
+  #meet(key: string): void {
+    if (!this.#fences.delete(key) || this.#fences.size > 0) return;
+    const waiting = this.#fenced;
+    this.#fenced = [];
+    for (const { entry, origin } of waiting) {
+      if (this.#fences.size > 0) {
+        this.#fenced.push({ entry, origin });
+        continue;
+      }
+      this.#place(origin, entry);
+    }
+  }
+
+  /** A producer's connection to this thread's inbox closed (it ended): everything it sent is here. */
   onSenderClosed(key: string): void {
     this.#closedSenders.add(key);
+    this.#meet(key);
     this.#checkEof();
   }
 
@@ -779,7 +826,7 @@ export class RemoteChannel {
   /** A pipe whose other end is gone, once every message here is read and none is on its way. */
   #eofReady(): boolean {
     const finals = this.#eof;
-    if (finals === undefined || this.#buffer.size > 0) return false;
+    if (finals === undefined || this.#buffer.size > 0 || this.#fenced.length > 0) return false;
     for (const [key, seq] of finals) {
       const origin = this.#origins.get(key);
       if (origin === undefined || origin.phase === 'pre' || this.#closedSenders.has(key)) continue;
@@ -839,11 +886,17 @@ export class RemoteChannel {
         conn.writer.write([encodeFrame(['ack', this.id, taken.prefix, allow, false])]);
       }
     }
-    if (force && !this.#known) this.#learned();
+    // The thread does something visible (or blocks): what it put before goes now, so that it is
+    // on its way before anyone can react to what the thread does next. Items waiting for the
+    // route go through the broker; those waiting for the reader's credit go straight when the
+    // thread blocks (it could not send them later), through the broker otherwise (kept for the
+    // same reader, and merged back in order there).
+    if ((force || causal) && !this.#known) this.#learned();
     const stream = this.#stream;
     if (force && stream !== undefined) {
-      // The thread is about to block: whatever waits for the reader's credit goes now.
       while (this.#outbox.size > 0 && !stream.final) this.#queueDirect(stream, this.#unhold() as Item);
+    } else if (causal && this.#outbox.size > 0) {
+      this.#outboxToHub();
     }
     this.#flushRuns();
     this.#flushStream();
