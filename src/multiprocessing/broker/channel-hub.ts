@@ -127,6 +127,9 @@ export class ChannelHub implements SharedState {
   readonly #store = new RingQueue<Item>(16);
   readonly #readers = new Map<BrokerClient, Reader>();
   readonly #waits = new RingQueue<LocalWait>(4);
+  /** Local polls waiting (they see an item arrive without taking it). */
+  #polls = 0;
+  #localRead = false;
   /** Threads that ever read this channel (the lease is for a channel only one ever read). */
   readonly #everRead = new Set<string>();
   #lease: Reader | undefined;
@@ -378,6 +381,7 @@ export class ChannelHub implements SharedState {
 
   /** The oldest local get still waiting (finished ones and polls are skipped). */
   #firstWait(): LocalWait | undefined {
+    if (this.#waits.size === 0) return undefined;
     for (let w = this.#waits.peek(); w !== undefined; w = this.#waits.peek()) {
       if (!w.done && !w.poll) return w;
       if (w.done) {
@@ -407,6 +411,7 @@ export class ChannelHub implements SharedState {
   }
 
   #resolvePolls(value: boolean): void {
+    if (this.#polls === 0) return;
     const size = this.#waits.size;
     for (let k = 0; k < size; k++) {
       const w = this.#waits.shift() as LocalWait;
@@ -492,6 +497,7 @@ export class ChannelHub implements SharedState {
       };
       const end = (): void => {
         wait.done = true;
+        if (poll) this.#polls--;
         if (timer !== undefined) clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
         this.context.keepAlive(-1);
@@ -510,6 +516,7 @@ export class ChannelHub implements SharedState {
       signal?.addEventListener('abort', onAbort, { once: true });
       this.context.keepAlive(1);
       this.#waits.push(wait);
+      if (poll) this.#polls++;
       if (this.#store.size > 0) this.pump();
     });
   }
@@ -541,9 +548,9 @@ export class ChannelHub implements SharedState {
   }
 
   #noteLocalReader(): void {
-    const key = this.context.local.thread.key;
-    if (this.#everRead.has(key)) return;
-    this.#everRead.add(key);
+    if (this.#localRead) return;
+    this.#localRead = true;
+    this.#everRead.add(this.context.local.thread.key);
     if (this.#lease !== undefined) this.#revoke();
   }
 
