@@ -36,6 +36,7 @@ import { BrokerClient, ERR, Owner, ThreadState, Waiter, type ReplySink } from '.
 import { describeDeadlock, findDeadlock } from './deadlock.js';
 import { decodeItems } from '../channel/items.js';
 import { CONTROL, encodeFrame, FrameReader, type ItemsFrame } from './frames.js';
+import { SocketWriter } from '../channel/socket-writer.js';
 import type { Call, SharedState, StateContext, StateFactory } from './state.js';
 
 /** How often the broker's thread checks whether it has anything else to do while it waits. */
@@ -303,17 +304,22 @@ export class Broker {
     const reader = new FrameReader();
     let client: BrokerClient | undefined;
     let corked = false;
+    // Everything for this client in one turn leaves in one `writev`, straight to the kernel.
+    const writer = new SocketWriter(socket, () => socket.destroy());
+    let pending: Buffer[] = [];
+    const flush = (): void => {
+      corked = false;
+      const chunks = pending;
+      pending = [];
+      writer.write(chunks);
+    };
     const write = (frame: Buffer): void => {
       if (socket.destroyed) return;
+      pending.push(frame);
       if (!corked) {
         corked = true;
-        socket.cork();
-        process.nextTick(() => {
-          corked = false;
-          socket.uncork();
-        });
+        process.nextTick(flush);
       }
-      socket.write(frame);
     };
     const sink: ReplySink = {
       reply: (req, status, value, payload) => write(encodeFrame([req, status, value], payload)),
