@@ -28,6 +28,7 @@
  *
  * @module
  */
+import { unlinkSync } from 'node:fs';
 import { RingQueue } from '../../core/ring-queue.js';
 import { encodeItems, FLAG, frameName, type Item, type ItemsBatch, type Packed } from '../channel/items.js';
 import type { BrokerClient } from './client.js';
@@ -227,7 +228,11 @@ export class ChannelHub implements SharedState {
 
   disconnected(client: BrokerClient): void {
     const reader = this.#readers.get(client);
-    if (reader !== undefined) this.#dropReader(reader, this.#policy.redeliver);
+    if (reader !== undefined) {
+      this.#dropReader(reader, this.#policy.redeliver);
+      // Its thread has ended; if it was killed, its inbox socket is still in the temp dir.
+      if (reader.inbox !== null) removeSocket(reader.inbox);
+    }
     const origin = client.thread.key;
     for (const r of this.#readers.values()) {
       r.origins.delete(origin);
@@ -735,5 +740,13 @@ export class ChannelHub implements SharedState {
       r.eofSent = true;
       r.client.event(event(r));
     }
+  }
+}
+
+function removeSocket(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // Already removed by its thread at exit.
   }
 }
