@@ -169,14 +169,17 @@ export function flushChannels(force: boolean, causal = false): void {
   if (dirty.size === 0 && !force && (!causal || lazy.size === 0)) return;
   let visible = causal || force;
   if (!visible) for (const ch of dirty) if (ch.outgoing) visible = true;
-  if (dirty.size === 1 && !visible) {
-    // The usual case while taking: one channel, one link.
+  if (dirty.size === 1 && !force) {
+    // The usual case: one channel, one link, nothing else owing an ack.
     const [ch] = dirty as unknown as [RemoteChannel];
-    dirty.clear();
-    ch.flush(false);
-    if (ch.unacked) lazy.add(ch);
-    ch.link.writeQueued();
-    return;
+    if (!visible || lazy.size === 0 || (lazy.size === 1 && lazy.has(ch))) {
+      dirty.clear();
+      ch.flush(false, visible);
+      if (ch.unacked) lazy.add(ch);
+      else lazy.delete(ch);
+      ch.link.writeQueued();
+      return;
+    }
   }
   const links = new Set<ChannelLink>();
   const list = force ? [...channels.values()] : visible ? [...new Set([...lazy, ...dirty])] : [...dirty];
@@ -191,7 +194,6 @@ export function flushChannels(force: boolean, causal = false): void {
   }
   for (const link of links) link.writeQueued();
 }
-
 
 /** Every socket of this thread's channels written in full, waiting for room: the thread is about to block. */
 export function flushAllSync(): void {
