@@ -31,68 +31,9 @@
 import { unlinkSync } from 'node:fs';
 import { RingQueue } from '../../core/ring-queue.js';
 import { encodeItems, FLAG, frameName, type Item, type ItemsBatch, type Packed } from '../channel/items.js';
+import { isMarker, Reader } from './hub-reader.js';
 import type { BrokerClient } from './client.js';
 import type { Call, SharedState, StateContext } from './state.js';
-
-/** A mark in a reader's dedicated queue: an event to send in order with the items. */
-interface Marker {
-  readonly event: readonly unknown[];
-}
-
-type Entry = Item | Marker;
-
-function isMarker(entry: Entry): entry is Marker {
-  return (entry as Marker).event !== undefined;
-}
-
-/** A reader in another thread. */
-class Reader {
-  /** How many items ahead of its waiting gets it wants (its credit is `pending + window`). */
-  window = 0;
-  /** Gets (and polls) waiting at the reader, as it last said. */
-  pending = 0;
-  /** Order of hunger: set when it became hungry (0: not hungry). */
-  stamp = 0;
-  /** Stream numbers handed out (the next item pushed gets `pushed`). */
-  pushed = 0;
-  /** Every item numbered below `prefix` was taken. */
-  prefix = 0;
-  /** Items taken out of order, numbered `prefix` or above. */
-  readonly extras = new Set<number>();
-  readonly outstanding = new RingQueue<{ readonly n: number; readonly item: Item }>(16);
-  /** Entries dedicated to this reader (items of producers that switched to it, and their marks). */
-  readonly dedicated = new RingQueue<Entry>(8);
-  /** Origins whose items arriving at the store are dedicated to this reader. */
-  readonly origins = new Set<string>();
-  /** Origins that ever sent to this reader directly, and the last fence sent for each. */
-  readonly fences = new Map<string, number>();
-  /** What to send at the end of this pump, in order: items (with their numbers) and events. */
-  out: Array<{ readonly n: number; readonly item: Item } | readonly unknown[]> = [];
-  eofSent = false;
-
-  constructor(readonly client: BrokerClient, readonly inbox: string | null) {}
-
-  get key(): string {
-    return this.client.thread.key;
-  }
-
-  get unconsumed(): number {
-    return this.pushed - this.prefix - this.extras.size;
-  }
-
-  get hungry(): boolean {
-    return this.unconsumed < this.pending;
-  }
-
-  /** Dedicated items not sent yet (marks excluded). */
-  held = 0;
-
-  /** Queues an item (or a mark) for this reader alone. */
-  dedicate(entry: Entry): void {
-    this.dedicated.push(entry);
-    if (!isMarker(entry)) this.held++;
-  }
-}
 
 /** What a wait of the broker's own thread gives: the item, whether one is there (a poll), or an error. */
 export type LocalResult = Item | boolean | readonly [string, string];
@@ -577,7 +518,6 @@ export class ChannelHub implements SharedState {
     this.#lease = r;
     this.#holder = r;
     this.#leaseUsed = true;
-    r.client.event([this.context.id, 'lease']);
     for (const client of this.context.holders(this.#policy.producers)) {
       if (client !== r.client && !client.local) client.event([this.context.id, 'route', r.key, r.inbox]);
     }
@@ -588,7 +528,6 @@ export class ChannelHub implements SharedState {
     const r = this.#lease;
     if (r === undefined) return;
     this.#lease = undefined;
-    r.client.event([this.context.id, 'revoked']);
     for (const client of this.context.holders(this.#policy.producers)) {
       if (client !== r.client && !client.local) client.event([this.context.id, 'route', null]);
     }
