@@ -82,7 +82,7 @@ export function sizes(quick: boolean): Sizes {
       rss: { n: 2_000 },
       lock: { ...once, syncOps: 10_000, asyncOps: 10_000 },
       handoff: { ...once, n: 500, warmupN: 50 },
-      mp: { ...once, messages: 2_000, roundTrips: 200 },
+      mp: { ...once, messages: 2_000, roundTrips: 200, bigBytes: 1024 * 1024 },
       dist: { ...once, jobs: 500, items: 20_000, chunksize: 1000, processes: 2, concurrency: 16 },
     };
   }
@@ -112,8 +112,9 @@ export function sizes(quick: boolean): Sizes {
     lock: { rounds: 5, minRounds: 3, budgetMs: 10_000, syncOps: 2_000_000, asyncOps: 500_000 },
     // ~20k round trips take 0.3-2.5 s depending on where the scheduler puts the two threads.
     handoff: { rounds: 5, minRounds: 3, budgetMs: 15_000, n: 20_000, warmupN: 1_000 },
-    // ~40k messages/s through a Queue here: about a second per one-way run.
-    mp: { rounds: 5, minRounds: 3, budgetMs: 30_000, messages: 50_000, roundTrips: 5_000 },
+    // ~40k messages/s through a Queue here: about a second per one-way run. The large item is
+    // the 64 MiB of the course's "a big object through a queue" worry, there and back.
+    mp: { rounds: 5, minRounds: 3, budgetMs: 30_000, messages: 50_000, roundTrips: 5_000, bigBytes: 64 * 1024 * 1024 },
     // Two worker processes of concurrency 16 each, the same for every subject.
     dist: { rounds: 5, minRounds: 3, budgetMs: 40_000, jobs: 20_000, items: 1_000_000, chunksize: 1000, processes: 2, concurrency: 16 },
   };

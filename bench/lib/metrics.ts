@@ -68,6 +68,7 @@ export const METRICS: readonly MetricInfo[] = [
   { id: 'mpQueueC2C', scenario: 'mp', label: 'Queue, child → child', unit: 'msgs/s', better: 'higher', format: compact },
   { id: 'mpPipe', scenario: 'mp', label: 'Pipe, child → parent', unit: 'msgs/s', better: 'higher', format: compact },
   { id: 'mpPipeRt', scenario: 'mp', label: 'Pipe, round trips', unit: 'round trips/s', better: 'higher', format: compact },
+  { id: 'mpBig', scenario: 'mp', label: '64 MiB item, parent → child → parent (2 Queues)', unit: 'ms', better: 'lower', format: fixed(0) },
   { id: 'distSubmit', scenario: 'dist', label: 'submit, tiny tasks', unit: 'tasks/s', better: 'higher', format: compact },
   { id: 'distMap', scenario: 'dist', label: 'map 1M (chunksize 1000)', unit: 'items/s', better: 'higher', format: compact },
   { id: 'distMapAuto', scenario: 'dist', label: 'map 1M (auto chunksize)', unit: 'items/s', better: 'higher', format: compact },

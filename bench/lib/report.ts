@@ -180,6 +180,11 @@ const GOALS: readonly Goal[] = [
   { goal: 'ProcessPoolExecutor tiny tasks ≥ 0.5× raw IPC pipelined', subject: 'ct-process', metric: 'tiny', against: { subject: 'raw-fork', metric: 'tiny' }, compare: '>=', bound: 0.5 },
   { goal: 'ThreadPoolExecutor peak RSS ≤ piscina', subject: 'ct-thread', metric: 'rss', against: { subject: 'piscina', metric: 'rss' }, compare: '<=', bound: 1 },
   { goal: 'DistributedExecutor map 1M (chunksize 1000), one machine ≥ 200k items/s', subject: 'ct-dist', metric: 'distMap', compare: '>=', bound: 200_000 },
+  { goal: 'multiprocessing Queue, child → parent ≥ 1.0× CPython (same run)', subject: 'ct-mp', metric: 'mpQueue', against: { subject: 'py-mp', metric: 'mpQueue' }, compare: '>=', bound: 1 },
+  { goal: 'multiprocessing Queue, child → child ≥ 1.0× CPython (same run)', subject: 'ct-mp', metric: 'mpQueueC2C', against: { subject: 'py-mp', metric: 'mpQueueC2C' }, compare: '>=', bound: 1 },
+  { goal: 'multiprocessing Pipe, child → parent ≥ 1.0× CPython (same run)', subject: 'ct-mp', metric: 'mpPipe', against: { subject: 'py-mp', metric: 'mpPipe' }, compare: '>=', bound: 1 },
+  { goal: 'multiprocessing Pipe, round trips ≥ 1.0× CPython (same run)', subject: 'ct-mp', metric: 'mpPipeRt', against: { subject: 'py-mp', metric: 'mpPipeRt' }, compare: '>=', bound: 1 },
+  { goal: 'multiprocessing 64 MiB item through two Queues ≤ 2× CPython\'s time (same run)', subject: 'ct-mp', metric: 'mpBig', against: { subject: 'py-mp', metric: 'mpBig' }, compare: '<=', bound: 2 },
   // Like for like: inline workers against BullMQ's inline processor, pooled workers (the default)
   // against BullMQ's processor sandboxed in worker threads.
   { goal: 'DistributedExecutor submit, `worker --inline` ≥ 1.0× plain BullMQ, processor inline (same Redis, same run)', subject: 'ct-dist-inline', metric: 'distSubmit', against: { subject: 'bullmq', metric: 'distSubmit' }, compare: '>=', bound: 1 },

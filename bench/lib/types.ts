@@ -37,6 +37,7 @@ export type MetricId =
   | 'mpQueueC2C'
   | 'mpPipe'
   | 'mpPipeRt'
+  | 'mpBig'
   | 'distSubmit'
   | 'distMap'
   | 'distMapAuto';
@@ -83,8 +84,8 @@ export interface Sizes {
   lock: RoundSpec & { syncOps: number; asyncOps: number };
   /** Round trips per round (two hand-offs each), after `warmupN` untimed ones. */
   handoff: RoundSpec & { n: number; warmupN: number };
-  /** Messages per one-way run, round trips per round-trip run. */
-  mp: RoundSpec & { messages: number; roundTrips: number };
+  /** Messages per one-way run, round trips per round-trip run, bytes of the large item. */
+  mp: RoundSpec & { messages: number; roundTrips: number; bigBytes: number };
   /** Tiny jobs per submit round, items per map round; worker processes and the jobs each takes at once. */
   dist: RoundSpec & { jobs: number; items: number; chunksize: number; processes: number; concurrency: number };
 }

@@ -2,8 +2,8 @@
 
     python3 bench.py --executor thread|process --scenario tiny|map|roundtrip|mixed|behind|cpu|first|rss|mp --sizes JSON
 
-The mp scenario measures multiprocessing.Queue and Pipe (the executor flag is
-ignored there), like bench/scenarios/mp.ts.
+The mp scenario measures multiprocessing.Queue and Pipe, and one large item
+through two Queues (the executor flag is ignored there), like bench/scenarios/mp.ts.
 
 The sizes are the runner's own (bench/lib/config.ts), passed as JSON so both
 languages always run the same counts, rounds and budgets. The result is one
@@ -93,6 +93,20 @@ def pipe_sender(conn, n):
 def pipe_echo(conn, n):
     for _ in range(n):
         conn.send(conn.recv())
+
+
+def echo_items(src, dst):
+    """Echoes items from src to dst until None (the large-item run)."""
+    item = src.get()
+    while item is not None:
+        dst.put(item)
+        item = src.get()
+
+
+def big_pattern(n):
+    """Bytes 0, 1, ... 250, 0, 1 ...: the pattern bench/scenarios/mp.ts checks."""
+    period = bytes(range(251))
+    return (period * (n // 251 + 1))[:n]
 
 
 # Same rules as bench/lib/measure.ts runRounds.
@@ -512,21 +526,42 @@ class Multiprocessing:
         self.joined(echo)
         return rate
 
+    def big_item(self, n):
+        there, back = self.ctx.Queue(), self.ctx.Queue()
+        echo = self.started(echo_items, there, back)
+        there.put(1)
+        check(back.get() == 1, "small echo before the large item")
+        item = big_pattern(n)
+        t0 = now_ms()
+        there.put(item)
+        got = back.get()
+        ms = now_ms() - t0
+        check(len(got) == n, f"large item came back with {len(got)} bytes")
+        for at in (0, 1, 250, 251, 12345, n // 2, n - 1):
+            if at < n:
+                check(got[at] == at % 251, f"large item byte {at} is {got[at]}")
+        there.put(None)
+        self.joined(echo)
+        return ms
+
     def mp(self):
         spec = self.sizes["mp"]
 
-        def once(messages, trips):
+        def once(messages, trips, nbytes):
             return {
                 "queue": self.queue_one_way(messages),
                 "queueC2C": self.queue_child_to_child(messages),
                 "pipe": self.pipe_one_way(messages),
                 "pipeRt": self.pipe_round_trips(trips),
+                "big": self.big_item(nbytes),
             }
 
-        rounds = run_rounds(spec, lambda: once(spec["messages"] // 10, spec["roundTrips"] // 10), lambda: once(spec["messages"], spec["roundTrips"]))
-        of = {key: [r[key] for r in rounds] for key in ("queue", "queueC2C", "pipe", "pipeRt")}
-        metrics = {"mpQueue": statistics.median(of["queue"]), "mpQueueC2C": statistics.median(of["queueC2C"]), "mpPipe": statistics.median(of["pipe"]), "mpPipeRt": statistics.median(of["pipeRt"])}
-        samples = {"queuePerSec": of["queue"], "queueC2CPerSec": of["queueC2C"], "pipePerSec": of["pipe"], "pipeRoundTripsPerSec": of["pipeRt"]}
+        rounds = run_rounds(spec, lambda: once(spec["messages"] // 10, spec["roundTrips"] // 10, spec["bigBytes"] // 16),
+                            lambda: once(spec["messages"], spec["roundTrips"], spec["bigBytes"]))
+        of = {key: [r[key] for r in rounds] for key in ("queue", "queueC2C", "pipe", "pipeRt", "big")}
+        metrics = {"mpQueue": statistics.median(of["queue"]), "mpQueueC2C": statistics.median(of["queueC2C"]), "mpPipe": statistics.median(of["pipe"]),
+                   "mpPipeRt": statistics.median(of["pipeRt"]), "mpBig": statistics.median(of["big"])}
+        samples = {"queuePerSec": of["queue"], "queueC2CPerSec": of["queueC2C"], "pipePerSec": of["pipe"], "pipeRoundTripsPerSec": of["pipeRt"], "bigItemMs": of["big"]}
         return metrics, samples, len(rounds)
 
 

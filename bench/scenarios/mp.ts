@@ -1,7 +1,9 @@
 // Multiprocessing: messages per second through a Queue (child → parent, child →
-// child) and a Pipe (child → parent, round trips). Every one-way run is timed
-// from the first message received to the last, so process start-up stays out;
-// child → child is timed by the receiving child itself.
+// child) and a Pipe (child → parent, round trips), and the time of one large
+// item there and back. Every one-way run is timed from the first message
+// received to the last, so process start-up stays out; child → child is timed
+// by the receiving child itself; the large item is timed once the child has
+// echoed a small one (it is running and reading).
 
 import { median } from '../lib/stats.js';
 import { runRounds } from '../lib/measure.js';
@@ -14,6 +16,24 @@ export interface MpRuns {
   queueChildToChild(messages: number): Promise<number>;
   pipeOneWay(messages: number): Promise<number>;
   pipeRoundTrips(trips: number): Promise<number>;
+  /** Milliseconds to send `bytes` bytes to a child and get them back (one item each way). */
+  bigItem(bytes: number): Promise<number>;
+}
+
+/** The large item: bytes 0, 1, … 250, 0, 1 … (a pattern every subject can check cheaply). */
+export function bigPattern(bytes: number): Buffer {
+  const out = Buffer.allocUnsafe(bytes);
+  const period = Buffer.from(Array.from({ length: 251 }, (_, i) => i));
+  for (let at = 0; at < bytes; at += period.length) period.copy(out, at, 0, Math.min(period.length, bytes - at));
+  return out;
+}
+
+/** Checks what came back against the pattern at a few places (every byte would cost more than the transfer). */
+export function checkBig(back: Uint8Array, bytes: number): void {
+  check(back.length === bytes, `large item came back with ${back.length} bytes, not ${bytes}`);
+  for (const at of [0, 1, 250, 251, 12_345, bytes >> 1, bytes - 1]) {
+    if (at < bytes) check(back[at] === at % 251, `large item byte ${at} is ${back[at]}`);
+  }
 }
 
 /** Sum of 0..n-1: what every one-way run must have received. */
@@ -41,17 +61,19 @@ export async function echoTimed(trips: number, echo: (i: number) => Promise<numb
 
 export async function mp(runs: MpRuns, sizes: Sizes): Promise<SectionOutput> {
   const spec = sizes.mp;
-  const once = async (messages: number, trips: number) => ({
+  const once = async (messages: number, trips: number, bytes: number) => ({
     queue: await runs.queueOneWay(messages),
     queueC2C: await runs.queueChildToChild(messages),
     pipe: await runs.pipeOneWay(messages),
     pipeRt: await runs.pipeRoundTrips(trips),
+    big: await runs.bigItem(bytes),
   });
-  const rounds = await runRounds(spec, () => once(spec.messages / 10, spec.roundTrips / 10), () => once(spec.messages, spec.roundTrips));
+  const rounds = await runRounds(spec, () => once(spec.messages / 10, spec.roundTrips / 10, spec.bigBytes / 16),
+    () => once(spec.messages, spec.roundTrips, spec.bigBytes));
   const of = (key: keyof (typeof rounds)[number]) => rounds.map((r) => r[key]);
   return {
-    metrics: { mpQueue: median(of('queue')), mpQueueC2C: median(of('queueC2C')), mpPipe: median(of('pipe')), mpPipeRt: median(of('pipeRt')) },
-    samples: { queuePerSec: of('queue'), queueC2CPerSec: of('queueC2C'), pipePerSec: of('pipe'), pipeRoundTripsPerSec: of('pipeRt') },
+    metrics: { mpQueue: median(of('queue')), mpQueueC2C: median(of('queueC2C')), mpPipe: median(of('pipe')), mpPipeRt: median(of('pipeRt')), mpBig: median(of('big')) },
+    samples: { queuePerSec: of('queue'), queueC2CPerSec: of('queueC2C'), pipePerSec: of('pipe'), pipeRoundTripsPerSec: of('pipeRt'), bigItemMs: of('big') },
     rounds: rounds.length,
   };
 }

@@ -4,7 +4,7 @@
 import type { SectionSubject } from '../lib/types.js';
 import { NotAvailable } from '../lib/types.js';
 import { check } from '../scenarios/scenario.js';
-import { echoTimed, expectedSum, mp, receiveTimed, type MpRuns } from '../scenarios/mp.js';
+import { bigPattern, checkBig, echoTimed, expectedSum, mp, receiveTimed, type MpRuns } from '../scenarios/mp.js';
 import type * as Targets from '../workers/mp-targets.js';
 import { importDist } from './concurrent-ts.js';
 
@@ -88,6 +88,24 @@ async function openRuns(): Promise<MpRuns> {
       mine.close();
       return rate;
     },
+    bigItem: async (bytes) => {
+      const there = new Queue<Buffer | number | null>();
+      const back = new Queue<Buffer | number>();
+      const echo = started(targets.echoItems, there, back);
+      await there.put(1);
+      check((await back.get()) === 1, 'small echo before the large item');
+      const item = bigPattern(bytes);
+      const t0 = performance.now();
+      await there.put(item);
+      const got = await back.get() as Buffer;
+      const ms = performance.now() - t0;
+      checkBig(got, bytes);
+      await there.put(null);
+      await joined(echo);
+      there.close();
+      back.close();
+      return ms;
+    },
   };
 }
 
@@ -98,6 +116,6 @@ export const mpSubject: SectionSubject = {
   group: 'concurrent-ts',
   section: 'mp',
   kind: 'node',
-  how: '`Process` children started by task reference; `await queue.put(i)` / `await queue.get()`, `conn.send(i)` / `await conn.recv()`',
+  how: '`Process` children started by task reference; `await queue.put(i)` / `await queue.get()`, `conn.send(i)` / `await conn.recv()`; the large item is a `Buffer`',
   measure: async (sizes) => mp(await openRuns(), sizes),
 };

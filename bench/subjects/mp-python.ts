@@ -10,5 +10,5 @@ export const mpSubject: SectionSubject = {
   group: 'python',
   section: 'mp',
   kind: 'python',
-  how: '`multiprocessing.Process` children (fork); `q.put(i)` / `q.get()` on a `multiprocessing.Queue`, `conn.send(i)` / `conn.recv()` on a `Pipe()`',
+  how: '`multiprocessing.Process` children (fork); `q.put(i)` / `q.get()` on a `multiprocessing.Queue`, `conn.send(i)` / `conn.recv()` on a `Pipe()`; the large item is `bytes`',
 };

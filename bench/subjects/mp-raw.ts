@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { buildDir } from '../lib/paths.js';
 import type { SectionSubject } from '../lib/types.js';
 import { check } from '../scenarios/scenario.js';
-import { echoTimed, expectedSum, mp, receiveTimed, type MpRuns } from '../scenarios/mp.js';
+import { bigPattern, checkBig, echoTimed, expectedSum, mp, receiveTimed, type MpRuns } from '../scenarios/mp.js';
 
 const script = join(buildDir, 'workers', 'mp-raw-child.js');
 
@@ -69,6 +69,20 @@ const runs: MpRuns = {
     await ended(echo);
     return rate;
   },
+  bigItem: async (bytes) => {
+    const echo = child('bigecho', 0);
+    const next = reader(echo) as () => Promise<unknown>;
+    echo.send(1);
+    check((await next()) === 1, 'small echo before the large item');
+    const item = bigPattern(bytes);
+    const t0 = performance.now();
+    echo.send(item);
+    const got = await next() as Uint8Array;
+    const ms = performance.now() - t0;
+    checkBig(got, bytes);
+    await ended(echo);
+    return ms;
+  },
 };
 
 export const mpSubject: SectionSubject = {
@@ -78,6 +92,6 @@ export const mpSubject: SectionSubject = {
   group: 'raw',
   section: 'mp',
   kind: 'node',
-  how: "`process.send(i)` in a forked child, `'message'` events in the parent; child → child relayed by the parent (Node has no direct channel between two children); the same channel is the Queue's and the Pipe's floor",
+  how: "`process.send(i)` in a forked child, `'message'` events in the parent; child → child relayed by the parent (Node has no direct channel between two children); the same channel is the Queue's and the Pipe's floor; the large item is a `Buffer` sent and echoed",
   measure: (sizes) => mp(runs, sizes),
 };

@@ -1,7 +1,7 @@
 // The child of the raw multiprocessing floor: plain child_process IPC, no
 // queue, no broker. `send N` sends 0..N-1 to the parent; `receive N` times N
-// messages relayed by the parent and reports [ms, sum]; `echo` returns every
-// message it gets. It never disconnects itself (that could drop messages still
+// messages relayed by the parent and reports [ms, sum]; `echo` and `bigecho`
+// return every message they get. It never disconnects itself (that could drop messages still
 // queued): a sender ends once its messages are written, the others when the
 // parent kills them.
 
@@ -22,6 +22,9 @@ if (mode === 'send') {
   });
 } else if (mode === 'echo') {
   process.on('message', (value: number) => send(value));
+} else if (mode === 'bigecho') {
+  // Advanced serialization sends a Buffer as a Uint8Array: send back what came.
+  process.on('message', (value: unknown) => send(value));
 } else {
   throw new Error(`unknown mode ${mode}`);
 }

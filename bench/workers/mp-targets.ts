@@ -2,9 +2,9 @@
 // run by its `Process` as a task module (queues and pipes arrive working).
 // Python's side is the same four functions in python/bench.py.
 
-interface MpQueue {
-  put(item: number): Promise<void>;
-  get(): Promise<number>;
+interface MpQueue<T = number> {
+  put(item: T): Promise<void>;
+  get(): Promise<T>;
 }
 
 interface MpConnection {
@@ -33,4 +33,9 @@ export function pipeSender(conn: MpConnection, n: number): void {
 
 export async function pipeEcho(conn: MpConnection, n: number): Promise<void> {
   for (let i = 0; i < n; i++) conn.send(await conn.recv());
+}
+
+/** Echoes items from `from` to `to` until it gets `null` (the large-item run: a small one first, then the big one). */
+export async function echoItems(from: MpQueue<unknown>, to: MpQueue<unknown>): Promise<void> {
+  for (let item = await from.get(); item !== null; item = await from.get()) await to.put(item);
 }

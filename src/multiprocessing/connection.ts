@@ -9,16 +9,15 @@
  *
  * @module
  */
-import { deserialize } from 'node:v8';
 import { BufferTooShort, OSError, ValueError } from '../errors.js';
 import { unwrap } from './link.js';
 import { CONNECTION_TAG } from './broker/pipe-state.js';
-import { fromWire, newHandleId, pack, registerHandle, reviveHandles, SharedObject, withId, type HandleWire } from './shared-object.js';
+import { isReply, openPort, type ChannelPort } from './channel/port.js';
+import { itemBytes, packBytes, packValue, unpackValue, type Item } from './channel/items.js';
+import { fromWire, newHandleId, registerHandle, reviveHandles, SharedObject, withId, type HandleWire } from './shared-object.js';
 import { throwIfAborted, toWait, type WaitOptions } from './wait-options.js';
 
-/** Message kinds on the wire: an object without handles, an object with handles, raw bytes. */
-const OBJECT = 0;
-const BYTES = 2;
+const PIPE_ERRORS = { timeout: (ms: number): [string, string] => ['TimeoutError', `recv() did not get a message within ${ms} ms`] };
 
 /**
  * One end of a {@link Pipe}, like Python's `multiprocessing.connection.Connection`.
@@ -28,6 +27,10 @@ const BYTES = 2;
 export class Connection<T = unknown> extends SharedObject {
   readonly #readable: boolean;
   readonly #writable: boolean;
+  /** This end's messages (what the other end sent). */
+  readonly #in: ChannelPort;
+  /** The other end's channel: what this end sends. */
+  readonly #out: ChannelPort;
   #closed = false;
   #peerGone = false;
   readonly #unlisten: () => void;
@@ -37,6 +40,16 @@ export class Connection<T = unknown> extends SharedObject {
     super(CONNECTION_TAG, params);
     this.#readable = this.params.readable !== false;
     this.#writable = this.params.writable !== false;
+    const input = openPort(this.link, this.id, PIPE_ERRORS, true);
+    const output = openPort(this.link, String(this.params.peer), PIPE_ERRORS, true);
+    this.#in = input;
+    this.#out = output;
+    // The close reports how many messages this thread sent, so the reader's end of file waits for them all.
+    this.onRelease(() => {
+      input.release();
+      output.release();
+      return output.seq;
+    });
     // The link must not keep the connection alive: a dropped end has to be collected (that closes it).
     const self = new WeakRef(this);
     this.#unlisten = this.link.listen(this.id, (event) => {
@@ -71,8 +84,7 @@ export class Connection<T = unknown> extends SharedObject {
    */
   send(obj: T): void {
     this.#checkWritable();
-    const { payload, shared } = pack(obj, 'obj');
-    this.link.send('send', this.id, [shared], payload);
+    this.#out.put(packValue(obj, 'obj'));
   }
 
   /**
@@ -94,7 +106,7 @@ export class Connection<T = unknown> extends SharedObject {
     const length = size ?? n - offset;
     if (length < 0) throw new ValueError('size is negative');
     if (offset + length > n) throw new ValueError('buffer length < offset + size');
-    this.link.send('send', this.id, [BYTES], Buffer.from(bytes.subarray(offset, offset + length)));
+    this.#out.put(packBytes(bytes.subarray(offset, offset + length)));
   }
 
   /**
@@ -109,10 +121,13 @@ export class Connection<T = unknown> extends SharedObject {
    * @returns the next object (bytes sent with `sendBytes` arrive as a Buffer).
    */
   async recv(options?: number | WaitOptions): Promise<T> {
-    const message = await this.#receive(options);
-    if (message.kind === BYTES) return message.payload as T;
-    const value = deserialize(message.payload) as T;
-    return message.kind === OBJECT ? value : reviveHandles(value) as T;
+    this.#checkReadable();
+    const { timeout, signal } = toWait(options);
+    throwIfAborted(signal);
+    let got = this.#in.get(true, timeout, signal);
+    if (got instanceof Promise) got = await got;
+    if (isReply(got)) unwrap(got, signal);
+    return unpackValue(got as Item, reviveHandles) as T;
   }
 
   /**
@@ -125,7 +140,7 @@ export class Connection<T = unknown> extends SharedObject {
    */
   async recvBytes(maxlength?: number, options?: WaitOptions): Promise<Buffer> {
     if (maxlength !== undefined && maxlength < 0) throw new ValueError('negative maxlength');
-    const { payload } = await this.#receive(options);
+    const payload = itemBytes(await this.#receive(options));
     if (maxlength !== undefined && payload.length > maxlength) throw new OSError('bad message length');
     return payload;
   }
@@ -145,7 +160,7 @@ export class Connection<T = unknown> extends SharedObject {
     const target = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
     if (offset < 0) throw new ValueError('negative offset');
     if (offset > target.length) throw new ValueError('offset too large');
-    const { payload } = await this.#receive(options);
+    const payload = itemBytes(await this.#receive(options));
     if (payload.length > target.length - offset) throw new BufferTooShort('the message does not fit in the buffer', payload);
     target.set(payload, offset);
     return payload.length;
@@ -166,8 +181,10 @@ export class Connection<T = unknown> extends SharedObject {
     this.#checkReadable();
     const { timeout: ms, signal } = toWait(timeout);
     throwIfAborted(signal);
-    const reply = await this.link.call('poll', this.id, [ms], undefined, signal);
-    return unwrap(reply, signal) as boolean;
+    let polled = this.#in.poll(ms, signal);
+    if (polled instanceof Promise) polled = await polled;
+    if (typeof polled !== 'boolean') unwrap(polled, signal);
+    return polled === true;
   }
 
   #otherEndGone(): void {
@@ -193,13 +210,14 @@ export class Connection<T = unknown> extends SharedObject {
     return `<Connection${mode}${this.#closed ? ' closed' : ''}>`;
   }
 
-  async #receive(options: number | WaitOptions | undefined): Promise<{ kind: number; payload: Buffer }> {
+  async #receive(options: number | WaitOptions | undefined): Promise<Item> {
     this.#checkReadable();
     const { timeout, signal } = toWait(options);
     throwIfAborted(signal);
-    const reply = await this.link.call('recv', this.id, [timeout], undefined, signal);
-    const kind = unwrap(reply, signal) as number;
-    return { kind, payload: reply.payload };
+    let got = this.#in.get(true, timeout, signal);
+    if (got instanceof Promise) got = await got;
+    if (isReply(got)) unwrap(got, signal);
+    return got as Item;
   }
 
   #checkReadable(): void {

@@ -12,7 +12,7 @@
  * @module
  */
 import { connect, type Socket } from 'node:net';
-import { existsSync, writeSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { isMainThread, threadId } from 'node:worker_threads';
 import { DeadlockError, ERROR_CLASSES, type DeadlockEdge } from '../errors.js';
@@ -20,8 +20,10 @@ import { currentContext } from '../worker/context.js';
 import { currentTask } from '../sync/current-thread.js';
 import { Broker } from './broker/broker.js';
 import { CANCELLED, ERR, OK, type ReplySink } from './broker/client.js';
-import { encodeFrame, FrameReader } from './broker/frames.js';
+import { CONTROL as CONTROL_FRAME, encodeFrame, FrameReader } from './broker/frames.js';
 import { STATE_FACTORIES } from './broker/kinds.js';
+import { flushAllSync, flushChannels, onChannelEvent, onHubItems, quiescent as channelsQuiescent, waiting, type ChannelLink } from './channel/transport.js';
+import { SocketWriter } from './channel/socket-writer.js';
 import { blockingCall } from './sync-helper.js';
 
 const EMPTY = Buffer.alloc(0);
@@ -155,7 +157,8 @@ class LocalLink extends Link {
       reply: (req, status, value, payload) => {
         if (owner.link !== undefined) owner.link.#replied(req, status, value, payload ?? EMPTY);
       },
-      push: (id, event) => owner.link?.deliver(0, OK, [id, event], EMPTY),
+      event: (values) => owner.link?.deliver(0, OK, values, EMPTY),
+      items: () => {},
     };
     const broker = new Broker(STATE_FACTORIES, sink, ownerName());
     super(broker.path);
@@ -201,16 +204,19 @@ let quiescenceHook = false;
 /**
  * A connection to a broker in another thread or process.
  *
- * Frames are written with `writeSync` on the socket's descriptor (Node's socket only reads), once
- * per tick for everything queued in it, and at once before a blocking call. So every frame this
+ * Frames are written with `writev` on the socket's descriptor (`channel/socket-writer.ts`), once
+ * per tick for everything queued in it, and in full before a blocking call. So every frame this
  * thread sent is in the kernel, in order, before a `…Sync` request leaves through the helper's
  * own connection: the broker, holding that request until this connection has delivered as many
  * frames, sees them all first. (Node's buffered `socket.write` could leave them in memory until
  * the event loop turns, which never happens while the thread is blocked.)
+ *
+ * The link also carries this thread's queue items and pipe messages for the broker, and the ones
+ * the broker pushes to it (ITEMS frames); a channel's frames queued before a request go first.
  */
-class RemoteLink extends Link {
+class RemoteLink extends Link implements ChannelLink {
   readonly #socket: Socket;
-  readonly #fd: number;
+  readonly #writer: SocketWriter;
   readonly #reader = new FrameReader();
   /** Frames sent after `hello`: a sync call waits at the broker until these have arrived. */
   #sent = 0;
@@ -222,7 +228,7 @@ class RemoteLink extends Link {
   constructor(path: string) {
     super(path);
     this.#socket = connect(path);
-    this.#fd = (this.#socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
+    this.#writer = new SocketWriter(this.#socket, () => this.#socket.destroy());
     this.#socket.unref();
     this.#socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     this.#socket.on('error', () => {});
@@ -232,7 +238,8 @@ class RemoteLink extends Link {
       quiescenceHook = true;
       process.on('beforeExit', onQuiescent);
     }
-    this.transmit([0, 'hello', '', ownerKey(), ownerName()], EMPTY);
+    this.#queue.push(encodeFrame([0, 'hello', '', ownerKey(), ownerName()]));
+    this.#scheduleFlush();
   }
 
   get local(): boolean {
@@ -240,71 +247,99 @@ class RemoteLink extends Link {
   }
 
   callSync(op: string, id: string, args: readonly unknown[], payload: Buffer = EMPTY): Reply {
+    flushAllSync();
     this.#flush();
+    this.#writer.flushSync();
     if (this.#closed) return { status: ERR, value: ['RuntimeError', `lost the connection to the broker at ${this.path}`], payload: EMPTY };
     return blockingCall(this.path, ownerKey(), ownerName(), [0, '@', this.#sent, ...body(op, id, args)], payload);
   }
 
   protected transmit(header: readonly unknown[], payload: Buffer): void {
     if (this.#closed) return;
-    if (header[1] !== 'hello') this.#sent++;
+    // Items put before this request go first, and what this thread took is acked before it.
+    flushChannels(false, true);
+    this.#sent++;
     this.#queue.push(encodeFrame(header, payload));
-    if (!this.#flushScheduled) {
-      // Every frame queued in one tick leaves in one write.
-      this.#flushScheduled = true;
-      process.nextTick(this.#flushNow);
-    }
+    this.#scheduleFlush();
   }
 
-  readonly #flushNow = (): void => this.#flush();
+  queueOp(op: string, id: string, args: readonly unknown[]): void {
+    if (this.#closed) return;
+    this.#sent++;
+    this.#queue.push(encodeFrame([0, op, id, 0, ...args]));
+  }
+
+  queueItems(chunks: readonly Buffer[]): void {
+    if (this.#closed) return;
+    this.#sent++;
+    for (const chunk of chunks) this.#queue.push(chunk);
+  }
+
+  writeQueued(): void {
+    this.#flush();
+  }
+
+  keepAlive(on: boolean): void {
+    if (this.#closed) return;
+    if (on) this.#socket.ref();
+    else if (!this.#held) this.#socket.unref();
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushScheduled) return;
+    // Every frame queued in one tick leaves in one write.
+    this.#flushScheduled = true;
+    process.nextTick(this.#flushNow);
+  }
+
+  readonly #flushNow = (): void => {
+    flushChannels(false);
+    this.#flush();
+  };
 
   protected override flush(): void {
+    flushChannels(false);
     this.#flush();
   }
 
   #flush(): void {
     this.#flushScheduled = false;
     if (this.#queue.length === 0 || this.#closed) return;
-    const data = this.#queue.length === 1 ? this.#queue[0] as Buffer : Buffer.concat(this.#queue);
+    const queue = this.#queue;
     this.#queue = [];
-    if (this.#fd < 0) {
-      this.#socket.write(data);
-      return;
-    }
-    try {
-      writeAll(this.#fd, data);
-    } catch {
-      // The broker is gone; 'close' follows and fails what is pending.
-      this.#socket.destroy();
-    }
+    this.#writer.write(queue);
   }
 
-  /** Nothing else to do in this thread: report it, and stay alive for the replies. */
+  /** Nothing else to do in this thread: hand over what depends on it, report it, and stay alive for the replies. */
   quiescent(): void {
-    if (this.pending === 0 || this.#held || this.#closed) return;
+    channelsQuiescent();
+    if ((this.pending === 0 && waiting(this) === 0) || this.#held || this.#closed) return;
     this.#held = true;
     this.#socket.ref();
-    this.transmit([0, 'stuck', ''], EMPTY);
+    this.queueOp('stuck', '', []);
+    this.#flush();
   }
 
   #onData(chunk: Buffer): void {
     this.#reader.push(chunk);
-    let frame;
     try {
-      frame = this.#reader.next();
+      for (let frame = this.#reader.next(); frame !== undefined; frame = this.#reader.next()) {
+        if (frame.type !== CONTROL_FRAME) {
+          onHubItems(frame);
+          continue;
+        }
+        const [req, status, value] = frame.header as [number, number, unknown];
+        if (req === 0) onChannelEvent(value as unknown[]);
+        this.deliver(req, status, value, frame.payload);
+      }
     } catch {
       this.#socket.destroy();
       return;
     }
-    while (frame !== undefined) {
-      const [req, status, value] = frame.header as [number, number, unknown];
-      this.deliver(req, status, value, frame.payload);
-      frame = this.#reader.next();
-    }
     if (this.#held) {
       // Something happened: let the thread run on its own again until it is idle once more.
       this.#held = false;
-      this.#socket.unref();
+      if (waiting(this) === 0) this.#socket.unref();
     }
   }
 
@@ -313,21 +348,6 @@ class RemoteLink extends Link {
     remoteLinks.delete(this);
     for (const [path, link] of links) if (link === this) links.delete(path);
     this.failAll('RuntimeError', `lost the connection to the broker at ${this.path}: the process that owns the shared objects has exited`);
-  }
-}
-
-const pause = new Int32Array(new SharedArrayBuffer(4));
-
-/** Writes all of `data` to a non-blocking descriptor, waiting for room when the kernel buffer is full. */
-function writeAll(fd: number, data: Buffer): void {
-  let offset = 0;
-  while (offset < data.length) {
-    try {
-      offset += writeSync(fd, data, offset);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
-      Atomics.wait(pause, 0, 0, 1);
-    }
   }
 }
 
@@ -367,6 +387,14 @@ export function startBroker(): Link {
   localLink = new LocalLink();
   if (isMainThread) process.env[BROKER_ENV] = localLink.path;
   return localLink;
+}
+
+/**
+ * Resolves once the broker of this thread (if it runs one) has handled everything process `pid`
+ * sent it and seen its connections close. At once otherwise.
+ */
+export function brokerDone(pid: number): Promise<void> {
+  return localLink === undefined ? Promise.resolve() : localLink.broker.whenDisconnected(pid);
 }
 
 /** The broker path children of this process should use (starting a broker if needed). */

@@ -23,7 +23,7 @@ import type { Callable } from '../task-ref/task-module.js';
 import { toWireFn } from '../task-ref/to-wire-fn.js';
 import { currentContext, refuseWhileImporting } from '../worker/context.js';
 import { PROCESS_START_VERSION, type ProcessIdentity, type ProcessStartMessage } from '../worker/process-start.js';
-import { BROKER_ENV, brokerPathForChildren } from './link.js';
+import { BROKER_ENV, brokerDone, brokerPathForChildren } from './link.js';
 
 const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 const ENTRY = fileURLToPath(new URL(`../worker/process-target-entry${ext}`, import.meta.url));
@@ -200,12 +200,15 @@ export class Process<A extends unknown[] = unknown[]> {
     this.#pid = child.pid;
     this.#state = 'started';
     children.add(this);
+    const pid = child.pid as number;
     this.#finished = new Promise<void>((resolve) => {
       child.once('exit', (code, signal) => {
         this.#exitcode = code ?? -(signal === null ? 0 : (constants.signals[signal] ?? 0));
         if (this.#state === 'started') this.#state = 'stopped';
         children.delete(this);
-        resolve();
+        // What the child put on queues before it ended is handled before the join returns (a
+        // program that joins its producers and then puts sentinels relies on it, as in Python).
+        void brokerDone(pid).then(resolve);
       });
     });
     // The channel only tells the child when the parent is gone; the child itself keeps the parent

@@ -1,19 +1,24 @@
 /**
- * `Queue`, `JoinableQueue` and `SimpleQueue`: Python's process-safe FIFO queues. The items live
- * in the broker; every process that has the queue (it was passed as an argument, or put on another
- * queue) puts and gets through its own connection.
+ * `Queue`, `JoinableQueue` and `SimpleQueue`: Python's process-safe FIFO queues. Every process
+ * that has the queue (it was passed as an argument, or put on another queue) puts and gets
+ * through its own channel endpoint: items travel from the producer to the consumer over a socket
+ * of their own when one process consumes, and through the broker otherwise (`channel/`,
+ * `broker/channel-hub.ts`).
  *
- * Items are copied when they are put (serialized with `v8.serialize`), as Python pickles them:
- * changing an object after `put` does not change what the consumer gets. Library handles inside
- * an item (a `Connection`, another `Queue`) arrive working.
+ * Items are copied when they are put, as Python pickles them: changing an object after `put` does
+ * not change what the consumer gets. Library handles inside an item (a `Connection`, another
+ * `Queue`) arrive working.
  *
  * @module
  */
-import { deserialize } from 'node:v8';
 import { AssertionError, ValueError } from '../errors.js';
 import { unwrap } from './link.js';
-import { fromWire, pack, registerHandle, reviveHandles, SharedObject, type HandleWire } from './shared-object.js';
+import { isReply, openPort, type ChannelPort } from './channel/port.js';
+import { packValue, unpackValue } from './channel/items.js';
+import { fromWire, registerHandle, reviveHandles, SharedObject, type HandleWire } from './shared-object.js';
 import { throwIfAborted, toWait, type BlockOptions, type WaitOptions } from './wait-options.js';
+
+const QUEUE_ERRORS = { timeout: (): [string, string] => ['Empty', ''] };
 
 /**
  * A FIFO queue shared by processes, like Python's `multiprocessing.Queue`.
@@ -28,6 +33,7 @@ import { throwIfAborted, toWait, type BlockOptions, type WaitOptions } from './w
  */
 export class Queue<T = unknown> extends SharedObject {
   readonly #maxsize: number;
+  readonly #port: ChannelPort;
   #closed = false;
 
   /**
@@ -38,6 +44,9 @@ export class Queue<T = unknown> extends SharedObject {
     if (typeof maxsize !== 'number' || Number.isNaN(maxsize)) throw new TypeError(`maxsize must be a number, got ${typeof maxsize}`);
     super(new.target.TAG, { maxsize, joinable: new.target.TAG === 'mp.JoinableQueue' });
     this.#maxsize = Number(this.params.maxsize);
+    const port = openPort(this.link, this.id, QUEUE_ERRORS, false, this.#maxsize > 0);
+    this.#port = port;
+    this.onRelease(() => port.release());
   }
 
   /** The tag of this kind of queue. @internal */
@@ -68,12 +77,12 @@ export class Queue<T = unknown> extends SharedObject {
     this.#checkOpen();
     const { timeout, signal } = toWait(options);
     throwIfAborted(signal);
-    const { payload, shared } = pack(item, 'item');
+    const packed = packValue(item, 'item');
     if (this.#maxsize <= 0) {
-      this.link.send('put', this.id, [shared], payload);
+      this.#port.put(packed);
       return;
     }
-    unwrap(await this.link.call('put', this.id, [shared, timeout !== 0, timeout], payload, signal), signal);
+    unwrap(await this.#port.putWait(packed, timeout !== 0, timeout, signal), signal);
   }
 
   /**
@@ -101,10 +110,10 @@ export class Queue<T = unknown> extends SharedObject {
     this.#checkOpen();
     const { timeout, signal } = toWait(options);
     throwIfAborted(signal);
-    const reply = await this.link.call('get', this.id, [timeout !== 0, timeout], undefined, signal);
-    const shared = unwrap(reply, signal);
-    const value = deserialize(reply.payload) as T;
-    return shared === 1 ? reviveHandles(value) as T : value;
+    let got = this.#port.get(timeout !== 0, timeout, signal);
+    if (got instanceof Promise) got = await got;
+    if (isReply(got)) unwrap(got, signal);
+    return unpackValue(got as never, reviveHandles) as T;
   }
 
   /**
@@ -118,7 +127,9 @@ export class Queue<T = unknown> extends SharedObject {
   }
 
   /**
-   * How many items the queue holds now (exact at the broker; it may change at once).
+   * How many items the queue holds now: exact for what went through the broker; items on their
+   * way straight to a consumer are counted as their producer reported them (Python's `qsize` is
+   * approximate too). It may change at once.
    *
    * @throws {ValueError} when this process closed the queue.
    * @returns the number of items.
@@ -157,7 +168,8 @@ export class Queue<T = unknown> extends SharedObject {
   }
 
   /**
-   * Waits until every item this process put has reached the broker (Python's `join_thread`).
+   * Waits until every item this process put is on its way (written to its socket), as Python's
+   * `join_thread` waits for the feeder thread.
    *
    * Cancel safety: an aborted wait leaves the items on their way.
    *

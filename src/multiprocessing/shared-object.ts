@@ -34,12 +34,15 @@ export interface HandleWire {
 interface Held {
   readonly link: Link;
   readonly id: string;
+  /** What the handle's own resources need when it goes (a channel's reader); returns what the detach reports. */
+  readonly release: (() => unknown) | undefined;
 }
 
-const collected = new FinalizationRegistry<Held>(({ link, id }) => {
+const collected = new FinalizationRegistry<Held>(({ link, id, release }) => {
   // A handle garbage-collected without close(): give its reference back, as CPython closes a
   // Connection's descriptor when the object dies.
-  link.send('detach', id, []);
+  const extra = release?.();
+  link.send('detach', id, extra === undefined ? [] : [extra]);
 });
 
 /** Wire states being rebuilt, innermost last: a handle's constructor takes the top one. */
@@ -57,6 +60,7 @@ export abstract class SharedObject {
   /** Creation parameters (enough for the broker to create the object from any handle). */
   declare readonly params: Record<string, unknown>;
   readonly #link: Link;
+  #release: (() => unknown) | undefined;
   #detached = false;
   /** The reference has gone back to the broker: this handle can no longer be passed on. */
   #released = false;
@@ -75,7 +79,18 @@ export abstract class SharedObject {
     Object.defineProperty(this, 'token', { enumerable: true, configurable: true, get: () => this.#mint() });
     this.#link = link;
     link.send('attach', id, [tag, wire?.token ?? null], serialize(own));
-    collected.register(this, { link, id }, this);
+    collected.register(this, { link, id, release: undefined }, this);
+  }
+
+  /**
+   * Sets what to do when this handle goes (closed or collected) before its reference goes back:
+   * `release` must not refer to the handle (it runs after the handle is collected); what it
+   * returns travels with the detach. @internal
+   */
+  protected onRelease(release: () => unknown): void {
+    this.#release = release;
+    collected.unregister(this);
+    collected.register(this, { link: this.#link, id: this.id, release }, this);
   }
 
   /** The link to this object's broker. @internal */
@@ -100,7 +115,8 @@ export abstract class SharedObject {
     collected.unregister(this);
     setImmediate(() => {
       this.#released = true;
-      this.#link.send('detach', this.id, []);
+      const extra = this.#release?.();
+      this.#link.send('detach', this.id, extra === undefined ? [] : [extra]);
     });
   }
 

@@ -32,13 +32,15 @@ const signal = new Int32Array(flag);
 const conns = new Map();
 let nextReq = 1;
 
+// The broker's frames (broker/frames.ts): u32 length, u8 type (0: control), u32 header length, JSON header, payload.
 function frame(header, payload) {
   const text = Buffer.from(JSON.stringify(header));
-  const out = Buffer.allocUnsafe(8 + text.length + payload.length);
-  out.writeUInt32LE(4 + text.length + payload.length, 0);
-  out.writeUInt32LE(text.length, 4);
-  text.copy(out, 8);
-  payload.copy(out, 8 + text.length);
+  const out = Buffer.allocUnsafe(9 + text.length + payload.length);
+  out.writeUInt32LE(5 + text.length + payload.length, 0);
+  out[4] = 0;
+  out.writeUInt32LE(text.length, 5);
+  text.copy(out, 9);
+  payload.copy(out, 9 + text.length);
   return out;
 }
 
@@ -61,9 +63,13 @@ function open(path) {
     while (c.buffer.length >= 4) {
       const total = c.buffer.readUInt32LE(0);
       if (c.buffer.length < 4 + total) break;
-      const headerBytes = c.buffer.readUInt32LE(4);
-      const header = JSON.parse(c.buffer.toString('utf8', 8, 8 + headerBytes));
-      const payload = Buffer.from(c.buffer.subarray(8 + headerBytes, 4 + total));
+      if (c.buffer[4] !== 0) {
+        c.buffer = c.buffer.subarray(4 + total);
+        continue;
+      }
+      const headerBytes = c.buffer.readUInt32LE(5);
+      const header = JSON.parse(c.buffer.toString('utf8', 9, 9 + headerBytes));
+      const payload = Buffer.from(c.buffer.subarray(9 + headerBytes, 4 + total));
       c.buffer = c.buffer.subarray(4 + total);
       if (header[0] !== 0 && header[0] === c.waiting) {
         c.waiting = 0;

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ProcessPoolExecutor, ThreadPoolExecutor } from '../../src/futures/index.js';
-import { encodeFrame, FrameReader } from '../../src/multiprocessing/broker/frames.js';
+import { CONTROL, encodeFrame, FrameReader } from '../../src/multiprocessing/broker/frames.js';
 import { EOFError, Event, Lock, Manager, Pipe, Queue, RuntimeError, Value, type Connection } from '../../src/multiprocessing/index.js';
 import { collected } from '../helpers/gc.js';
 import { tasks } from '../fixtures/multiprocessing/support.js';
@@ -19,7 +19,7 @@ describe('frames', () => {
       const got: Array<{ header: unknown[]; size: number }> = [];
       for (let at = 0; at < stream.length; at += step) {
         reader.push(stream.subarray(at, at + step));
-        for (let f = reader.next(); f !== undefined; f = reader.next()) got.push({ header: f.header, size: f.payload.length });
+        for (let f = reader.next(); f !== undefined; f = reader.next()) if (f.type === CONTROL) got.push({ header: f.header, size: f.payload.length });
       }
       assert.deepEqual(got, [
         { header: [1, 'put', 'q', 0], size: 7 },

@@ -34,7 +34,9 @@ import { threadId } from 'node:worker_threads';
 import { deserialize } from 'node:v8';
 import { BrokerClient, ERR, Owner, ThreadState, Waiter, type ReplySink } from './client.js';
 import { describeDeadlock, findDeadlock } from './deadlock.js';
-import { encodeFrame, FrameReader } from './frames.js';
+import { decodeItems } from '../channel/items.js';
+import { CONTROL, encodeFrame, FrameReader, type ItemsFrame } from './frames.js';
+import { SocketWriter } from '../channel/socket-writer.js';
 import type { Call, SharedState, StateContext, StateFactory } from './state.js';
 
 /** How often the broker's thread checks whether it has anything else to do while it waits. */
@@ -68,6 +70,8 @@ export class Broker {
   readonly #deferred = new Map<ThreadState, Array<{ client: BrokerClient; seq: number; header: unknown[]; payload: Buffer }>>();
   readonly #context: StateContext;
   #keptAlive = false;
+  /** Gets and polls of queues and pipes the broker's own thread waits in. */
+  #channelWaits = 0;
   #probe: NodeJS.Timeout | undefined;
   #closed = false;
 
@@ -81,7 +85,15 @@ export class Broker {
       ensure: (id, kind, params) => this.#ensure(id, kind, params),
       gone: (id) => this.#gone.has(id),
       notify: (id, event) => {
-        for (const client of [this.local, ...this.#clients]) if (client.refs.has(id)) client.sink.push(id, event);
+        for (const client of [this.local, ...this.#clients]) if (client.refs.has(id)) client.event([id, event]);
+      },
+      holders: (id) => [this.local, ...this.#clients].filter((client) => client.refs.has(id)),
+      local: this.local,
+      keepAlive: (delta) => {
+        this.#channelWaits += delta;
+        // Letting go is left to the probe (within 50 ms): a program that takes an item and waits
+        // for the next one does not toggle it every time.
+        if (this.#channelWaits > 0) this.#keepAliveIfWaiting();
       },
     };
     this.path = join(tmpdir(), `concurrent-ts-${process.pid}-${threadId}-${randomBytes(4).toString('hex')}.sock`);
@@ -109,7 +121,7 @@ export class Broker {
         this.#mint(client, id, header[3] as string);
         return;
       case 'detach':
-        this.#detach(client, id);
+        this.#detach(client, id, header[3]);
         return;
       case 'destroy':
         this.#free(id, String(header[3]));
@@ -143,6 +155,13 @@ export class Broker {
     }
     // A sync helper's request that parked means its thread is now blocked: a deadlock may be complete.
     if (client.sync && client.waits.has(req)) this.#checkThread(client.thread);
+    this.#keepAliveIfWaiting();
+  }
+
+  /** Handles an ITEMS frame from a client: queue items or pipe messages for the channel it names. */
+  receiveItems(client: BrokerClient, frame: ItemsFrame): void {
+    const batch = decodeItems(frame.buf, frame.start, frame.end);
+    this.#objects.get(batch.channel)?.state.items?.(client, batch);
     this.#keepAliveIfWaiting();
   }
 
@@ -190,6 +209,29 @@ export class Broker {
     return owner;
   }
 
+  /**
+   * Resolves once no connection of process `pid` is left (at once if it has none): everything it
+   * wrote to the broker has been handled. `Process.join` waits for it, so that what a child did
+   * before it ended is seen by whatever the program does after the join.
+   */
+  whenDisconnected(pid: number): Promise<void> {
+    const prefix = `${pid}:`;
+    const open = [...this.#clients].filter((client) => client.thread.key.startsWith(prefix));
+    if (open.length === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      let left = open.length;
+      for (const client of open) {
+        const waiters = this.#closing.get(client) ?? [];
+        waiters.push(() => {
+          if (--left === 0) resolve();
+        });
+        this.#closing.set(client, waiters);
+      }
+    });
+  }
+
+  readonly #closing = new Map<BrokerClient, Array<() => void>>();
+
   /** Looks up the state of object `id`. */
   state(id: string): SharedState | undefined {
     return this.#objects.get(id)?.state;
@@ -210,6 +252,7 @@ export class Broker {
     if (this.#ensure(id, kind, params) === undefined) return;
     const entry = this.#objects.get(id) as Entry;
     client.refs.set(id, (client.refs.get(id) ?? 0) + 1);
+    entry.state.attached?.(client);
     const minted = token === null ? undefined : this.#tokens.get(token);
     if (minted !== undefined) {
       // The transit reference becomes this handle's reference: the count does not change.
@@ -230,9 +273,10 @@ export class Broker {
     client.minted.add(token);
   }
 
-  #detach(client: BrokerClient, id: string): void {
+  #detach(client: BrokerClient, id: string, extra?: unknown): void {
     const held = client.refs.get(id);
     if (held === undefined) return;
+    this.#objects.get(id)?.state.detached?.(client, extra);
     if (held <= 1) client.refs.delete(id);
     else client.refs.set(id, held - 1);
     this.#release(id, 1);
@@ -260,26 +304,40 @@ export class Broker {
     const reader = new FrameReader();
     let client: BrokerClient | undefined;
     let corked = false;
+    // Everything for this client in one turn leaves in one `writev`, straight to the kernel.
+    const writer = new SocketWriter(socket, () => socket.destroy());
+    let pending: Buffer[] = [];
+    const flush = (): void => {
+      corked = false;
+      const chunks = pending;
+      pending = [];
+      writer.write(chunks);
+    };
     const write = (frame: Buffer): void => {
       if (socket.destroyed) return;
+      pending.push(frame);
       if (!corked) {
         corked = true;
-        socket.cork();
-        process.nextTick(() => {
-          corked = false;
-          socket.uncork();
-        });
+        process.nextTick(flush);
       }
-      socket.write(frame);
     };
     const sink: ReplySink = {
       reply: (req, status, value, payload) => write(encodeFrame([req, status, value], payload)),
-      push: (id, event) => write(encodeFrame([0, 0, [id, event]])),
+      event: (values) => write(encodeFrame([0, 0, values])),
+      items: (chunks) => {
+        for (const chunk of chunks) write(chunk);
+      },
     };
     socket.on('data', (chunk: Buffer) => {
       reader.push(chunk);
       try {
         for (let frame = reader.next(); frame !== undefined; frame = reader.next()) {
+          if (frame.type !== CONTROL) {
+            if (client === undefined) throw new Error('the first frame must be hello');
+            this.receiveItems(client, frame);
+            this.#frameArrived(client);
+            continue;
+          }
           if (client === undefined) {
             const h = frame.header;
             if (h[1] !== 'hello') throw new Error('the first frame must be hello');
@@ -313,6 +371,10 @@ export class Broker {
       for (const thread of this.#threads.values()) if (thread !== client.thread && thread.stuck) this.#checkThread(thread);
     }
     for (const waiter of [...client.waits.values()]) waiter.drop();
+    if (!client.sync) for (const entry of [...this.#objects.values()]) entry.state.disconnected?.(client);
+    const closing = this.#closing.get(client);
+    this.#closing.delete(client);
+    if (closing !== undefined) for (const fn of closing) fn();
     for (const token of client.minted) {
       const minted = this.#tokens.get(token);
       this.#tokens.delete(token);
@@ -342,22 +404,28 @@ export class Broker {
    * thread has nothing left to do but wait, so it is stuck and may be part of a deadlock.
    */
   #keepAliveIfWaiting(): void {
-    const waiting = this.local.waits.size > 0 && !this.#closed;
+    const waiting = (this.local.waits.size > 0 || this.#channelWaits > 0) && !this.#closed;
     if (waiting === this.#keptAlive) return;
     this.#keptAlive = waiting;
     if (waiting) {
       this.#server.ref();
-      this.#probe = setInterval(this.#probeIdle, PROBE_MS);
-      this.#probe.unref();
+      if (this.#probe === undefined) {
+        // Started once and left running (unref'd): a timer per wait would cost more than the probe.
+        this.#probe = setInterval(this.#probeIdle, PROBE_MS);
+        this.#probe.unref();
+      }
     } else {
       this.#server.unref();
-      clearInterval(this.#probe);
-      this.#probe = undefined;
       this.local.thread.quiescent = false;
     }
   }
 
   readonly #probeIdle = (): void => {
+    if (!this.#keptAlive) return;
+    if (this.local.waits.size === 0 && this.#channelWaits === 0) {
+      this.#keepAliveIfWaiting();
+      return;
+    }
     const active = process.getActiveResourcesInfo();
     const idle = active.length === 1 && active[0] === 'PipeWrap';
     if (!idle) {

@@ -18,8 +18,10 @@ export const CANCELLED = 2;
 /** How replies reach a client: a socket for remote threads, a function call for the broker's own thread. */
 export interface ReplySink {
   reply(req: number, status: number, value: unknown, payload: Buffer | undefined): void;
-  /** An unsolicited event about object `id` (a pipe end whose peer closed, …). */
-  push(id: string, event: string): void;
+  /** An unsolicited event `[id, event, …args]` about object `id` (a pipe end whose peer closed, a route…). */
+  event(values: readonly unknown[]): void;
+  /** An ITEMS frame (queue items or pipe messages for this client to read), as buffers to write in order. */
+  items(chunks: readonly Buffer[]): void;
 }
 
 /**
@@ -105,6 +107,19 @@ export class BrokerClient {
     if (this.closed || req === 0) return;
     if (!this.sync) this.thread.quiescent = false;
     this.sink.reply(req, status, value, payload);
+  }
+
+  /** Pushes an event `[id, event, …args]`. */
+  event(values: readonly unknown[]): void {
+    if (this.closed) return;
+    this.sink.event(values);
+  }
+
+  /** Sends items for the thread to read; they wake it up too. */
+  items(chunks: readonly Buffer[]): void {
+    if (this.closed) return;
+    this.thread.quiescent = false;
+    this.sink.items(chunks);
   }
 }
 

@@ -1,121 +1,90 @@
 /**
- * Broker side of a `Pipe`: each end is its own object with an inbox (what the other end sent)
- * and its own reference count. An end whose last handle is closed (in every process) is gone:
- * the other end then reads what is left, and after that gets `EOFError`, as when the last file
- * descriptor of a pipe is closed.
+ * Broker side of a `Pipe`: each end is its own object and its own channel (`channel-hub.ts`):
+ * the messages sent at the other end, read at this one. An end whose last handle is closed (in
+ * every process) is gone: the other end then reads what is left, and after that gets `EOFError`,
+ * as when the last file descriptor of a pipe is closed.
  *
- * Messages are kept whole, never merged or split: one `send` is one `recv`.
+ * Messages are kept whole, never merged or split: one `send` is one `recv`. When a single thread
+ * reads an end, the other end's senders send it their messages directly; end of file then waits
+ * until the reader has every message each sender reported (its handles report their last
+ * sequence number when they close).
  *
  * @module
  */
-import { RingQueue } from '../../core/ring-queue.js';
-import { WaitQueue } from './client.js';
-import { timeoutArg, type Call, type SharedState, type StateContext, type StateFactory } from './state.js';
+import { ChannelHub } from './channel-hub.js';
+import type { BrokerClient } from './client.js';
+import type { StateContext, StateFactory } from './state.js';
 
 /** The tag of a connection end (also its broker kind). */
 export const CONNECTION_TAG = 'mp.Connection';
 
-interface Message {
-  readonly payload: Buffer;
-  readonly shared: number;
-}
-
-class PipeEndState implements SharedState {
-  readonly #inbox = new RingQueue<Message>(8);
-  /** Waiting `recv` calls (data `'recv'`) and `poll` calls (data `'poll'`), in arrival order. */
-  readonly #waiters = new WaitQueue();
-  readonly #context: StateContext;
+class PipeEndState extends ChannelHub {
   readonly #peer: string;
   #peerGone: boolean;
+  /** The last sequence number each sender (a thread holding the peer end) sent here. */
+  readonly #finals = new Map<string, number>();
 
   constructor(context: StateContext, peer: string) {
-    this.#context = context;
+    super(context, {
+      leasable: true,
+      producers: peer,
+      redeliver: false,
+      timeoutError: (timeout) => ['TimeoutError', `recv() did not get a message within ${timeout} ms`],
+    });
     this.#peer = peer;
     this.#peerGone = context.gone(peer);
   }
 
-  op(call: Call, op: string, args: readonly unknown[]): void {
-    switch (op) {
-      case 'send': return this.#send(call, Number(args[0]));
-      case 'recv': return this.#recv(call, timeoutArg(args[0]));
-      case 'poll': return this.#poll(call, timeoutArg(args[0]));
-      default: return call.fail('RuntimeError', `Connection has no operation ${op}`);
-    }
+  /** This end is gone: the peer sees end-of-file once it has read what is left; senders here get a broken pipe. */
+  override free(): void {
+    this.failWaits('OSError', 'handle is closed');
+    super.free();
+    const peer = this.#peerState();
+    if (peer !== undefined) peer.peerClosed();
+    this.context.notify(this.#peer, 'eof');
   }
 
-  /** This end is gone: the peer sees end-of-file once its inbox is empty. */
-  free(): void {
-    for (const w of this.#waiters.drain()) w.fail('OSError', 'handle is closed');
-    const peer = this.#context.ensure(this.#peer, CONNECTION_TAG, { peer: this.#context.id });
-    if (peer instanceof PipeEndState) peer.peerClosed();
-    this.#context.notify(this.#peer, 'eof');
+  /** A handle of this end was closed: what its thread sent into the peer end. */
+  detached(client: BrokerClient, extra: unknown): void {
+    if (typeof extra === 'number') this.#peerState()?.senderFinal(client.thread.key, extra);
   }
 
-  /** A message from the peer. */
-  deliver(message: Message): void {
-    if (this.#inbox.size === 0) {
-      // Poll waiters see it (and leave it); the first recv waiter takes it.
-      for (let w = this.#waiters.peek(); w !== undefined; w = this.#waiters.peek()) {
-        this.#waiters.shift();
-        if (w.data === 'poll') {
-          w.resolve(true);
-          continue;
-        }
-        w.resolve(message.shared, message.payload);
-        return;
-      }
-    }
-    this.#inbox.push(message);
+  override attached(client: BrokerClient): void {
+    // A new holder of this end sends into the peer: it must learn the peer's route.
+    this.#peerState()?.producerAttached(client);
   }
 
+  /** The peer end is gone: readers get end of file after the last message. */
   peerClosed(): void {
     this.#peerGone = true;
-    if (this.#inbox.size > 0) return;
-    for (const w of this.#waiters.drain()) {
-      if (w.data === 'poll') w.resolve(true);
-      else w.fail('EOFError', '');
-    }
+    this.afterPump();
   }
 
-  #send(call: Call, shared: number): void {
-    const peer = this.#peerGone ? undefined : this.#context.ensure(this.#peer, CONNECTION_TAG, { peer: this.#context.id });
-    if (!(peer instanceof PipeEndState)) {
-      call.fail('OSError', '[Errno 32] Broken pipe');
-      this.#context.notify(this.#context.id, 'broken');
-      return;
-    }
-    peer.deliver({ payload: call.payload, shared });
-    call.ok();
+  senderFinal(origin: string, seq: number): void {
+    if (seq > (this.#finals.get(origin) ?? 0)) this.#finals.set(origin, seq);
   }
 
-  #recv(call: Call, timeout: number | null): void {
-    const message = this.#inbox.shift();
-    if (message !== undefined) {
-      call.ok(message.shared, message.payload);
-      return;
-    }
-    if (this.#peerGone) {
-      call.fail('EOFError', '');
-      return;
-    }
-    const waiter = call.park(timeout);
-    waiter.data = 'recv';
-    waiter.onTimeout = () => waiter.fail('TimeoutError', `recv() did not get a message within ${timeout} ms`);
-    this.#waiters.push(waiter);
+  protected override reportedSeq(origin: string, seq: number): void {
+    this.senderFinal(origin, seq);
   }
 
-  #poll(call: Call, timeout: number | null): void {
-    if (this.#inbox.size > 0 || this.#peerGone) {
-      call.ok(true);
-      return;
-    }
-    if (timeout === 0) {
-      call.ok(false);
-      return;
-    }
-    const waiter = call.park(timeout);
-    waiter.data = 'poll';
-    this.#waiters.push(waiter);
+  protected override earlyAnswer(poll: boolean): [string, unknown] | undefined {
+    if (!this.#peerGone || !this.storeEmpty) return undefined;
+    return poll ? ['ok', true] : ['EOFError', ''];
+  }
+
+  protected override afterPump(): void {
+    if (!this.#peerGone || !this.storeEmpty) return;
+    this.failWaits('EOFError', '');
+    const finals: unknown[] = [];
+    for (const [origin, seq] of this.#finals) finals.push(origin, seq);
+    // 'end' (not 'eof', which tells holders of this end that its peer is gone: their sends fail).
+    this.sendWhenDrained(() => [this.context.id, 'end', finals]);
+  }
+
+  #peerState(): PipeEndState | undefined {
+    const peer = this.context.ensure(this.#peer, CONNECTION_TAG, { peer: this.context.id });
+    return peer instanceof PipeEndState ? peer : undefined;
   }
 }
 

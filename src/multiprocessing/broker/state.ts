@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { ItemsBatch } from '../channel/items.js';
 import type { BrokerClient, Owner, Waiter } from './client.js';
 
 /** One request, as a shared object's state sees it. */
@@ -29,6 +30,14 @@ export interface SharedState {
   op(call: Call, op: string, args: readonly unknown[]): void;
   /** Every handle is gone: fail what still waits. */
   free?(): void;
+  /** A batch of items (queue items, pipe messages) from a client. */
+  items?(client: BrokerClient, batch: ItemsBatch): void;
+  /** `client` now holds a handle of this object. */
+  attached?(client: BrokerClient): void;
+  /** `client` gave one handle back; `extra` is what the handle reported with it. */
+  detached?(client: BrokerClient, extra: unknown): void;
+  /** `client` is gone (its thread or process ended). */
+  disconnected?(client: BrokerClient): void;
 }
 
 /** What the broker passes to a state factory. */
@@ -40,6 +49,12 @@ export interface StateContext {
   gone(id: string): boolean;
   /** Pushes `event` about object `id` to every thread that holds a handle to it. */
   notify(id: string, event: string): void;
+  /** The clients (threads) that hold a handle of object `id`. */
+  holders(id: string): BrokerClient[];
+  /** The broker's own thread. */
+  readonly local: BrokerClient;
+  /** A wait of the broker's own thread started (+1) or ended (-1): the process stays alive while any waits. */
+  keepAlive(delta: number): void;
 }
 
 /** Builds the state of a new object from the parameters its handle carries. */

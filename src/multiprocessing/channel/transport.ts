@@ -1,0 +1,382 @@
+/**
+ * The queue and pipe traffic of one thread that does not run the broker: its channels (one per
+ * queue or pipe end it uses), its inbox (a Unix socket that producers of the channels it reads
+ * connect to), its connections to other threads' inboxes, and when all of that is written.
+ *
+ * ```
+ *  this thread                                             another thread (a reader)
+ *  ───────────                                             ─────────────────────────
+ *  channel ─ put ─▶ batch ──(per tick)──▶ Peer ═══ socket ═══▶ its inbox ─▶ its channel
+ *        ◀──────────────────────── acks (what it took, how many more it wants)
+ *  channel ─ put ─▶ batch ──(per tick)──▶ link to the broker (when no single reader takes them)
+ * ```
+ *
+ * Everything queued in one turn of the event loop leaves in one write per socket, at the end of
+ * the turn: acks first, then items, then the link's own frames, so a thread that took an item and
+ * then did anything visible has already said that it took it.
+ *
+ * @module
+ */
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { unlinkSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { threadId } from 'node:worker_threads';
+import { CONTROL, encodeFrame, FrameReader, type ItemsFrame } from '../broker/frames.js';
+import { decodeItems } from './items.js';
+import { SocketWriter } from './socket-writer.js';
+import type { RemoteChannel } from './endpoint.js';
+
+/** This thread's key at the broker and in item origins: `pid:threadId`. */
+export const SELF = `${process.pid}:${threadId}`;
+
+/** What a channel needs from its thread's link to the broker. */
+export interface ChannelLink {
+  readonly path: string;
+  /** Queues an object operation `[0, op, id, 0, …args]` that wants no reply (written with the next flush). */
+  queueOp(op: string, id: string, args: readonly unknown[]): void;
+  /** Queues an ITEMS frame. */
+  queueItems(chunks: readonly Buffer[]): void;
+  /** Writes what is queued, as far as the socket takes it now. */
+  writeQueued(): void;
+  /** Keeps the thread alive (a get or recv waits, as a blocked Python get keeps its process) or lets it end. */
+  keepAlive(on: boolean): void;
+}
+
+const waitCounts = new Map<ChannelLink, number>();
+const kept = new Set<ChannelLink>();
+let keepCheck = false;
+
+/**
+ * A wait on a channel of `link` started (+1) or ended (-1). The link keeps the thread alive while
+ * any waits; letting go is decided at the end of the turn (a consumer that takes an item and waits
+ * for the next one does not toggle it).
+ */
+export function waitsChanged(link: ChannelLink, delta: number): void {
+  const after = (waitCounts.get(link) ?? 0) + delta;
+  waitCounts.set(link, after);
+  if (after > 0 && !kept.has(link)) {
+    kept.add(link);
+    link.keepAlive(true);
+  } else if (after === 0 && kept.has(link) && !keepCheck) {
+    // Checked with the end-of-turn flush (a consumer that waits again right away does not let go).
+    keepCheck = true;
+    if (!flushScheduled) {
+      flushScheduled = true;
+      queueMicrotask(afterJobs);
+    }
+  }
+}
+
+function checkKept(): void {
+  keepCheck = false;
+  for (const link of kept) {
+    if ((waitCounts.get(link) ?? 0) > 0) continue;
+    kept.delete(link);
+    link.keepAlive(false);
+  }
+}
+
+const channels = new Map<string, RemoteChannel>();
+const dirty = new Set<RemoteChannel>();
+/** Channels with takes not acked yet (acked as soon as the thread writes anything else). */
+const lazy = new Set<RemoteChannel>();
+let flushScheduled = false;
+/** Items put since the last write. */
+let batched = 0;
+let hooks = false;
+/** A producer that keeps putting without letting the event loop turn still writes every so many items. */
+const MAX_BATCH = 8192;
+
+/** The channel `id` of this thread, if it has one. */
+export function channel(id: string): RemoteChannel | undefined {
+  return channels.get(id);
+}
+
+/** Registers a channel of this thread. @internal */
+export function addChannel(ch: RemoteChannel): void {
+  channels.set(ch.id, ch);
+  installHooks();
+}
+
+/** Forgets a channel of this thread (its last handle here is gone). @internal */
+export function removeChannel(ch: RemoteChannel): void {
+  if (channels.get(ch.id) === ch) channels.delete(ch.id);
+  dirty.delete(ch);
+  lazy.delete(ch);
+}
+
+/**
+ * `ch` has something to write: it is flushed at the end of this turn, once the promise jobs it
+ * set off have run (a consumer that takes an item and sends a reply writes both in one go).
+ */
+export function markDirty(ch: RemoteChannel): void {
+  dirty.add(ch);
+  if (flushScheduled) return;
+  flushScheduled = true;
+  queueMicrotask(afterJobs);
+}
+
+/** `ch` took items without an ack being due: it is acked with this thread's next write. */
+export function markLazy(ch: RemoteChannel): void {
+  lazy.add(ch);
+}
+
+/**
+ * A producer put an item. The first thing to write after a quiet spell goes at once (a program
+ * that puts a result and then computes without yielding must not keep it); later ones in the same
+ * turn are batched, and written at least every millisecond while the puts go on.
+ */
+export function itemQueued(ch: RemoteChannel): void {
+  dirty.add(ch);
+  if (!flushScheduled) {
+    flushChannels(false);
+    // Whatever else this turn puts waits for its end.
+    flushScheduled = true;
+    queueMicrotask(afterJobs);
+    return;
+  }
+  if (++batched >= MAX_BATCH) {
+    flushChannels(false);
+    flushScheduled = true;
+  }
+}
+
+/** `true` while something queued waits for the end of the turn. */
+export function batching(): boolean {
+  return flushScheduled;
+}
+
+function afterJobs(): void {
+  // A tick queued from a promise job runs once every promise job is done.
+  process.nextTick(flushTick);
+}
+
+function flushTick(): void {
+  if (flushScheduled) flushChannels(false);
+  if (keepCheck) checkKept();
+}
+
+/**
+ * Moves what the channels queued into their sockets: acks, items, reports. The links' own frames
+ * are written after, by the caller. With `force`, items waiting for a reader's credit go too (the
+ * thread is about to block, and could not send them later).
+ */
+export function flushChannels(force: boolean, causal = false): void {
+  flushScheduled = false;
+  batched = 0;
+  if (dirty.size === 0 && !force && (!causal || lazy.size === 0)) return;
+  let visible = causal || force;
+  if (!visible) for (const ch of dirty) if (ch.outgoing) visible = true;
+  if (dirty.size === 1 && !force) {
+    // The usual case: one channel, one link, nothing else owing an ack.
+    const [ch] = dirty as unknown as [RemoteChannel];
+    if (!visible || lazy.size === 0 || (lazy.size === 1 && lazy.has(ch))) {
+      dirty.clear();
+      ch.flush(false, visible);
+      if (ch.unacked) lazy.add(ch);
+      else lazy.delete(ch);
+      ch.link.writeQueued();
+      return;
+    }
+  }
+  const links = new Set<ChannelLink>();
+  const list = force ? [...channels.values()] : visible ? [...new Set([...lazy, ...dirty])] : [...dirty];
+  dirty.clear();
+  // Acks first: a channel that took items is flushed before those that send.
+  list.sort((a, b) => Number(a.outgoing) - Number(b.outgoing));
+  for (const ch of list) {
+    ch.flush(force, visible);
+    if (ch.unacked) lazy.add(ch);
+    else lazy.delete(ch);
+    links.add(ch.link);
+  }
+  for (const link of links) link.writeQueued();
+}
+
+/** Every socket of this thread's channels written in full, waiting for room: the thread is about to block. */
+export function flushAllSync(): void {
+  flushChannels(true);
+  for (const peer of peers.values()) peer.writer.flushSync();
+  for (const conn of inboxConnections) conn.writer.flushSync();
+}
+
+/** ITEMS pushed by the broker (through the link). */
+export function onHubItems(frame: ItemsFrame): void {
+  const batch = decodeItems(frame.buf, frame.start, frame.end);
+  channels.get(batch.channel)?.onItems(batch, undefined);
+}
+
+/** An event `[id, event, …args]` pushed by the broker. */
+export function onChannelEvent(values: readonly unknown[]): void {
+  const ch = channels.get(String(values[0]));
+  if (ch !== undefined) ch.onEvent(String(values[1]), values.slice(2));
+}
+
+/** How many gets, recvs and polls of this thread's channels on `link` wait: they keep the thread alive. */
+export function waiting(link: ChannelLink): number {
+  return waitCounts.get(link) ?? 0;
+}
+
+let holding: NodeJS.Timeout | undefined;
+
+/**
+ * The thread has nothing left to do: what its channels keep for readers goes to the broker, so it
+ * may end; except that a producer with a lot waiting for a reader that keeps taking stays until it
+ * is sent (its connection keeps the thread alive, checked every few milliseconds).
+ */
+export function quiescent(): void {
+  const keep = new Set<Peer>();
+  for (const ch of channels.values()) {
+    if (ch.quiesce()) keep.add(ch.stream as Peer);
+  }
+  flushChannels(false);
+  for (const p of peers.values()) {
+    if (keep.has(p)) p.socket.ref();
+    else p.socket.unref();
+  }
+  if (keep.size > 0 && holding === undefined) {
+    holding = setTimeout(() => {
+      holding = undefined;
+      quiescent();
+    }, 20);
+    holding.unref();
+  }
+}
+
+function installHooks(): void {
+  if (hooks) return;
+  hooks = true;
+  process.on('exit', () => {
+    for (const ch of channels.values()) ch.handOver();
+    try {
+      flushAllSync();
+      for (const ch of channels.values()) ch.link.writeQueued();
+    } catch {
+      // Exiting anyway.
+    }
+    closeInbox();
+  });
+}
+
+// ─── Connections to other threads' inboxes ──────────────────────────────────────────────────────
+
+/** A connection from this thread to a reader's inbox. */
+export class Peer {
+  readonly socket: Socket;
+  readonly writer: SocketWriter;
+  readonly #reader = new FrameReader();
+  closed = false;
+  /** Channels that send through this connection. */
+  readonly users = new Set<RemoteChannel>();
+
+  constructor(readonly key: string, readonly path: string) {
+    this.socket = connect(path);
+    this.socket.unref();
+    this.writer = new SocketWriter(this.socket, () => this.socket.destroy());
+    this.socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    this.socket.on('error', () => {});
+    this.socket.on('close', () => this.#onClose());
+    this.writer.write([encodeFrame(['hello', SELF])]);
+  }
+
+  #onData(chunk: Buffer): void {
+    this.#reader.push(chunk);
+    try {
+      for (let frame = this.#reader.next(); frame !== undefined; frame = this.#reader.next()) {
+        if (frame.type !== CONTROL) continue;
+        const [op, id, prefix, allow, final] = frame.header as [string, string, number, number | null, boolean];
+        if (op === 'ack') channels.get(id)?.onDirectAck(prefix, allow ?? Infinity, final);
+      }
+    } catch {
+      this.socket.destroy();
+    }
+  }
+
+  #onClose(): void {
+    this.closed = true;
+    if (peers.get(this.key) === this) peers.delete(this.key);
+    for (const ch of [...this.users]) ch.onPeerLost(this);
+  }
+}
+
+const peers = new Map<string, Peer>();
+
+/** The connection to the reader `key`'s inbox at `path` (opened on first use). */
+export function peer(key: string, path: string): Peer {
+  let p = peers.get(key);
+  if (p === undefined || p.closed || p.path !== path) {
+    p = new Peer(key, path);
+    peers.set(key, p);
+  }
+  return p;
+}
+
+// ─── This thread's inbox ────────────────────────────────────────────────────────────────────────
+
+/** A producer's connection to this thread's inbox. */
+export class InboxConnection {
+  readonly writer: SocketWriter;
+  readonly #reader = new FrameReader();
+  sender: string | undefined;
+  closed = false;
+
+  constructor(readonly socket: Socket) {
+    socket.unref();
+    this.writer = new SocketWriter(socket, () => socket.destroy());
+    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    socket.on('error', () => {});
+    socket.on('close', () => this.#onClose());
+  }
+
+  #onData(chunk: Buffer): void {
+    this.#reader.push(chunk);
+    try {
+      for (let frame = this.#reader.next(); frame !== undefined; frame = this.#reader.next()) {
+        if (frame.type === CONTROL) {
+          if (frame.header[0] === 'hello') this.sender = String(frame.header[1]);
+          continue;
+        }
+        const batch = decodeItems(frame.buf, frame.start, frame.end);
+        channels.get(batch.channel)?.onItems(batch, this);
+      }
+    } catch {
+      this.socket.destroy();
+    }
+  }
+
+  #onClose(): void {
+    this.closed = true;
+    inboxConnections.delete(this);
+    if (this.sender !== undefined) for (const ch of channels.values()) ch.onSenderClosed(this.sender);
+  }
+}
+
+let inbox: { server: Server; path: string } | undefined;
+const inboxConnections = new Set<InboxConnection>();
+
+/** The path of this thread's inbox, opened on first use (a reader gives it to the broker). */
+export function inboxPath(): string {
+  if (inbox !== undefined) return inbox.path;
+  const path = join(tmpdir(), `concurrent-ts-in-${process.pid}-${threadId}-${randomBytes(4).toString('hex')}.sock`);
+  const server = createServer((socket) => {
+    inboxConnections.add(new InboxConnection(socket));
+  });
+  // listen() on a path binds synchronously: a producer told about it right after can connect.
+  server.listen(path);
+  server.unref();
+  server.on('error', () => {});
+  inbox = { server, path };
+  installHooks();
+  return path;
+}
+
+function closeInbox(): void {
+  if (inbox === undefined) return;
+  try {
+    unlinkSync(inbox.path);
+  } catch {
+    // Already gone.
+  }
+}
