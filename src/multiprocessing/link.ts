@@ -24,6 +24,7 @@ import { CONTROL as CONTROL_FRAME, encodeFrame, FrameReader } from './broker/fra
 import { STATE_FACTORIES } from './broker/kinds.js';
 import { flushAllSync, flushChannels, onChannelEvent, onHubItems, quiescent as channelsQuiescent, waiting, type ChannelLink } from './channel/transport.js';
 import { SocketWriter } from './channel/socket-writer.js';
+import { beforeBlock } from '../sync/futex.js';
 import { blockingCall } from './sync-helper.js';
 
 const EMPTY = Buffer.alloc(0);
@@ -251,7 +252,7 @@ class RemoteLink extends Link implements ChannelLink {
     this.#flush();
     this.#writer.flushSync();
     if (this.#closed) return { status: ERR, value: ['RuntimeError', `lost the connection to the broker at ${this.path}`], payload: EMPTY };
-    return blockingCall(this.path, ownerKey(), ownerName(), [0, '@', this.#sent, ...body(op, id, args)], payload);
+    return blockingCall(this.path, ownerKey(), ownerName(), [0, '@', this.#sent, ...body(op, id, args)], payload, beforeBlock);
   }
 
   protected transmit(header: readonly unknown[], payload: Buffer): void {

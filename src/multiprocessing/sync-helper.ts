@@ -104,6 +104,9 @@ interface Helper {
 
 let helper: Helper | undefined;
 
+/** A blocking call not answered within this long (ms) is a real wait. */
+const LONG_CALL_MS = 1;
+
 function start(key: string, name: string): Helper {
   const { port1, port2 } = new MessageChannel();
   const flag = new Int32Array(new SharedArrayBuffer(4));
@@ -127,12 +130,15 @@ function start(key: string, name: string): Helper {
  * @param path - the broker's socket.
  * @param header - `[0, '@', seq, op, id, …args]`: the helper fills in the request id.
  */
-export function blockingCall(path: string, key: string, name: string, header: unknown[], payload: Buffer): Reply {
+export function blockingCall(path: string, key: string, name: string, header: unknown[], payload: Buffer, onLong?: () => void): Reply {
   helper ??= start(key, name);
   const { port, flag } = helper;
   Atomics.store(flag, 0, 0);
   port.postMessage({ path, header, payload });
-  // Sleeps until the helper stores 1; a spurious wake-up just loops.
+  // A call that does not come back at once is a real wait: say so (a pool worker then sends its
+  // results and gives back the tasks it holds), then sleep until the helper stores 1; a spurious
+  // wake-up just loops.
+  if (onLong !== undefined && Atomics.wait(flag, 0, 0, LONG_CALL_MS) === 'timed-out' && Atomics.load(flag, 0) === 0) onLong();
   while (Atomics.load(flag, 0) === 0) Atomics.wait(flag, 0, 0);
   const message = receiveMessageOnPort(port);
   if (message === undefined) throw new Error('the sync helper woke the caller without a reply');

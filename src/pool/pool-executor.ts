@@ -107,6 +107,9 @@ const MAX_BATCH = 1024;
 const MAX_HELD = 8192;
 /** Milliseconds of work each worker should hold unstarted: enough to never wait for the next message. */
 const HELD_MS = 4;
+/** What a process worker may hold unstarted: this much expected work (ms), and at most this many tasks. */
+const PROCESS_HELD_MS = 0.5;
+const PROCESS_MAX_HELD = 256;
 /** A task expected to take this long (ms), or never measured, goes to a worker holding nothing unstarted, alone. */
 const LONG_MS = HELD_MS;
 /** How long a process worker asked to halt may take to answer before it is killed. */
@@ -420,12 +423,17 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
     return ms === undefined || ms >= LONG_MS;
   }
 
-  /** How many tasks like `task` a worker may hold unstarted: a few milliseconds' worth. */
+  /**
+   * How many tasks like `task` a worker may hold unstarted: a few milliseconds' worth on a thread
+   * (an idle thread takes back what a busy one holds), half a millisecond's on a process (nothing
+   * can take its tasks back while it runs a long call its measurements called quick).
+   */
   #heldLimit(task: TaskFuture<unknown>): number {
     const ms = this.#predict(task);
     if (ms === undefined || ms >= LONG_MS) return 1;
-    if (ms <= 0) return MAX_HELD;
-    return Math.max(1, Math.min(MAX_HELD, Math.floor(HELD_MS / ms)));
+    const [heldMs, most] = this.#transport.crossProcess ? [PROCESS_HELD_MS, PROCESS_MAX_HELD] : [HELD_MS, MAX_HELD];
+    if (ms <= 0) return most;
+    return Math.max(1, Math.min(most, Math.floor(heldMs / ms)));
   }
 
   #pickSlot(head: TaskFuture<unknown>): WorkerSlot | undefined {

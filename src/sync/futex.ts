@@ -31,6 +31,18 @@ interface AtomicsWaitAsync {
 const atomics = Atomics as unknown as AtomicsWaitAsync;
 
 const kBeforeBlock = Symbol.for('concurrent-ts.before-block');
+/** A wait not over within this long (ms) is a real wait: {@link beforeBlock} is called then. */
+const SHORT_WAIT_MS = 1;
+
+/**
+ * Called by every blocking wait of the library just before it blocks the thread. In a pool worker
+ * it sends the results of the batch's earlier tasks (the wait may be for the program to react to
+ * one of them) and gives back the tasks the worker holds and has not started (they would wait
+ * behind this one); elsewhere it does nothing.
+ */
+export function beforeBlock(): void {
+  (globalThis as { [kBeforeBlock]?: () => void })[kBeforeBlock]?.();
+}
 
 /** How a wait ended: woken (`'ok'`), the slot did not hold the expected value, or the deadline passed. */
 export type WaitResult = 'ok' | 'not-equal' | 'timed-out';
@@ -46,9 +58,10 @@ export type WaitResult = 'ok' | 'not-equal' | 'timed-out';
  * `'timed-out'` only once the deadline has really passed.
  */
 export function waitSync(slots: Int32Array, index: number, expected: number, deadline: number): WaitResult {
-  // In a pool worker, send the results of the batch's earlier tasks before blocking: the wait may
-  // be for the program to react to one of them.
-  (globalThis as { [kBeforeBlock]?: () => void })[kBeforeBlock]?.();
+  // A wait that does not end at once is a real wait: say so before sleeping on.
+  const first = Atomics.wait(slots, index, expected, Math.min(SHORT_WAIT_MS, Math.max(0, nextSlice(deadline))));
+  if (first !== 'timed-out') return first;
+  if (nextSlice(deadline) > 0) beforeBlock();
   for (;;) {
     const slice = nextSlice(deadline);
     if (slice <= 0) return Atomics.load(slots, index) === expected ? 'timed-out' : 'not-equal';

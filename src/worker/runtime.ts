@@ -215,6 +215,7 @@ export class Runtime {
     this.#batchEnd = seq + tasks.length / TASK_STRIDE;
     if (control !== null) Atomics.store(control, CTL_BUSY, 1);
     let clock = now();
+    let awaiting = false;
     for (let i = 0; i < tasks.length; i += TASK_STRIDE, seq++) {
       this.#next = seq + 1;
       this.#gaveBack = false;
@@ -249,6 +250,12 @@ export class Runtime {
         this.#flush(true);
         clock = now();
       }
+      if (!bracket && i + TASK_STRIDE >= tasks.length && this.#out.length > 0) {
+        // The last task of a batch goes without company anyway: what came before it leaves first,
+        // in case this call of a quick function is the one that runs long.
+        this.#flush(false);
+        clock = now();
+      }
       this.#current = id;
       let result: unknown;
       let failed = false;
@@ -272,6 +279,7 @@ export class Runtime {
       this.#busy += ms;
       if (!failed && isThenable(result)) {
         this.#settleLater(id, fnId, result, clock);
+        awaiting = true;
       } else {
         if (this.#out.length === 0) this.#oldest = end;
         if (!failed && containsError(result)) this.#out.push(id, STATUS_OK_ENCODED, encodeValue(result));
@@ -288,9 +296,10 @@ export class Runtime {
     }
     this.#batchEnd = -1;
     if (control !== null) Atomics.store(control, CTL_BUSY, 0);
-    // Tasks that only returned promises have no result yet, but the pool must learn how quick
-    // a new function is before it sends more of it.
-    this.#flush(false, this.#clock.fresh);
+    // Tasks that only returned promises have no result yet, but the pool must hear that this
+    // worker is free again (it sends nothing more meanwhile to a worker it thinks busy with a task
+    // that may be long), and how quick a new function is.
+    this.#flush(false, awaiting || this.#clock.fresh);
     this.#maybeIdle();
   }
 

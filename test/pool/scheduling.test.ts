@@ -144,6 +144,17 @@ for (const kind of kinds) {
       assert.equal((await results.next()).done, true);
     });
 
+    test('async tasks queued behind one that awaits all start on the same worker while it awaits', async () => {
+      const executor = pool(1);
+      await warm(executor);
+      const board = kind.board();
+      const futures = Array.from({ length: 6 }, (_, i) => executor.submit(tasks.awaitGate, board, i, 10));
+      // None can finish before the gate opens: each must have started while the others await.
+      for (let i = 0; i < 6; i++) await waitFor(board, i, 1, 20_000);
+      bump(board, 10);
+      assert.deepEqual(await allWithin(futures, 'the awaiting tasks'), [0, 1, 2, 3, 4, 5]);
+    });
+
     describe('at most once', () => {
       /** Six async tasks overlapping on one worker; `modes` says what each does. Returns their futures. */
       function overlap(executor: ThreadPoolExecutor | ProcessPoolExecutor, board: Board, modes: Array<'wait' | 'exit' | 'throw'>): Array<Future<number>> {
