@@ -17,7 +17,7 @@ export function noop(x: number): number {
 }
 
 /**
- * Trial division, the seed's `is_prime` line for line (odd divisors up to the
+ * Trial division, the course chapter's `is_prime` line for line (odd divisors up to the
  * square root), so the CPU scenario costs the same per number in every language.
  */
 export function isPrime(n: number): boolean {

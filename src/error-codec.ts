@@ -102,7 +102,12 @@ function encodeError(error: Error, depth: number): WireError {
   if (name !== inherited && stack !== undefined && (stack === inherited || stack.startsWith(`${inherited}:`) || stack.startsWith(`${inherited}\n`))) {
     stack = name + stack.slice(inherited.length);
   }
-  const message = read(error, 'message');
+  let message: unknown;
+  try {
+    message = (error as { message?: unknown }).message;
+  } catch (problem) {
+    message = `(its message could not be read: ${problem instanceof Error ? safeString(read(problem, 'message')) : safeString(problem)})`;
+  }
   return {
     name,
     ...(base === undefined ? {} : { base }),

@@ -222,6 +222,11 @@ export interface DoneMessage {
    * it never started.
    */
   readonly solo?: boolean;
+  /**
+   * Process workers: every task below `pos` has started (the worker is between batches): the
+   * group it had announced is over.
+   */
+  readonly whole?: boolean;
 }
 
 /**
@@ -319,7 +324,7 @@ export function asFromWorker(value: unknown): FromWorker | undefined {
       return Array.isArray(m.results) && m.results.length % RESULT_STRIDE === 0 && isCount(m.busy)
         && (m.timing === undefined || (Array.isArray(m.timing) && m.timing.length % 2 === 0 && m.timing.every(isCount)))
         && (m.spans === undefined || Array.isArray(m.spans)) && (m.pos === undefined || isSeq(m.pos))
-        && (m.solo === undefined || typeof m.solo === 'boolean')
+        && (m.solo === undefined || typeof m.solo === 'boolean') && (m.whole === undefined || typeof m.whole === 'boolean')
         ? (m as unknown as DoneMessage) : undefined;
     case 'giveback': return isSeq(m.from) && isSeq(m.to) && m.from <= m.to ? (m as unknown as GivebackMessage) : undefined;
     case 'fault':

@@ -33,8 +33,8 @@ const PYTHON_PRIMES = [
   30000000000973, 30000000001003,
 ];
 
-/** The seed exercise's numbers, in its order (four primes, one even, one composite). */
-export const SEED_NUMBERS = [
+/** The course chapter's exercise numbers, in its order (four primes, one even, one composite). */
+export const COURSE_NUMBERS = [
   112272535095293, 112582705942171, 102272535065492, 115280095190773, 115797848077099, 1099726899285419,
 ];
 
@@ -77,7 +77,7 @@ export function sizes(quick: boolean): Sizes {
       mixed: mixedSizes(2_000, 200, once),
       behind: { ...once, longUs: 500_000, warmupLongUs: 300_000, startDelayMs: 100 },
       // A few ms of work each: the speedups are meaningless, the code paths are not.
-      cpu: { ...once, node: [10_000_000_000_037, 10_000_000_000_051], python: [1_000_000_000_039, 1_000_000_000_061], seed: SEED_NUMBERS.slice(0, 2) },
+      cpu: { ...once, node: [10_000_000_000_037, 10_000_000_000_051], python: [1_000_000_000_039, 1_000_000_000_061], course: COURSE_NUMBERS.slice(0, 2) },
       first: once,
       rss: { n: 2_000 },
       lock: { ...once, syncOps: 10_000, asyncOps: 10_000 },
@@ -105,7 +105,7 @@ export function sizes(quick: boolean): Sizes {
       budgetMs: 0,
       node: NODE_PRIMES,
       python: PYTHON_PRIMES,
-      seed: SEED_NUMBERS,
+      course: COURSE_NUMBERS,
     },
     first: { rounds: 5, minRounds: 5, budgetMs: 0 },
     rss: { n: 100_000 },

@@ -24,7 +24,7 @@ export type MetricId =
   | 'behindP50Ratio'
   | 'behindP99Ratio'
   | 'cpuBatch'
-  | 'cpuSeed'
+  | 'cpuCourse'
   | 'first'
   | 'rss'
   | 'lockSync'
@@ -78,7 +78,7 @@ export interface Sizes {
    */
   behind: RoundSpec & { longUs: number; warmupLongUs: number; startDelayMs: number };
   /** Each round is one single-threaded run and one pool run, back to back. */
-  cpu: RoundSpec & { node: number[]; python: number[]; seed: number[] };
+  cpu: RoundSpec & { node: number[]; python: number[]; course: number[] };
   first: RoundSpec;
   rss: { n: number };
   lock: RoundSpec & { syncOps: number; asyncOps: number };

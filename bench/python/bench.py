@@ -35,7 +35,7 @@ def noop(x):
 
 
 def is_prime(n):
-    # The seed's is_prime, unchanged.
+    # The course chapter's is_prime, unchanged.
     if n < 2:
         return False
     if n == 2:
@@ -431,10 +431,10 @@ class Scenarios:
     def cpu(self):
         spec = self.sizes["cpu"]
         speedup_batch, single_batch, pool_batch = self.scaling(spec["python"])
-        speedup_seed, single_seed, pool_seed = self.scaling(spec["seed"])
+        speedup_course, single_course, pool_course = self.scaling(spec["course"])
         return (
-            {"cpuBatch": speedup_batch, "cpuSeed": speedup_seed},
-            {"singleMsBatch": single_batch, "poolMsBatch": pool_batch, "singleMsSeed": single_seed, "poolMsSeed": pool_seed},
+            {"cpuBatch": speedup_batch, "cpuCourse": speedup_course},
+            {"singleMsBatch": single_batch, "poolMsBatch": pool_batch, "singleMsCourse": single_course, "poolMsCourse": pool_course},
             len(pool_batch),
         )
 

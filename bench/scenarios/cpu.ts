@@ -1,6 +1,6 @@
 // CPU scaling: a balanced CPU-bound batch on a fresh pool, start-up included,
 // against the same work run single-threaded in this very process. A second line
-// runs the seed exercise's six numbers the same way.
+// runs the course chapter's six numbers the same way.
 
 import { median } from '../lib/stats.js';
 import { nowMs, runRounds } from '../lib/measure.js';
@@ -55,14 +55,14 @@ async function scaling(factory: PoolFactory, sizes: Sizes, ns: readonly number[]
 
 export const cpu: NodeScenario = async (factory, sizes) => {
   const balanced = await scaling(factory, sizes, sizes.cpu.node);
-  const seed = await scaling(factory, sizes, sizes.cpu.seed);
+  const course = await scaling(factory, sizes, sizes.cpu.course);
   return {
-    metrics: { cpuBatch: balanced.speedup, cpuSeed: seed.speedup },
+    metrics: { cpuBatch: balanced.speedup, cpuCourse: course.speedup },
     samples: {
       singleMsBatch: balanced.singleMs,
       poolMsBatch: balanced.poolMs,
-      singleMsSeed: seed.singleMs,
-      poolMsSeed: seed.poolMs,
+      singleMsCourse: course.singleMs,
+      poolMsCourse: course.poolMs,
     },
     rounds: balanced.poolMs.length,
   };

@@ -11,7 +11,8 @@
  *
  * @module
  */
-import { AssertionError, ValueError } from '../errors.js';
+import { AssertionError, TimeoutError, ValueError } from '../errors.js';
+import { startTimer } from '../sync/deadline.js';
 import { unwrap } from './link.js';
 import { isReply, openPort, type ChannelPort } from './channel/port.js';
 import { packValue, unpackValue } from './channel/items.js';
@@ -226,8 +227,21 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
    * @param options - `{ signal }` to stop waiting.
    */
   async join(options?: WaitOptions): Promise<void> {
-    throwIfAborted(options?.signal);
-    unwrap(await this.link.call('join', this.id, [], undefined, options?.signal), options?.signal);
+    const { timeout, signal } = toWait(options);
+    throwIfAborted(signal);
+    if (timeout === null) {
+      unwrap(await this.link.call('join', this.id, [], undefined, signal), signal);
+      return;
+    }
+    // Python's join() has no timeout; ours ends the wait (not the queue's work) with TimeoutError.
+    const expiry = new AbortController();
+    const timer = startTimer(() => expiry.abort(new TimeoutError(`JoinableQueue.join() did not see every item done within ${timeout} ms`)), timeout);
+    const both = signal === undefined ? expiry.signal : AbortSignal.any([signal, expiry.signal]);
+    try {
+      unwrap(await this.link.call('join', this.id, [], undefined, both), both);
+    } finally {
+      timer.clear();
+    }
   }
 }
 

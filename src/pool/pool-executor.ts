@@ -744,7 +744,7 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
   #onDone(slot: WorkerSlot, message: DoneMessage): void {
     this.#replySpin.replied();
     if (message.solo !== true) slot.blocked = false;
-    if (message.pos !== undefined) slot.reported(message.pos, message.solo === true);
+    if (message.pos !== undefined) slot.reported(message.pos, message.solo === true, message.whole === true);
     const timing = message.timing;
     if (timing !== undefined) for (let i = 0; i < timing.length; i += 2) this.#timing.record(timing[i] as number, timing[i + 1] as number);
     const results = message.results;
@@ -817,10 +817,11 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
       for (const task of [...started, ...unknown, ...unstarted]) this.#failTask(task, this.#broken);
     } else if (!slot.ready && slot.killedFor === undefined && !slot.stopping) {
       // It never started: nobody's task is to blame. Try again, a few times.
+      const said = info.lastOutput === undefined ? '' : ` (it wrote: ${info.lastOutput})`;
       for (const task of unstarted.reverse()) this.#requeue(task);
-      for (const task of [...started, ...unknown]) this.#failTask(task, this.#transport.broken(`the ${noun} worker ${slot.name} ended before it was ready (${end.reason})`, { cause: end.cause }));
+      for (const task of [...started, ...unknown]) this.#failTask(task, this.#transport.broken(`the ${noun} worker ${slot.name} ended before it was ready (${end.reason})${said}`, { cause: end.cause }));
       if (++this.#startFailures >= MAX_START_FAILURES) {
-        this.#breakPool(this.#transport.broken(`${noun} workers keep failing to start: ${end.reason}`, { cause: end.cause }));
+        this.#breakPool(this.#transport.broken(`${noun} workers keep failing to start: ${end.reason}${said}`, { cause: end.cause }));
       }
     } else if (lost + unstarted.length > 0 && this.#onWorkerExit === 'break') {
       const error = this.#transport.broken(

@@ -24,6 +24,8 @@ export interface WorkerExit {
   readonly signal: NodeJS.Signals | null;
   /** An uncaught error reported before the exit, if any. */
   readonly error: Error | undefined;
+  /** The last line the worker wrote to stderr, when the transport sees it (processes): often why it could not start. */
+  readonly lastOutput?: string | undefined;
 }
 
 /** Events a transport delivers for one worker. */

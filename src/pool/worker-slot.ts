@@ -165,14 +165,15 @@ export class WorkerSlot {
     return taken;
   }
 
-  /** Process workers: the worker may have got as far as `pos`; `solo` as in the protocol. */
-  reported(pos: number, solo: boolean): void {
+  /** Process workers: the worker may have got as far as `pos`; `solo` and `whole` as in the protocol. */
+  reported(pos: number, solo: boolean, whole: boolean): void {
     if (pos > this.pos) {
       this.groupStart = this.pos;
       this.pos = pos;
     }
-    // A task announced to run alone counts as started from the announcement on.
-    if (solo) this.groupStart = this.pos;
+    // A task announced to run alone counts as started from the announcement on, and every task of
+    // a group has once the worker says it is between batches.
+    if (solo || whole) this.groupStart = this.pos;
     this.solo = solo;
   }
 

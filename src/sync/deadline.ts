@@ -68,7 +68,10 @@ export interface WaitArgument<O> {
  */
 export function waitArgument<O extends object>(arg: number | O | null | undefined, name = 'timeout'): WaitArgument<O> {
   if (arg === undefined || arg === null || typeof arg === 'number') return { timeout: checkTimeout(arg, name), options: undefined };
-  if (typeof arg !== 'object') {
+  // Only a plain object is an options object: an array or a boxed number (`[5]`, `new Number(5)`)
+  // would otherwise be read as "no timeout" and wait for ever.
+  const proto: unknown = typeof arg === 'object' ? Object.getPrototypeOf(arg) : undefined;
+  if (typeof arg !== 'object' || (proto !== Object.prototype && proto !== null)) {
     throw new TypeError(`${name} must be a number of milliseconds or an options object such as { timeout }, got ${describe(arg)}`);
   }
   return { timeout: checkTimeout((arg as { timeout?: unknown }).timeout, name), options: arg };

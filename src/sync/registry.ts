@@ -133,6 +133,7 @@ export function adoptRegistryIfUnset(view: Int32Array): void {
  * @param enabled - `false` to turn detection off.
  */
 export function setDeadlockDetection(enabled: boolean): void {
+  if (typeof enabled !== 'boolean') throw new TypeError(`setDeadlockDetection() takes true or false, got ${typeof enabled}`);
   Atomics.store(registryView(), R_DETECT, enabled ? 1 : 0);
 }
 

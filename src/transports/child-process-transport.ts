@@ -93,7 +93,8 @@ export class ChildProcessTransport implements Transport {
       reported = true;
       live.delete(child);
       clearTimeout(stopTimer);
-      events.exit({ ...exited, error: lastError ?? fatalError(tail) });
+      const lastOutput = tail.trim().split('\n').pop()?.trim();
+      events.exit({ ...exited, error: lastError ?? fatalError(tail), ...(lastOutput ? { lastOutput } : {}) });
     };
     if (child.stderr !== null) {
       const stderr = child.stderr;

@@ -93,6 +93,8 @@ export class Runtime {
    */
   #pos = 0;
   #reportedPos = 0;
+  /** Process workers: the main side was told that every task below this has started. */
+  #wholeUpTo = 0;
   #reportedSolo = false;
 
   #exit: (code?: number) => never = process.exit.bind(process);
@@ -299,7 +301,8 @@ export class Runtime {
     // Tasks that only returned promises have no result yet, but the pool must hear that this
     // worker is free again (it sends nothing more meanwhile to a worker it thinks busy with a task
     // that may be long), and how quick a new function is.
-    this.#flush(false, awaiting || this.#clock.fresh);
+    this.#flush(false, awaiting || this.#clock.fresh || (control === null && this.#pos > this.#wholeUpTo), true);
+    this.#wholeUpTo = this.#pos;
     this.#maybeIdle();
   }
 
@@ -321,7 +324,7 @@ export class Runtime {
    * that changed, and with `solo` that the task `pos - 1` starts now and nothing else will before
    * its next message.
    */
-  #flush(solo: boolean, always = false): void {
+  #flush(solo: boolean, always = false, whole = false): void {
     const reportsPos = this.#control === null;
     const out = this.#out;
     if (!always && out.length === 0 && (!reportsPos || (this.#pos === this.#reportedPos && solo === this.#reportedSolo))) return;
@@ -333,7 +336,7 @@ export class Runtime {
       busy: this.#busy,
       ...(timing === undefined ? {} : { timing }),
       ...(spans === undefined ? {} : { spans }),
-      ...(reportsPos ? { pos: this.#pos, solo } : {}),
+      ...(reportsPos ? { pos: this.#pos, solo, ...(whole ? { whole } : {}) } : {}),
     };
     this.#out = [];
     if (spans !== undefined) this.#outSpans = [];
@@ -559,7 +562,7 @@ function sanitize(results: unknown[], check: (value: unknown) => void): void {
     }
   };
   const failure = (reason: string): WireThrown => encodeThrown(Object.assign(
-    new TypeError(`the task's result cannot be sent back to the caller: ${reason}. Return plain data (no functions, symbols or class instances).`),
+    new TypeError(`the task's result cannot be sent back to the caller: ${reason.replace(/\.+$/, '')}. Return plain data (no functions, symbols or class instances).`),
     { name: 'SerializationError' },
   ));
   for (let i = 0; i < results.length; i += RESULT_STRIDE) {

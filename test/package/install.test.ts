@@ -148,7 +148,7 @@ describe('installed in a scratch project', { timeout: 600_000 }, () => {
 
   test('CommonJS can load it', () => {
     const r = run(process.execPath, ['consumer.cjs'], app);
-    assert.equal(r.stdout, 'cjs: 5\n');
+    assert.equal(r.stdout, 'distributed: ESM-only, said so\ncjs: 5\n');
     assert.equal(r.stderr, '');
   });
 

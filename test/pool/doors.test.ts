@@ -11,6 +11,7 @@ import { ProcessPoolExecutor, ThreadPoolExecutor } from '../../src/futures/index
 import { taskModule } from '../../src/index.js';
 import { settle } from '../helpers/futures.js';
 import { captureReports } from '../helpers/reporter.js';
+import { captureStderr } from '../helpers/stderr.js';
 
 const tasks = taskModule<typeof import('../fixtures/pool/tasks.js')>(new URL('../fixtures/pool/tasks.ts', import.meta.url));
 const unguarded = taskModule<typeof import('../fixtures/pool/unguarded.js')>(new URL('../fixtures/pool/unguarded.ts', import.meta.url));
@@ -30,6 +31,16 @@ test('a thread pool with an execArgv flag Node refuses fails its futures with Br
   await executor.shutdown();
 });
 
+test('a process pool whose workers cannot start says what Node said (a bad execArgv flag)', async () => {
+  using stderr = captureStderr();
+  const executor = new ProcessPoolExecutor({ maxWorkers: 1, execArgv: ['--bogus-flag'] });
+  const outcome = await settle(executor.submit(tasks.add, 1, 2).result());
+  assert.ok(!outcome.ok && outcome.error instanceof BrokenProcessPool, `BrokenProcessPool, got ${String(!outcome.ok && outcome.error)}`);
+  assert.match((outcome.error).message, /keep failing to start: exit code 9 \(it wrote: .*bad option: --bogus-flag\)/);
+  assert.match(stderr.text(), /bad option/, 'the children\'s stderr still reaches the program');
+  await executor.shutdown();
+});
+
 for (const kind of kinds) {
   describe(`${kind.name} pool doors`, () => {
     test('any odd thrown value fails its own task with a clear error, and the same worker serves on', async () => {
@@ -44,6 +55,7 @@ for (const kind of kinds) {
       assert.equal(!circular.ok && (circular.error as { name?: unknown }).name, 'loop', 'a circular thrown object arrives with its fields');
       const getter = await settle(executor.submit(tasks.throwOdd, 'getter').result());
       assert.ok(!getter.ok && getter.error instanceof Error, 'an error with throwing getters arrives as an Error');
+      assert.match((getter.error).message, /its message could not be read: the message getter throws/, 'and says why its message is missing');
       assert.equal(await executor.submit(tasks.where), before, 'no worker was replaced');
     });
 

@@ -213,6 +213,27 @@ for (const kind of kinds) {
         assert.equal(await executor.submit(tasks.add, 2, 2), 4);
       });
 
+      if (kind.name === 'process') {
+        test('a worker killed from outside (SIGKILL) while 6 async tasks await: all 6 fail as running, none as "may have started"', async () => {
+          const executor = pool(1);
+          await warm(executor);
+          const board = kind.board();
+          const futures = overlap(executor, board, ['wait', 'wait', 'wait', 'wait', 'wait', 'wait']);
+          for (let i = 0; i < 6; i++) await waitFor(board, i, 1);
+          // Let the worker finish its batch and say so: then it is between tasks, and the pool knows exactly.
+          const until = Date.now() + 20_000;
+          while (executor.stats().workers[0]?.running !== 6 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 5));
+          assert.equal(executor.stats().workers[0]?.running, 6, 'stats() counts the six awaiting tasks as running');
+          process.kill(executor.stats().workers[0]!.pid, 'SIGKILL');
+          for (const outcome of await Promise.all(futures.map((f) => settle(f.result())))) {
+            assert.ok(!outcome.ok && outcome.error instanceof kind.Broken);
+            assert.match((outcome.error).message, /was running on process worker .* \(killed by SIGKILL\)/);
+          }
+          bump(board, 10);
+          for (let i = 0; i < 6; i++) assert.equal(read(board, i), 1, `task ${i} started once`);
+        });
+      }
+
       test('a task that calls process.exit among quick tasks of one batch: the quick ones before it keep their results, the ones after run once elsewhere', async () => {
         const executor = pool(1);
         await warm(executor);

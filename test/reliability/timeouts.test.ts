@@ -376,3 +376,29 @@ describe('multiprocessing', () => {
     assert.deepEqual(step, { done: false, value: 6 });
   });
 });
+
+test('an array or a boxed number as a timeout is refused, not read as options without a timeout', async () => {
+  const { Future } = await import('../../src/futures/index.js');
+  const future = new Future<number>();
+  assert.throws(() => future.result([5] as never), TypeError);
+  assert.throws(() => future.result(new Number(5) as never), TypeError);
+});
+
+test('setDeadlockDetection takes only a boolean', async () => {
+  const { setDeadlockDetection } = await import('../../src/threading/index.js');
+  assert.throws(() => setDeadlockDetection('no' as never), TypeError);
+});
+
+test('JoinableQueue.join({ timeout }) ends the wait with TimeoutError while an item is not done; a wrong type is a TypeError', async () => {
+  const q = new mp.JoinableQueue<number>();
+  try {
+    await q.put(1);
+    await assert.rejects(q.join({ timeout: 100 }), mp.TimeoutError);
+    await assert.rejects(q.join({ timeout: '100' as never }), TypeError);
+    assert.equal(await q.get(), 1);
+    await q.taskDone();
+    await q.join({ timeout: 5000 });
+  } finally {
+    q.close();
+  }
+});

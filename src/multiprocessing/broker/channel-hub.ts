@@ -28,6 +28,7 @@
  *
  * @module
  */
+import { startTimer, type Timer } from '../../sync/deadline.js';
 import { unlinkSync } from 'node:fs';
 import { RingQueue } from '../../core/ring-queue.js';
 import { encodeItems, FLAG, frameName, type Item, type ItemsBatch, type Packed } from '../channel/items.js';
@@ -435,7 +436,7 @@ export class ChannelHub implements SharedState {
     if (early !== undefined) return early[0] === 'ok' ? early[1] as boolean : early as [string, string];
     if (!block || timeout === 0) return poll ? false : this.#policy.timeoutError(0);
     return new Promise<R>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
+      let timer: Timer | undefined;
       const onAbort = (): void => {
         if (wait.done) return;
         end();
@@ -444,7 +445,7 @@ export class ChannelHub implements SharedState {
       const end = (): void => {
         wait.done = true;
         if (poll) this.#polls--;
-        if (timer !== undefined) clearTimeout(timer);
+        timer?.clear();
         signal?.removeEventListener('abort', onAbort);
         this.context.keepAlive(-1);
       };
@@ -458,7 +459,7 @@ export class ChannelHub implements SharedState {
           resolve(map(result));
         },
       };
-      if (timeout !== null) timer = setTimeout(() => wait.finish(poll ? false : this.#policy.timeoutError(timeout)), timeout);
+      if (timeout !== null) timer = startTimer(() => wait.finish(poll ? false : this.#policy.timeoutError(timeout)), timeout);
       signal?.addEventListener('abort', onAbort, { once: true });
       this.context.keepAlive(1);
       this.#waits.push(wait);

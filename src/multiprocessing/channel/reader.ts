@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { startTimer, type Timer } from '../../sync/deadline.js';
 import { RingQueue } from '../../core/ring-queue.js';
 import { encodeFrame } from '../broker/frames.js';
 import type { Item, ItemsBatch } from './items.js';
@@ -76,7 +77,7 @@ interface Origin {
 interface Wait {
   readonly poll: boolean;
   readonly resolve: (value: Item | boolean | undefined) => void;
-  timer: NodeJS.Timeout | undefined;
+  timer: Timer | undefined;
   done: boolean;
 }
 
@@ -172,7 +173,7 @@ export class ChannelReader {
           wait.done = true;
           this.#live--;
           waitsChanged(this.#link, -1);
-          if (wait.timer !== undefined) clearTimeout(wait.timer);
+          wait.timer?.clear();
           if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
           if (!poll && value !== undefined) this.#returned();
           resolve(map === undefined ? value as R : map(value));
@@ -180,14 +181,14 @@ export class ChannelReader {
         timer: undefined,
         done: false,
       };
-      if (timeout !== null) wait.timer = setTimeout(() => wait.resolve(undefined), timeout);
+      if (timeout !== null) wait.timer = startTimer(() => wait.resolve(undefined), timeout);
       if (signal !== undefined) {
         onAbort = () => {
           if (wait.done) return;
           wait.done = true;
           this.#live--;
           waitsChanged(this.#link, -1);
-          if (wait.timer !== undefined) clearTimeout(wait.timer);
+          wait.timer?.clear();
           reject(signal.reason);
         };
         signal.addEventListener('abort', onAbort, { once: true });
