@@ -55,7 +55,7 @@ export const METRICS: readonly MetricInfo[] = [
   { id: 'behindP50Ratio', scenario: 'behind', label: 'behind median ÷ round trip median', unit: '× round trip', better: 'lower', format: fixed(2), ratioOf: ['behindP50', 'rtMedian'], selfRelative: true },
   { id: 'behindP99Ratio', scenario: 'behind', label: 'behind p99 ÷ round trip p99', unit: '× round trip', better: 'lower', format: fixed(2), ratioOf: ['behindP99', 'rtP99'], selfRelative: true },
   { id: 'cpuBatch', scenario: 'cpu', label: 'CPU scaling, 32 primes', unit: '× speedup', better: 'higher', format: fixed(2) },
-  { id: 'cpuCourse', scenario: 'cpu', label: 'CPU scaling, the course's 6 numbers', unit: '× speedup', better: 'higher', format: fixed(2) },
+  { id: 'cpuCourse', scenario: 'cpu', label: "CPU scaling, the course's 6 numbers", unit: '× speedup', better: 'higher', format: fixed(2) },
   { id: 'first', scenario: 'first', label: 'first result (fresh pool)', unit: 'ms', better: 'lower', format: fixed(1) },
   { id: 'rss', scenario: 'rss', label: 'peak RSS (100k in flight)', unit: 'MiB', better: 'lower', format: fixed(0) },
   { id: 'lockSync', scenario: 'lock', label: 'lock acquire/release, blocking form', unit: 'ops/s', better: 'higher', format: compact },
