@@ -251,15 +251,10 @@ export class MapIterator<R> implements AsyncIterableIterator<R> {
     return this.#mode.unordered ? this.#nextUnordered() : this.#nextOrdered();
   }
 
-  /**
-   * Stops: nothing more is pulled from the input, and calls that have not started are cancelled.
-   * As an async generator's, it waits for the `next()` calls already in flight to get their results.
-   */
+  /** Stops: nothing more is pulled from the input, and calls that have not started are cancelled. */
   return(): Promise<IteratorResult<R>> {
-    return this.#next.drained().then(() => {
-      this.#close();
-      return { done: true, value: undefined };
-    });
+    this.#close();
+    return Promise.resolve({ done: true, value: undefined });
   }
 
   /** One step in input order; `undefined` means "wait". */

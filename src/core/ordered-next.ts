@@ -19,17 +19,10 @@
  * @returns `next()`: a call made while earlier ones are pending waits for them to settle, then
  * takes its own turn, so results and errors come out in call order.
  */
-/** A `next()` built by {@link orderedNext}, and what calls after it (`return()`) queue behind. */
-export interface OrderedNext<T> {
-  (): Promise<IteratorResult<T>>;
-  /** Settles once every call made so far has settled (at once when none is pending). */
-  drained(): Promise<void>;
-}
-
 export function orderedNext<T>(
   step: () => IteratorResult<T> | undefined,
   sleep: () => Promise<void>,
-): OrderedNext<T> {
+): () => Promise<IteratorResult<T>> {
   let waiting = 0;
   let tail: Promise<unknown> = Promise.resolve();
   const slow = async (): Promise<IteratorResult<T>> => {
@@ -42,7 +35,7 @@ export function orderedNext<T>(
   const done = (): void => {
     waiting--;
   };
-  const next = (): Promise<IteratorResult<T>> => {
+  return () => {
     // Most calls find an answer ready and nobody ahead of them: no promise chain, no async frame.
     if (waiting === 0) {
       let answer: IteratorResult<T> | undefined;
@@ -58,5 +51,4 @@ export function orderedNext<T>(
     tail = result.then(done, done);
     return result;
   };
-  return Object.assign(next, { drained: (): Promise<void> => (waiting === 0 ? Promise.resolve() : tail.then(() => undefined)) });
 }

@@ -288,13 +288,6 @@ export function mapTests({ factory, kind }: SuiteContext): void {
       assert.deepEqual(settled[2], { status: 'fulfilled', value: { done: true, value: undefined } });
     });
 
-    test('return() called while next() calls are in flight waits for them, as an async generator\'s does', { timeout: 30_000 }, async () => {
-      await using executor = factory({ maxWorkers: 2 });
-      const iterator = executor.map(tasks.square, [1, 2, 3], { chunksize: 1 });
-      const steps = await Promise.all([iterator.next(), iterator.return(), iterator.next()]);
-      assert.deepEqual(steps, [{ done: false, value: 1 }, { done: true, value: undefined }, { done: true, value: undefined }]);
-    });
-
     test('map with an item that cannot be sent fails at its position with SerializationError', async () => {
       await using executor = factory({ maxWorkers: 1 });
       const iterator = executor.map(tasks.echo, [1, () => 2]);
