@@ -85,13 +85,13 @@ after(() => {
 });
 
 describe('the packed tarball', { timeout: 600_000 }, () => {
-  test('holds the build, the README and the LICENSE, and no source maps', () => {
+  test('holds the build, the README, the LICENSE, the docs and examples its links lead to, and no source maps', () => {
     const files = packed.files.map((f) => f.path);
     for (const needed of ['LICENSE', 'README.md', 'package.json', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js']) {
       assert.ok(files.includes(needed), `${needed} is missing from the tarball`);
     }
     assert.deepEqual(files.filter((f) => f.endsWith('.map')), [], 'source maps would point at src/, which is not shipped');
-    assert.deepEqual(files.filter((f) => !f.startsWith('dist/') && !['LICENSE', 'README.md', 'package.json'].includes(f)), []);
+    assert.deepEqual(files.filter((f) => !/^(dist|docs|examples|cjs)\//.test(f) && !['LICENSE', 'README.md', 'package.json', 'bench/README.md'].includes(f)), []);
   });
 
   test('every file package.json points at is in it', () => {
@@ -105,6 +105,20 @@ describe('the packed tarball', { timeout: 600_000 }, () => {
       ...Object.values(pkg.bin),
     ];
     for (const target of targets) assert.ok(existsSync(join(installed, target)), `${target} is not shipped`);
+  });
+
+  test('every relative link of the shipped README and docs leads to a shipped file', () => {
+    const installed = join(app, 'node_modules', 'concurrent-ts');
+    const broken: string[] = [];
+    const pages = ['README.md', ...readdirSync(join(installed, 'docs'), { recursive: true }).map(String).filter((f) => f.endsWith('.md')).map((f) => join('docs', f))];
+    for (const page of pages) {
+      const text = readFileSync(join(installed, page), 'utf8');
+      for (const [, target] of text.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)) {
+        if (target === undefined || /^[a-z]+:/i.test(target)) continue;
+        if (!existsSync(join(installed, page, '..', target))) broken.push(`${page} → ${target}`);
+      }
+    }
+    assert.deepEqual(broken, []);
   });
 
   test('no shipped file names a file that is not shipped (docs/, examples/, src/)', () => {
