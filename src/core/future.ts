@@ -95,8 +95,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
   }
 
   /**
-   * Attempts to cancel the call. A pending call is cancelled; a running one only with `force`
-   * (its worker is stopped and replaced: an extension of Python's rules).
+   * Attempts to cancel the call. A pending call is cancelled, and so is one already handed to a
+   * thread worker that has not started it yet (the worker will skip it); a running one only with
+   * `force` (its worker is stopped and replaced: an extension of Python's rules).
    *
    * @param options - `force: true` also stops a call that is already running.
    * @returns `true` if the future is now cancelled (also when it already was); `false` if the call
@@ -109,7 +110,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
       case 'FINISHED':
         return false;
       case 'RUNNING':
-        if (options?.force !== true || !this._forceCancel()) return false;
+        if (options?.force === true ? !this._forceCancel() : !this._cancelUnstarted()) return false;
         break;
       case 'PENDING':
         break;
@@ -283,6 +284,15 @@ export class Future<T = unknown> implements PromiseLike<T> {
    * @internal
    */
   protected _forceCancel(): boolean {
+    return false;
+  }
+
+  /**
+   * Takes back a call that was handed to a worker but has not started there; executors override
+   * it. Returns `true` if the call will never start.
+   * @internal
+   */
+  protected _cancelUnstarted(): boolean {
     return false;
   }
 

@@ -327,6 +327,27 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
   }
 
   /**
+   * @internal A task sent to a thread worker that has not claimed it: the worker will skip it,
+   * so it is cancelled as a pending one is. A task back in the queue has not started either.
+   */
+  cancelUnstarted(task: TaskFuture<unknown>): boolean {
+    const slot = task.slot;
+    if (slot === undefined) return (task.marks & REQUEUED) !== 0 && !task.done();
+    if (!slot.revoke(task)) return false;
+    this.#inflight.delete(task.id);
+    this.#release(task);
+    slot.dispatched--;
+    if (slot.exclusive === task) slot.exclusive = undefined;
+    if (slot.empty() && !slot.stopping) {
+      if (slot.retiring) this.#stop(slot);
+      else slot.unref();
+    }
+    // Room on that worker, or the pool may be done.
+    this.#scheduleFlush();
+    return true;
+  }
+
+  /**
    * Stops now (Python 3.14's `terminate_workers()`): cancels the tasks that have not started,
    * stops the workers running the others (those tasks become CANCELLED, as with
    * `cancel({ force: true })`), and resolves when every worker has exited. `submit` afterwards
@@ -362,10 +383,9 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
       // calls not yet submitted are refused, and shutdown stops waiting for them.
       this.#cancelledAll = true;
       this.#openMaps.clear();
-      for (const task of this.#queue.drain()) {
-        if ((task.marks & REQUEUED) === 0) task.cancel();
-        else this.#queue.push(task);
-      }
+      for (const task of this.#queue.drain()) task.cancel();
+      // Sent to a thread worker and not claimed yet: not started, so cancelled as well.
+      for (const task of [...this.#inflight.values()]) task.cancel();
     }
     this.#allExited ??= new Promise<void>((resolve) => {
       this.#resolveAllExited = resolve;

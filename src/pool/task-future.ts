@@ -10,9 +10,10 @@ import { Future } from '../core/future.js';
 import type { Timer } from '../sync/deadline.js';
 import type { WorkerSlot } from './worker-slot.js';
 
-/** Implemented by the pool: stops the worker running `task`. */
+/** Implemented by the pool: stops the worker running `task`, or takes back a task not started. */
 export interface ForceCanceller {
   forceCancel(task: TaskFuture<unknown>): boolean;
+  cancelUnstarted(task: TaskFuture<unknown>): boolean;
 }
 
 /** Per-task options and their machinery; absent for most tasks. */
@@ -55,5 +56,9 @@ export class TaskFuture<T> extends Future<T> {
 
   protected override _forceCancel(): boolean {
     return this.owner.forceCancel(this as TaskFuture<unknown>);
+  }
+
+  protected override _cancelUnstarted(): boolean {
+    return this.owner.cancelUnstarted(this as TaskFuture<unknown>);
   }
 }

@@ -150,6 +150,16 @@ export class WorkerSlot {
     return taken.reverse();
   }
 
+  /** Thread workers: takes `task` off the books if the worker has not claimed it (it will skip it). */
+  revoke(task: TaskFuture<unknown>): boolean {
+    const control = this.control;
+    if (control === null || task.slot !== this || this.running.has(task)) return false;
+    const tag = claimTag(task.seq);
+    if (Atomics.compareExchange(control, CTL_CLAIMS + (task.seq & CLAIM_MASK), tag, REVOKED) !== tag) return false;
+    this.drop(task);
+    return true;
+  }
+
   /** Process workers: takes back the tasks with sequence numbers `from` to `to - 1`, which the worker will not start. */
   givenBack(from: number, to: number): Array<TaskFuture<unknown>> {
     const taken: Array<TaskFuture<unknown>> = [];

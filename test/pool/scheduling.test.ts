@@ -106,6 +106,28 @@ for (const kind of kinds) {
       });
     }
 
+    if (kind.name === 'thread') {
+      test('cancel() of a task sent to a worker and not started yet succeeds, and the worker skips it (as in Python\'s thread pool)', async () => {
+        const executor = pool(1);
+        const board = kind.board();
+        // Measured quick: the tasks below go to the worker in one batch, behind one that blocks.
+        for (let round = 0; round < 3; round++) {
+          await Promise.all(Array.from({ length: 1000 }, () => executor.submit(tasks.spinUntil, board, 5, 6, 0).result()));
+        }
+        const blocker = executor.submit(tasks.spinUntil, board, 1, 2, 1);
+        const behind = Array.from({ length: 100 }, () => executor.submit(tasks.spinUntil, board, 3, 6, 0));
+        await waitFor(board, 1, 1);
+        assert.ok(behind.every((f) => f.running()), 'the tasks behind were sent to the worker');
+        assert.deepEqual(behind.map((f) => f.cancel()), behind.map(() => true), 'each one is cancelled');
+        assert.ok(behind.every((f) => f.cancelled()));
+        assert.equal(blocker.cancel(), false, 'a task that has started is not cancelled');
+        bump(board, 2);
+        assert.equal(await blocker, 'released');
+        assert.equal(await executor.submit(tasks.add, 1, 2), 3, 'the worker goes on');
+        assert.equal(read(board, 3), 0, 'no cancelled task ran');
+      });
+    }
+
     test('no deadlock Python does not have: one task acquires a Semaphore(0) 300 times, 300 later tasks release it', async () => {
       const executor = pool(2);
       await warm(executor);

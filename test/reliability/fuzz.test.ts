@@ -74,9 +74,15 @@ const validFromWorker: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
     op: fc.constant('done'),
     results: fc.array(fc.tuple(fc.nat(), fc.constantFrom(STATUS_OK, STATUS_ERROR), value), { maxLength: 5 }).map((rs) => rs.flat()),
     busy: fc.double({ min: 0, max: 1e9, noNaN: true }),
+    timing: fc.array(fc.tuple(fc.nat(), fc.double({ min: 0, max: 1e9, noNaN: true })), { maxLength: 3 }).map((ts) => ts.flat()),
     spans: fc.option(fc.array(fc.double({ noNaN: true }), { maxLength: 4 }), { nil: undefined }),
+    pos: fc.nat(), solo: fc.boolean(), whole: fc.boolean(),
   }, { requiredKeys: ['op', 'results', 'busy'] }),
-  fc.record({ op: fc.constant('exiting'), code: fc.integer(), taskId: fc.integer() }),
+  fc.record({ op: fc.constant('giveback'), from: fc.nat({ max: 1000 }), to: fc.nat({ max: 1000 }) }).map((m) => ({ ...m, to: m.from + m.to })),
+  fc.record({
+    op: fc.constant('fault'), cause: fc.constantFrom('exit', 'error', 'halt'), code: fc.integer(), signal: fc.constantFrom(null, 'SIGKILL'),
+    error: fc.oneof(fc.constant(null), fc.string().map((m) => encodeThrown(new RangeError(m)))), culprit: fc.integer(), running: fc.array(fc.nat(), { maxLength: 4 }),
+  }),
   fc.record({ op: fc.constant('started'), taskId: fc.nat() }),
 );
 
@@ -90,8 +96,10 @@ const validWireFn = fc.oneof(
 /** Well-formed main → worker messages: a stop, or a run with definitions and whole tasks. */
 const validToWorker: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
   fc.constant({ op: 'stop' }),
+  fc.constant({ op: 'halt' }),
   fc.record({
     op: fc.constant('run'),
+    seq: fc.nat(),
     defs: fc.oneof(fc.constant(null), fc.array(fc.tuple(fc.nat({ max: 3 }), validWireFn), { maxLength: 3 })),
     tasks: fc.array(fc.tuple(fc.nat(), fc.nat({ max: 3 }), fc.constantFrom(TASK_CALL, TASK_CHUNK, TASK_STARCHUNK), fc.array(value, { maxLength: 3 })), { maxLength: 4 })
       .map((ts) => ts.flat()),
@@ -272,7 +280,7 @@ describe('fuzz: the wire protocol', () => {
       const posts: unknown[] = [];
       const runtime = new Runtime({ post: (m) => void posts.push(structuredClone(m)) }, init);
       const tasks = pairs.flatMap(([a, b], i) => [i + 1, 0, TASK_CALL, [a, b]]);
-      runtime.receive({ op: 'run', defs: [[0, { kind: 'builtin', name: 'max', path: 'Math.max' }]], tasks });
+      runtime.receive({ op: 'run', seq: 0, defs: [[0, { kind: 'builtin', name: 'max', path: 'Math.max' }]], tasks });
       const until = performance.now() + 20_000;
       while (!runtime.isIdle() && performance.now() < until) await new Promise((resolve) => setTimeout(resolve, 1));
       const results = new Map<unknown, [unknown, unknown]>();

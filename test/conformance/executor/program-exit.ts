@@ -35,7 +35,9 @@ export function programExitTests({ name }: SuiteContext): void {
 
     test('EXE-07 shutdown({ wait: false, cancelFutures: true }) neither hangs at exit nor prints errors', async () => {
       const { code, stdout, stderr } = await runScript(SCRIPT, [name, 'cancel-no-wait']);
-      assert.deepEqual({ code, stdout, stderr }, { code: 0, stdout: 'first ran\n', stderr: '' });
+      // A task sent and not started yet is cancelled too: either outcome, but nothing else runs.
+      assert.ok(['first ran\n', 'first cancelled before it started\n'].includes(stdout), stdout);
+      assert.deepEqual({ code, stderr }, { code: 0, stderr: '' });
     });
 
     test('EXE-03 submit from an exit hook throws RuntimeError("cannot schedule new futures after interpreter shutdown")', async () => {
