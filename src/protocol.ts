@@ -30,7 +30,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { isWireThrown, type WireThrown } from './error-codec.js';
 
 /** Checked at worker start-up: both sides must speak the same version. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** How a function travels: its source text, a module reference, or a built-in's global path. */
 export type WireFn =
@@ -52,6 +52,8 @@ export const TASK_SHARED = 4;
 export const TASK_TIMED = 8;
 /** The arguments contain errors, encoded by `encodeValue` (so they keep their class and fields): decode them first. */
 export const TASK_ERRORS = 16;
+/** Record when the task starts and ends, and send it with its result (someone observes the pool's tasks). */
+export const TASK_SPAN = 32;
 
 /**
  * The key under which both sides measure a task's time: its function, and whether it is a plain
@@ -93,8 +95,6 @@ export interface WorkerInit {
   readonly initargs: readonly unknown[];
   /** Flags of `initargs` (TASK_SHARED when they contain primitives). */
   readonly initflags: number;
-  /** Record the start and end time of every task (for `--trace`). */
-  readonly trace: boolean;
 }
 
 /** Int32 index in the control block: tasks claimed (started) so far (only ever grows). */
@@ -208,7 +208,7 @@ export interface DoneMessage {
    * (the mean of that key's tasks, their synchronous part). What the pool sizes its batches by.
    */
   readonly timing?: readonly number[];
-  /** With `trace`: `[id, startMs, endMs, …]` in epoch milliseconds. */
+  /** For tasks flagged {@link TASK_SPAN}: `[id, startMs, endMs, …]` in epoch milliseconds. */
   readonly spans?: readonly number[];
   /**
    * Process workers only: every task with a sequence number below `pos` has started (or was

@@ -24,7 +24,7 @@ import { CancelledError, TaskNotAllowedError, ValueError } from '../errors.js';
 import { describe } from '../describe.js';
 import { startTimer, type Timer } from '../sync/deadline.js';
 import { bullmq } from './peers.js';
-import type { ChunkOutcome, TaskKind } from '../core/map-iterator.js';
+import type { ChunkOutcome, TaskKind } from '../core/backend.js';
 import { encodeThrown } from '../protocol.js';
 import { allowedRef, parseAllowList, type AllowedModule } from './allow-list.js';
 import { decodeValue, encodeValue } from './codec.js';

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { TaskKind } from '../core/map-iterator.js';
+import type { TaskKind } from '../core/backend.js';
 import { ProcessPoolExecutor, ThreadPoolExecutor } from '../futures/index.js';
 import type { PoolExecutor } from '../pool/pool-executor.js';
 import { taskRef, type TaskRef } from '../task-ref/task-module.js';

@@ -23,7 +23,7 @@
  * @module
  */
 import { isWireThrown, type WireThrown } from '../protocol.js';
-import type { TaskKind } from '../core/map-iterator.js';
+import type { TaskKind } from '../core/backend.js';
 import { decodeValue, encodeValue } from './codec.js';
 
 /** Version of the job data format; a worker refuses other versions. */

@@ -203,7 +203,7 @@ describe('fuzz: the wire protocol', () => {
   test('the worker runtime answers any incoming message without throwing: one result per task id it can read, every reply well-formed', async () => {
     const init: WorkerInit = {
       version: PROTOCOL_VERSION, kind: 'thread', workerId: 0, name: 'fuzz', control: null, registry: null, replies: null,
-      initializer: null, initargs: [], initflags: 0, trace: false,
+      initializer: null, initargs: [], initflags: 0,
     };
     const wireFn = fc.oneof(
       value,
@@ -265,7 +265,7 @@ describe('fuzz: the wire protocol', () => {
   test('the worker runtime runs every task of a well-formed run message: ok results with the right values', async () => {
     const init: WorkerInit = {
       version: PROTOCOL_VERSION, kind: 'thread', workerId: 0, name: 'fuzz-valid', control: null, registry: null, replies: null,
-      initializer: null, initargs: [], initflags: 0, trace: false,
+      initializer: null, initargs: [], initflags: 0,
     };
     const calls = fc.array(fc.tuple(fc.integer({ min: -1e6, max: 1e6 }), fc.integer({ min: -1e6, max: 1e6 })), { minLength: 1, maxLength: 6 });
     await fc.assert(fc.asyncProperty(calls, async (pairs) => {
