@@ -114,6 +114,10 @@ const LONG_MS = HELD_MS;
 const HALT_MS = 100;
 /** Consecutive workers dying before `ready` after which the pool gives up. */
 const MAX_START_FAILURES = 3;
+/** How `#pickSlot` ranks workers holding as much: the lower the better. */
+const IDLE = 0;
+const STARTING = 1;
+const BUSY = 2;
 
 let interpreterExiting = false;
 let exitHookInstalled = false;
@@ -429,21 +433,23 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
     const limit = exclusive ? 1 : this.#heldLimit(head);
     let best: WorkerSlot | undefined;
     let bestWaiting = 0;
-    let bestBusy = false;
+    let bestRank = 0;
     for (const slot of this.#slots) {
       if (slot.retiring || slot.exclusive !== undefined || slot.killedFor !== undefined || slot.occupied()) continue;
       if (exclusive && !slot.empty()) continue;
       const waiting = slot.waiting();
       if (waiting >= limit) continue;
-      const busy = slot.busy();
-      if (best === undefined || waiting < bestWaiting || (waiting === bestWaiting && bestBusy && !busy)) {
+      // Between equals: an idle worker, then one still starting (a ready idle one would take back
+      // what it is sent, and the task would go round between them), then a busy one.
+      const rank = slot.busy() ? BUSY : slot.ready ? IDLE : STARTING;
+      if (best === undefined || waiting < bestWaiting || (waiting === bestWaiting && rank < bestRank)) {
         best = slot;
         bestWaiting = waiting;
-        bestBusy = busy;
+        bestRank = rank;
       }
     }
     // Like Python, prefer an idle worker, else start one, before piling onto a busy one.
-    if ((best === undefined || bestWaiting > 0 || bestBusy) && this.#slots.length < this.#maxWorkers) return this.#spawn();
+    if ((best === undefined || bestWaiting > 0 || bestRank === BUSY) && this.#slots.length < this.#maxWorkers) return this.#spawn();
     return best;
   }
 
