@@ -600,8 +600,10 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
       for (const slot of this.#slots) {
         if (slot === thief || slot.control === null || slot.exclusive !== undefined) continue;
         const waiting = slot.waiting();
-        // Two tasks are worth sharing; one only if its worker is busy with another, or still starting.
-        if (waiting > most && (waiting >= 2 || slot.busy() || slot.occupied() || !slot.ready)) {
+        // Two tasks are worth sharing; one only if its worker is busy with another, blocked, or
+        // still starting. (A ready, idle worker starts its one task within microseconds; taking
+        // it back would only send it there again, round and round until the worker wins the claim.)
+        if (waiting > most && (waiting >= 2 || slot.busy() || slot.blocked || !slot.ready)) {
           victim = slot;
           most = waiting;
         }

@@ -127,6 +127,27 @@ for (const kind of kinds) {
       });
     }
 
+    if (kind.name === 'thread') {
+      test('a task that may be long, sent to a ready idle worker, is not taken back by the other idle one', async () => {
+        const board = kind.board();
+        const executor = new ThreadPoolExecutor({ maxWorkers: 2 });
+        pools.push(executor);
+        // Both workers up and idle.
+        await Promise.all([0, 1].map(() => executor.submit(tasks.blockUntil, board, 0, 1, 1, 2)));
+        let requeued = 0;
+        executor.onTask((e) => {
+          if (e.type === 'requeued') requeued++;
+        });
+        // A function never measured may be long: it goes alone to one worker, which starts it at
+        // once. Taking it back for the other idle worker would send it round between the two.
+        for (let i = 0; i < 30; i++) {
+          const fresh = new Function('x', `return x + ${i}`) as (x: number) => number;
+          assert.equal(await executor.submit(fresh, 1), i + 1);
+        }
+        assert.equal(requeued, 0);
+      });
+    }
+
     test('no deadlock Python does not have: one task acquires a Semaphore(0) 300 times, 300 later tasks release it', async () => {
       const executor = pool(2);
       await warm(executor);
