@@ -176,7 +176,7 @@ export abstract class Executor implements Backend, AsyncDisposable {
    * A listener runs inside the executor's bookkeeping: keep it quick. One that throws is reported
    * (see `setErrorReporter`) and does not disturb the executor or the other listeners.
    *
-   * @param listener - receives each {@link TaskEvent}.
+   * @param listener - receives each task event (`TaskEvent`).
    * @returns a function that removes the listener.
    * @throws {TypeError} if `listener` is not a function.
    *

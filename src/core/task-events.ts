@@ -49,7 +49,9 @@ export interface TaskRun {
 
 /** The task was accepted: it waits in the executor's queue. */
 export interface TaskSubmitted {
+  /** What happened. */
   readonly type: 'submitted';
+  /** The task. */
   readonly task: TaskInfo;
   /** Epoch ms: the same as `task.submittedAt`. */
   readonly at: number;
@@ -60,8 +62,11 @@ export interface TaskSubmitted {
  * may hold it a few milliseconds behind the tasks before it; `settled` tells when it really ran).
  */
 export interface TaskStarted {
+  /** What happened. */
   readonly type: 'started';
+  /** The task. */
   readonly task: TaskInfo;
+  /** When (epoch ms). */
   readonly at: number;
   /** The worker it was sent to; `undefined` where the executor does not know (a Redis queue). */
   readonly worker: string | undefined;
@@ -69,15 +74,21 @@ export interface TaskStarted {
 
 /** The task had not started and went back to the front of the queue: its worker gave it back, or ended. */
 export interface TaskRequeued {
+  /** What happened. */
   readonly type: 'requeued';
+  /** The task. */
   readonly task: TaskInfo;
+  /** When (epoch ms). */
   readonly at: number;
 }
 
 /** The task's future settled. */
 export interface TaskSettled {
+  /** What happened. */
   readonly type: 'settled';
+  /** The task. */
   readonly task: TaskInfo;
+  /** When (epoch ms). */
   readonly at: number;
   /** `'returned'` (a chunk returns even when some of its items threw), `'raised'`, or `'cancelled'`. */
   readonly outcome: 'returned' | 'raised' | 'cancelled';
