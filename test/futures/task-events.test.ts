@@ -35,7 +35,7 @@ describe('executor.onTask', () => {
       const ok = executor.submit(tasks.add, 1, 2);
       const bad = executor.submit(tasks.throwRangeError, 'no');
       assert.equal(await ok, 3);
-      await assert.rejects(bad, RangeError);
+      await assert.rejects(bad.result(), RangeError);
 
       for (const [future, outcome] of [[ok, 'returned'], [bad, 'raised']] as const) {
         const mine = of(events, future);

@@ -138,12 +138,13 @@ for (const kind of kinds) {
         executor.onTask((e) => {
           if (e.type === 'requeued') requeued++;
         });
-        // A function never measured may be long: it goes alone to one worker, which starts it at
+        // A task that takes 5 ms may be long: it goes alone to one worker, which starts it at
         // once. Taking it back for the other idle worker would send it round between the two.
-        for (let i = 0; i < 30; i++) {
-          const fresh = new Function('x', `return x + ${i}`) as (x: number) => number;
-          assert.equal(await executor.submit(fresh, 1), i + 1);
-        }
+        const nap = (ms: number): number => {
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+          return ms;
+        };
+        for (let i = 0; i < 30; i++) assert.equal(await executor.submit(nap, 5), 5);
         assert.equal(requeued, 0);
       });
     }
