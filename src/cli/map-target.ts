@@ -39,16 +39,11 @@ export async function createTarget(options: MapCommandOptions): Promise<Target> 
   return { executor: pool, pool, where: `${pool.maxWorkers} ${pool.maxWorkers === 1 ? 'thread' : 'threads'}` };
 }
 
-/** The distributed executor's module, loaded only for `--redis`. */
-interface DistributedModule {
-  DistributedExecutor: new (options: { connection: unknown; queue: string }) => Executor;
-}
-
+/** With `--redis`: the distributed executor, whose module (and its peer dependencies) is loaded only then. */
 async function createDistributed(url: string, queue: string): Promise<Target> {
-  const specifier = '../distributed/index.js';
-  let mod: DistributedModule;
+  let mod: typeof import('../distributed/index.js');
   try {
-    mod = (await import(specifier)) as DistributedModule;
+    mod = await import('../distributed/index.js');
   } catch (error) {
     throw new CliError(`--redis needs the distributed executor and its peer dependencies (npm install bullmq ioredis): ${describeThrown(error)}`, EXIT.usage);
   }

@@ -18,5 +18,5 @@ export {
 export {
   Value as SharedValue, Array as SharedArray, RawValue, RawArray,
   type SynchronizedValue, type SynchronizedArray, type RawSharedValue, type Typecode, type SharedOptions,
-} from '../sync/shared-value.js';
+} from './shared-value.js';
 export { BrokenBarrierError, DeadlockError, RuntimeError, ValueError, TimeoutError, type DeadlockEdge } from '../errors.js';

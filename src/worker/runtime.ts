@@ -35,9 +35,15 @@ export interface RuntimeHost {
   idle?: () => void;
   /** Throws for a value `post` could not carry; structured clone when absent. */
   check?: (value: unknown) => void;
+  /**
+   * Loads what rebuilds the library's primitives inside arguments (the reviver registry, which
+   * imports every primitive): called once, the first time arguments hold one.
+   */
+  loadReviver(): Promise<Reviver>;
 }
 
-type Reviver = (value: unknown) => unknown;
+/** Rebuilds the library's primitives and handles inside a task's arguments. */
+export type Reviver = (value: unknown) => unknown;
 
 const now = (): number => performance.now();
 const epoch = (at: number): number => performance.timeOrigin + at;
@@ -192,10 +198,7 @@ export class Runtime {
   }
 
   async #loadReviver(): Promise<void> {
-    if (this.#revive !== undefined) return;
-    const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-    const mod = await import(new URL(`../sync/revive${ext}`, import.meta.url).href) as { reviveShareables: Reviver };
-    this.#revive = mod.reviveShareables;
+    this.#revive ??= await this.#host.loadReviver();
   }
 
   async #reviveArgs(args: readonly unknown[]): Promise<unknown> {
@@ -582,7 +585,7 @@ function sanitize(results: unknown[], check: (value: unknown) => void): void {
 function trimStack(error: unknown): void {
   if (!(error instanceof Error) || typeof error.stack !== 'string') return;
   const lines = error.stack.split('\n');
-  const cut = lines.findIndex((line, i) => i > 0 && /Runtime\.#run|callEach \(|runChunk \(|[/\\]worker[/\\](thread|process)-entry\./.test(line));
+  const cut = lines.findIndex((line, i) => i > 0 && /Runtime\.#run|callEach \(|runChunk \(|[/\\]entries[/\\](thread|process)-entry\./.test(line));
   if (cut > 0) error.stack = lines.slice(0, cut).join('\n');
 }
 

@@ -15,8 +15,11 @@ import {
   PROTOCOL_VERSION, RESULT_STRIDE, STATUS_ERROR, STATUS_OK, TASK_CALL, TASK_CHUNK, TASK_STARCHUNK, TASK_STRIDE,
   asFromWorker, asToWorker, decodeThrown, encodeThrown, type FromWorker, type WireThrown, type WorkerInit,
 } from '../../src/protocol.js';
-import { Runtime } from '../../src/worker/runtime.js';
+import { Runtime, type Reviver } from '../../src/worker/runtime.js';
 import { captureReports } from '../helpers/reporter.js';
+
+/** What a worker entry hands its runtime: the reviver registry, loaded on first use. */
+const loadReviver = async (): Promise<Reviver> => (await import('../../src/entries/revivers.js')).reviveShareables;
 
 const RUNS = Number(process.env.CT_FUZZ_RUNS ?? 300);
 
@@ -227,7 +230,7 @@ describe('fuzz: the wire protocol', () => {
       await fc.assert(fc.asyncProperty(fc.array(message, { minLength: 1, maxLength: 4 }), async (messages) => {
         const posts: unknown[] = [];
         // structuredClone, as the real channel does: a reply that cannot be cloned must be replaced, not crash.
-        const runtime = new Runtime({ post: (m) => void posts.push(structuredClone(m)) }, init);
+        const runtime = new Runtime({ post: (m) => void posts.push(structuredClone(m)), loadReviver }, init);
         try {
           const expected: unknown[] = [];
           for (const raw of messages) {
@@ -270,7 +273,7 @@ describe('fuzz: the wire protocol', () => {
     const calls = fc.array(fc.tuple(fc.integer({ min: -1e6, max: 1e6 }), fc.integer({ min: -1e6, max: 1e6 })), { minLength: 1, maxLength: 6 });
     await fc.assert(fc.asyncProperty(calls, async (pairs) => {
       const posts: unknown[] = [];
-      const runtime = new Runtime({ post: (m) => void posts.push(structuredClone(m)) }, init);
+      const runtime = new Runtime({ post: (m) => void posts.push(structuredClone(m)), loadReviver }, init);
       const tasks = pairs.flatMap(([a, b], i) => [i + 1, 0, TASK_CALL, [a, b]]);
       runtime.receive({ op: 'run', defs: [[0, { kind: 'builtin', name: 'max', path: 'Math.max' }]], tasks });
       const until = performance.now() + 20_000;

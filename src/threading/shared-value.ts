@@ -21,17 +21,15 @@
  * Operations on several elements (`slice`, `setSlice`, `toArray`) take the lock themselves, with
  * its blocking form, as Python's synchronized wrappers do.
  *
- * This module reaches up into `threading/` for the default lock (an `RLock`), as `revive.ts` does.
- *
  * @module
  */
 
 import { inspect } from 'node:util';
-import type { AcquireOptions, AcquireSyncOptions, HeldLock } from './acquire.js';
-import { toStored } from './ctype-value.js';
-import { registerShareable } from './shareable.js';
-import { Lock } from '../threading/lock.js';
-import { RLock } from '../threading/rlock.js';
+import type { AcquireOptions, AcquireSyncOptions, HeldLock } from '../sync/acquire.js';
+import { toStored } from '../sync/ctype-value.js';
+import { registerShareable } from '../sync/shareable.js';
+import { Lock } from './lock.js';
+import { RLock } from './rlock.js';
 
 /** A typecode of Python's `array` module. */
 export type Typecode = 'b' | 'B' | 'h' | 'H' | 'i' | 'I' | 'l' | 'L' | 'q' | 'Q' | 'f' | 'd' | 'c';
