@@ -13,7 +13,7 @@ export {
   Lock, RLock, Condition, Semaphore, BoundedSemaphore, Event, Barrier, Timer, HeldLock,
   setDeadlockDetection, deadlockDetection, setDeadlockTimeout, deadlockTimeout,
   type LockOptions, type ConditionWaitOptions, type EventWaitOptions, type BarrierOptions, type BarrierWaitOptions,
-  type AcquireOptions, type AcquireSyncOptions,
+  type AcquireOptions, type AcquireSyncOptions, type Acquire, type Holds,
 } from './primitives.js';
 export {
   Value as SharedValue, Array as SharedArray, RawValue, RawArray,
