@@ -14,7 +14,7 @@ export const LAYERS = [
   ['pool/'],
   ['core/'],
   ['worker/', 'task-ref/'],
-  ['protocol.ts'],
+  ['protocol.ts', 'control-block.ts', 'chunk-values.ts'],
   ['error-codec.ts', 'sync/'],
   ['errors.ts', 'describe.ts', 'sibling-url.ts'],
 ];

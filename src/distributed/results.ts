@@ -5,7 +5,7 @@
  * @module
  */
 import { BrokenExecutor, RuntimeError } from '../errors.js';
-import { decodeThrown, encodeThrown, isWireThrown, type WireThrown } from '../protocol.js';
+import { decodeThrown, encodeThrown, isWireThrown, type WireThrown } from '../error-codec.js';
 import type { ChunkOutcome } from '../core/backend.js';
 import { decodeValue, encodeList, encodeValue } from './codec.js';
 import type { JobFuture } from './job-future.js';

@@ -22,7 +22,7 @@
  *
  * @module
  */
-import { isWireThrown, type WireThrown } from '../protocol.js';
+import { isWireThrown, type WireThrown } from '../error-codec.js';
 import type { TaskKind } from '../core/backend.js';
 import { decodeValue, encodeValue } from './codec.js';
 

@@ -14,7 +14,8 @@
  * @module
  */
 import { parentPort, receiveMessageOnPort, threadId, workerData } from 'node:worker_threads';
-import { CTL_DOORBELL, CTL_REPLIES, PROTOCOL_VERSION, type WorkerInit } from '../protocol.js';
+import { CTL_DOORBELL, CTL_REPLIES } from '../control-block.js';
+import { PROTOCOL_VERSION, type WorkerInit } from '../protocol.js';
 import { setContext } from '../sync/current-thread.js';
 import { adoptRegistry } from '../sync/registry.js';
 import { SPIN_MS, spinAllowed, spinUntil } from '../sync/spin.js';

@@ -34,10 +34,11 @@ import { Executor, type ShutdownOptions } from '../core/executor.js';
 import type { Future } from '../core/future.js';
 import { reportError } from '../core/logger.js';
 import { RingQueue } from '../core/ring-queue.js';
+import { packValues } from '../chunk-values.js';
+import { decodeThrown, decodeValue, encodeValue, isWireThrown } from '../error-codec.js';
 import {
-  RESULT_STRIDE, STATUS_OK, STATUS_OK_ENCODED, TASK_CALL, TASK_CHUNK, TASK_ERRORS, TASK_KIND_MASK, TASK_SPAN, TASK_STARCHUNK, TASK_STRIDE, TASK_TIMED,
-  asFromWorker, decodeThrown, decodeValue, encodeValue, isWireThrown, packValues, timingKey,
-  type DoneMessage, type FnDef, type WireFn,
+  RESULT_STRIDE, STATUS_OK, STATUS_OK_ENCODED, TASK_CALL, TASK_CHUNK, TASK_ERRORS, TASK_KIND_MASK, TASK_SPAN, TASK_STARCHUNK,
+  TASK_STRIDE, TASK_TIMED, asFromWorker, timingKey, type DoneMessage, type FnDef, type WireFn,
 } from '../protocol.js';
 import { checkArgs } from '../task-ref/check-args.js';
 import { functionName, toWireFn } from '../task-ref/to-wire-fn.js';

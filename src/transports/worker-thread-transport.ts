@@ -12,7 +12,8 @@
  */
 import { MessageChannel, receiveMessageOnPort, Worker, type ResourceLimits } from 'node:worker_threads';
 import { BrokenThreadPool, type ErrorOptions } from '../errors.js';
-import { CTL_BYTES, CTL_DOORBELL, CTL_REPLIES, PROTOCOL_VERSION, type WorkerInit } from '../protocol.js';
+import { CTL_BYTES, CTL_DOORBELL, CTL_REPLIES } from '../control-block.js';
+import { PROTOCOL_VERSION, type WorkerInit } from '../protocol.js';
 import type { Transport, WorkerChannel, WorkerEvents, WorkerSpec } from '../pool/transport.js';
 import { processRegistry } from '../sync/registry.js';
 import { siblingUrl } from '../sibling-url.js';

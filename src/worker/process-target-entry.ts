@@ -12,7 +12,8 @@
  *
  * @module
  */
-import { decodeValue, TASK_ERRORS, TASK_SHARED } from '../protocol.js';
+import { decodeValue } from '../error-codec.js';
+import { TASK_ERRORS, TASK_SHARED } from '../protocol.js';
 import { setContext } from '../sync/current-thread.js';
 import { watchParent } from './parent-watchdog.js';
 import { PROCESS_START_VERSION, type ProcessIdentity, type ProcessStartMessage } from './process-start.js';

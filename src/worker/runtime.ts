@@ -17,11 +17,13 @@
  * @module
  */
 import { constants as osConstants } from 'node:os';
+import { packValues, type WireChunk } from '../chunk-values.js';
+import { CLAIM_MASK, CLAIMED, CTL_BUSY, CTL_CLAIMS, CTL_LONG, CTL_STARTED, claimTag } from '../control-block.js';
+import { containsError, decodeValue, encodeThrown, encodeValue, type WireThrown } from '../error-codec.js';
 import {
-  CLAIM_MASK, CLAIMED, CTL_BUSY, CTL_CLAIMS, CTL_LONG, CTL_STARTED, claimTag, containsError, decodeValue, encodeThrown, encodeValue, packValues, RESULT_STRIDE,
-  STATUS_ERROR, STATUS_OK, STATUS_OK_ENCODED, TASK_ERRORS, timingKey,
-  TASK_CALL, TASK_KIND_MASK, TASK_SHARED, TASK_SPAN, TASK_TIMED, TASK_STARCHUNK, TASK_STRIDE, asToWorker,
-  type DoneMessage, type FaultMessage, type FromWorker, type RunMessage, type WireChunk, type WireFn, type WireThrown, type WorkerInit,
+  RESULT_STRIDE, STATUS_ERROR, STATUS_OK, STATUS_OK_ENCODED, TASK_ERRORS, timingKey, TASK_CALL, TASK_KIND_MASK, TASK_SHARED,
+  TASK_SPAN, TASK_TIMED, TASK_STARCHUNK, TASK_STRIDE, asToWorker, type DoneMessage, type FaultMessage, type FromWorker,
+  type RunMessage, type WireFn, type WorkerInit,
 } from '../protocol.js';
 import { callEach, isThenable } from './call-each.js';
 import { FnClock } from './fn-clock.js';

@@ -11,9 +11,10 @@ import { inspect } from 'node:util';
 import fc from 'fast-check';
 import { CancelledError, InvalidStateError, RuntimeError, TimeoutError, ValueError } from '../../src/errors.js';
 import { Future } from '../../src/core/future.js';
+import { decodeThrown, encodeThrown, type WireThrown } from '../../src/error-codec.js';
 import {
   PROTOCOL_VERSION, RESULT_STRIDE, STATUS_ERROR, STATUS_OK, TASK_CALL, TASK_CHUNK, TASK_STARCHUNK, TASK_STRIDE,
-  asFromWorker, asToWorker, decodeThrown, encodeThrown, type FromWorker, type WireThrown, type WorkerInit,
+  asFromWorker, asToWorker, type FromWorker, type WorkerInit,
 } from '../../src/protocol.js';
 import { Runtime, type Reviver } from '../../src/worker/runtime.js';
 import { captureReports } from '../helpers/reporter.js';
