@@ -3,6 +3,7 @@
 import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
+import { layerLintConfig } from './scripts/layers.mjs';
 
 export default tseslint.config(
   // test/fixtures/package/ is a user's project: test/package/install.test.ts compiles it under tsc --strict and runs it.
@@ -31,45 +32,9 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: [{ regex: '^(fs|path|os|util|worker_threads|child_process|events|url|net|stream|readline|crypto|perf_hooks|v8|assert|http|https|zlib|timers)(/.*)?$', message: 'Use the node: protocol.' }] }],
     },
   },
-  {
-    files: ['src/core/**/*.ts'],
-    rules: {
-      'no-restricted-imports': ['error', { patterns: [
-        { group: ['node:worker_threads', 'node:child_process', 'bullmq', 'ioredis', 'commander'], message: 'core/ knows no transport.' },
-        { group: ['../transports/*', '../worker/*', '../futures/*', '../threading/*', '../multiprocessing/*', '../distributed/*', '../cli/*'], message: 'core/ imports only errors and core.' },
-      ] }],
-    },
-  },
-  {
-    files: ['src/worker/**/*.ts'],
-    rules: {
-      'no-restricted-imports': ['error', { patterns: [
-        { group: ['../core/*', '../transports/*', '../futures/*', '../multiprocessing/*', '../distributed/*', '../cli/*', 'bullmq', 'commander'], message: 'The worker side imports only protocol, errors, sync and task loading.' },
-      ] }],
-    },
-  },
-  {
-    files: ['src/**/*.ts'],
-    ignores: ['src/distributed/**', 'src/cli/**'],
-    rules: {
-      'no-restricted-imports': ['error', { paths: [
-        { name: 'bullmq', message: 'Only src/distributed/ imports bullmq.' },
-        { name: 'ioredis', message: 'Only src/distributed/ imports ioredis.' },
-        { name: 'commander', message: 'Only src/cli/ imports commander.' },
-      ] }],
-    },
-  },
-  {
-    // The timeout module is the bottom layer: everything may read timeouts through it, so it
-    // imports nothing but the error classes and `describe`. (After the src/** block: the last
-    // matching block's no-restricted-imports wins.)
-    files: ['src/sync/deadline.ts', 'src/describe.ts'],
-    rules: {
-      'no-restricted-imports': ['error', { patterns: [
-        { regex: '^(?!\\.\\./errors\\.js$|\\.\\./describe\\.js$)', message: 'The timeout module imports only ../errors.js and ../describe.js.' },
-      ] }],
-    },
-  },
+  // The layers of src/ (docs/architecture.md): one rule per member of each layer, which also
+  // keeps the node: protocol and says which folder alone imports bullmq, ioredis, commander.
+  ...layerLintConfig(),
   {
     files: ['test/**/*.ts', 'bench/**/*.ts', 'examples/**/*.ts', 'scripts/**/*.mjs'],
     rules: {

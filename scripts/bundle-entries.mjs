@@ -9,7 +9,7 @@
 // Two things must not move with the code:
 // - errors.js stays one file, imported from its usual place, by these bundles and by the worker
 //   bundles alike (scripts/bundle-workers.mjs): error classes are identities for `instanceof`.
-// - a module that finds a file next to itself (`new URL('../worker/thread-entry.js',
+// - a module that finds a file next to itself (`siblingUrl('../entries/thread-entry',
 //   import.meta.url)`) keeps finding it from wherever its code lands: its `import.meta.url` is
 //   rewritten to the URL its own file had.
 //
@@ -18,10 +18,12 @@ import { build, transform } from 'esbuild';
 import { readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { WORKER_ENTRIES } from './bundle-workers.mjs';
 
 /**
- * Every module that is loaded by name or by URL: the public entries and the bin, and the modules
- * the worker bundles and the CLI import at run time from a computed path.
+ * Every module that is loaded by name or by URL: the public entries and the bin, the task modules
+ * the library sends to workers by URL (the probes), and the reviver registry the worker bundles
+ * import (it must share the primitives' classes with the public entries).
  */
 export const ENTRIES = [
   'index.js',
@@ -29,16 +31,14 @@ export const ENTRIES = [
   'threading/index.js',
   'multiprocessing/index.js',
   'distributed/index.js',
-  'distributed/worker-main.js',
   'distributed/probe.js',
   'cli/main.js',
   'cli/probe.js',
-  'sync/revive.js',
-  'multiprocessing/revive.js',
+  'entries/revivers.js',
 ];
 
 /** Files of dist/ that stay as they are: the worker bundles and the shared error classes. */
-export const KEPT = ['errors.js', 'worker/thread-entry.js', 'worker/process-entry.js', 'worker/process-target-entry.js'];
+export const KEPT = ['errors.js', ...WORKER_ENTRIES];
 
 // Stands for "the path from this output file to dist/" until the outputs' places are known.
 const MARK = '@concurrent-ts-dist@/';

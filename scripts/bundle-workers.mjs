@@ -6,14 +6,16 @@
 //
 // errors.js stays a separate module, imported from its usual place: user code run by the worker
 // imports the library's error classes from there, and the runtime tells them apart with
-// `instanceof`, which needs one copy of each class. Every other module the entries pull in keeps
-// its state on `globalThis` under a registered symbol (registry, context, before-block hook), so
-// a second copy of it, in the bundle, is harmless.
+// `instanceof`, which needs one copy of each class. So does the reviver registry
+// (entries/revivers.js, loaded on first use): the primitives it rebuilds must be the classes a task
+// imports from the package's entries, with which it shares chunks (scripts/bundle-entries.mjs).
+// Every other module the entries pull in keeps its state on `globalThis` under a registered symbol
+// (registry, context, before-block hook), so a second copy of it, in the bundle, is harmless.
 import { build } from 'esbuild';
 import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const ENTRIES = ['worker/thread-entry.js', 'worker/process-entry.js', 'worker/process-target-entry.js'];
+export const WORKER_ENTRIES = ['entries/thread-entry.js', 'entries/process-entry.js', 'worker/process-target-entry.js'];
 
 /**
  * Bundles the worker entries of a build of src/ in place.
@@ -22,8 +24,8 @@ const ENTRIES = ['worker/thread-entry.js', 'worker/process-entry.js', 'worker/pr
  */
 export async function bundleWorkers(dir) {
   const dist = resolve(dir);
-  const shared = new Set(['errors.js'].map((file) => resolve(dist, file)));
-  for (const entry of ENTRIES) await bundleEntry(resolve(dist, entry), shared);
+  const shared = new Set(['errors.js', 'entries/revivers.js'].map((file) => resolve(dist, file)));
+  for (const entry of WORKER_ENTRIES) await bundleEntry(resolve(dist, entry), shared);
 }
 
 async function bundleEntry(outfile, shared) {

@@ -12,7 +12,8 @@ export {
   Future, Executor, ThreadPoolExecutor, ProcessPoolExecutor, MapIterator, wait, asCompleted, FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED,
   setErrorReporter,
   type CompletedFuture, type FutureState, type WaitOptions, type CancelOptions, type ShutdownOptions, type TaskScheduler, type MapOptions,
-  type MapOutcome, type TaskOptions, type ReturnWhen, type WaitForOptions, type DoneAndNotDoneFutures,
+  type MapOutcome, type TaskOptions, type TaskKind, type TaskEvent, type TaskListener, type TaskInfo, type TaskRun, type TaskSubmitted,
+  type TaskStarted, type TaskRequeued, type TaskSettled, type ReturnWhen, type WaitForOptions, type DoneAndNotDoneFutures,
   type AsCompletedOptions, type ThreadPoolExecutorOptions, type ProcessPoolExecutorOptions, type PoolOptions, type PoolStats, type WorkerStats,
 } from './futures/index.js';
 export { taskModule, taskRef, isTaskRef, type TaskRef, type TaskModule, type Callable } from './task-ref/task-module.js';

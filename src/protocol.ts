@@ -18,11 +18,15 @@
  * Tasks and results travel in flat arrays, several per message, so that a burst of tiny tasks
  * costs one message per batch and not one per task. Each task has a sequence number on its
  * worker (`seq` of its message plus its position). A thread worker *claims* a task in shared
- * memory before starting it (see {@link CTL_CLAIMS}), so the main side can take back the tasks a
+ * memory before starting it (see `CTL_CLAIMS` in `control-block.ts`), so the main side can take back the tasks a
  * worker holds but has not started and give them to an idle worker, and knows exactly which tasks
  * a dead worker had started. A process worker, which shares no memory, tells instead how far it
  * has got (`pos`) in its messages, and brackets every task that may be long with two of them
  * (see {@link DoneMessage.solo}). Design: docs/decisions/pool-scheduling.md.
+ *
+ * Beside it: `control-block.ts` (the shared memory of a thread worker: claim words, counters,
+ * doorbell), `chunk-values.ts` (a map chunk's result on the wire), `error-codec.ts` (errors and
+ * values that hold them).
  *
  * @module
  */
@@ -30,7 +34,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { isWireThrown, type WireThrown } from './error-codec.js';
 
 /** Checked at worker start-up: both sides must speak the same version. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** How a function travels: its source text, a module reference, or a built-in's global path. */
 export type WireFn =
@@ -40,7 +44,7 @@ export type WireFn =
 
 /** Task flags (a small bit set, the third field of each task). */
 export const TASK_CALL = 0;
-/** `args` is a list of items; call `fn(item)` for each and return a {@link WireChunk}. */
+/** `args` is a list of items; call `fn(item)` for each and return a `WireChunk` (`chunk-values.ts`). */
 export const TASK_CHUNK = 1;
 /** `args` is a list of argument tuples; call `fn(...tuple)` for each. */
 export const TASK_STARCHUNK = 2;
@@ -52,6 +56,8 @@ export const TASK_SHARED = 4;
 export const TASK_TIMED = 8;
 /** The arguments contain errors, encoded by `encodeValue` (so they keep their class and fields): decode them first. */
 export const TASK_ERRORS = 16;
+/** Record when the task starts and ends, and send it with its result (someone observes the pool's tasks). */
+export const TASK_SPAN = 32;
 
 /**
  * The key under which both sides measure a task's time: its function, and whether it is a plain
@@ -66,7 +72,7 @@ export const TASK_STRIDE = 4;
 /** Number of array slots one result takes in {@link DoneMessage.results}. */
 export const RESULT_STRIDE = 3;
 
-/** Result status: the value is the return value (or a {@link WireChunk} for chunk tasks). */
+/** Result status: the value is the return value (or a `WireChunk` for chunk tasks). */
 export const STATUS_OK = 0;
 /** Result status: the value is a {@link WireThrown}. */
 export const STATUS_ERROR = 1;
@@ -79,7 +85,7 @@ export interface WorkerInit {
   readonly kind: 'thread' | 'process';
   readonly workerId: number;
   readonly name: string;
-  /** Thread workers only: the control block (see `CTL_*`). */
+  /** Thread workers only: the control block (`control-block.ts`). */
   readonly control: SharedArrayBuffer | null;
   /** Thread workers only: the process-wide registry used by deadlock detection. */
   readonly registry: SharedArrayBuffer | null;
@@ -93,60 +99,6 @@ export interface WorkerInit {
   readonly initargs: readonly unknown[];
   /** Flags of `initargs` (TASK_SHARED when they contain primitives). */
   readonly initflags: number;
-  /** Record the start and end time of every task (for `--trace`). */
-  readonly trace: boolean;
-}
-
-/** Int32 index in the control block: tasks claimed (started) so far (only ever grows). */
-export const CTL_STARTED = 0;
-/**
- * Int32 index in the control block: the doorbell. The main side adds 1 and notifies after each
- * message; an idle thread worker sleeps in `Atomics.wait` on it instead of in its event loop,
- * because a futex wakes a thread faster than the event loop's wake-up does.
- */
-export const CTL_DOORBELL = 1;
-/**
- * Int32 index in the control block: messages a thread worker has posted to its `replies` port
- * (only ever grows). The main side compares it with what it has read to see, with one atomic
- * load, that a reply is waiting.
- */
-export const CTL_REPLIES = 2;
-/**
- * Int32 index in the control block: 1 while the worker runs the synchronous part of a batch, 0
- * between batches (idle, or only awaiting promises). Tells the main side whether tasks it holds
- * back from this worker would wait behind running code.
- */
-export const CTL_BUSY = 3;
-/**
- * Int32 index in the control block: 1 while the worker runs a task that may be long (one it
- * brackets: see `FnClock`). The main side sends such a worker nothing more meanwhile.
- */
-export const CTL_LONG = 4;
-/**
- * Int32 index in the control block where the claim words start: one word per task, at
- * `CTL_CLAIMS + (seq & CLAIM_MASK)`. The main side writes {@link claimTag}(seq) when it sends a
- * task; the worker swaps it for {@link CLAIMED} before starting the task, and the main side swaps
- * it for {@link REVOKED} to take an unstarted task back. One compare-exchange each: whoever swaps
- * first owns the task, so a task is either started by its worker or taken back, never both.
- */
-export const CTL_CLAIMS = 8;
-/** Claim words per worker; a worker never holds more unstarted tasks than this. */
-export const CLAIM_SLOTS = 16384;
-/** Mask from a sequence number to its claim word. */
-export const CLAIM_MASK = CLAIM_SLOTS - 1;
-/** A claim word's value once its worker has started the task. */
-export const CLAIMED = 0;
-/** A claim word's value once the main side has taken the task back. */
-export const REVOKED = -1;
-/** Byte size of a control block. */
-export const CTL_BYTES = (CTL_CLAIMS + CLAIM_SLOTS) * 4;
-
-/**
- * The value a claim word holds while task `seq` waits to be started: positive, and different for
- * two sequence numbers that share a word, so that a stale word is never mistaken for a fresh one.
- */
-export function claimTag(seq: number): number {
-  return (seq & 0x3fffffff) + 1;
 }
 
 /** A function definition sent the first time a worker needs it. */
@@ -208,7 +160,7 @@ export interface DoneMessage {
    * (the mean of that key's tasks, their synchronous part). What the pool sizes its batches by.
    */
   readonly timing?: readonly number[];
-  /** With `trace`: `[id, startMs, endMs, …]` in epoch milliseconds. */
+  /** For tasks flagged {@link TASK_SPAN}: `[id, startMs, endMs, …]` in epoch milliseconds. */
   readonly spans?: readonly number[];
   /**
    * Process workers only: every task with a sequence number below `pos` has started (or was
@@ -273,45 +225,8 @@ export interface StartedMessage {
 /** Every message a worker sends. */
 export type FromWorker = ReadyMessage | InitFailedMessage | DoneMessage | GivebackMessage | FaultMessage | StartedMessage;
 
-/** The result of a chunk task: one value per item; items listed in `failed` hold a {@link WireThrown}. */
-export interface WireChunk {
-  /**
-   * One value per item. When every value is a number they travel as a `Float64Array`, and when
-   * every value is a boolean as a `Uint8Array` with `bools` set: cloning one typed array is a copy,
-   * cloning an array of a million numbers is a million steps.
-   */
-  readonly values: unknown[] | Float64Array | Uint8Array;
-  readonly bools?: true;
-  readonly failed: number[] | null;
-  /** Milliseconds the chunk took in the worker. */
-  readonly ms: number;
-}
-
-/**
- * Packs an array of values for the wire: a `Float64Array` when all are numbers, a `Uint8Array`
- * (with `bools`) when all are booleans, else the array itself.
- */
-export function packValues(values: readonly unknown[]): { values: unknown[] | Float64Array | Uint8Array; bools?: true } {
-  const n = values.length;
-  if (n < 16) return { values: values as unknown[] };
-  const first = typeof values[0];
-  if (first === 'number') {
-    for (let i = 1; i < n; i++) if (typeof values[i] !== 'number') return { values: values as unknown[] };
-    return { values: Float64Array.from(values as number[]) };
-  }
-  if (first === 'boolean') {
-    const out = new Uint8Array(n);
-    for (let i = 0; i < n; i++) {
-      const v = values[i];
-      if (typeof v !== 'boolean') return { values: values as unknown[] };
-      out[i] = v ? 1 : 0;
-    }
-    return { values: out, bools: true };
-  }
-  return { values: values as unknown[] };
-}
-
-export { containsError, decodeThrown, decodeValue, encodeThrown, encodeValue, isWireThrown, type WireError, type WireThrown } from './error-codec.js';
+// multiprocessing/process.ts encodes a Process's arguments with the codec it imports from here.
+export { encodeValue } from './error-codec.js';
 
 /** Narrows an unknown incoming value to a message of the protocol, or returns `undefined`. */
 export function asFromWorker(value: unknown): FromWorker | undefined {

@@ -4,10 +4,10 @@
  * tool.
  *
  * ```
- *  stdin/--input ─▶ InputSource ─▶ MapIterator ─▶ RecordingHost ─▶ pool (or Redis) workers
- *                        │ line, text                                     │
- *                        ▼                                                ▼
- *                   HeldInputs ─▶ outcomes, in order (or as completed) ◀──┘
+ *  stdin/--input ─▶ InputSource ─▶ executor's map ─▶ pool (or Redis) workers
+ *                        │ line, text               │ onTask events ─▶ TaskRecorder (tasks, --trace)
+ *                        ▼                          ▼
+ *                   HeldInputs ─▶ outcomes, in order (or as completed)
  *                                       │
  *                                       ▼
  *                     format ─▶ LineWriter ─▶ stdout;  failures, bar, summary ─▶ stderr
@@ -18,18 +18,24 @@
  *
  * @module
  */
+import type { FileHandle } from 'node:fs/promises';
 import { writeFile } from 'node:fs/promises';
-import { MapIterator, type MapOutcome, type TaskOptions } from '../core/map-iterator.js';
+import type { TaskOptions } from '../core/backend.js';
+import type { Executor } from '../core/executor.js';
+import type { MapIterator, MapOutcome } from '../core/map-iterator.js';
+import { epochNow } from '../core/task-events.js';
+import type { PoolExecutor } from '../pool/pool-executor.js';
 import { taskRef } from '../task-ref/task-module.js';
 import { CliError, describeThrown, EXIT } from './cli-error.js';
 import { clip, countItems, fileStream, InputSource, openInput, type InputMode, type InputRecord } from './input.js';
 import { HeldInputs } from './held-inputs.js';
 import { MemoryReport } from './memory-report.js';
 import { NumberLinesHint } from './number-hint.js';
-import { createTarget, probe, RecordingHost, workerIndex } from './map-target.js';
-import { compileFormat, LineWriter } from './output.js';
+import { createTarget, probe } from './map-target.js';
+import { compileFormat, LineWriter, type Formatter } from './output.js';
 import { ProgressBar, wantsProgress } from './progress.js';
-import { buildTrace, busyFromSpans, formatSummary, type WorkerBusy } from './run-report.js';
+import { buildTrace, busyFromSlices, formatSummary, type WorkerBusy } from './run-report.js';
+import { TaskRecorder, workerIndex } from './task-recorder.js';
 
 /** The options of `concurrent-ts map`, as parsed from the command line. */
 export interface MapCommandOptions {
@@ -85,163 +91,238 @@ export async function runMap(spec: { url: string; name: string; shown: string },
   const startMs = epochNow();
   const started = performance.now();
   const mode: InputMode = options.spread === true ? 'spread' : options.json === true ? 'json' : 'text';
-  const keepGoing = options.keepGoing === true;
   checkCombinations(options);
   const format = compileFormat(options.format, mode !== 'text');
   const inputHandle = options.input === undefined ? undefined : await openInput(options.input);
 
   const target = await createTarget(options);
   const { executor, pool } = target;
-  let stats = new Map<string, WorkerBusy>();
-  const snapshot = (): void => {
-    if (pool === undefined) return;
-    const next = new Map(stats);
-    for (const w of pool.stats().workers) next.set(w.name, { worker: workerIndex(w.name), busyMs: w.busyMs });
-    stats = next;
-  };
-  const statsTimer = pool === undefined ? undefined : setInterval(snapshot, 250).unref();
-
-  // Ctrl-C and a reader that went away end the run at once; everything else ends it in order.
-  let bar: ProgressBar | undefined;
-  const hardStop = (code: number): never => {
-    bar?.stop();
-    void executor.shutdown({ wait: false, cancelFutures: true }).catch(() => {});
-    return io.exit(code);
-  };
-  const writer = new LineWriter(io.stdout, () => hardStop(EXIT.brokenPipe), (error) => {
-    bar?.stop();
-    io.stderr.write(`concurrent-ts: cannot write the results: ${error.message}\n`);
-    return hardStop(EXIT.failed);
-  });
-  const onSigint = (): void => {
-    writer.flush();
-    hardStop(EXIT.interrupted);
-  };
-  process.once('SIGINT', onSigint);
+  const busy = pool === undefined ? undefined : new BusySampler(pool);
+  const out = new RunOutput(io, executor);
   let shutDown = false;
-
   try {
-    const probeTaskId = pool === undefined ? undefined : await probe(pool, spec);
-
-    if (wantsProgress(io.stderr, io.env, options.progress !== false)) {
-      bar = new ProgressBar(io.stderr);
-      // Whatever ends the process (Ctrl-C, a closed stdout) leaves no half-drawn bar behind.
-      process.once('exit', () => bar?.stop());
-      if (io.stdout.isTTY === true) writer.beforeWrite = () => bar?.clear();
-      if (options.input !== undefined) {
-        countItems(options.input).then((n) => {
-          if (bar !== undefined) bar.total = n;
-        }, () => {});
-      }
-      bar.start();
-    } else if (inputHandle === undefined && io.stdin.isTTY === true) {
-      io.stderr.write('concurrent-ts: reading inputs from the terminal, one per line; end with Ctrl-D (or pass --input FILE)\n');
-    }
-
-    let done = 0;
-    let failed = 0;
-    const report = (record: InputRecord, what: string): void => {
-      bar?.clear();
-      io.stderr.write(`concurrent-ts: line ${record.line} (${clip(record.text)}): ${what}\n`);
-    };
-
-    // Numbers passed as strings give wrong answers silently (isPrime("2") is false): say so once.
-    const hint = mode === 'text' && options.quiet !== true
-      ? new NumberLinesHint((note) => {
-        bar?.clear();
-        io.stderr.write(`concurrent-ts: ${note}\n`);
-      })
-      : undefined;
-
-    // The line and text of the items between the input and the output (at most buffersize).
+    // The items between the input and the output (at most buffersize), and what the tasks did with them.
     const held = new HeldInputs(options.unordered !== true);
-    const items = new InputSource(inputHandle === undefined ? io.stdin : fileStream(inputHandle), mode, {
-      item: (index, line, text) => {
-        hint?.line(text);
-        held.put(index, line, text);
-      },
-      end: () => hint?.end(),
-      bad: (record, message) => {
-        if (!keepGoing) throw new CliError(`line ${record.line} (${clip(record.text)}): ${message}`, EXIT.failed);
-        failed++;
-        if (bar !== undefined) bar.failed = failed;
-        report(record, message);
-      },
-    });
-
-    const host = new RecordingHost(executor, options.trace === undefined ? undefined : held);
-    const taskOptions: TaskOptions | undefined = options.timeout === undefined ? undefined : { timeout: options.timeout };
-    const chunksize = options.chunksize ?? (options.timeout === undefined ? undefined : 1);
-    const results = new MapIterator<MapOutcome<unknown>>(host, taskRef(spec.url, spec.name), items,
-      { chunksize, buffersize: options.buffersize ?? defaultBuffersize(executor._parallelism()) },
-      { unordered: options.unordered === true, outcomes: true, star: mode === 'spread' }, taskOptions);
-
-    let stop: unknown;
-    for (;;) {
-      let step: IteratorResult<MapOutcome<unknown>>;
-      try {
-        step = await results.next();
-      } catch (error) {
-        stop = error;
-        break;
-      }
-      if (step.done === true) break;
-      const outcome = step.value;
-      held.take(outcome.index);
-      if (outcome.ok) {
-        done++;
-        if (bar !== undefined) bar.done = done + failed;
-        const full = writer.writeLine(format(held.text, held.line, outcome.value));
-        if (full !== undefined) await full;
-        continue;
-      }
-      failed++;
-      if (bar !== undefined) {
-        bar.done = done + failed;
-        bar.failed = failed;
-      }
-      if (!keepGoing) {
-        stop = new CliError(`line ${held.line} (${clip(held.text)}): ${describeThrown(outcome.error)}`, EXIT.failed);
-        break;
-      }
-      report({ line: held.line, text: held.text }, describeThrown(outcome.error));
-    }
-    if (stop !== undefined) await results.return();
-    await writer.end();
-    bar?.stop();
+    const recorder = new TaskRecorder(executor, options.trace === undefined ? undefined : held);
+    if (pool !== undefined) await probe(pool, spec);
+    out.startProgress(options, inputHandle === undefined);
+    const tally = new Tally(out, options.keepGoing === true);
+    const items = readItems(io, inputHandle, mode, held, tally, options.quiet !== true ? out : undefined);
+    const results = mapItems(executor, spec, items, options, mode);
+    const stop = await writeResults(results, held, format, out, tally);
+    await out.writer.end();
+    out.bar?.stop();
     const wallMs = performance.now() - started;
     const endMs = epochNow();
 
-    snapshot();
-    if (statsTimer !== undefined) clearInterval(statsTimer);
-    let workers: WorkerBusy[] | undefined = [...stats.values()].sort((a, b) => a.worker - b.worker);
+    let workers = busy?.finish();
     let busyNote: string | undefined;
-    if (pool === undefined) workers = undefined;
     if (options.trace !== undefined && pool !== undefined) {
-      const spans = pool._spans();
-      const trace = buildTrace({
-        spans, tasks: host.lines, startMs, endMs, fnName: spec.name, probeTaskId, title: `concurrent-ts map ${spec.shown}#${spec.name}`,
-        kind: options.processes === true ? 'process' : 'thread', items: done + failed,
-      });
-      await writeTrace(options.trace, trace);
-      workers = busyFromSpans(spans);
+      const slices = recorder.slices;
+      await writeTrace(options.trace, buildTrace({
+        slices, startMs, endMs, fnName: spec.name, title: `concurrent-ts map ${spec.shown}#${spec.name}`,
+        kind: options.processes === true ? 'process' : 'thread', items: tally.done + tally.failed,
+      }));
+      workers = busyFromSlices(slices);
       busyNote = 'from the trace';
     }
     if (stop !== undefined) throw stop;
     await executor.shutdown({ wait: true });
     shutDown = true;
     if (options.quiet !== true) {
-      const summary = formatSummary({ items: done + failed, failed, wallMs, tasks: host.tasks, where: target.where, workers, busyNote });
+      const summary = formatSummary({ items: tally.done + tally.failed, failed: tally.failed, wallMs, tasks: recorder.tasks, where: target.where, workers, busyNote });
       io.stderr.write(`concurrent-ts: ${summary}\n`);
     }
-    return failed > 0 ? EXIT.failed : EXIT.ok;
+    return tally.failed > 0 ? EXIT.failed : EXIT.ok;
   } finally {
     // A run that stopped early leaves tasks behind: drop the queued ones, do not wait for the rest.
     if (!shutDown) void executor.shutdown({ wait: false, cancelFutures: true }).catch(() => {});
-    process.off('SIGINT', onSigint);
-    if (statsTimer !== undefined) clearInterval(statsTimer);
-    bar?.stop();
+    out.close();
+    busy?.stop();
     if (memory !== undefined) io.stderr.write(`concurrent-ts: ${memory.report()}\n`);
+  }
+}
+
+/** The run's map: the executor's own, so that its chunks are sized as that executor wants them. */
+function mapItems(executor: Executor, spec: { url: string; name: string }, items: InputSource, options: MapCommandOptions,
+  mode: InputMode): MapIterator<MapOutcome<unknown>> {
+  const taskOptions: TaskOptions | undefined = options.timeout === undefined ? undefined : { timeout: options.timeout };
+  const chunksize = options.chunksize ?? (options.timeout === undefined ? undefined : 1);
+  return executor._mapWith<MapOutcome<unknown>>(taskRef(spec.url, spec.name), items,
+    { chunksize, buffersize: options.buffersize ?? defaultBuffersize(executor._parallelism()) },
+    { unordered: options.unordered === true, outcomes: true, star: mode === 'spread' }, taskOptions);
+}
+
+/** The input as items, each held (line and text) until its result is written. */
+function readItems(io: CommandIO, handle: FileHandle | undefined, mode: InputMode, held: HeldInputs, tally: Tally,
+  notes: RunOutput | undefined): InputSource {
+  // Numbers passed as strings give wrong answers silently (isPrime("2") is false): say so once.
+  const hint = mode === 'text' && notes !== undefined ? new NumberLinesHint((note) => notes.note(note)) : undefined;
+  return new InputSource(handle === undefined ? io.stdin : fileStream(handle), mode, {
+    item: (index, line, text) => {
+      hint?.line(text);
+      held.put(index, line, text);
+    },
+    end: () => hint?.end(),
+    bad: (record, message) => tally.fail(record, message),
+  });
+}
+
+/**
+ * Writes each outcome as it comes. Resolves with what stopped the run early (the first failure
+ * without `--keep-going`, a map timeout), or `undefined` when every item was written.
+ */
+async function writeResults(results: MapIterator<MapOutcome<unknown>>, held: HeldInputs, format: Formatter, out: RunOutput,
+  tally: Tally): Promise<unknown> {
+  let stop: unknown;
+  for (;;) {
+    let step: IteratorResult<MapOutcome<unknown>>;
+    try {
+      step = await results.next();
+    } catch (error) {
+      stop = error;
+      break;
+    }
+    if (step.done === true) break;
+    const outcome = step.value;
+    held.take(outcome.index);
+    if (outcome.ok) {
+      tally.succeed();
+      const full = out.writer.writeLine(format(held.text, held.line, outcome.value));
+      if (full !== undefined) await full;
+      continue;
+    }
+    try {
+      tally.fail({ line: held.line, text: held.text }, describeThrown(outcome.error));
+    } catch (error) {
+      stop = error;
+      break;
+    }
+  }
+  if (stop !== undefined) await results.return();
+  return stop;
+}
+
+/** Items done and failed; a failure stops the run unless `--keep-going`. */
+class Tally {
+  done = 0;
+  failed = 0;
+  readonly #out: RunOutput;
+  readonly #keepGoing: boolean;
+
+  constructor(out: RunOutput, keepGoing: boolean) {
+    this.#out = out;
+    this.#keepGoing = keepGoing;
+  }
+
+  succeed(): void {
+    this.done++;
+    if (this.#out.bar !== undefined) this.#out.bar.done = this.done + this.failed;
+  }
+
+  /** @throws {CliError} (exit code 1) naming the line, without `--keep-going`. */
+  fail(record: InputRecord, what: string): void {
+    this.failed++;
+    const bar = this.#out.bar;
+    if (bar !== undefined) {
+      bar.done = this.done + this.failed;
+      bar.failed = this.failed;
+    }
+    const text = `line ${record.line} (${clip(record.text)}): ${what}`;
+    if (!this.#keepGoing) throw new CliError(text, EXIT.failed);
+    this.#out.note(text);
+  }
+}
+
+/**
+ * Where a run writes (results to stdout; the bar and notes to stderr), and how it ends at once:
+ * Ctrl-C and a reader that went away end the run there; everything else ends it in order.
+ */
+class RunOutput {
+  readonly writer: LineWriter;
+  bar: ProgressBar | undefined;
+  readonly #io: CommandIO;
+  readonly #executor: Executor;
+  readonly #onSigint = (): void => {
+    this.writer.flush();
+    this.#hardStop(EXIT.interrupted);
+  };
+
+  constructor(io: CommandIO, executor: Executor) {
+    this.#io = io;
+    this.#executor = executor;
+    this.writer = new LineWriter(io.stdout, () => this.#hardStop(EXIT.brokenPipe), (error) => {
+      this.bar?.stop();
+      io.stderr.write(`concurrent-ts: cannot write the results: ${error.message}\n`);
+      return this.#hardStop(EXIT.failed);
+    });
+    process.once('SIGINT', this.#onSigint);
+  }
+
+  /** A line on stderr, below the bar. */
+  note(text: string): void {
+    this.bar?.clear();
+    this.#io.stderr.write(`concurrent-ts: ${text}\n`);
+  }
+
+  /** The progress bar, when stderr is a terminal (or asked for); a hint when the input is an idle terminal. */
+  startProgress(options: MapCommandOptions, fromStdin: boolean): void {
+    const io = this.#io;
+    if (wantsProgress(io.stderr, io.env, options.progress !== false)) {
+      const bar = new ProgressBar(io.stderr);
+      this.bar = bar;
+      // Whatever ends the process (Ctrl-C, a closed stdout) leaves no half-drawn bar behind.
+      process.once('exit', () => bar.stop());
+      if (io.stdout.isTTY === true) this.writer.beforeWrite = () => bar.clear();
+      if (options.input !== undefined) {
+        countItems(options.input).then((n) => {
+          bar.total = n;
+        }, () => {});
+      }
+      bar.start();
+    } else if (fromStdin && io.stdin.isTTY === true) {
+      io.stderr.write('concurrent-ts: reading inputs from the terminal, one per line; end with Ctrl-D (or pass --input FILE)\n');
+    }
+  }
+
+  close(): void {
+    process.off('SIGINT', this.#onSigint);
+    this.bar?.stop();
+  }
+
+  #hardStop(code: number): never {
+    this.bar?.stop();
+    void this.#executor.shutdown({ wait: false, cancelFutures: true }).catch(() => {});
+    return this.#io.exit(code);
+  }
+}
+
+/** Samples each pool worker's busy time while the run lasts (a worker that ends keeps its last figure). */
+class BusySampler {
+  readonly #pool: PoolExecutor;
+  #stats = new Map<string, WorkerBusy>();
+  readonly #timer: NodeJS.Timeout;
+
+  constructor(pool: PoolExecutor) {
+    this.#pool = pool;
+    this.#timer = setInterval(() => this.#sample(), 250).unref();
+  }
+
+  /** Takes a last sample and stops; returns each worker's busy time, by worker number. */
+  finish(): WorkerBusy[] {
+    this.stop();
+    this.#sample();
+    return [...this.#stats.values()].sort((a, b) => a.worker - b.worker);
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+
+  #sample(): void {
+    const next = new Map(this.#stats);
+    for (const w of this.#pool.stats().workers) next.set(w.name, { worker: workerIndex(w.name), busyMs: w.busyMs });
+    this.#stats = next;
   }
 }
 
@@ -261,8 +342,4 @@ async function writeTrace(path: string, trace: object): Promise<void> {
   } catch (error) {
     throw new CliError(`cannot write --trace ${path}: ${(error as Error).message}`, EXIT.failed);
   }
-}
-
-function epochNow(): number {
-  return performance.timeOrigin + performance.now();
 }

@@ -11,11 +11,26 @@
  */
 import { count } from './progress.js';
 
-/** The input lines a task covered; recorded when its future settles. */
+/** The input lines a task covered; noted when it is submitted. */
 export interface TaskLines {
   readonly firstLine: number;
   readonly lastLine: number;
   readonly items: number;
+}
+
+/** One task as it ran on its worker (from the executor's `settled` task events). */
+export interface TaskSlice {
+  /** The pool's worker index (a replaced worker gets the next index). */
+  readonly worker: number;
+  /** The task's number on its executor. */
+  readonly task: number;
+  /** Epoch ms. */
+  readonly start: number;
+  readonly end: number;
+  /** The input lines it covered; `undefined` for the check before the map. */
+  readonly lines: TaskLines | undefined;
+  /** The check that imported the module and looked at the export before the map began. */
+  readonly check: boolean;
 }
 
 /** Busy time of one worker. */
@@ -76,16 +91,15 @@ function throughput(rate: number): string {
 }
 
 /**
- * Busy time per worker from recorded spans (`[worker, taskId, startMs, endMs, …]`): the length of
- * the union of each worker's spans, so that an async export's overlapping calls count once.
+ * Busy time per worker from the slices: the length of the union of each worker's slices, so that
+ * an async export's overlapping calls count once.
  */
-export function busyFromSpans(spans: readonly number[]): WorkerBusy[] {
+export function busyFromSlices(slices: readonly TaskSlice[]): WorkerBusy[] {
   const byWorker = new Map<number, Array<[number, number]>>();
-  for (let i = 0; i + 3 < spans.length; i += 4) {
-    const worker = spans[i] as number;
-    let list = byWorker.get(worker);
-    if (list === undefined) byWorker.set(worker, (list = []));
-    list.push([spans[i + 2] as number, spans[i + 3] as number]);
+  for (const slice of slices) {
+    let list = byWorker.get(slice.worker);
+    if (list === undefined) byWorker.set(slice.worker, (list = []));
+    list.push([slice.start, slice.end]);
   }
   const out: WorkerBusy[] = [];
   for (const [worker, list] of [...byWorker].sort((a, b) => a[0] - b[0])) {
@@ -121,17 +135,13 @@ export interface TraceEvent {
 
 /** What {@link buildTrace} needs. */
 export interface TraceSource {
-  /** `[worker, taskId, startEpochMs, endEpochMs, …]` from the pool. */
-  readonly spans: readonly number[];
-  /** Lines covered by each task id. */
-  readonly tasks: ReadonlyMap<number, TaskLines>;
+  /** Every task that ran. */
+  readonly slices: readonly TaskSlice[];
   /** Epoch ms of the start of the run: time 0 in the trace. */
   readonly startMs: number;
   readonly endMs: number;
   /** The export's name, used as the slice name. */
   readonly fnName: string;
-  /** The task that imported the module and checked the export before the map started. */
-  readonly probeTaskId?: number | undefined;
   /** The command, shown as the process name. */
   readonly title: string;
   readonly kind: 'thread' | 'process';
@@ -156,17 +166,11 @@ export function buildTrace(source: TraceSource): { traceEvents: TraceEvent[]; di
       args: { items: source.items },
     },
   ];
-  const spans = source.spans;
-  const order: number[] = [];
-  for (let i = 0; i + 3 < spans.length; i += 4) order.push(i);
-  order.sort((a, b) => (spans[a] as number) - (spans[b] as number) || (spans[a + 2] as number) - (spans[b + 2] as number));
+  const order = [...source.slices].sort((a, b) => a.worker - b.worker || a.start - b.start);
   // For each worker, the end time of each of its lanes (more than one only when calls overlap).
   const lanes = new Map<number, number[]>();
-  for (const i of order) {
-    const worker = spans[i] as number;
-    const id = spans[i + 1] as number;
-    const start = spans[i + 2] as number;
-    const end = spans[i + 3] as number;
+  for (const slice of order) {
+    const { worker, task: id, start, end, lines } = slice;
     let ends = lanes.get(worker);
     if (ends === undefined) {
       lanes.set(worker, (ends = []));
@@ -192,11 +196,10 @@ export function buildTrace(source: TraceSource): { traceEvents: TraceEvent[]; di
     const tid = laneTid(worker, lane);
     const ts = us(start);
     const dur = us(end) - ts;
-    if (id === source.probeTaskId) {
+    if (slice.check) {
       events.push({ name: `import and check ${source.fnName}`, cat: 'load', ph: 'X', pid: 1, tid, ts, dur, args: { task: id } });
       continue;
     }
-    const lines = source.tasks.get(id);
     const items = lines?.items ?? 1;
     const name = lines === undefined ? source.fnName : items === 1 ? `${source.fnName} (line ${lines.firstLine})` : `${source.fnName} × ${items}`;
     const args: Record<string, unknown> = { task: id };

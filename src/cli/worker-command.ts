@@ -18,25 +18,6 @@ export interface WorkerCommandOptions {
   inline?: boolean | undefined;
 }
 
-/** What `runWorker` from the distributed executor's worker entry accepts. */
-interface RunWorkerOptions {
-  redis: string;
-  queue: string;
-  /** Paths relative to the working directory (or `file:` URLs), optionally `name=path`. */
-  allow: string[];
-  concurrency: number | undefined;
-  maxWorkers: number | undefined;
-  processes: boolean;
-  inline: boolean;
-}
-
-/** A running worker: a promise settled at shutdown, or a handle whose `closed` is. */
-type Running = Promise<unknown> | { readonly closed: Promise<unknown> };
-
-interface WorkerMainModule {
-  runWorker(options: RunWorkerOptions): Running;
-}
-
 /**
  * Starts a distributed worker and resolves with the exit code once it has shut down. The worker
  * stops on SIGINT or SIGTERM itself: running jobs get a grace period, then go back to the queue.
@@ -48,11 +29,10 @@ export async function runWorkerCommand(options: WorkerCommandOptions): Promise<n
   if (options.allow.length === 0) {
     throw new CliError('a worker runs only functions of the modules you allow: add --allow ./tasks.js (repeat it for more modules)');
   }
-  // A variable specifier: the distributed executor (and bullmq) load only for this command.
-  const specifier = '../distributed/worker-main.js';
-  let mod: WorkerMainModule;
+  // Loaded here: the distributed executor (and bullmq) load only for this command.
+  let mod: typeof import('../distributed/worker-main.js');
   try {
-    mod = (await import(specifier)) as WorkerMainModule;
+    mod = await import('../distributed/worker-main.js');
   } catch (error) {
     throw new CliError(`the worker needs the distributed executor and its peer dependencies (npm install bullmq ioredis): ${describeThrown(error)}`);
   }
@@ -62,7 +42,7 @@ export async function runWorkerCommand(options: WorkerCommandOptions): Promise<n
     // and a task module that is also a program (`if (isMain()) …`) does not start that program.
     setContext({ kind: 'process', name: 'DistributedWorker', ident: process.pid });
   }
-  let running: Running;
+  let running: ReturnType<typeof mod.runWorker>;
   try {
     running = mod.runWorker({
       redis: options.redis,
@@ -76,9 +56,8 @@ export async function runWorkerCommand(options: WorkerCommandOptions): Promise<n
   } catch (error) {
     throw new CliError(describeThrown(error).replace(/^ValueError: /, ''), EXIT.usage);
   }
-  const closed = running instanceof Promise ? running : running.closed;
   try {
-    await closed;
+    await running.closed;
   } catch (error) {
     throw new CliError(`the worker stopped: ${describeThrown(error)}`, EXIT.failed);
   }

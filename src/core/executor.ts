@@ -1,15 +1,18 @@
 /**
  * `Executor`: the interface every back-end shares (`submit`, `map`, `starmap`, `shutdown`,
- * `await using`), like Python's abstract `concurrent.futures.Executor`. A back-end implements
- * `_schedule` and `shutdown`; `map` is written once here, on top of `_schedule`.
+ * `onTask`, `await using`), like Python's abstract `concurrent.futures.Executor`. A back-end
+ * implements the {@link Backend} contract (`backend.ts`) and `shutdown`; `map` is written once
+ * here, on top of it.
  *
  * @module
  */
 import { describe } from '../describe.js';
 import { checkTimeout } from '../sync/deadline.js';
 import type { Callable } from '../task-ref/task-module.js';
+import type { Backend, MapAdmission, TaskKind, TaskOptions } from './backend.js';
 import type { Future } from './future.js';
-import { MapIterator, type MapHost, type MapMode, type MapOptions, type TaskKind, type TaskOptions } from './map-iterator.js';
+import { MapIterator, type MapMode, type MapOptions } from './map-iterator.js';
+import { TaskEvents, type TaskListener } from './task-events.js';
 
 /** Options of {@link Executor.shutdown}. */
 export interface ShutdownOptions {
@@ -54,7 +57,10 @@ export interface TaskScheduler {
  * Runs calls asynchronously and returns {@link Future}s. Use a concrete executor:
  * `ThreadPoolExecutor`, `ProcessPoolExecutor` or `DistributedExecutor`.
  */
-export abstract class Executor implements MapHost, AsyncDisposable {
+export abstract class Executor implements Backend, AsyncDisposable {
+  /** The listeners of {@link Executor.onTask}; a back-end reports to it what only it knows. */
+  protected readonly taskEvents = new TaskEvents();
+
   /**
    * Schedules `fn(...args)` and returns a future for its result.
    *
@@ -159,10 +165,48 @@ export abstract class Executor implements MapHost, AsyncDisposable {
     return this.shutdown({ wait: true });
   }
 
-  /** @internal */
+  /**
+   * Calls `listener` for each event of each task submitted from now on, until the returned
+   * function is called: `submitted`; `started` (sent to a worker, the future is RUNNING);
+   * `requeued` (given back unstarted, it will start elsewhere); `settled`, with the outcome and,
+   * on the pools, when and on which worker it ran. Map chunks are tasks of kind `'chunk'` or
+   * `'starchunk'`, with their number of items. Enough to count queued, running and finished tasks,
+   * to time waits and runs, or to open and end a tracing span per task (docs/observing-tasks.md).
+   *
+   * A listener runs inside the executor's bookkeeping: keep it quick. One that throws is reported
+   * (see `setErrorReporter`) and does not disturb the executor or the other listeners.
+   *
+   * @param listener - receives each task event (`TaskEvent`).
+   * @returns a function that removes the listener.
+   * @throws {TypeError} if `listener` is not a function.
+   *
+   * @example
+   * ```ts
+   * const stop = executor.onTask((e) => {
+   *   if (e.type === 'settled' && e.run !== undefined) console.log(e.task.fn, e.run.worker, e.run.end - e.run.start);
+   * });
+   * ```
+   */
+  onTask(listener: TaskListener): () => void {
+    return this.taskEvents.subscribe(listener);
+  }
+
+  /** @internal See {@link Backend._schedule}. */
   abstract _schedule(fn: unknown, args: unknown[], kind: TaskKind, options: TaskOptions | undefined): Future<unknown>;
 
-  /** How many calls can run at once; sizes `map`'s look-ahead. @internal */
+  /** @internal See {@link Backend._checkOpen}. */
+  abstract _checkOpen(): void;
+
+  /** @internal See {@link Backend._admitMap}. */
+  abstract _admitMap(): MapAdmission;
+
+  /** @internal See {@link Backend._chunkTargetMs}. */
+  abstract _chunkTargetMs(): number;
+
+  /** @internal See {@link Backend._timed}. */
+  abstract _timed(options: TaskOptions | undefined): boolean;
+
+  /** @internal See {@link Backend._parallelism}. */
   abstract _parallelism(): number;
 
   /** @internal `map` with the modes used by `Pool.imap`, `imapUnordered` and the CLI. */

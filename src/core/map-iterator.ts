@@ -13,56 +13,10 @@
 import { TimeoutError, ValueError } from '../errors.js';
 import { describe } from '../describe.js';
 import { checkTimeout, startTimer, type Timer } from '../sync/deadline.js';
+import type { Backend, ChunkOutcome, MapAdmission, TaskKind, TaskOptions } from './backend.js';
 import type { Future } from './future.js';
 import { orderedNext } from './ordered-next.js';
 import { RingQueue } from './ring-queue.js';
-
-/** What a chunk task returns: one value per item, errors by item index. */
-export interface ChunkOutcome {
-  /** One value per item (a typed array when they are all numbers or booleans; see `bools`). */
-  readonly values: ArrayLike<unknown>;
-  /** `values` holds 0/1 for `false`/`true`. */
-  readonly bools?: boolean | undefined;
-  readonly errors: ReadonlyMap<number, unknown> | null;
-  /** Milliseconds the chunk took in the worker. */
-  readonly ms: number;
-}
-
-/** The work kinds an executor schedules. */
-export type TaskKind = 'call' | 'chunk' | 'starchunk';
-
-/** Per-task options: a timeout counted from the task's start, and a signal that cancels it. */
-export interface TaskOptions {
-  /** Milliseconds a task may run once started; then it fails with `TimeoutError` and its worker is replaced. `null`: no limit (not even the executor's `taskTimeout`). */
-  timeout?: number | null | undefined;
-  /** Aborting cancels the task: a queued one is dropped, a running one is stopped (its worker is replaced). */
-  signal?: AbortSignal | undefined;
-}
-
-/** What the map iterator needs from an executor. */
-export interface MapHost {
-  /**
-   * `admitted`: the chunk belongs to a map the executor admitted before it was shut down.
-   * @internal
-   */
-  _schedule(fn: unknown, args: unknown[], kind: TaskKind, options: TaskOptions | undefined, admitted?: boolean): Future<unknown>;
-  /**
-   * Admits a map without `buffersize` as if every call had been submitted when `map()` was called
-   * (Python submits them all there): its later chunks are accepted after `shutdown()`, which waits
-   * for them. Returns the function to call once the map submits nothing more, or `undefined` if
-   * the executor takes no new work.
-   * @internal
-   */
-  _admitMap?(): (() => void) | undefined;
-  /** Throws what `submit` would throw now (shut down, broken), so `map()` fails at the call. @internal */
-  _checkOpen?(): void;
-  /** Milliseconds of work a chunk should hold (default 4); a remote executor wants more. @internal */
-  _chunkTargetMs?(): number;
-  /** `true` when tasks scheduled with `options` have a per-task timeout. @internal */
-  _timed?(options: TaskOptions | undefined): boolean;
-  /** @internal */
-  _parallelism(): number;
-}
 
 /** Options of `executor.map()` and `executor.starmap()`. */
 export interface MapOptions {
@@ -116,7 +70,6 @@ interface Chunk {
   pos: number;
 }
 
-const TARGET_CHUNK_MS = 4;
 /** Chunks in flight, at most, however quick they are. */
 const MAX_OUTSTANDING = 1024;
 const MAX_CHUNK = 16384;
@@ -157,7 +110,7 @@ function checkMapOptions(options: MapOptions | null | undefined): CheckedMapOpti
  * cancels the calls that have not started.
  */
 export class MapIterator<R> implements AsyncIterableIterator<R> {
-  readonly #host: MapHost;
+  readonly #host: Backend;
   readonly #fn: unknown;
   readonly #mode: MapMode;
   readonly #taskOptions: TaskOptions | undefined;
@@ -184,21 +137,21 @@ export class MapIterator<R> implements AsyncIterableIterator<R> {
   #held = 0;
   #closed = false;
   #wake: (() => void) | undefined;
-  /** Set while the executor counts this map as submitted in full; called once input is done. */
-  #admission: (() => void) | undefined;
+  /** Set while the executor counts this map as submitted in full; closed once input is done. */
+  #admission: MapAdmission | undefined;
 
   /** @internal */
-  constructor(host: MapHost, fn: unknown, source: Iterable<unknown> | AsyncIterable<unknown>, mapOptions: MapOptions | null | undefined,
+  constructor(host: Backend, fn: unknown, source: Iterable<unknown> | AsyncIterable<unknown>, mapOptions: MapOptions | null | undefined,
     mode: Partial<MapMode> = {}, taskOptions?: TaskOptions) {
     const options = checkMapOptions(mapOptions);
     // Python's map submits every call inside map(): after shutdown, the call itself raises.
-    host._checkOpen?.();
+    host._checkOpen();
     this.#host = host;
     this.#fn = fn;
     this.#mode = { star: false, unordered: false, continueOnError: false, outcomes: false, ...mode };
     this.#taskOptions = taskOptions;
     // A per-task timeout is for each item: without an explicit chunksize, one item per task.
-    this.#fixedChunk = options.chunksize ?? (host._timed?.(taskOptions) === true ? 1 : undefined);
+    this.#fixedChunk = options.chunksize ?? (host._timed(taskOptions) ? 1 : undefined);
     this.#buffersize = options.buffersize;
     if (this.#fixedChunk !== undefined) this.#chunkSize = this.#fixedChunk;
     this.#deadline = options.timeout === undefined ? undefined : performance.now() + options.timeout;
@@ -215,7 +168,7 @@ export class MapIterator<R> implements AsyncIterableIterator<R> {
     // Python submits every call when map() is called; start now, not at the first next(). The
     // input is pulled over time, so the executor must go on accepting this map's chunks after a
     // shutdown (`with executor: results = executor.map(...)`, then iterate, is common Python).
-    if (this.#buffersize === undefined) this.#admission = host._admitMap?.();
+    if (this.#buffersize === undefined) this.#admission = host._admitMap();
     this.#pump();
   }
 
@@ -346,17 +299,17 @@ export class MapIterator<R> implements AsyncIterableIterator<R> {
   }
 
   /** Tells the executor once this map will submit nothing more. */
-  #releaseAdmission(): void {
-    const release = this.#admission;
-    if (release === undefined || !(this.#sourceDone || this.#closed)) return;
+  #closeAdmission(): void {
+    const admission = this.#admission;
+    if (admission === undefined || !(this.#sourceDone || this.#closed)) return;
     this.#admission = undefined;
-    release();
+    admission.close();
   }
 
   #close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#releaseAdmission();
+    this.#closeAdmission();
     for (const chunk of this.#pending) chunk.future.cancel();
     this.#pending.clear();
     this.#chunks.drain();
@@ -407,7 +360,7 @@ export class MapIterator<R> implements AsyncIterableIterator<R> {
       if (items.length > 0) this.#submit(items);
       if (this.#sourceDone) this.#notify();
     }
-    this.#releaseAdmission();
+    this.#closeAdmission();
   }
 
   async #pumpAsync(): Promise<void> {
@@ -459,7 +412,7 @@ export class MapIterator<R> implements AsyncIterableIterator<R> {
       if (this.#sourceError === noSourceError) this.#sourceError = error;
     } finally {
       this.#pulling = false;
-      this.#releaseAdmission();
+      this.#closeAdmission();
     }
     this.#notify();
   }
@@ -468,7 +421,9 @@ export class MapIterator<R> implements AsyncIterableIterator<R> {
     const kind: TaskKind = this.#mode.star ? 'starchunk' : 'chunk';
     let future: Future<unknown>;
     try {
-      future = this.#host._schedule(this.#fn, items, kind, this.#taskOptions, this.#admission !== undefined);
+      future = this.#admission !== undefined
+        ? this.#admission.schedule(this.#fn, items, kind, this.#taskOptions)
+        : this.#host._schedule(this.#fn, items, kind, this.#taskOptions);
     } catch (error) {
       // Bad arguments or a shut-down executor: the error surfaces at this position.
       this.#sourceDone = true;
@@ -503,7 +458,7 @@ export class MapIterator<R> implements AsyncIterableIterator<R> {
     if (chunk.outcome === undefined) return;
     const perItem = chunk.outcome.ms / chunk.size;
     this.#perItemMs = this.#perItemMs === undefined ? perItem : 0.5 * this.#perItemMs + 0.5 * perItem;
-    const target = this.#host._chunkTargetMs?.() ?? TARGET_CHUNK_MS;
+    const target = this.#host._chunkTargetMs();
     if (this.#fixedChunk === undefined) {
       const ideal = this.#perItemMs <= 0 ? MAX_CHUNK : Math.floor(target / this.#perItemMs);
       this.#chunkSize = Math.max(1, Math.min(MAX_CHUNK, ideal, this.#chunkSize * GROWTH));

@@ -21,7 +21,7 @@
  * @module
  */
 import { SerializationError } from '../errors.js';
-import { decodeThrown, encodeThrown, isWireThrown } from '../protocol.js';
+import { decodeThrown, encodeThrown, isWireThrown } from '../error-codec.js';
 
 const TAG = '$ct';
 const MAX_DEPTH = 512;

@@ -26,15 +26,16 @@
 import { randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import type { Redis, RedisOptions } from 'ioredis';
-import { BrokenExecutor, RuntimeError } from '../errors.js';
+import { BrokenExecutor } from '../errors.js';
 import { describe } from '../describe.js';
 import { checkTimeout, startTimer, type Timer } from '../sync/deadline.js';
 import { bullmq } from './peers.js';
+import { Admissions } from '../core/admissions.js';
+import type { MapAdmission, TaskKind, TaskOptions } from '../core/backend.js';
 import { cancelOnAbort } from '../core/cancel-on-abort.js';
 import { Executor, type ShutdownOptions, type TaskScheduler } from '../core/executor.js';
 import type { Future } from '../core/future.js';
 import { reportError } from '../core/logger.js';
-import type { TaskKind, TaskOptions } from '../core/map-iterator.js';
 import { RingQueue } from '../core/ring-queue.js';
 import { isTaskRef } from '../task-ref/task-module.js';
 import { encodeList } from './codec.js';
@@ -109,11 +110,8 @@ export class DistributedExecutor extends Executor {
   #outstanding = 0;
   #flushScheduled = false;
   #connectionTimer: Timer | undefined;
-  #shutdown = false;
-  /** Maps started before shutdown, still submitting (see `MapHost._admitMap`). */
-  readonly #openMaps = new Set<object>();
-  /** `shutdown({ cancelFutures: true })`: admitted maps submit nothing more either. */
-  #cancelledAll = false;
+  /** Shut down or not, and the maps admitted before that which still submit (see `Backend._admitMap`). */
+  readonly #admissions = new Admissions((fn, args, kind, options, admission) => this.#schedule(fn, args, kind, options, admission), () => this.#maybeIdle());
   #closed: Promise<void> | undefined;
   #idle: (() => void) | undefined;
 
@@ -149,6 +147,7 @@ export class DistributedExecutor extends Executor {
       lost: (future) => this.#lost(future),
       track: (promise) => this.#track(promise),
       connected: () => this.#connected(),
+      started: (future) => this.#started(future),
     }, this.#client, this.#queue, settings.reconcileInterval);
     this.#packer = new Packer(this, this.#local, settings.packSubmits, settings.chunkTargetMs);
     void this.#start();
@@ -206,10 +205,8 @@ export class DistributedExecutor extends Executor {
    */
   async shutdown(options: ShutdownOptions = {}): Promise<void> {
     const { wait = true, cancelFutures = false } = options;
-    this.#shutdown = true;
+    this.#admissions.shutdown(cancelFutures);
     if (cancelFutures) {
-      this.#cancelledAll = true;
-      this.#openMaps.clear();
       for (const future of this.#local.drain()) future.cancel();
       for (const future of [...this.#tracker.jobs.values()]) {
         if (future.state === 'PENDING') future.cancel();
@@ -219,7 +216,7 @@ export class DistributedExecutor extends Executor {
     if (wait) await this.#closed;
   }
 
-  /** @internal */
+  /** @internal See {@link Backend._parallelism}. */
   _parallelism(): number {
     return this.#settings.parallelism;
   }
@@ -229,29 +226,28 @@ export class DistributedExecutor extends Executor {
     return this.#settings.chunkTargetMs;
   }
 
-  /** @internal See `MapHost._checkOpen`: `map()` after shutdown throws at the call, as `submit` does. */
+  /** @internal See {@link Backend._checkOpen}: `map()` after shutdown throws at the call, as `submit` does. */
   _checkOpen(): void {
-    if (this.#shutdown) throw new RuntimeError('cannot schedule new futures after shutdown');
+    this.#admissions.check(null);
   }
 
-  /** @internal See `MapHost._timed`: with a per-task timeout, `map` sends one item per job unless told otherwise. */
+  /** @internal See {@link Backend._timed}: with a per-task timeout, `map` sends one item per job unless told otherwise. */
   _timed(options: TaskOptions | undefined): boolean {
     return (options?.timeout ?? this.#settings.taskTimeout) !== undefined;
   }
 
-  /** @internal See `MapHost._admitMap`: a map started before shutdown goes on submitting. */
-  _admitMap(): (() => void) | undefined {
-    if (this.#shutdown) return undefined;
-    const token = {};
-    this.#openMaps.add(token);
-    return () => {
-      if (this.#openMaps.delete(token)) this.#maybeIdle();
-    };
+  /** @internal See {@link Backend._admitMap}: a map started before shutdown goes on submitting. */
+  _admitMap(): MapAdmission {
+    return this.#admissions.admit();
   }
 
-  /** @internal */
-  _schedule(fn: unknown, args: unknown[], kind: TaskKind, options: TaskOptions | undefined, admitted = false): Future<unknown> {
-    if (this.#shutdown && (!admitted || this.#cancelledAll)) throw new RuntimeError('cannot schedule new futures after shutdown');
+  /** @internal See {@link Backend._schedule}. */
+  _schedule(fn: unknown, args: unknown[], kind: TaskKind, options: TaskOptions | undefined): Future<unknown> {
+    return this.#schedule(fn, args, kind, options, null);
+  }
+
+  #schedule(fn: unknown, args: unknown[], kind: TaskKind, options: TaskOptions | undefined, admission: MapAdmission | null): Future<unknown> {
+    this.#admissions.check(admission);
     const [module, name, jobName] = this.#names(fn);
     const task = options as DistributedTaskOptions | undefined;
     const timeout = task?.timeout === undefined ? this.#settings.taskTimeout : checkTimeout(task.timeout);
@@ -262,6 +258,7 @@ export class DistributedExecutor extends Executor {
     const future = new JobFuture(this, this.nextId(), jobName, data,
       overrides !== undefined && Object.keys(overrides).length > 0 ? overrides : undefined, task?.signal);
     this.#outstanding++;
+    if (this.taskEvents.active) this.taskEvents.submitted(future, name, kind, kind === 'call' ? 1 : args.length);
     const signal = task?.signal;
     if (signal !== undefined) {
       future.onAbort = cancelOnAbort(future, signal);
@@ -364,7 +361,7 @@ export class DistributedExecutor extends Executor {
       if (client.status !== 'ready') await new Promise((resolve) => client.once('ready', resolve));
       this.#events = new EventReader(client, this.#queue.keys.events as string, lastEventId, this.#tracker, (error) => {
         this.#lastError = error;
-        if (!this.#shutdown) reportError(`DistributedExecutor: reading the events of queue ${this.#settings.queue} failed`, error);
+        if (!this.#admissions.shutDown) reportError(`DistributedExecutor: reading the events of queue ${this.#settings.queue} failed`, error);
       });
       this.#events.start();
       this.#initDone = true;
@@ -529,7 +526,14 @@ export class DistributedExecutor extends Executor {
   }
 
   #maybeIdle(): void {
-    if (this.#outstanding === 0 && this.#openMaps.size === 0) this.#idle?.();
+    if (this.#outstanding === 0 && this.#admissions.openMaps === 0) this.#idle?.();
+  }
+
+  /** A job became active on a worker: its task (or, for a pack, each of its tasks) started. */
+  #started(future: JobFuture): void {
+    if (!this.taskEvents.active) return;
+    if (future instanceof PackFuture) for (const member of future.members) this.taskEvents.started(member, undefined);
+    else this.taskEvents.started(future, undefined);
   }
 
   #remove(future: JobFuture): void {
@@ -539,7 +543,7 @@ export class DistributedExecutor extends Executor {
       if (removed === 0) this.#publishCancel(future.id);
     }, (error: unknown) => {
       if (error instanceof Error && /locked/i.test(error.message)) this.#publishCancel(future.id);
-      else if (!this.#shutdown) reportError(`DistributedExecutor: could not remove the cancelled job ${future.id}`, error);
+      else if (!this.#admissions.shutDown) reportError(`DistributedExecutor: could not remove the cancelled job ${future.id}`, error);
     }));
   }
 
@@ -560,7 +564,7 @@ export class DistributedExecutor extends Executor {
 
   /** The job vanished from Redis without a result (a restart without persistence, an external removal). */
   #lost(future: JobFuture): void {
-    if (this.#settings.onLost === 'resubmit' && future.losses < MAX_LOSSES && !this.#shutdown) {
+    if (this.#settings.onLost === 'resubmit' && future.losses < MAX_LOSSES && !this.#admissions.shutDown) {
       future.losses++;
       future.stage = 'LOCAL';
       future.waitingSince = performance.now();
@@ -575,7 +579,7 @@ export class DistributedExecutor extends Executor {
   }
 
   async #closeWhenIdle(): Promise<void> {
-    if (this.#outstanding > 0 || this.#openMaps.size > 0) {
+    if (this.#outstanding > 0 || this.#admissions.openMaps > 0) {
       await new Promise<void>((resolve) => {
         this.#idle = resolve;
       });

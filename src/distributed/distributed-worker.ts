@@ -24,8 +24,8 @@ import { CancelledError, TaskNotAllowedError, ValueError } from '../errors.js';
 import { describe } from '../describe.js';
 import { startTimer, type Timer } from '../sync/deadline.js';
 import { bullmq } from './peers.js';
-import type { ChunkOutcome, TaskKind } from '../core/map-iterator.js';
-import { encodeThrown } from '../protocol.js';
+import type { ChunkOutcome, TaskKind } from '../core/backend.js';
+import { encodeThrown } from '../error-codec.js';
 import { allowedRef, parseAllowList, type AllowedModule } from './allow-list.js';
 import { decodeValue, encodeValue } from './codec.js';
 import {

@@ -9,7 +9,7 @@ import type { JobsOptions, KeepJobs } from 'bullmq';
 import { ValueError } from '../errors.js';
 import { describe } from '../describe.js';
 import { checkTimeout } from '../sync/deadline.js';
-import type { TaskOptions } from '../core/map-iterator.js';
+import type { TaskOptions } from '../core/backend.js';
 import type { RedisConnection } from './connection.js';
 import type { JobOverrides } from './job-future.js';
 import { isModuleName } from './wire.js';

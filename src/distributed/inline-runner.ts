@@ -22,7 +22,7 @@
  */
 import { CancelledError, TimeoutError } from '../errors.js';
 import { startTimer, type Timer } from '../sync/deadline.js';
-import type { ChunkOutcome, TaskKind } from '../core/map-iterator.js';
+import type { ChunkOutcome, TaskKind } from '../core/backend.js';
 import type { TaskRef } from '../task-ref/task-module.js';
 import { callEach, isThenable, type EachOutcome } from '../worker/call-each.js';
 import { exportedFunctions } from './probe.js';

@@ -25,6 +25,8 @@ export interface TrackerHost {
   track(promise: Promise<unknown>): void;
   /** `true` while Redis is reachable. */
   connected(): boolean;
+  /** The job became active on a worker (for `onTask`'s `started` events). */
+  started(future: JobFuture): void;
 }
 
 /** The jobs of one executor that are in Redis (or being added), by id. */
@@ -54,7 +56,8 @@ export class JobTracker implements JobEventSink {
     const future = this.jobs.get(jobId);
     if (future === undefined) return;
     future.lastSeen = performance.now();
-    if (future.state === 'PENDING') future.setRunningOrNotifyCancel();
+    if (future.state !== 'PENDING') return;
+    if (future.setRunningOrNotifyCancel()) this.#host.started(future);
   }
 
   completed(jobId: string, returnvalue: string): void {

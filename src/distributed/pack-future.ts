@@ -15,7 +15,7 @@
  *
  * @module
  */
-import type { ChunkOutcome } from '../core/map-iterator.js';
+import type { ChunkOutcome } from '../core/backend.js';
 import { JobFuture, type JobOwner } from './job-future.js';
 import type { JobData } from './wire.js';
 

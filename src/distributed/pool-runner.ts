@@ -5,14 +5,14 @@
  *
  * @module
  */
-import type { TaskKind } from '../core/map-iterator.js';
+import type { TaskKind } from '../core/backend.js';
 import { ProcessPoolExecutor, ThreadPoolExecutor } from '../futures/index.js';
 import type { PoolExecutor } from '../pool/pool-executor.js';
+import { siblingUrl } from '../sibling-url.js';
 import { taskRef, type TaskRef } from '../task-ref/task-module.js';
 import type { RunningTask, TaskRunner } from './task-runner.js';
 
-const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-const PROBE = taskRef<(url: string) => Promise<string[]>>(new URL(`./probe${ext}`, import.meta.url), 'exportedFunctions');
+const PROBE = taskRef<(url: string) => Promise<string[]>>(siblingUrl('./probe', import.meta.url), 'exportedFunctions');
 
 /** Jobs on a `ThreadPoolExecutor` or `ProcessPoolExecutor` of `size` workers. */
 export class PoolRunner implements TaskRunner {

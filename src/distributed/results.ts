@@ -5,8 +5,8 @@
  * @module
  */
 import { BrokenExecutor, RuntimeError } from '../errors.js';
-import { decodeThrown, encodeThrown, isWireThrown, type WireThrown } from '../protocol.js';
-import type { ChunkOutcome } from '../core/map-iterator.js';
+import { decodeThrown, encodeThrown, isWireThrown, type WireThrown } from '../error-codec.js';
+import type { ChunkOutcome } from '../core/backend.js';
 import { decodeValue, encodeList, encodeValue } from './codec.js';
 import type { JobFuture } from './job-future.js';
 import { formatFailure, parseFailure, type CallResult, type ChunkResult } from './wire.js';

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { TaskKind } from '../core/map-iterator.js';
+import type { TaskKind } from '../core/backend.js';
 import type { TaskRef } from '../task-ref/task-module.js';
 
 /** One job's function, running. */

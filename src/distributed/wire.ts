@@ -22,8 +22,8 @@
  *
  * @module
  */
-import { isWireThrown, type WireThrown } from '../protocol.js';
-import type { TaskKind } from '../core/map-iterator.js';
+import { isWireThrown, type WireThrown } from '../error-codec.js';
+import type { TaskKind } from '../core/backend.js';
 import { decodeValue, encodeValue } from './codec.js';
 
 /** Version of the job data format; a worker refuses other versions. */

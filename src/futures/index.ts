@@ -5,7 +5,11 @@
  */
 export { Future, type CompletedFuture, type FutureState, type WaitOptions, type CancelOptions } from '../core/future.js';
 export { Executor, type ShutdownOptions, type TaskScheduler } from '../core/executor.js';
-export { MapIterator, type MapOptions, type MapOutcome, type TaskOptions } from '../core/map-iterator.js';
+export { MapIterator, type MapOptions, type MapOutcome } from '../core/map-iterator.js';
+export type { TaskKind, TaskOptions } from '../core/backend.js';
+export type {
+  TaskEvent, TaskListener, TaskInfo, TaskRun, TaskSubmitted, TaskStarted, TaskRequeued, TaskSettled,
+} from '../core/task-events.js';
 export { wait, FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED, type ReturnWhen, type WaitForOptions, type DoneAndNotDoneFutures } from '../core/wait.js';
 export { asCompleted, type AsCompletedOptions } from '../core/as-completed.js';
 export { setErrorReporter, type ErrorReporter } from '../core/logger.js';

@@ -5,10 +5,10 @@
  * @module
  */
 import { RuntimeError } from '../errors.js';
-import type { HeldLock } from '../sync/acquire.js';
+import { Guarded, lend, type Acquire, type Holds } from '../sync/acquirable.js';
 import { checkTimeout, toDeadline } from '../sync/deadline.js';
 import { unwrap } from './link.js';
-import { edgeAfter, holdsHere, Lock, RLock, type AcquireOptions, type AcquireSyncOptions } from './lock.js';
+import { edgeAfter, holdsHere, Lock, RLock } from './lock.js';
 import { fromWire, rebuilding, registerHandle, reviveHandles, SharedObject, type HandleWire } from './shared-object.js';
 import { throwIfAborted, toWait, type WaitOptions } from './wait-options.js';
 
@@ -24,6 +24,7 @@ import { throwIfAborted, toWait, type WaitOptions } from './wait-options.js';
  * });
  * ```
  */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- its acquire forms and holds are lent after it
 export class Condition extends SharedObject {
   /** The lock the condition uses (part of its wire state). */
   readonly lock: Lock | RLock;
@@ -42,69 +43,9 @@ export class Condition extends SharedObject {
     this.lock = own;
   }
 
-  /**
-   * Acquires the underlying lock; see {@link Lock.acquire}.
-   * @param options - a timeout in ms, or `{ blocking, timeout, signal }`.
-   * @returns `true` once acquired, `false` on timeout.
-   */
-  acquire(options?: number | AcquireOptions): Promise<boolean> {
-    return this.lock.acquire(options);
-  }
-
-  /**
-   * Acquires the underlying lock, blocking; see {@link Lock.acquireSync}.
-   * @param options - a timeout in ms, or `{ blocking, timeout }`.
-   * @returns `true` once acquired, `false` on timeout.
-   */
-  acquireSync(options?: number | AcquireSyncOptions): boolean {
-    return this.lock.acquireSync(options);
-  }
-
-  /** Releases the underlying lock; see {@link Lock.release}. */
-  release(): void {
-    this.lock.release();
-  }
-
-  /**
-   * Holds the underlying lock until the end of an `await using` scope.
-   *
-   * @param options - as {@link Condition.acquire}.
-   * @returns the hold; disposing it releases the lock.
-   */
-  hold(options?: number | AcquireOptions): Promise<HeldLock> {
-    return this.lock.hold(options);
-  }
-
-  /**
-   * Holds the underlying lock (blocking) until the end of a `using` scope.
-   *
-   * @param options - as {@link Condition.acquireSync}.
-   * @returns the hold; disposing it releases the lock.
-   */
-  holdSync(options?: number | AcquireSyncOptions): HeldLock {
-    return this.lock.holdSync(options);
-  }
-
-  /**
-   * Runs `fn` holding the underlying lock.
-   *
-   * @param fn - the critical section.
-   * @param options - as {@link Condition.acquire}.
-   * @returns what `fn` returns.
-   */
-  withLock<T>(fn: () => T | Promise<T>, options?: number | AcquireOptions): Promise<T> {
-    return this.lock.withLock(fn, options);
-  }
-
-  /**
-   * Runs `fn` holding the underlying lock (blocking acquire).
-   *
-   * @param fn - the critical section.
-   * @param options - as {@link Condition.acquireSync}.
-   * @returns what `fn` returns.
-   */
-  withLockSync<T>(fn: () => T, options?: number | AcquireSyncOptions): T {
-    return this.lock.withLockSync(fn, options);
+  /** @internal Every acquire form, and the holds, are the lock's. */
+  _guard(): Lock | RLock {
+    return this.lock;
   }
 
   /**
@@ -215,5 +156,10 @@ export class Condition extends SharedObject {
     if (holdsHere(this.lock.id) === 0) throw new RuntimeError(`cannot ${what} on un-acquired lock`);
   }
 }
+
+// Acquired through its lock: each form is the lock's (the same code as the threading Condition's).
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- declares what lend() gives the class
+export interface Condition extends Acquire, Holds {}
+lend(Condition, Guarded);
 
 registerHandle('mp.Condition', (wire: HandleWire) => fromWire(wire, () => new Condition()));

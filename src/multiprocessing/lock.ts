@@ -13,8 +13,9 @@
  * @module
  */
 import { RuntimeError, ValueError } from '../errors.js';
-import { HeldLock, holdTimeout, type AcquireOptions, type AcquireSyncOptions } from '../sync/acquire.js';
-import { currentTask, inTaskScope } from '../sync/current-thread.js';
+import type { AcquireOptions, AcquireSyncOptions } from '../sync/acquire.js';
+import { Acquirable as Holding, lend, type Holds } from '../sync/acquirable.js';
+import { currentTask } from '../sync/current-thread.js';
 import { checkDeadlockTimeout, deadlockDetection, deadlockTimeout } from '../sync/registry.js';
 import { unwrap } from './link.js';
 import { fromWire, registerHandle, SharedObject, type HandleWire } from './shared-object.js';
@@ -99,7 +100,11 @@ export function acquireArgs(options: number | AcquireOptions | null | undefined,
   return { blocking: !(typeof options === 'object' && options?.blocking === false), timeout, signal };
 }
 
-/** What Lock, RLock and Semaphore share: acquire in both forms, holds, `withLock`. */
+/**
+ * What Lock, RLock and Semaphore share: acquire in both forms, and (from `sync/acquirable.ts`,
+ * the same code as the threading primitives') the holds and `withLock`.
+ */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- its acquire forms and holds are lent after it
 export abstract class Acquirable extends SharedObject {
   /**
    * Acquires, waiting without blocking the thread.
@@ -142,75 +147,14 @@ export abstract class Acquirable extends SharedObject {
   /** Releases one acquisition. */
   abstract release(): void;
 
-  /**
-   * Acquires and returns a hold that releases at the end of an `await using` scope.
-   *
-   * Cancel safety: as `acquire()`.
-   *
-   * @throws {TimeoutError} when the timeout passed (or `blocking: false` found it taken).
-   * @param options - as `acquire()`.
-   * @returns the hold; disposing it releases.
-   */
-  async hold(options?: number | AcquireOptions): Promise<HeldLock> {
-    if (!(await this.acquire(options))) throw holdTimeout(this.describe());
-    return new HeldLock(() => this.release());
+  /** @internal What a hold's timeout names. */
+  _holdName(): string {
+    return this.describe();
   }
 
-  /**
-   * Acquires (blocking) and returns a hold that releases at the end of a `using` scope.
-   *
-   * Cancel safety: on timeout nothing is held.
-   *
-   * @throws {TimeoutError} when the timeout passed; {@link DeadlockError} as `acquireSync()`.
-   * @param options - as `acquireSync()`.
-   * @returns the hold; disposing it releases.
-   */
-  holdSync(options?: number | AcquireSyncOptions): HeldLock {
-    if (!this.acquireSync(options)) throw holdTimeout(this.describe());
-    return new HeldLock(() => this.release());
-  }
-
-  /**
-   * Runs `fn` while holding, and releases afterwards, also when `fn` throws. `fn` runs in an async
-   * task scope (the caller's, or a new one), so other async tasks of this thread wait.
-   *
-   * Cancel safety: as `hold()`; `fn` does not run when nothing was acquired.
-   *
-   * @returns what `fn` returns.
-   * @throws what `fn` throws; {@link TimeoutError} when not acquired in time.
-   * @param fn - the critical section.
-   * @param options - as `acquire()`.
-   */
-  withLock<T>(fn: () => T | Promise<T>, options?: number | AcquireOptions): Promise<T> {
-    // A task scope, as the threading module does: two async tasks of this thread that both use
-    // withLock exclude each other, while each may re-enter its own hold.
-    return inTaskScope(async () => {
-      const held = await this.hold(options);
-      try {
-        return await fn();
-      } finally {
-        held.release();
-      }
-    });
-  }
-
-  /**
-   * Runs `fn` while holding (blocking acquire), and releases afterwards.
-   *
-   * Cancel safety: as `holdSync()`.
-   *
-   * @returns what `fn` returns.
-   * @throws what `fn` throws; {@link TimeoutError} or {@link DeadlockError} as `holdSync()`.
-   * @param fn - the critical section.
-   * @param options - as `acquireSync()`.
-   */
-  withLockSync<T>(fn: () => T, options?: number | AcquireSyncOptions): T {
-    const held = this.holdSync(options);
-    try {
-      return fn();
-    } finally {
-      held.release();
-    }
+  /** @internal Holds are owned per thread, and per task in a `withLock` scope: two async tasks of one thread that both use withLock exclude each other, while each may re-enter its own hold. */
+  _scoped(): boolean {
+    return true;
   }
 
   /** Records an acquisition by this thread. @internal */
@@ -232,25 +176,13 @@ export abstract class Acquirable extends SharedObject {
   }
 }
 
-/**
- * A lock shared by processes, like Python's `multiprocessing.Lock`: locked or unlocked, owned by
- * nobody in particular (any process may release it).
- *
- * @example
- * ```ts
- * const lock = new Lock();
- * await lock.withLock(() => console.log('one process at a time'));
- * ```
- */
-export class Lock extends Acquirable {
-  /**
-   * @param options - `name` for deadlock reports, `detectDeadlock`, `deadlockTimeout`.
-   * @throws {TypeError} or {ValueError} for a `deadlockTimeout` that is not a number of ms, 0 or more.
-   */
-  constructor(options: LockOptions = {}) {
-    super('mp.Lock', lockParams(options, options.name ?? `Lock-${++counter}`));
-  }
+// The holds and withLock in both forms: the same code as the threading primitives'.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type -- declares what lend() gives the class
+export interface Acquirable extends Holds {}
+lend(Acquirable, Holding);
 
+/** What Lock and RLock share: a name, deadlock detection, `locked()`. */
+abstract class BrokerLock extends Acquirable {
   /** The lock's name, as shown in deadlock reports. */
   get name(): string {
     return String(this.params.name);
@@ -261,8 +193,41 @@ export class Lock extends Acquirable {
     return typeof this.params.deadlockTimeout === 'number' ? this.params.deadlockTimeout : undefined;
   }
 
+  /**
+   * Whether some thread, of any process, holds the lock right now.
+   *
+   * @returns the state at the moment of the call.
+   */
+  locked(): boolean {
+    return unwrap(this.link.callSync('locked', this.id, [])) === true;
+  }
+
   protected override edgeAfter(): number | null {
     return edgeAfter(this.params);
+  }
+
+  protected describe(): string {
+    return this.name;
+  }
+}
+
+/**
+ * A lock shared by processes, like Python's `multiprocessing.Lock`: locked or unlocked, owned by
+ * nobody in particular (any process may release it).
+ *
+ * @example
+ * ```ts
+ * const lock = new Lock();
+ * await lock.withLock(() => console.log('one process at a time'));
+ * ```
+ */
+export class Lock extends BrokerLock {
+  /**
+   * @param options - `name` for deadlock reports, `detectDeadlock`, `deadlockTimeout`.
+   * @throws {TypeError} or {ValueError} for a `deadlockTimeout` that is not a number of ms, 0 or more.
+   */
+  constructor(options: LockOptions = {}) {
+    super('mp.Lock', lockParams(options, options.name ?? `Lock-${++counter}`));
   }
 
   /**
@@ -280,19 +245,6 @@ export class Lock extends Acquirable {
     unwrap(reply);
   }
 
-  /**
-   * Whether some process holds the lock right now.
-   *
-   * @returns the state at the moment of the call.
-   */
-  locked(): boolean {
-    return unwrap(this.link.callSync('locked', this.id, [])) === true;
-  }
-
-  protected describe(): string {
-    return this.name;
-  }
-
   /** @returns a short description of the object and its state, Python's repr where there is one. */
   override toString(): string {
     return `<Lock(${this.name})>`;
@@ -303,27 +255,13 @@ export class Lock extends Acquirable {
  * A reentrant lock shared by processes, like Python's `multiprocessing.RLock`: the thread that
  * holds it may acquire it again, and must release it as many times.
  */
-export class RLock extends Acquirable {
+export class RLock extends BrokerLock {
   /**
    * @param options - `name` for deadlock reports, `detectDeadlock`, `deadlockTimeout`.
    * @throws {TypeError} or {ValueError} for a `deadlockTimeout` that is not a number of ms, 0 or more.
    */
   constructor(options: LockOptions = {}) {
     super('mp.RLock', lockParams(options, options.name ?? `RLock-${++counter}`));
-  }
-
-  /** The lock's name, as shown in deadlock reports. */
-  get name(): string {
-    return String(this.params.name);
-  }
-
-  /** The `deadlockTimeout` option: `undefined` when the waiting process's value applies. */
-  get deadlockTimeout(): number | undefined {
-    return typeof this.params.deadlockTimeout === 'number' ? this.params.deadlockTimeout : undefined;
-  }
-
-  protected override edgeAfter(): number | null {
-    return edgeAfter(this.params);
   }
 
   /**
@@ -338,25 +276,12 @@ export class RLock extends Acquirable {
   }
 
   /**
-   * Whether some thread holds the lock right now.
-   *
-   * @returns the state at the moment of the call.
-   */
-  locked(): boolean {
-    return unwrap(this.link.callSync('locked', this.id, [])) === true;
-  }
-
-  /**
    * Whether this thread holds it.
    *
    * @returns `true` if the calling thread (or its `withLock` task) holds it.
    */
   isOwned(): boolean {
     return holdsHere(this.id) > 0;
-  }
-
-  protected describe(): string {
-    return this.name;
   }
 
   /** @returns a short description of the object and its state, Python's repr where there is one. */

@@ -9,7 +9,8 @@
 import { TimeoutError, ValueError } from '../errors.js';
 import { checkTimeout, startTimer } from '../sync/deadline.js';
 import { Future } from '../core/future.js';
-import { MapIterator, type MapHost, type MapOutcome, type TaskKind, type TaskOptions } from '../core/map-iterator.js';
+import type { Backend, MapAdmission, TaskKind, TaskOptions } from '../core/backend.js';
+import { MapIterator, type MapOutcome } from '../core/map-iterator.js';
 import { ProcessPoolExecutor } from '../futures/process-pool-executor.js';
 import type { Callable } from '../task-ref/task-module.js';
 import { AsyncResult, type ResultCallbacks } from './async-result.js';
@@ -43,7 +44,7 @@ type State = 'RUN' | 'CLOSE' | 'TERMINATE';
  * console.log(await p.map(Math.abs, [-2, 8, -3, 0])); // [2, 8, 3, 0]
  * ```
  */
-export class Pool implements MapHost, AsyncDisposable {
+export class Pool implements Backend, AsyncDisposable {
   readonly #executor: ProcessPoolExecutor;
   readonly #processes: number;
   #state: State = 'RUN';
@@ -228,14 +229,31 @@ export class Pool implements MapHost, AsyncDisposable {
     return `<Pool processes=${this.#processes} state=${this.#state}>`;
   }
 
+  // The Backend contract, forwarded to the executor: the pool's maps are the executor's.
+
   /** @internal */
-  _schedule(fn: unknown, args: unknown[], kind: TaskKind, options: TaskOptions | undefined, admitted?: boolean): Future<unknown> {
-    return this.#executor._schedule(fn, args, kind, options, admitted);
+  _schedule(fn: unknown, args: unknown[], kind: TaskKind, options: TaskOptions | undefined): Future<unknown> {
+    return this.#executor._schedule(fn, args, kind, options);
   }
 
   /** @internal */
-  _admitMap(): (() => void) | undefined {
+  _checkOpen(): void {
+    this.#executor._checkOpen();
+  }
+
+  /** @internal */
+  _admitMap(): MapAdmission {
     return this.#executor._admitMap();
+  }
+
+  /** @internal */
+  _chunkTargetMs(): number {
+    return this.#executor._chunkTargetMs();
+  }
+
+  /** @internal */
+  _timed(options: TaskOptions | undefined): boolean {
+    return this.#executor._timed(options);
   }
 
   /** @internal */

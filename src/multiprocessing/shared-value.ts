@@ -10,9 +10,9 @@
  * @module
  */
 import { deserialize, serialize } from 'node:v8';
-import type { HeldLock } from '../sync/acquire.js';
+import { Guarded, lend, type Acquire, type Holds } from '../sync/acquirable.js';
 import { unwrap, type Reply } from './link.js';
-import { Lock, RLock, type AcquireOptions, type AcquireSyncOptions } from './lock.js';
+import { Lock, RLock } from './lock.js';
 import { fromWire, rebuilding, registerHandle, reviveHandles, SharedObject, type HandleWire } from './shared-object.js';
 import { checkTypeCode, storage, store, type TypeCode, type ValueOf } from './typecodes.js';
 
@@ -40,7 +40,8 @@ function check(code: TypeCode, value: unknown): void {
   store(code, storage(code, 1), 0, value);
 }
 
-/** What Value and Array share: the optional lock, and the lock's methods. */
+/** What Value and Array share: the optional lock, through which they are acquired. */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- its acquire forms and holds are lent after it
 export abstract class Synchronized extends SharedObject {
   /** The lock (part of the wire state), or `null` for `lock: false`. */
   readonly lock: Lock | RLock | null;
@@ -72,73 +73,9 @@ export abstract class Synchronized extends SharedObject {
     return this;
   }
 
-  /**
-   * Acquires the lock; see {@link Lock.acquire}.
-   * @param options - a timeout in ms, or `{ blocking, timeout, signal }`.
-   * @returns `true` once acquired, `false` on timeout.
-   */
-  acquire(options?: number | AcquireOptions): Promise<boolean> {
-    return this.getLock().acquire(options);
-  }
-
-  /**
-   * Acquires the lock, blocking; see {@link Lock.acquireSync}.
-   * @param options - a timeout in ms, or `{ blocking, timeout }`.
-   * @returns `true` once acquired, `false` on timeout.
-   */
-  acquireSync(options?: number | AcquireSyncOptions): boolean {
-    return this.getLock().acquireSync(options);
-  }
-
-  /** Releases the lock. */
-  release(): void {
-    this.getLock().release();
-  }
-
-  /**
-   * Holds the lock until the end of an `await using` scope.
-   *
-   * @param options - as `acquire()`.
-   * @returns the hold; disposing it releases the lock.
-   */
-  hold(options?: number | AcquireOptions): Promise<HeldLock> {
-    return this.getLock().hold(options);
-  }
-
-  /**
-   * Holds the lock (blocking) until the end of a `using` scope.
-   *
-   * @param options - as `acquireSync()`.
-   * @returns the hold; disposing it releases the lock.
-   */
-  holdSync(options?: number | AcquireSyncOptions): HeldLock {
-    return this.getLock().holdSync(options);
-  }
-
-  /**
-   * Runs `fn` holding the lock: the way to make `v.value += 1` safe across processes.
-   *
-   * @example
-   * ```ts
-   * await counter.withLock(async () => counter.set(await counter.get() + 1));
-   * ```
-   * @param fn - the critical section.
-   * @param options - as `acquire()`.
-   * @returns what `fn` returns.
-   */
-  withLock<T>(fn: () => T | Promise<T>, options?: number | AcquireOptions): Promise<T> {
-    return this.getLock().withLock(fn, options);
-  }
-
-  /**
-   * Runs `fn` holding the lock (blocking acquire).
-   *
-   * @param fn - the critical section.
-   * @param options - as `acquireSync()`.
-   * @returns what `fn` returns.
-   */
-  withLockSync<T>(fn: () => T, options?: number | AcquireSyncOptions): T {
-    return this.getLock().withLockSync(fn, options);
+  /** @internal Every acquire form, and the holds, are the lock's. */
+  _guard(): Lock | RLock {
+    return this.getLock();
   }
 
   /** Decodes a reply whose payload is a serialized value. @internal */
@@ -147,6 +84,11 @@ export abstract class Synchronized extends SharedObject {
     return deserialize(reply.payload);
   }
 }
+
+// Acquired through its lock: each form is the lock's (the same code as the threading Value's).
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- declares what lend() gives the class
+export interface Synchronized extends Acquire, Holds {}
+lend(Synchronized, Guarded);
 
 /**
  * One value of a C type shared by processes, like Python's `multiprocessing.Value`.

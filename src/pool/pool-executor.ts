@@ -27,16 +27,18 @@ import { availableParallelism } from 'node:os';
 import { RuntimeError, SerializationError, TimeoutError, ValueError, type BrokenExecutor } from '../errors.js';
 import { describe } from '../describe.js';
 import { checkTimeout, startTimer } from '../sync/deadline.js';
+import { Admissions } from '../core/admissions.js';
+import type { ChunkOutcome, MapAdmission, TaskKind, TaskOptions } from '../core/backend.js';
 import { cancelOnAbort } from '../core/cancel-on-abort.js';
 import { Executor, type ShutdownOptions } from '../core/executor.js';
 import type { Future } from '../core/future.js';
 import { reportError } from '../core/logger.js';
-import type { ChunkOutcome, TaskKind, TaskOptions } from '../core/map-iterator.js';
 import { RingQueue } from '../core/ring-queue.js';
+import { packValues } from '../chunk-values.js';
+import { decodeThrown, decodeValue, encodeValue, isWireThrown } from '../error-codec.js';
 import {
-  RESULT_STRIDE, STATUS_OK, STATUS_OK_ENCODED, TASK_CALL, TASK_CHUNK, TASK_ERRORS, TASK_KIND_MASK, TASK_STARCHUNK, TASK_STRIDE, TASK_TIMED,
-  asFromWorker, decodeThrown, decodeValue, encodeValue, isWireThrown, packValues, timingKey,
-  type DoneMessage, type FnDef, type WireFn,
+  RESULT_STRIDE, STATUS_OK, STATUS_OK_ENCODED, TASK_CALL, TASK_CHUNK, TASK_ERRORS, TASK_KIND_MASK, TASK_SPAN, TASK_STARCHUNK,
+  TASK_STRIDE, TASK_TIMED, asFromWorker, timingKey, type DoneMessage, type FnDef, type WireFn,
 } from '../protocol.js';
 import { checkArgs } from '../task-ref/check-args.js';
 import { functionName, toWireFn } from '../task-ref/to-wire-fn.js';
@@ -65,8 +67,6 @@ export interface PoolOptions {
   onWorkerExit?: 'replace' | 'break' | undefined;
   /** Default per-task timeout in ms, counted from the start of each task. */
   taskTimeout?: number | undefined;
-  /** Record task start and end times (read with `_spans()`); used by the CLI's `--trace`. @internal */
-  trace?: boolean | undefined;
   /** `false`: busy workers do not keep the program alive either (daemon threads). @internal */
   keepAlive?: boolean | undefined;
 }
@@ -110,6 +110,8 @@ const HELD_MS = 4;
 /** What a process worker may hold unstarted: this much expected work (ms), and at most this many tasks. */
 const PROCESS_HELD_MS = 0.5;
 const PROCESS_MAX_HELD = 256;
+/** Milliseconds of work a map chunk should hold (docs/decisions/map-chunking.md). */
+const MAP_CHUNK_MS = 4;
 /** A task expected to take this long (ms), or never measured, goes to a worker holding nothing unstarted, alone. */
 const LONG_MS = HELD_MS;
 /** How long a process worker asked to halt may take to answer before it is killed. */
@@ -150,7 +152,6 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
   readonly #maxTasks: number;
   readonly #onWorkerExit: 'replace' | 'break';
   readonly #taskTimeout: number | undefined;
-  readonly #trace: boolean;
   readonly #queue = new RingQueue<TaskFuture<unknown>>(1024);
   readonly #inflight = new Map<number, TaskFuture<unknown>>();
   readonly #slots: WorkerSlot[] = [];
@@ -163,7 +164,6 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
   readonly #fnByContent = new Map<string, number>();
   readonly #fnWires: WireFn[] = [];
   readonly #fnNames: string[] = [];
-  readonly #spans: number[] = [];
   readonly #replySpin = new ReplySpin(() => {
     let any = false;
     for (const slot of this.#slots) if (!slot.empty() && slot.channel.poll?.() === true) any = true;
@@ -175,13 +175,10 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
   readonly #timing = new TaskTiming();
   #flushScheduled = false;
   #startFailures = 0;
-  #shutdown = false;
+  /** Shut down or not, and the maps admitted before that which still pull their input (shutdown waits for them). */
+  readonly #admissions = new Admissions((fn, args, kind, options, admission) => this.#schedule(fn, args, kind, options, admission), () => this.#maybeFinish());
   /** A `shutdown({ wait: true })` is waiting: stopping workers keep the program alive until they exit. */
   #holdUntilExit = false;
-  /** Maps created before shutdown that still pull their input; shutdown waits for them. */
-  readonly #openMaps = new Set<object>();
-  /** `shutdown({ cancelFutures: true })` was called: maps admitted earlier submit nothing more either. */
-  #cancelledAll = false;
   #broken: BrokenExecutor | undefined;
   /** What `submit` says once broken, when it differs from what the pending futures got (Python's texts). */
   #brokenForSubmit: string | undefined;
@@ -213,7 +210,6 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
     if (onExit !== 'replace' && onExit !== 'break') throw new ValueError(`onWorkerExit must be 'replace' or 'break', got ${describe(onExit)}`);
     this.#onWorkerExit = onExit;
     this.#taskTimeout = checkTimeout(options.taskTimeout, 'taskTimeout');
-    this.#trace = options.trace === true;
     installExitHook();
   }
 
@@ -235,46 +231,49 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
     };
   }
 
-  /** @internal Recorded `[workerIndex, id, startMs, endMs, …]` when `trace` is on. */
-  _spans(): readonly number[] {
-    return this.#spans;
-  }
-
   /** Starts a worker now instead of at the first task (so its identity is known at once). @internal */
   _prestart(): void {
-    if (this.#slots.length < this.#maxWorkers && this.#broken === undefined && !this.#shutdown) this.#spawn()?.unref();
+    if (this.#slots.length < this.#maxWorkers && this.#broken === undefined && !this.#admissions.shutDown) this.#spawn()?.unref();
   }
 
-  /** @internal See {@link MapHost._admitMap}. */
-  _admitMap(): (() => void) | undefined {
-    if (this.#shutdown || this.#broken !== undefined) return undefined;
-    const token = {};
-    this.#openMaps.add(token);
-    return () => {
-      if (this.#openMaps.delete(token)) this.#maybeFinish();
-    };
+  /** @internal See {@link Backend._admitMap}. */
+  _admitMap(): MapAdmission {
+    return this.#admissions.admit();
   }
 
-  /** @internal */
+  /** @internal See {@link Backend._parallelism}. */
   _parallelism(): number {
     return this.#maxWorkers;
   }
 
-  /** @internal See {@link MapHost._checkOpen}. */
-  _checkOpen(): void {
-    if (this.#broken !== undefined) throw this.#transport.broken(this.#brokenForSubmit ?? this.#broken.message, { cause: this.#broken.cause });
-    if (this.#shutdown) throw new RuntimeError('cannot schedule new futures after shutdown');
+  /** @internal See {@link Backend._chunkTargetMs}. */
+  _chunkTargetMs(): number {
+    return MAP_CHUNK_MS;
   }
 
-  /** @internal See {@link MapHost._timed}. */
+  /** @internal See {@link Backend._checkOpen}. */
+  _checkOpen(): void {
+    this.#checkUsable(null);
+  }
+
+  /** @internal See {@link Backend._timed}. */
   _timed(options: TaskOptions | undefined): boolean {
     return (options?.timeout ?? this.#taskTimeout) !== undefined;
   }
 
-  /** @internal */
-  _schedule(fn: unknown, args: unknown[], kind: TaskKind, options: TaskOptions | undefined, admitted = false): Future<unknown> {
+  /** @internal See {@link Backend._schedule}. */
+  _schedule(fn: unknown, args: unknown[], kind: TaskKind, options: TaskOptions | undefined): Future<unknown> {
+    return this.#schedule(fn, args, kind, options, null);
+  }
+
+  /** Throws what a new task gets: the pool is broken, or shut down (unless `admission` is still open). */
+  #checkUsable(admission: MapAdmission | null): void {
     if (this.#broken !== undefined) throw this.#transport.broken(this.#brokenForSubmit ?? this.#broken.message, { cause: this.#broken.cause });
-    if (this.#shutdown && (!admitted || this.#cancelledAll)) throw new RuntimeError('cannot schedule new futures after shutdown');
+    this.#admissions.check(admission);
+  }
+
+  #schedule(fn: unknown, args: unknown[], kind: TaskKind, options: TaskOptions | undefined, admission: MapAdmission | null): Future<unknown> {
+    this.#checkUsable(admission);
     if (interpreterExiting) throw new RuntimeError('cannot schedule new futures after interpreter shutdown');
     const wire = toWireFn(fn);
     let fnId = this.#fnIds.get(wire);
@@ -305,6 +304,7 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
     const extra: TaskExtra | undefined = timeout === undefined && signal === undefined
       ? undefined : { timeout, signal, timer: undefined, onAbort: undefined };
     const task = new TaskFuture<unknown>(this, fnId, flags, payload, extra);
+    if (this.taskEvents.active) this.taskEvents.submitted(task, this.#fnNames[fnId] ?? 'task', kind, kind === 'call' ? 1 : args.length);
     if (signal !== undefined && extra !== undefined) {
       extra.onAbort = cancelOnAbort(task, signal);
       if (extra.onAbort === undefined) return task;
@@ -377,12 +377,10 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
    */
   async shutdown(options: ShutdownOptions = {}): Promise<void> {
     const { wait = true, cancelFutures = false } = options;
-    this.#shutdown = true;
+    // With cancelFutures: Python's map has submitted every call by now, so they are all
+    // cancelled; here a map's calls not yet submitted are refused, and shutdown stops waiting for them.
+    this.#admissions.shutdown(cancelFutures);
     if (cancelFutures) {
-      // Python's map has submitted every call by now, so they are all cancelled: here a map's
-      // calls not yet submitted are refused, and shutdown stops waiting for them.
-      this.#cancelledAll = true;
-      this.#openMaps.clear();
       for (const task of this.#queue.drain()) task.cancel();
       // Sent to a thread worker and not claimed yet: not started, so cancelled as well.
       for (const task of [...this.#inflight.values()]) task.cancel();
@@ -511,7 +509,6 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
       initializer: this.#initializer,
       initargs: this.#initargs,
       initflags: this.#initflags,
-      trace: this.#trace,
     }, {
       message: (message) => this.#onMessage(slot, message),
       exit: (info) => this.#onExit(slot, info),
@@ -535,6 +532,8 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
     const firstSeq = slot.seq;
     let expectedMs = 0;
     let defs: FnDef[] | null = null;
+    // Someone observes the tasks: each one's worker times it (TASK_SPAN).
+    const observed = this.taskEvents.active;
     while (sent.length < budget && queue.size > 0) {
       const task = queue.peek() as TaskFuture<unknown>;
       if (task.exclusive !== exclusive) break;
@@ -556,7 +555,8 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
       this.#inflight.set(task.id, task);
       // A timed task's clock starts when the worker says the task started, not now: the worker
       // may still be booting or importing the task's module.
-      tasks.push(task.id, task.fnId, task.extra?.timeout === undefined ? task.flags : task.flags | TASK_TIMED, task.args);
+      const flags = task.extra?.timeout === undefined ? task.flags : task.flags | TASK_TIMED;
+      tasks.push(task.id, task.fnId, observed ? flags | TASK_SPAN : flags, task.args);
       sent.push(task);
       expectedMs += this.#predict(task) ?? Infinity;
       if (long) {
@@ -569,6 +569,7 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
     if (slot.dispatched >= this.#maxTasks) slot.retiring = true;
     if (exclusive) slot.exclusive = sent[0];
     if (this.#keepAlive) slot.hold();
+    if (observed) for (const task of sent) this.taskEvents.started(task, slot.name);
     try {
       slot.channel.post({ op: 'run', seq: firstSeq, defs, tasks });
       if (slot.channel.poll !== undefined) this.#replySpin.sent(idle ? expectedMs : Infinity);
@@ -767,6 +768,13 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
     if (message.pos !== undefined) slot.reported(message.pos, message.solo === true, message.whole === true);
     const timing = message.timing;
     if (timing !== undefined) for (let i = 0; i < timing.length; i += 2) this.#timing.record(timing[i] as number, timing[i + 1] as number);
+    const spans = message.spans;
+    if (spans !== undefined && this.taskEvents.active) {
+      for (let i = 0; i + 2 < spans.length; i += 3) {
+        const task = this.#inflight.get(spans[i] as number);
+        if (task !== undefined && task.slot === slot) this.taskEvents.ran(task, slot.name, spans[i + 1] as number, spans[i + 2] as number);
+      }
+    }
     const results = message.results;
     let count = 0;
     for (let i = 0; i < results.length; i += RESULT_STRIDE) {
@@ -779,10 +787,6 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
     slot.completed += count;
     this.#completed += count;
     slot.busyMs += message.busy;
-    if (message.spans !== undefined) {
-      const spans = message.spans;
-      for (let i = 0; i + 2 < spans.length; i += 3) this.#spans.push(slot.index, spans[i] as number, spans[i + 1] as number, spans[i + 2] as number);
-    }
     if (slot.empty()) {
       if (slot.retiring) this.#stop(slot);
       // A worker being stopped stays referenced until it exits: a waiting shutdown needs its exit.
@@ -909,6 +913,7 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
     if (task.done()) return;
     task.marks |= REQUEUED;
     this.#queue.unshift(task);
+    if (this.taskEvents.active) this.taskEvents.requeued(task);
   }
 
   #failTask(task: TaskFuture<unknown>, error: unknown): void {
@@ -932,8 +937,8 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
   }
 
   #maybeFinish(): void {
-    if (!this.#shutdown && this.#broken === undefined) return;
-    if (this.#queue.size > 0 || this.#inflight.size > 0 || this.#openMaps.size > 0) return;
+    if (!this.#admissions.shutDown && this.#broken === undefined) return;
+    if (this.#queue.size > 0 || this.#inflight.size > 0 || this.#admissions.openMaps > 0) return;
     for (const slot of this.#slots) this.#stop(slot);
     if (this.#slots.length === 0) this.#resolveAllExited?.();
   }

@@ -14,7 +14,6 @@ export interface WorkerSpec {
   readonly initializer: WireFn | null;
   readonly initargs: readonly unknown[];
   readonly initflags: number;
-  readonly trace: boolean;
 }
 
 /** How a worker ended. */

@@ -15,7 +15,8 @@
  * @module
  */
 import { RingQueue } from '../core/ring-queue.js';
-import { CLAIM_MASK, CTL_BUSY, CTL_CLAIMS, CTL_LONG, REVOKED, claimTag, type FaultMessage } from '../protocol.js';
+import { CLAIM_MASK, CTL_BUSY, CTL_CLAIMS, CTL_LONG, REVOKED, claimTag } from '../control-block.js';
+import type { FaultMessage } from '../protocol.js';
 import type { TaskFuture } from './task-future.js';
 import type { WorkerChannel } from './transport.js';
 

@@ -1,17 +1,46 @@
 /**
- * Who is calling, as the synchronization layer needs it: a numeric identity for lock ownership
- * and a name for deadlock reports.
+ * Who is calling, as the synchronization layer needs it: the context a worker entry sets before
+ * any user code runs, a numeric identity for lock ownership, a name for deadlock reports, and the
+ * async task scope an `RLock` hold belongs to.
  *
- * The worker runtime sets the context (`src/worker/context.ts`) before any user code runs. A raw
- * `new Worker(...)` that did not set one would otherwise look like the main thread (ident 0) and
- * steal its lock ownership, so such a worker falls back to its own `threadId`.
+ * The context is kept on `globalThis` under a registered symbol so that every copy of the library
+ * loaded in one isolate (dist and src, two versions in node_modules) sees the same answer. A raw
+ * `new Worker(...)` that set none would otherwise look like the main thread (ident 0) and steal
+ * its lock ownership, so such a worker falls back to its own `threadId`.
  *
  * @module
  */
 
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { isMainThread, threadId } from 'node:worker_threads';
-import { currentContext } from '../worker/context.js';
+
+/** The identity of the current thread or process, as the library sees it. */
+export interface WorkerContext {
+  /** `'main'` in the program the user started; otherwise the kind of worker the library started. */
+  readonly kind: 'main' | 'thread' | 'process';
+  /** Thread or process name: `MainThread`, `ThreadPoolExecutor-0_1`, `Process-3`… */
+  readonly name: string;
+  /** Numeric identity: the worker thread id, or the process id for processes. */
+  readonly ident: number;
+  /** Extra per-worker data a transport wants to hand to the code it runs. */
+  readonly data?: Record<string, unknown>;
+}
+
+const kContext = Symbol.for('concurrent-ts.context');
+
+type Holder = { [kContext]?: WorkerContext };
+
+const MAIN: WorkerContext = Object.freeze({ kind: 'main', name: 'MainThread', ident: 0 });
+
+/** The context of the current isolate; the main program's when no worker entry set one. */
+export function currentContext(): WorkerContext {
+  return (globalThis as Holder)[kContext] ?? MAIN;
+}
+
+/** Called once by a worker entry, before any user code is loaded. */
+export function setContext(context: WorkerContext): void {
+  Object.defineProperty(globalThis, kContext, { value: Object.freeze(context), configurable: true, enumerable: false });
+}
 
 /** The calling thread's identity: `ident` 0 and `MainThread` on the main thread. */
 export interface ThreadIdentity {

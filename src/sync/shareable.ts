@@ -12,7 +12,7 @@
  * and keeps whatever is local to a thread (a Barrier's `action`, caches) under symbol keys or in
  * non-enumerable properties. On the receiving side, {@link reviveShareables} turns each tagged
  * plain object back into an instance, over the same memory, with the reviver registered for its
- * tag. `src/sync/revive.ts` registers every primitive of the library.
+ * tag. `src/entries/revivers.ts` registers every primitive of the library.
  *
  * @module
  */

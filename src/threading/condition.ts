@@ -20,10 +20,11 @@
 
 import { inspect } from 'node:util';
 import { RuntimeError } from '../errors.js';
-import type { AcquireOptions, AcquireSyncOptions, HeldLock } from '../sync/acquire.js';
+import { Guarded } from '../sync/acquirable.js';
 import { toDeadline, waitArgument } from '../sync/deadline.js';
-import { waitAsync, waitSync, wake } from '../sync/futex.js';
+import { wake } from '../sync/futex.js';
 import { registerShareable } from '../sync/shareable.js';
+import { driveAsync, driveSync, type Steps } from '../sync/steps.js';
 import { Lock } from './lock.js';
 import { RLock } from './rlock.js';
 
@@ -59,7 +60,7 @@ export interface ConditionWaitOptions {
  * });
  * ```
  */
-export class Condition {
+export class Condition extends Guarded {
   /** @internal Wire tag of the shareable contract. */
   readonly __ct: string = TAG;
   private readonly _lock: Lock | RLock;
@@ -75,6 +76,7 @@ export class Condition {
     if (lock !== undefined && !(lock instanceof Lock) && !(lock instanceof RLock)) {
       throw new TypeError('Condition(lock) expects a Lock or an RLock of concurrent-ts');
     }
+    super();
     this._lock = lock ?? new RLock();
     this._state = new Int32Array(new SharedArrayBuffer((C_CELLS + CAPACITY) * 4));
   }
@@ -84,91 +86,9 @@ export class Condition {
     return this._lock;
   }
 
-  /**
-   * Acquires the underlying lock (see `Lock.acquire` / `RLock.acquire`).
-   *
-   * Cancel safety: as the lock's `acquire`.
-   *
-   * @param options - `{ blocking, timeout, signal }`, or a timeout in milliseconds.
-   * @returns whether the lock was acquired.
-   */
-  acquire(options?: number | AcquireOptions): Promise<boolean> {
-    return this._lock.acquire(options);
-  }
-
-  /**
-   * Acquires the underlying lock, blocking (see `Lock.acquireSync` / `RLock.acquireSync`).
-   *
-   * Cancel safety: as the lock's `acquireSync`.
-   *
-   * @param options - `{ blocking, timeout }`, or a timeout in milliseconds.
-   * @returns whether the lock was acquired.
-   */
-  acquireSync(options?: number | AcquireSyncOptions): boolean {
-    return this._lock.acquireSync(options);
-  }
-
-  /**
-   * Releases the underlying lock.
-   *
-   * @throws RuntimeError as the lock's `release`.
-   */
-  release(): void {
-    this._lock.release();
-  }
-
-  /**
-   * Acquires the underlying lock for an `await using` scope.
-   *
-   * Cancel safety: as the lock's `hold`.
-   *
-   * @param options - as {@link Condition.acquire}.
-   * @returns the hold.
-   * @throws TimeoutError when the timeout passed.
-   */
-  hold(options?: number | AcquireOptions): Promise<HeldLock> {
-    return this._lock.hold(options);
-  }
-
-  /**
-   * Acquires the underlying lock, blocking, for a `using` scope.
-   *
-   * Cancel safety: as the lock's `holdSync`.
-   *
-   * @param options - as {@link Condition.acquireSync}.
-   * @returns the hold.
-   * @throws TimeoutError when the timeout passed.
-   */
-  holdSync(options?: number | AcquireSyncOptions): HeldLock {
-    return this._lock.holdSync(options);
-  }
-
-  /**
-   * Runs `fn` while holding the underlying lock.
-   *
-   * Cancel safety: as the lock's `withLock`.
-   *
-   * @param fn - the critical section.
-   * @param options - as {@link Condition.acquire}.
-   * @returns what `fn` returns.
-   * @throws what `fn` throws; TimeoutError when the lock was not acquired in time.
-   */
-  withLock<T>(fn: () => T | Promise<T>, options?: number | AcquireOptions): Promise<T> {
-    return this._lock.withLock(fn, options);
-  }
-
-  /**
-   * Runs `fn` while holding the underlying lock (blocking acquire).
-   *
-   * Cancel safety: as the lock's `withLockSync`.
-   *
-   * @param fn - the critical section.
-   * @param options - as {@link Condition.acquireSync}.
-   * @returns what `fn` returns.
-   * @throws what `fn` throws; TimeoutError when the lock was not acquired in time.
-   */
-  withLockSync<T>(fn: () => T, options?: number | AcquireSyncOptions): T {
-    return this._lock.withLockSync(fn, options);
+  /** @internal Every acquire form, and the holds, are the lock's. */
+  _guard(): Lock | RLock {
+    return this._lock;
   }
 
   /**
@@ -188,17 +108,10 @@ export class Condition {
    */
   async wait(options?: number | ConditionWaitOptions): Promise<boolean> {
     const { timeout, options: rest } = waitArgument(options);
-    const signal = rest?.signal;
-    this.checkOwned('wait');
-    const deadline = toDeadline(timeout);
-    const ticket = this.enqueue();
-    const cell = C_CELLS + (ticket & (CAPACITY - 1));
-    const saved = this.releaseAll();
+    const { cell, saved, deadline } = this.enter(timeout);
     let aborted: { reason: unknown } | undefined;
     try {
-      while (Atomics.load(this._state, cell) === WAITING) {
-        if ((await waitAsync(this._state, cell, WAITING, deadline, signal)) === 'timed-out') break;
-      }
+      await driveAsync(this.sleep(cell, deadline), rest?.signal);
     } catch (error) {
       aborted = { reason: error };
     }
@@ -223,14 +136,8 @@ export class Condition {
    * lock is then not held, and a notify that reached this waiter is lost with it.
    */
   waitSync(timeout?: number): boolean {
-    this.checkOwned('wait');
-    const deadline = toDeadline(timeout);
-    const ticket = this.enqueue();
-    const cell = C_CELLS + (ticket & (CAPACITY - 1));
-    const saved = this.releaseAll();
-    while (Atomics.load(this._state, cell) === WAITING) {
-      if (waitSync(this._state, cell, WAITING, deadline) === 'timed-out') break;
-    }
+    const { cell, saved, deadline } = this.enter(timeout);
+    driveSync(this.sleep(cell, deadline));
     try {
       this._lock.acquireSync();
     } catch (error) {
@@ -325,7 +232,7 @@ export class Condition {
   }
 
   /** @returns e.g. `Condition <RLock unlocked, waiters=0>`. */
-  toString(): string {
+  override toString(): string {
     const state = this._state;
     let waiters = 0;
     for (let t = state[C_SERVED]!; ((state[C_NEXT]! - t) | 0) > 0; t = (t + 1) | 0) {
@@ -342,6 +249,21 @@ export class Condition {
   /** @internal Rebuilds a Condition from its structured-cloned wire state (its lock is already revived). */
   static revive(wire: Condition): Condition {
     return Object.assign(Object.create(Condition.prototype) as Condition, wire);
+  }
+
+  /** The start of a wait: the caller must hold the lock; it takes a ticket, then lets go of the lock entirely. */
+  private enter(timeout: number | null | undefined): { cell: number; saved: { count: number; task: number } | undefined; deadline: number } {
+    this.checkOwned('wait');
+    const deadline = toDeadline(timeout);
+    const cell = C_CELLS + (this.enqueue() & (CAPACITY - 1));
+    return { cell, saved: this.releaseAll(), deadline };
+  }
+
+  /** Sleeps on the ticket's cell until a notify reaches it or the deadline passes. */
+  private *sleep(cell: number, deadline: number): Steps<void> {
+    while (Atomics.load(this._state, cell) === WAITING) {
+      if ((yield { slots: this._state, index: cell, expected: WAITING, deadline }) === 'timed-out') return;
+    }
   }
 
   private checkOwned(what: 'wait' | 'notify'): void {

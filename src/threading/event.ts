@@ -15,8 +15,9 @@
 
 import { inspect } from 'node:util';
 import { toDeadline, waitArgument } from '../sync/deadline.js';
-import { waitAsync, waitSync, wake } from '../sync/futex.js';
+import { wake } from '../sync/futex.js';
 import { registerShareable } from '../sync/shareable.js';
+import { driveAsync, driveSync, type Steps } from '../sync/steps.js';
 
 const TAG = 'threading.Event';
 const E_FLAG = 0;
@@ -87,13 +88,7 @@ export class Event {
     const signal = rest?.signal;
     const deadline = toDeadline(timeout);
     signal?.throwIfAborted();
-    const generation = Atomics.load(this._state, E_GEN);
-    if (this.isSet()) return true;
-    for (;;) {
-      const result = await waitAsync(this._state, E_GEN, generation, deadline, signal);
-      if (Atomics.load(this._state, E_GEN) !== generation) return true;
-      if (result === 'timed-out') return this.isSet();
-    }
+    return driveAsync(this.waitSteps(deadline), signal);
   }
 
   /**
@@ -106,11 +101,15 @@ export class Event {
    * @throws ValueError for a negative or NaN timeout.
    */
   waitSync(timeout?: number | null): boolean {
-    const deadline = toDeadline(timeout);
+    return driveSync(this.waitSteps(toDeadline(timeout)));
+  }
+
+  /** The wait, in both forms: until a `set()` moves the generation on, or the deadline. */
+  private *waitSteps(deadline: number): Steps<boolean> {
     const generation = Atomics.load(this._state, E_GEN);
     if (this.isSet()) return true;
     for (;;) {
-      const result = waitSync(this._state, E_GEN, generation, deadline);
+      const result = yield { slots: this._state, index: E_GEN, expected: generation, deadline };
       if (Atomics.load(this._state, E_GEN) !== generation) return true;
       if (result === 'timed-out') return this.isSet();
     }

@@ -13,10 +13,10 @@ export {
   Lock, RLock, Condition, Semaphore, BoundedSemaphore, Event, Barrier, Timer, HeldLock,
   setDeadlockDetection, deadlockDetection, setDeadlockTimeout, deadlockTimeout,
   type LockOptions, type ConditionWaitOptions, type EventWaitOptions, type BarrierOptions, type BarrierWaitOptions,
-  type AcquireOptions, type AcquireSyncOptions,
+  type AcquireOptions, type AcquireSyncOptions, type Acquire, type Holds,
 } from './primitives.js';
 export {
   Value as SharedValue, Array as SharedArray, RawValue, RawArray,
   type SynchronizedValue, type SynchronizedArray, type RawSharedValue, type Typecode, type SharedOptions,
-} from '../sync/shared-value.js';
+} from './shared-value.js';
 export { BrokenBarrierError, DeadlockError, RuntimeError, ValueError, TimeoutError, type DeadlockEdge } from '../errors.js';

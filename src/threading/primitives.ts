@@ -13,4 +13,5 @@ export { Event, type EventWaitOptions } from './event.js';
 export { Barrier, type BarrierOptions, type BarrierWaitOptions } from './barrier.js';
 export { Timer } from './timer.js';
 export { HeldLock, type AcquireOptions, type AcquireSyncOptions } from '../sync/acquire.js';
+export type { Acquire, Holds } from '../sync/acquirable.js';
 export { setDeadlockDetection, deadlockDetection, setDeadlockTimeout, deadlockTimeout } from '../sync/registry.js';

@@ -15,10 +15,12 @@
 
 import { inspect } from 'node:util';
 import { ValueError } from '../errors.js';
-import { HeldLock, holdTimeout, planAcquire, type AcquireOptions, type AcquireSyncOptions } from '../sync/acquire.js';
+import { planAcquire, type AcquirePlan, type AcquireOptions, type AcquireSyncOptions } from '../sync/acquire.js';
+import { Acquirable } from '../sync/acquirable.js';
 import { remaining } from '../sync/deadline.js';
-import { waitAsync, waitSync, wake } from '../sync/futex.js';
+import { wake } from '../sync/futex.js';
 import { registerShareable } from '../sync/shareable.js';
+import { driveAsync, driveSync, type Steps } from '../sync/steps.js';
 
 const S_VALUE = 0;
 const S_SLEEPERS = 1;
@@ -35,7 +37,7 @@ const NON_BLOCKING_TIMEOUT = "can't specify timeout for non-blocking acquire";
  * await slots.withLock(async () => { await download(url); }); // at most two at a time
  * ```
  */
-export class Semaphore {
+export class Semaphore extends Acquirable {
   /** @internal Wire tag of the shareable contract. */
   readonly __ct: string = 'threading.Semaphore';
   /** @internal */
@@ -53,6 +55,7 @@ export class Semaphore {
     if (!Number.isInteger(value) || value > 0x7fffffff) {
       throw new ValueError(`semaphore initial value must be an integer below 2^31, got ${value}`);
     }
+    super();
     this._state = new Int32Array(new SharedArrayBuffer(8));
     this._state[S_VALUE] = value;
   }
@@ -70,19 +73,7 @@ export class Semaphore {
   async acquire(options?: number | AcquireOptions): Promise<boolean> {
     const plan = planAcquire(options, NON_BLOCKING_TIMEOUT);
     plan.signal?.throwIfAborted();
-    if (this.tryTake()) return true;
-    if (!plan.blocking) return false;
-    for (;;) {
-      Atomics.add(this._state, S_SLEEPERS, 1);
-      let result;
-      try {
-        result = await waitAsync(this._state, S_VALUE, 0, plan.deadline, plan.signal);
-      } finally {
-        Atomics.sub(this._state, S_SLEEPERS, 1);
-      }
-      if (this.tryTake()) return true;
-      if (result === 'timed-out' && remaining(plan.deadline) <= 0) return false;
-    }
+    return driveAsync(this.take(plan), plan.signal);
   }
 
   /**
@@ -95,16 +86,7 @@ export class Semaphore {
    * @throws ValueError `can't specify timeout for non-blocking acquire`, or for a negative timeout.
    */
   acquireSync(options?: number | AcquireSyncOptions): boolean {
-    const plan = planAcquire(options, NON_BLOCKING_TIMEOUT);
-    if (this.tryTake()) return true;
-    if (!plan.blocking) return false;
-    for (;;) {
-      Atomics.add(this._state, S_SLEEPERS, 1);
-      const result = waitSync(this._state, S_VALUE, 0, plan.deadline);
-      Atomics.sub(this._state, S_SLEEPERS, 1);
-      if (this.tryTake()) return true;
-      if (result === 'timed-out' && remaining(plan.deadline) <= 0) return false;
-    }
+    return driveSync(this.take(planAcquire(options, NON_BLOCKING_TIMEOUT)));
   }
 
   /**
@@ -130,74 +112,8 @@ export class Semaphore {
     return Atomics.load(this._state, S_VALUE);
   }
 
-  /**
-   * Takes a unit and returns a hold that gives it back at the end of an `await using` scope.
-   *
-   * Cancel safety: as {@link Semaphore.acquire}.
-   *
-   * @param options - as {@link Semaphore.acquire}.
-   * @returns the hold.
-   * @throws TimeoutError when no unit was taken in time.
-   */
-  async hold(options?: number | AcquireOptions): Promise<HeldLock> {
-    if (!(await this.acquire(options))) throw holdTimeout('semaphore');
-    return new HeldLock(() => this.release());
-  }
-
-  /**
-   * Takes a unit, blocking, and returns a hold that gives it back at the end of a `using` scope.
-   *
-   * Cancel safety: as {@link Semaphore.acquireSync}.
-   *
-   * @param options - as {@link Semaphore.acquireSync}.
-   * @returns the hold.
-   * @throws TimeoutError when no unit was taken in time.
-   */
-  holdSync(options?: number | AcquireSyncOptions): HeldLock {
-    if (!this.acquireSync(options)) throw holdTimeout('semaphore');
-    return new HeldLock(() => this.release());
-  }
-
-  /**
-   * Runs `fn` holding one unit and gives it back afterwards, also when `fn` throws.
-   *
-   * Cancel safety: as {@link Semaphore.hold}; `fn` does not run when no unit was taken.
-   *
-   * @param fn - the guarded section.
-   * @param options - as {@link Semaphore.acquire}.
-   * @returns what `fn` returns.
-   * @throws what `fn` throws; TimeoutError when no unit was taken in time.
-   */
-  async withLock<T>(fn: () => T | Promise<T>, options?: number | AcquireOptions): Promise<T> {
-    const held = await this.hold(options);
-    try {
-      return await fn();
-    } finally {
-      held.release();
-    }
-  }
-
-  /**
-   * Runs `fn` holding one unit (blocking acquire) and gives it back afterwards.
-   *
-   * Cancel safety: as {@link Semaphore.holdSync}.
-   *
-   * @param fn - the guarded section.
-   * @param options - as {@link Semaphore.acquireSync}.
-   * @returns what `fn` returns.
-   * @throws what `fn` throws; TimeoutError when no unit was taken in time.
-   */
-  withLockSync<T>(fn: () => T, options?: number | AcquireSyncOptions): T {
-    const held = this.holdSync(options);
-    try {
-      return fn();
-    } finally {
-      held.release();
-    }
-  }
-
   /** @returns `Semaphore <value=N>`. */
-  toString(): string {
+  override toString(): string {
     return `Semaphore <value=${this.getValue()}>`;
   }
 
@@ -206,9 +122,34 @@ export class Semaphore {
     return this.toString();
   }
 
+  /** @internal A hold's timeout says `timed out waiting to acquire semaphore`. */
+  _holdName(): string {
+    return 'semaphore';
+  }
+
   /** @internal Adds `n` units; BoundedSemaphore checks its bound here. */
   protected add(n: number): void {
     Atomics.add(this._state, S_VALUE, n);
+  }
+
+  /**
+   * Takes a unit, waiting while there is none: counted in S_SLEEPERS while asleep (also when the
+   * wait is aborted), so that a release wakes it.
+   */
+  private *take(plan: AcquirePlan): Steps<boolean> {
+    if (this.tryTake()) return true;
+    if (!plan.blocking) return false;
+    for (;;) {
+      Atomics.add(this._state, S_SLEEPERS, 1);
+      let result;
+      try {
+        result = yield { slots: this._state, index: S_VALUE, expected: 0, deadline: plan.deadline };
+      } finally {
+        Atomics.sub(this._state, S_SLEEPERS, 1);
+      }
+      if (this.tryTake()) return true;
+      if (result === 'timed-out' && remaining(plan.deadline) <= 0) return false;
+    }
   }
 
   private tryTake(): boolean {

@@ -13,9 +13,9 @@ import { fileURLToPath } from 'node:url';
 import { BrokenProcessPool, type ErrorOptions } from '../errors.js';
 import { PROTOCOL_VERSION, type InitMessage, type WorkerInit } from '../protocol.js';
 import type { Transport, WorkerChannel, WorkerEvents, WorkerSpec } from '../pool/transport.js';
+import { siblingUrl } from '../sibling-url.js';
 
-const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-const ENTRY = fileURLToPath(new URL(`../worker/process-entry${ext}`, import.meta.url));
+const ENTRY = fileURLToPath(siblingUrl('../entries/process-entry', import.meta.url));
 /** A stopped child that has not exited after this long is killed. */
 const STOP_GRACE_MS = 5000;
 /** How much of a child's last stderr output is kept, to tell why it died. */

@@ -12,13 +12,14 @@
  */
 import { MessageChannel, receiveMessageOnPort, Worker, type ResourceLimits } from 'node:worker_threads';
 import { BrokenThreadPool, type ErrorOptions } from '../errors.js';
-import { CTL_BYTES, CTL_DOORBELL, CTL_REPLIES, PROTOCOL_VERSION, type WorkerInit } from '../protocol.js';
+import { CTL_BYTES, CTL_DOORBELL, CTL_REPLIES } from '../control-block.js';
+import { PROTOCOL_VERSION, type WorkerInit } from '../protocol.js';
 import type { Transport, WorkerChannel, WorkerEvents, WorkerSpec } from '../pool/transport.js';
 import { processRegistry } from '../sync/registry.js';
+import { siblingUrl } from '../sibling-url.js';
 import { bootstrapSource, tsxApiUrl } from './loader-flags.js';
 
-const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-const ENTRY = new URL(`../worker/thread-entry${ext}`, import.meta.url);
+const ENTRY = siblingUrl('../entries/thread-entry', import.meta.url);
 
 /** Options for worker threads. */
 export interface WorkerThreadOptions {

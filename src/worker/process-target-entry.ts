@@ -7,10 +7,14 @@
  * It ends at once when its parent goes away: the IPC channel closes (a parent that exits), or the
  * watchdog sees the parent pid change (a parent killed by SIGKILL).
  *
+ * A worker entry, of the top layer as the files of `src/entries/` are (it loads the reviver
+ * registry); it stays at this path, where `multiprocessing/process.ts` starts it.
+ *
  * @module
  */
-import { decodeValue, TASK_ERRORS, TASK_SHARED } from '../protocol.js';
-import { setContext } from './context.js';
+import { decodeValue } from '../error-codec.js';
+import { TASK_ERRORS, TASK_SHARED } from '../protocol.js';
+import { setContext } from '../sync/current-thread.js';
 import { watchParent } from './parent-watchdog.js';
 import { PROCESS_START_VERSION, type ProcessIdentity, type ProcessStartMessage } from './process-start.js';
 import { TaskLoader } from './task-loader.js';
@@ -23,12 +27,8 @@ if (typeof process.send !== 'function') {
 watchParent();
 process.on('disconnect', () => exit(process.exitCode === undefined ? 0 : Number(process.exitCode)));
 
-type Reviver = (value: unknown) => unknown;
-
-async function loadReviver(): Promise<Reviver> {
-  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-  const mod = await import(new URL(`../multiprocessing/revive${ext}`, import.meta.url).href) as { reviveArguments: Reviver };
-  return mod.reviveArguments;
+async function loadReviver(): Promise<(value: unknown) => unknown> {
+  return (await import('../entries/revivers.js')).reviveHandles;
 }
 
 function report(name: string, error: unknown): void {

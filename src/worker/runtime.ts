@@ -17,11 +17,13 @@
  * @module
  */
 import { constants as osConstants } from 'node:os';
+import { packValues, type WireChunk } from '../chunk-values.js';
+import { CLAIM_MASK, CLAIMED, CTL_BUSY, CTL_CLAIMS, CTL_LONG, CTL_STARTED, claimTag } from '../control-block.js';
+import { containsError, decodeValue, encodeThrown, encodeValue, type WireThrown } from '../error-codec.js';
 import {
-  CLAIM_MASK, CLAIMED, CTL_BUSY, CTL_CLAIMS, CTL_LONG, CTL_STARTED, claimTag, containsError, decodeValue, encodeThrown, encodeValue, packValues, RESULT_STRIDE,
-  STATUS_ERROR, STATUS_OK, STATUS_OK_ENCODED, TASK_ERRORS, timingKey,
-  TASK_CALL, TASK_KIND_MASK, TASK_SHARED, TASK_TIMED, TASK_STARCHUNK, TASK_STRIDE, asToWorker,
-  type DoneMessage, type FaultMessage, type FromWorker, type RunMessage, type WireChunk, type WireFn, type WireThrown, type WorkerInit,
+  RESULT_STRIDE, STATUS_ERROR, STATUS_OK, STATUS_OK_ENCODED, TASK_ERRORS, timingKey, TASK_CALL, TASK_KIND_MASK, TASK_SHARED,
+  TASK_SPAN, TASK_TIMED, TASK_STARCHUNK, TASK_STRIDE, asToWorker, type DoneMessage, type FaultMessage, type FromWorker,
+  type RunMessage, type WireFn, type WorkerInit,
 } from '../protocol.js';
 import { callEach, isThenable } from './call-each.js';
 import { FnClock } from './fn-clock.js';
@@ -35,9 +37,15 @@ export interface RuntimeHost {
   idle?: () => void;
   /** Throws for a value `post` could not carry; structured clone when absent. */
   check?: (value: unknown) => void;
+  /**
+   * Loads what rebuilds the library's primitives inside arguments (the reviver registry, which
+   * imports every primitive): called once, the first time arguments hold one.
+   */
+  loadReviver(): Promise<Reviver>;
 }
 
-type Reviver = (value: unknown) => unknown;
+/** Rebuilds the library's primitives and handles inside a task's arguments. */
+export type Reviver = (value: unknown) => unknown;
 
 const now = (): number => performance.now();
 const epoch = (at: number): number => performance.timeOrigin + at;
@@ -65,7 +73,7 @@ export class Runtime {
   /** The worker is ending: it has said which tasks were running, and starts nothing more. */
   #faulted = false;
 
-  /** Results not sent yet: `[id, status, value, …]`, and their spans with `trace`. */
+  /** Results not sent yet: `[id, status, value, …]`, and the spans of those flagged `TASK_SPAN`. */
   #out: unknown[] = [];
   #outSpans: number[] | undefined;
   /** When the oldest unsent result was ready. */
@@ -103,7 +111,6 @@ export class Runtime {
     this.#host = host;
     this.#init = init;
     this.#control = init.control === null ? null : new Int32Array(init.control);
-    this.#outSpans = init.trace ? [] : undefined;
     // The library's blocking waits call this before they block.
     (globalThis as Record<symbol, unknown>)[kBeforeBlock] = () => this.#beforeBlock();
   }
@@ -195,10 +202,7 @@ export class Runtime {
   }
 
   async #loadReviver(): Promise<void> {
-    if (this.#revive !== undefined) return;
-    const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-    const mod = await import(new URL(`../sync/revive${ext}`, import.meta.url).href) as { reviveShareables: Reviver };
-    this.#revive = mod.reviveShareables;
+    this.#revive ??= await this.#host.loadReviver();
   }
 
   async #reviveArgs(args: readonly unknown[]): Promise<unknown> {
@@ -212,7 +216,6 @@ export class Runtime {
     if (this.#initFailed || this.#faulted) return;
     const tasks = message.tasks;
     const control = this.#control;
-    const spans = this.#init.trace;
     let seq = message.seq;
     this.#batchEnd = seq + tasks.length / TASK_STRIDE;
     if (control !== null) Atomics.store(control, CTL_BUSY, 1);
@@ -279,14 +282,15 @@ export class Runtime {
       const ms = end - clock;
       this.#clock.record(timing, ms);
       this.#busy += ms;
+      const span = (flags & TASK_SPAN) !== 0;
       if (!failed && isThenable(result)) {
-        this.#settleLater(id, fnId, result, clock);
+        this.#settleLater(id, fnId, result, span ? clock : undefined);
         awaiting = true;
       } else {
         if (this.#out.length === 0) this.#oldest = end;
         if (!failed && containsError(result)) this.#out.push(id, STATUS_OK_ENCODED, encodeValue(result));
         else this.#out.push(id, failed ? STATUS_ERROR : STATUS_OK, result);
-        if (spans) this.#outSpans?.push(id, epoch(clock), epoch(end));
+        if (span) (this.#outSpans ??= []).push(id, epoch(clock), epoch(end));
       }
       clock = end;
       // The last task: idle again before its result leaves, so the next task finds this worker free.
@@ -329,6 +333,7 @@ export class Runtime {
     const out = this.#out;
     if (!always && out.length === 0 && (!reportsPos || (this.#pos === this.#reportedPos && solo === this.#reportedSolo))) return;
     const spans = this.#outSpans;
+    this.#outSpans = undefined;
     const timing = this.#clock.take();
     const message: DoneMessage = {
       op: 'done',
@@ -339,7 +344,6 @@ export class Runtime {
       ...(reportsPos ? { pos: this.#pos, solo, ...(whole ? { whole } : {}) } : {}),
     };
     this.#out = [];
-    if (spans !== undefined) this.#outSpans = [];
     this.#busy = 0;
     this.#reportedPos = this.#pos;
     this.#reportedSolo = solo;
@@ -399,7 +403,8 @@ export class Runtime {
     if (this.#host.idle !== undefined && this.isIdle()) this.#host.idle();
   }
 
-  #settleLater(id: number, fnId: number, result: PromiseLike<unknown>, startedAt: number): void {
+  /** `startedAt`: when the task started, if its span is to be recorded. */
+  #settleLater(id: number, fnId: number, result: PromiseLike<unknown>, startedAt: number | undefined): void {
     this.#pending.add(id);
     result.then(
       (value) => this.#asyncDone(id, STATUS_OK, value, startedAt),
@@ -407,14 +412,14 @@ export class Runtime {
     );
   }
 
-  #asyncDone(id: number, status: number, value: unknown, startedAt: number): void {
+  #asyncDone(id: number, status: number, value: unknown, startedAt: number | undefined): void {
     // After a fault the task was reported as running and failed on the main side.
     if (!this.#pending.delete(id) || this.#faulted) return;
     const end = now();
     if (this.#out.length === 0) this.#oldest = end;
     if (status === STATUS_OK && containsError(value)) this.#out.push(id, STATUS_OK_ENCODED, encodeValue(value));
     else this.#out.push(id, status, value);
-    this.#outSpans?.push(id, epoch(startedAt), epoch(end));
+    if (startedAt !== undefined) (this.#outSpans ??= []).push(id, epoch(startedAt), epoch(end));
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
       queueMicrotask(this.#flushAsync);
@@ -594,7 +599,7 @@ function sanitize(results: unknown[], check: (value: unknown) => void): void {
 function trimStack(error: unknown): void {
   if (!(error instanceof Error) || typeof error.stack !== 'string') return;
   const lines = error.stack.split('\n');
-  const cut = lines.findIndex((line, i) => i > 0 && /Runtime\.#run|callEach \(|runChunk \(|[/\\]worker[/\\](thread|process)-entry\./.test(line));
+  const cut = lines.findIndex((line, i) => i > 0 && /Runtime\.#run|callEach \(|runChunk \(|[/\\]entries[/\\](thread|process)-entry\./.test(line));
   if (cut > 0) error.stack = lines.slice(0, cut).join('\n');
 }
 

@@ -5,10 +5,33 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { after, before, describe, test } from 'node:test';
+import { DistributedExecutor } from '../../src/distributed/index.js';
+import { taskModule } from '../../src/index.js';
 import { needRedis, RedisServer, redisServerPath } from '../fixtures/distributed/redis-server.js';
-import { hasStackTrace, lines, runCli, SEED_LINES, startCli } from './helpers/cli.js';
+import { hasStackTrace, lines, runCli, SEED_LINES, startCli, TASKS } from './helpers/cli.js';
 
 const available = redisServerPath() !== null;
+
+/** Starts `concurrent-ts worker` on `queue`; resolves once it says it has started. */
+async function startWorker(url: string, queue: string, allow: string): Promise<{ stop(): Promise<number | null>; log(): string }> {
+  const worker = startCli(['worker', '--redis', url, '--queue', queue, '--allow', allow, '--concurrency', '2', '--workers', '1']);
+  let log = '';
+  let started: (() => void) | undefined;
+  const ready = new Promise<void>((resolve) => (started = resolve));
+  worker.stderr.setEncoding('utf8').on('data', (text: string) => {
+    log += text;
+    if (log.includes(' started: ')) started?.();
+  });
+  await Promise.race([ready, once(worker, 'exit').then(() => assert.fail(`the worker exited:\n${log}`))]);
+  return {
+    log: () => log,
+    async stop() {
+      worker.kill('SIGINT');
+      const [code] = (await once(worker, 'exit')) as [number | null];
+      return code;
+    },
+  };
+}
 
 describe('concurrent-ts worker + map --redis', () => {
   let server: RedisServer;
@@ -45,6 +68,39 @@ describe('concurrent-ts worker + map --redis', () => {
     const [code] = (await once(worker, 'exit')) as [number | null];
     assert.equal(code, 0, log);
     assert.match(log, /stopped: /);
+  });
+
+  test('map --redis sends the chunks DistributedExecutor.map sends (about chunkTargetMs of work each), not a local pool\'s 4 ms ones', async (t) => {
+    if (!needRedis(t)) return;
+    const queue = `cli-chunks-${process.pid}`;
+    const worker = await startWorker(server.url, queue, TASKS);
+    // 600 items of 2 ms. Until the first result comes back the map sends one item per task (up to
+    // 3 × parallelism of them, 48); then chunks of ~100 ms hold ~40 items: some 65 tasks in all.
+    // Chunks of 4 ms would hold 1 or 2 items: 300 tasks and more.
+    const items = Array.from({ length: 600 }, () => 2);
+    try {
+      const executor = new DistributedExecutor({ connection: server.url, queue });
+      const sizes: number[] = [];
+      executor.onTask((e) => {
+        if (e.type === 'submitted') sizes.push(e.task.items);
+      });
+      const tasks = taskModule<typeof import('../fixtures/cli/tasks.js')>(new URL(`../../${TASKS}`, import.meta.url));
+      try {
+        assert.deepEqual(await executor.map(tasks.block, items).toArray(), items);
+      } finally {
+        await executor.shutdown();
+      }
+      assert.equal(sizes.reduce((a, b) => a + b, 0), 600);
+      assert.ok(sizes.length <= 150, `DistributedExecutor.map sent ${sizes.length} tasks: ${sizes.join(' ')}`);
+
+      const r = await runCli(['map', `${TASKS}#block`, '--json', '--redis', server.url, '--queue', queue], items.map((n) => `${n}\n`).join(''));
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, items.map((n) => `${n}\n`).join(''));
+      const sent = Number(/; (\d+) tasks? on Redis queue/.exec(r.stderr)?.[1]);
+      assert.ok(sent <= 150 && sent <= 2 * sizes.length, `the CLI sent ${sent} tasks for 600 items (DistributedExecutor.map: ${sizes.length}): ${r.stderr}`);
+    } finally {
+      assert.equal(await worker.stop(), 0, worker.log());
+    }
   });
 
   test('worker: no --allow, or an --allow file that does not exist, is a one-line usage error', async () => {

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SerializationError, ValueError } from '../../src/errors.js';
-import { encodeThrown } from '../../src/protocol.js';
+import { encodeThrown } from '../../src/error-codec.js';
 import { decodeValue, encodeList, encodeValue } from '../../src/distributed/codec.js';
 import { describeEndpoint, parseRedisUrl, redisOptions } from '../../src/distributed/connection.js';
 import {

@@ -128,6 +128,49 @@ for (const kind of kinds) {
       });
     }
 
+    if (kind.name === 'thread') {
+      test('a task taken back from a starting worker goes to the ready, idle one, not back to the starting one', async () => {
+        const board = kind.board();
+        const executor = new ThreadPoolExecutor({ maxWorkers: 2, initializer: tasks.firstWaits, initargs: [board, 0, 1] });
+        pools.push(executor);
+        let requeued = 0;
+        executor.onTask((e) => {
+          if (e.type === 'requeued') requeued++;
+        });
+        // The first worker stays in its initializer; the second starts and runs both tasks. Sending
+        // the first task back to the starting worker each time the second takes it back would
+        // make the pool bounce it between the two, without end, inside one flush (a hang).
+        const first = executor.submit(tasks.counted, board, 2, 1);
+        const second = executor.submit(tasks.counted, board, 2, 2);
+        assert.deepEqual(await allWithin([first, second], 'tasks while a worker starts'), [1, 2]);
+        assert.equal(read(board, 0), 2, 'the first worker is still in its initializer');
+        assert.ok(requeued <= 2, `taken back ${requeued} times`);
+        bump(board, 1);
+      });
+    }
+
+    if (kind.name === 'thread') {
+      test('a task that may be long, sent to a ready idle worker, is not taken back by the other idle one', async () => {
+        const board = kind.board();
+        const executor = new ThreadPoolExecutor({ maxWorkers: 2 });
+        pools.push(executor);
+        // Both workers up and idle.
+        await Promise.all([0, 1].map(() => executor.submit(tasks.blockUntil, board, 0, 1, 1, 2)));
+        let requeued = 0;
+        executor.onTask((e) => {
+          if (e.type === 'requeued') requeued++;
+        });
+        // A task that takes 5 ms may be long: it goes alone to one worker, which starts it at
+        // once. Taking it back for the other idle worker would send it round between the two.
+        const nap = (ms: number): number => {
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+          return ms;
+        };
+        for (let i = 0; i < 30; i++) assert.equal(await executor.submit(nap, 5), 5);
+        assert.equal(requeued, 0);
+      });
+    }
+
     test('no deadlock Python does not have: one task acquires a Semaphore(0) 300 times, 300 later tasks release it', async () => {
       const executor = pool(2);
       await warm(executor);

@@ -11,12 +11,16 @@ import { inspect } from 'node:util';
 import fc from 'fast-check';
 import { CancelledError, InvalidStateError, RuntimeError, TimeoutError, ValueError } from '../../src/errors.js';
 import { Future } from '../../src/core/future.js';
+import { decodeThrown, encodeThrown, type WireThrown } from '../../src/error-codec.js';
 import {
   PROTOCOL_VERSION, RESULT_STRIDE, STATUS_ERROR, STATUS_OK, TASK_CALL, TASK_CHUNK, TASK_STARCHUNK, TASK_STRIDE,
-  asFromWorker, asToWorker, decodeThrown, encodeThrown, type FromWorker, type WireThrown, type WorkerInit,
+  asFromWorker, asToWorker, type FromWorker, type WorkerInit,
 } from '../../src/protocol.js';
-import { Runtime } from '../../src/worker/runtime.js';
+import { Runtime, type Reviver } from '../../src/worker/runtime.js';
 import { captureReports } from '../helpers/reporter.js';
+
+/** What a worker entry hands its runtime: the reviver registry, loaded on first use. */
+const loadReviver = async (): Promise<Reviver> => (await import('../../src/entries/revivers.js')).reviveShareables;
 
 const RUNS = Number(process.env.CT_FUZZ_RUNS ?? 300);
 
@@ -211,7 +215,7 @@ describe('fuzz: the wire protocol', () => {
   test('the worker runtime answers any incoming message without throwing: one result per task id it can read, every reply well-formed', async () => {
     const init: WorkerInit = {
       version: PROTOCOL_VERSION, kind: 'thread', workerId: 0, name: 'fuzz', control: null, registry: null, replies: null,
-      initializer: null, initargs: [], initflags: 0, trace: false,
+      initializer: null, initargs: [], initflags: 0,
     };
     const wireFn = fc.oneof(
       value,
@@ -235,7 +239,7 @@ describe('fuzz: the wire protocol', () => {
       await fc.assert(fc.asyncProperty(fc.array(message, { minLength: 1, maxLength: 4 }), async (messages) => {
         const posts: unknown[] = [];
         // structuredClone, as the real channel does: a reply that cannot be cloned must be replaced, not crash.
-        const runtime = new Runtime({ post: (m) => void posts.push(structuredClone(m)) }, init);
+        const runtime = new Runtime({ post: (m) => void posts.push(structuredClone(m)), loadReviver }, init);
         try {
           const expected: unknown[] = [];
           for (const raw of messages) {
@@ -273,12 +277,12 @@ describe('fuzz: the wire protocol', () => {
   test('the worker runtime runs every task of a well-formed run message: ok results with the right values', async () => {
     const init: WorkerInit = {
       version: PROTOCOL_VERSION, kind: 'thread', workerId: 0, name: 'fuzz-valid', control: null, registry: null, replies: null,
-      initializer: null, initargs: [], initflags: 0, trace: false,
+      initializer: null, initargs: [], initflags: 0,
     };
     const calls = fc.array(fc.tuple(fc.integer({ min: -1e6, max: 1e6 }), fc.integer({ min: -1e6, max: 1e6 })), { minLength: 1, maxLength: 6 });
     await fc.assert(fc.asyncProperty(calls, async (pairs) => {
       const posts: unknown[] = [];
-      const runtime = new Runtime({ post: (m) => void posts.push(structuredClone(m)) }, init);
+      const runtime = new Runtime({ post: (m) => void posts.push(structuredClone(m)), loadReviver }, init);
       const tasks = pairs.flatMap(([a, b], i) => [i + 1, 0, TASK_CALL, [a, b]]);
       runtime.receive({ op: 'run', seq: 0, defs: [[0, { kind: 'builtin', name: 'max', path: 'Math.max' }]], tasks });
       const until = performance.now() + 20_000;

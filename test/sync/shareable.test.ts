@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import type { Worker } from 'node:worker_threads';
 import { processRegistry } from '../../src/sync/registry.js';
 import { hasShareables, isShareable, registerShareable, reviveShareables, SHAREABLE_TAG } from '../../src/sync/shareable.js';
-import { Array as SharedArray, RawArray, RawValue, Value } from '../../src/sync/shared-value.js';
+import { Array as SharedArray, RawArray, RawValue, Value } from '../../src/threading/shared-value.js';
 import { Barrier } from '../../src/threading/barrier.js';
 import { Condition } from '../../src/threading/condition.js';
 import { Event } from '../../src/threading/event.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { inspect } from 'node:util';
 import { BrokenBarrierError, ValueError } from '../../src/errors.js';
-import { reviveShareables } from '../../src/sync/revive.js';
+import { reviveShareables } from '../../src/entries/revivers.js';
 import { Barrier } from '../../src/threading/barrier.js';
 import { sharedInts, startAgents, stopAll, until, type Agent } from '../fixtures/sync/harness.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { RuntimeError } from '../../src/errors.js';
-import { Value, type SynchronizedValue } from '../../src/sync/shared-value.js';
+import { Value, type SynchronizedValue } from '../../src/threading/shared-value.js';
 import { Condition } from '../../src/threading/condition.js';
 import { Lock } from '../../src/threading/lock.js';
 import { RLock } from '../../src/threading/rlock.js';

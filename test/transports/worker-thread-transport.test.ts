@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { WorkerExit } from '../../src/pool/transport.js';
-import { asFromWorker, CLAIM_MASK, CTL_CLAIMS, CTL_STARTED, claimTag, RESULT_STRIDE, STATUS_OK, TASK_CALL, type FromWorker } from '../../src/protocol.js';
+import { CLAIM_MASK, CTL_CLAIMS, CTL_STARTED, claimTag } from '../../src/control-block.js';
+import { asFromWorker, RESULT_STRIDE, STATUS_OK, TASK_CALL, type FromWorker } from '../../src/protocol.js';
 import { toWireFn } from '../../src/task-ref/to-wire-fn.js';
 import { WorkerThreadTransport } from '../../src/transports/worker-thread-transport.js';
 

@@ -8,15 +8,15 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const ENTRIES = ['thread-entry', 'process-entry', 'process-target-entry'];
+const ENTRIES = ['entries/thread-entry', 'entries/process-entry', 'worker/process-target-entry'];
 
 function staticImports(file: string): string[] {
-  const source = readFileSync(new URL(`../../dist/worker/${file}.js`, import.meta.url), 'utf8');
+  const source = readFileSync(new URL(`../../dist/${file}.js`, import.meta.url), 'utf8');
   return [...source.matchAll(/^\s*(?:import|export)\b[^;'"]*?(?:from\s*)?["']([^"']+)["']/gm)].map((m) => m[1] as string);
 }
 
 for (const entry of ENTRIES) {
-  test(`dist/worker/${entry}.js is one file: it imports Node's modules and the shared error classes only`, () => {
+  test(`dist/${entry}.js is one file: it imports Node's modules and the shared error classes only`, () => {
     const imports = staticImports(entry);
     assert.ok(imports.length > 0, 'the import statements were found');
     const ours = imports.filter((specifier) => !specifier.startsWith('node:'));

@@ -6,9 +6,9 @@
  */
 import { serialize } from 'node:v8';
 import { PROTOCOL_VERSION, type InitMessage } from '../protocol.js';
-import { setContext } from './context.js';
-import { watchParent } from './parent-watchdog.js';
-import { Runtime } from './runtime.js';
+import { setContext } from '../sync/current-thread.js';
+import { watchParent } from '../worker/parent-watchdog.js';
+import { Runtime } from '../worker/runtime.js';
 
 const exit = process.exit.bind(process);
 if (typeof process.send !== 'function') {
@@ -33,6 +33,7 @@ process.once('message', (first: InitMessage) => {
     },
     // The IPC channel uses V8's serializer, which refuses what structured clone in one process accepts.
     check: (value) => void serialize(value),
+    loadReviver: async () => (await import('./revivers.js')).reviveShareables,
   }, init);
   runtime.watchEndings();
   process.on('message', (message: unknown) => runtime.receive(message));

@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import { inspect } from 'node:util';
 import {
   Array as SharedArray, RawArray, RawSharedValue, RawValue, SynchronizedArray, SynchronizedValue, Value, type Typecode,
-} from '../../src/sync/shared-value.js';
+} from '../../src/threading/shared-value.js';
 import { Lock } from '../../src/threading/lock.js';
 import { Barrier } from '../../src/threading/barrier.js';
 import { RLock } from '../../src/threading/rlock.js';

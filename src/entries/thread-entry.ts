@@ -14,12 +14,13 @@
  * @module
  */
 import { parentPort, receiveMessageOnPort, threadId, workerData } from 'node:worker_threads';
-import { CTL_DOORBELL, CTL_REPLIES, PROTOCOL_VERSION, type WorkerInit } from '../protocol.js';
+import { CTL_DOORBELL, CTL_REPLIES } from '../control-block.js';
+import { PROTOCOL_VERSION, type WorkerInit } from '../protocol.js';
+import { setContext } from '../sync/current-thread.js';
 import { adoptRegistry } from '../sync/registry.js';
 import { SPIN_MS, spinAllowed, spinUntil } from '../sync/spin.js';
-import { setContext } from './context.js';
-import { useDirectStdio } from './direct-stdio.js';
-import { Runtime } from './runtime.js';
+import { useDirectStdio } from '../worker/direct-stdio.js';
+import { Runtime } from '../worker/runtime.js';
 
 const init = workerData as WorkerInit;
 const port = parentPort;
@@ -95,6 +96,7 @@ const runtime = new Runtime({
     },
   // Called from inside a batch: go to sleep only after the current event has unwound.
   idle: scheduleSleep,
+  loadReviver: async () => (await import('./revivers.js')).reviveShareables,
 }, init);
 runtime.watchEndings();
 port.on('message', (message: unknown) => runtime.receive(message));

@@ -21,17 +21,15 @@
  * Operations on several elements (`slice`, `setSlice`, `toArray`) take the lock themselves, with
  * its blocking form, as Python's synchronized wrappers do.
  *
- * This module reaches up into `threading/` for the default lock (an `RLock`), as `revive.ts` does.
- *
  * @module
  */
 
 import { inspect } from 'node:util';
-import type { AcquireOptions, AcquireSyncOptions, HeldLock } from './acquire.js';
-import { toStored } from './ctype-value.js';
-import { registerShareable } from './shareable.js';
-import { Lock } from '../threading/lock.js';
-import { RLock } from '../threading/rlock.js';
+import { Guarded } from '../sync/acquirable.js';
+import { toStored } from '../sync/ctype-value.js';
+import { registerShareable } from '../sync/shareable.js';
+import { Lock } from './lock.js';
+import { RLock } from './rlock.js';
 
 /** A typecode of Python's `array` module. */
 export type Typecode = 'b' | 'B' | 'h' | 'H' | 'i' | 'I' | 'l' | 'L' | 'q' | 'Q' | 'f' | 'd' | 'c';
@@ -141,6 +139,12 @@ function checkIndex(index: number, length: number): number {
   return i;
 }
 
+/** The value of a single-element view: one atomic read (a `'c'` byte as a one-character string). */
+function readScalar<T extends Typecode>(typecode: T, data: AnyView): ValueType<T> {
+  const raw = load(data, 0);
+  return (typecode === 'c' ? toChar(raw) : raw) as ValueType<T>;
+}
+
 function resolveLock(lock: LockOption | undefined): Lock | RLock | undefined {
   if (lock === undefined || lock === true) return new RLock();
   if (lock === false) return undefined;
@@ -173,8 +177,7 @@ export class RawSharedValue<T extends Typecode = Typecode> {
 
   /** The current value (one atomic read or write). */
   get value(): ValueType<T> {
-    const raw = load(this._data, 0);
-    return (this._typecode === 'c' ? toChar(raw) : raw) as ValueType<T>;
+    return readScalar(this._typecode, this._data);
   }
 
   /** Writes the value atomically, wrapped or rounded to the C type as Python's ctypes would. */
@@ -193,14 +196,26 @@ export class RawSharedValue<T extends Typecode = Typecode> {
   }
 }
 
-/** What Synchronized objects share: the lock and its delegates (Python's `with v:`). */
-abstract class Synchronized {
+/** What Synchronized objects share: their memory, and the lock through which they are acquired (Python's `with v:`). */
+abstract class Synchronized<T extends Typecode> extends Guarded {
+  /** @internal */
+  protected readonly _typecode: T;
+  /** @internal */
+  protected readonly _data: AnyView;
   /** @internal */
   protected readonly _lock: Lock | RLock;
 
   /** @internal */
-  constructor(lock: Lock | RLock) {
+  constructor(typecode: T, data: AnyView, lock: Lock | RLock) {
+    super();
+    this._typecode = typecode;
+    this._data = data;
     this._lock = lock;
+  }
+
+  /** The typecode it was created with. */
+  get typecode(): T {
+    return this._typecode;
   }
 
   /**
@@ -212,107 +227,25 @@ abstract class Synchronized {
     return this._lock;
   }
 
-  /**
-   * Acquires the lock. Cancel safety: as `Lock.acquire`.
-   *
-   * @param options - as `Lock.acquire`.
-   * @returns whether it was acquired.
-   */
-  acquire(options?: number | AcquireOptions): Promise<boolean> {
-    return this._lock.acquire(options);
-  }
-
-  /**
-   * Acquires the lock, blocking. Cancel safety: as `Lock.acquireSync`.
-   *
-   * @param options - as `Lock.acquireSync`.
-   * @returns whether it was acquired.
-   */
-  acquireSync(options?: number | AcquireSyncOptions): boolean {
-    return this._lock.acquireSync(options);
-  }
-
-  /**
-   * Releases the lock.
-   *
-   * @throws RuntimeError as the lock's `release`.
-   */
-  release(): void {
-    this._lock.release();
-  }
-
-  /**
-   * Holds the lock for an `await using` scope. Cancel safety: as `Lock.hold`.
-   *
-   * @param options - as `Lock.acquire`.
-   * @returns the hold.
-   * @throws TimeoutError when the timeout passed.
-   */
-  hold(options?: number | AcquireOptions): Promise<HeldLock> {
-    return this._lock.hold(options);
-  }
-
-  /**
-   * Holds the lock, blocking, for a `using` scope. Cancel safety: as `Lock.holdSync`.
-   *
-   * @param options - as `Lock.acquireSync`.
-   * @returns the hold.
-   * @throws TimeoutError when the timeout passed.
-   */
-  holdSync(options?: number | AcquireSyncOptions): HeldLock {
-    return this._lock.holdSync(options);
-  }
-
-  /**
-   * Runs `fn` holding the lock: the place for `v.value += 1`. Cancel safety: as `Lock.withLock`.
-   *
-   * @param fn - the critical section.
-   * @param options - as `Lock.acquire`.
-   * @returns what `fn` returns.
-   * @throws what `fn` throws; TimeoutError when the lock was not acquired in time.
-   */
-  withLock<R>(fn: () => R | Promise<R>, options?: number | AcquireOptions): Promise<R> {
-    return this._lock.withLock(fn, options);
-  }
-
-  /**
-   * Runs `fn` holding the lock (blocking acquire). Cancel safety: as `Lock.withLockSync`.
-   *
-   * @param fn - the critical section.
-   * @param options - as `Lock.acquireSync`.
-   * @returns what `fn` returns.
-   * @throws what `fn` throws; TimeoutError when the lock was not acquired in time.
-   */
-  withLockSync<R>(fn: () => R, options?: number | AcquireSyncOptions): R {
-    return this._lock.withLockSync(fn, options);
+  /** @internal */
+  _guard(): Lock | RLock {
+    return this._lock;
   }
 }
 
 /** A shared value with a lock: what {@link Value} returns by default. */
-export class SynchronizedValue<T extends Typecode = Typecode> extends Synchronized {
+export class SynchronizedValue<T extends Typecode = Typecode> extends Synchronized<T> {
   /** @internal Wire tag of the shareable contract. */
   readonly __ct: string = 'sync.Value';
-  /** @internal */
-  protected readonly _typecode: T;
-  /** @internal */
-  protected readonly _data: AnyView;
 
   /** @internal Use {@link Value}. */
   constructor(typecode: T, data: AnyView, lock: Lock | RLock) {
-    super(lock);
-    this._typecode = typecode;
-    this._data = data;
-  }
-
-  /** The typecode it was created with. */
-  get typecode(): T {
-    return this._typecode;
+    super(typecode, data, lock);
   }
 
   /** The current value. Each read and each write is atomic; `+=` is not (hold the lock). */
   get value(): ValueType<T> {
-    const raw = load(this._data, 0);
-    return (this._typecode === 'c' ? toChar(raw) : raw) as ValueType<T>;
+    return readScalar(this._typecode, this._data);
   }
 
   /** Writes the value atomically, wrapped or rounded to the C type; `value += 1` is a read and a write (hold the lock). */
@@ -345,24 +278,13 @@ export class SynchronizedValue<T extends Typecode = Typecode> extends Synchroniz
  * `get(i)`/`set(i, v)` (negative indices count from the end), or through the TypedArray of
  * `getObj()`, which supports `arr.getObj()[i]` directly.
  */
-export class SynchronizedArray<T extends Typecode = Typecode> extends Synchronized {
+export class SynchronizedArray<T extends Typecode = Typecode> extends Synchronized<T> {
   /** @internal Wire tag of the shareable contract. */
   readonly __ct: string = 'sync.Array';
-  /** @internal */
-  protected readonly _typecode: T;
-  /** @internal */
-  protected readonly _data: AnyView;
 
   /** @internal Use {@link SharedArray}. */
   constructor(typecode: T, data: AnyView, lock: Lock | RLock) {
-    super(lock);
-    this._typecode = typecode;
-    this._data = data;
-  }
-
-  /** The typecode it was created with. */
-  get typecode(): T {
-    return this._typecode;
+    super(typecode, data, lock);
   }
 
   /** The number of elements. */
