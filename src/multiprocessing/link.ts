@@ -229,7 +229,7 @@ class RemoteLink extends Link implements ChannelLink {
   constructor(path: string) {
     super(path);
     this.#socket = connect(path);
-    this.#writer = new SocketWriter(this.#socket, () => this.#socket.destroy());
+    this.#writer = new SocketWriter(this.#socket);
     this.#socket.unref();
     this.#socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     this.#socket.on('error', () => {});

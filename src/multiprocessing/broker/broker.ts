@@ -305,7 +305,7 @@ export class Broker {
     let client: BrokerClient | undefined;
     let corked = false;
     // Everything for this client in one turn leaves in one `writev`, straight to the kernel.
-    const writer = new SocketWriter(socket, () => socket.destroy());
+    const writer = new SocketWriter(socket);
     let pending: Buffer[] = [];
     const flush = (): void => {
       corked = false;

@@ -35,13 +35,17 @@ export class SocketWriter {
   #retry: NodeJS.Immediate | NodeJS.Timeout | undefined;
   #stalledSince = 0;
   #broken = false;
-  readonly #onError: (error: Error) => void;
   #drained: Array<() => void> = [];
 
-  constructor(socket: Socket, onError: (error: Error) => void) {
+  /**
+   * A failed write (the peer is gone: `EPIPE`, `ECONNRESET`) only stops the writing. The socket is
+   * left open on purpose: what the peer wrote before it went is still in the kernel, unread, and
+   * destroying the socket would drop it (a producer that exits right after its last items would
+   * lose them). Its end of file closes the socket once everything is read.
+   */
+  constructor(socket: Socket) {
     this.#socket = socket;
     this.#fd = socketFd(socket);
-    this.#onError = onError;
   }
 
   /** Bytes waiting to be written. */
@@ -117,7 +121,7 @@ export class SocketWriter {
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'EAGAIN' || code === 'EWOULDBLOCK') return false;
-      this.#fail(error as Error);
+      this.#fail();
       return true;
     }
     this.#bytes -= written;
@@ -136,14 +140,13 @@ export class SocketWriter {
     return true;
   }
 
-  #fail(error: Error): void {
+  #fail(): void {
     this.#broken = true;
     this.#queue.length = 0;
     this.#bytes = 0;
     this.#offset = 0;
     this.#cancelRetry();
     this.#settle();
-    this.#onError(error);
   }
 
   #cancelRetry(): void {

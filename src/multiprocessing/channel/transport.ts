@@ -274,7 +274,7 @@ export class Peer {
   constructor(readonly key: string, readonly path: string) {
     this.socket = connect(path);
     this.socket.unref();
-    this.writer = new SocketWriter(this.socket, () => this.socket.destroy());
+    this.writer = new SocketWriter(this.socket);
     this.socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     this.socket.on('error', () => {});
     this.socket.on('close', () => this.#onClose());
@@ -324,7 +324,7 @@ export class InboxConnection {
 
   constructor(readonly socket: Socket) {
     socket.unref();
-    this.writer = new SocketWriter(socket, () => socket.destroy());
+    this.writer = new SocketWriter(socket);
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     socket.on('error', () => {});
     socket.on('close', () => this.#onClose());
