@@ -43,11 +43,12 @@ async function traced(args: string[], input: string): Promise<{ events: TraceEve
 
 describe('concurrent-ts map --trace', () => {
   test('one lane per worker, one slice per task, and slice durations that add up to the summary\'s busy time', async () => {
-    // Enough work (24 × 50 ms) that the second worker is up long before the first could finish it
-    // all: under a loaded machine a shorter run may end on one worker alone.
-    const input = Array.from({ length: 24 }, () => '50\n').join('');
-    const { events, summary, stdout } = await traced([`${TASKS}#spin`, '--json', '--workers', '2', '--chunksize', '1'], input);
-    assert.equal(stdout, input);
+    // Every item waits until both workers have run one, so both lanes are there however slowly
+    // the machine starts the second worker (the first one's items wait; an idle worker takes them).
+    const meet = join(dir, 'meet');
+    const input = Array.from({ length: 12 }, () => `${JSON.stringify({ ms: 25, dir: meet, workers: 2 })}\n`).join('');
+    const { events, summary, stdout } = await traced([`${TASKS}#spinTogether`, '--json', '--workers', '2', '--chunksize', '1'], input);
+    assert.equal(stdout, '25\n'.repeat(12));
 
     const lanes = new Map(events.filter((e) => e.ph === 'M' && e.name === 'thread_name').map((e) => [e.tid, String(e.args?.name)]));
     const workerLanes = [...lanes].filter(([, name]) => name.startsWith('worker '));
@@ -62,15 +63,15 @@ describe('concurrent-ts map --trace', () => {
       assert.ok(lanes.has(e.tid), `slice ${e.name} is on a named lane`);
     }
     const tasks = slices.filter((e) => e.cat === 'task');
-    assert.equal(tasks.length, 24, 'with --chunksize 1, one slice per item');
-    assert.ok(tasks.every((e) => e.args?.items === 1 && /^spin \(line \d+\)$/.test(e.name)));
-    assert.deepEqual(tasks.map((e) => Number(e.args?.lines)).sort((a, b) => a - b), Array.from({ length: 24 }, (_, i) => i + 1));
-    for (const e of tasks) assert.ok((e.dur as number) >= 50_000 * 0.9, `a 50 ms item lasted ${e.dur} µs`);
+    assert.equal(tasks.length, 12, 'with --chunksize 1, one slice per item');
+    assert.ok(tasks.every((e) => e.args?.items === 1 && /^spinTogether \(line \d+\)$/.test(e.name)));
+    assert.deepEqual(tasks.map((e) => Number(e.args?.lines)).sort((a, b) => a - b), Array.from({ length: 12 }, (_, i) => i + 1));
+    for (const e of tasks) assert.ok((e.dur as number) >= 25_000 * 0.9, `a 25 ms item lasted ${e.dur} µs`);
     const main = slices.filter((e) => e.tid === 0);
     assert.equal(main.length, 1, 'the main lane holds the whole run');
 
-    // The summary: `24 items in 610 ms (…); 24 tasks on 2 threads, busy 320 ms (from the trace): #0 77%, #1 75%`.
-    const match = /^concurrent-ts: 24 items in (.+?) \(.*\); 24 tasks on 2 threads, busy (.+?) \(from the trace\): #0 (\d+)%, #1 (\d+)%$/.exec(summary);
+    // The summary: `12 items in 210 ms (…); 12 tasks on 2 threads, busy 320 ms (from the trace): #0 77%, #1 75%`.
+    const match = /^concurrent-ts: 12 items in (.+?) \(.*\); 12 tasks on 2 threads, busy (.+?) \(from the trace\): #0 (\d+)%, #1 (\d+)%$/.exec(summary);
     assert.ok(match !== null, summary);
     const wall = parseDuration(match[1] as string);
     const busy = parseDuration(match[2] as string);
