@@ -26,25 +26,37 @@ import { flushAllSync, flushChannels, onChannelEvent, onHubItems, quiescent as c
 import { SocketWriter } from './channel/socket-writer.js';
 import { beforeBlock } from '../sync/futex.js';
 import { blockingCall } from './sync-helper.js';
+import type { ArgsOf, ChannelOps, LinkOps, OpMap, OpName, ReplyOf } from './broker/ops.js';
 
 const EMPTY = Buffer.alloc(0);
 
 /** Operations on the link itself; every other operation is on an object and carries the caller's task. */
-const CONTROL = new Set(['attach', 'mint', 'detach', 'destroy', 'cancel', 'stuck', 'hello', 'ping']);
+const LINK_OPS: ReadonlySet<string> = new Set<OpName<LinkOps>>(['attach', 'mint', 'detach', 'destroy', 'cancel', 'stuck', 'ping']);
 
-/** `[op, id, task, …args]` for an object operation, `[op, id, …args]` for a control one. */
+/** `[op, id, task, …args]` for an object operation, `[op, id, …args]` for a link one. */
 function body(op: string, id: string, args: readonly unknown[]): unknown[] {
-  return CONTROL.has(op) ? [op, id, ...args] : [op, id, currentTask(), ...args];
+  return LINK_OPS.has(op) ? [op, id, ...args] : [op, id, currentTask(), ...args];
 }
 
 /** The environment variable through which children learn their parent's broker. */
 export const BROKER_ENV = 'CONCURRENT_TS_BROKER';
 
-/** A broker's answer to one request. */
-export interface Reply {
-  readonly status: number;
-  readonly value: unknown;
-  readonly payload: Buffer;
+/** A broker's answer to one request; `R` is the value of a success. */
+export type Reply<R = unknown> =
+  | { readonly status: typeof OK; readonly value: R; readonly payload: Buffer }
+  | { readonly status: typeof ERR | typeof CANCELLED; readonly value: unknown; readonly payload: Buffer };
+
+/**
+ * The operations of one object at its broker, typed by its kind's map in `broker/ops.ts`: an
+ * operation the kind does not have, or arguments of the wrong shape, do not compile.
+ */
+export interface ObjectOps<M extends OpMap> {
+  /** {@link Link.request}: resolves with the reply (never rejects). */
+  call<O extends OpName<M>>(op: O, args: ArgsOf<M, O>, payload?: Buffer, signal?: AbortSignal): Promise<Reply<ReplyOf<M, O>>>;
+  /** {@link Link.requestSync}: blocks this thread until the reply. */
+  callSync<O extends OpName<M>>(op: O, args: ArgsOf<M, O>, payload?: Buffer): Reply<ReplyOf<M, O>>;
+  /** {@link Link.post}: no reply wanted. */
+  send<O extends OpName<M>>(op: O, args: ArgsOf<M, O>, payload?: Buffer): void;
 }
 
 /** Listens for pushed events about one object (a pipe end whose peer is gone). */
@@ -61,12 +73,33 @@ export abstract class Link {
   /** `true` when the broker runs in this very thread. */
   abstract get local(): boolean;
 
+  /** The operations of object `id`, whose kind serves `M`. */
+  ops<M extends OpMap>(id: string): ObjectOps<M> {
+    // The one place where the wire's untyped replies take the types of the map: a reply's value is
+    // what the broker state's `call.ok` was typed to give.
+    return {
+      call: (op, args, payload, signal) => this.request(op, id, args, payload, signal),
+      callSync: (op, args, payload) => this.requestSync(op, id, args, payload),
+      send: (op, args, payload) => this.post(op, id, args, payload),
+    };
+  }
+
+  /** Sends an operation on the link itself (references, a round trip) that wants no reply. */
+  control<O extends Exclude<OpName<LinkOps>, 'ping'>>(op: O, id: string, args: ArgsOf<LinkOps, O>, payload?: Buffer): void {
+    this.post(op, id, args, payload);
+  }
+
+  /** A round trip to the broker: resolves once everything sent before it was handled. */
+  ping(signal?: AbortSignal): Promise<Reply<null>> {
+    return this.request('ping', '', [], EMPTY, signal) as Promise<Reply<never>>;
+  }
+
   /**
    * Sends a request and resolves with the broker's reply (never rejects). With `signal`, an abort
    * asks the broker to cancel the request; the reply then says `CANCELLED`, unless the request
    * had already completed, in which case its real result comes back and nothing is lost.
    */
-  call(op: string, id: string, args: readonly unknown[], payload: Buffer = EMPTY, signal?: AbortSignal): Promise<Reply> {
+  protected request(op: string, id: string, args: readonly unknown[], payload: Buffer = EMPTY, signal?: AbortSignal): Promise<Reply> {
     return new Promise<Reply>((resolve) => {
       let onAbort: (() => void) | undefined;
       const req = this.expect((reply) => {
@@ -87,7 +120,7 @@ export abstract class Link {
    * @throws {RuntimeError} in the broker's own thread when the request would have to wait: the
    * broker cannot answer while its thread is blocked.
    */
-  abstract callSync(op: string, id: string, args: readonly unknown[], payload?: Buffer): Reply;
+  protected abstract requestSync(op: string, id: string, args: readonly unknown[], payload?: Buffer): Reply;
 
   /** Allocates a request id and registers what to do with its reply. */
   protected expect(resolve: (reply: Reply) => void): number {
@@ -98,7 +131,7 @@ export abstract class Link {
   }
 
   /** Sends a request that wants no reply (attach, detach, an unbounded put, a pipe send). */
-  send(op: string, id: string, args: readonly unknown[], payload: Buffer = EMPTY): void {
+  protected post(op: string, id: string, args: readonly unknown[], payload: Buffer = EMPTY): void {
     this.transmit([0, ...body(op, id, args)], payload);
     // Written now: the caller may go on with a long synchronous computation (a `set()` or a
     // `release()` followed by a busy loop must still reach the other processes).
@@ -137,7 +170,7 @@ export abstract class Link {
     const resolve = this.#pending.get(req);
     if (resolve === undefined) return;
     this.#pending.delete(req);
-    resolve({ status, value, payload });
+    resolve({ status, value, payload } as Reply);
   }
 
   /** Fails every pending request with the same error (the connection is gone). */
@@ -171,7 +204,7 @@ class LocalLink extends Link {
     return true;
   }
 
-  callSync(op: string, id: string, args: readonly unknown[], payload: Buffer = EMPTY): Reply {
+  protected requestSync(op: string, id: string, args: readonly unknown[], payload: Buffer = EMPTY): Reply {
     let reply: Reply | undefined;
     const req = this.expect((r) => {
       reply = r;
@@ -247,7 +280,7 @@ class RemoteLink extends Link implements ChannelLink {
     return false;
   }
 
-  callSync(op: string, id: string, args: readonly unknown[], payload: Buffer = EMPTY): Reply {
+  protected requestSync(op: string, id: string, args: readonly unknown[], payload: Buffer = EMPTY): Reply {
     flushAllSync();
     this.#flush();
     this.#writer.flushSync();
@@ -264,10 +297,14 @@ class RemoteLink extends Link implements ChannelLink {
     this.#scheduleFlush();
   }
 
-  queueOp(op: string, id: string, args: readonly unknown[]): void {
+  queueOp<O extends OpName<ChannelOps>>(op: O, id: string, args: ArgsOf<ChannelOps, O>): void {
+    this.#queueFrame([0, op, id, 0, ...args]);
+  }
+
+  #queueFrame(header: readonly unknown[]): void {
     if (this.#closed) return;
     this.#sent++;
-    this.#queue.push(encodeFrame([0, op, id, 0, ...args]));
+    this.#queue.push(encodeFrame(header));
   }
 
   queueItems(chunks: readonly Buffer[]): void {
@@ -317,7 +354,7 @@ class RemoteLink extends Link implements ChannelLink {
     if ((this.pending === 0 && waiting(this) === 0) || this.#held || this.#closed) return;
     this.#held = true;
     this.#socket.ref();
-    this.queueOp('stuck', '', []);
+    this.#queueFrame([0, 'stuck', '', 0] satisfies [number, OpName<LinkOps>, string, number]);
     this.#flush();
   }
 
@@ -440,7 +477,7 @@ export function wasCancelled(reply: Reply): boolean {
 }
 
 /** Throws the reply's error (or the abort reason) unless it is a success; returns its value. */
-export function unwrap(reply: Reply, signal?: AbortSignal): unknown {
+export function unwrap<R>(reply: Reply<R>, signal?: AbortSignal): R {
   if (reply.status === OK) return reply.value;
   if (reply.status === CANCELLED) throw signal?.reason ?? new Error('the request was cancelled');
   throw replyError(reply);

@@ -142,6 +142,6 @@ export function blockingCall(path: string, key: string, name: string, header: un
   while (Atomics.load(flag, 0) === 0) Atomics.wait(flag, 0, 0);
   const message = receiveMessageOnPort(port);
   if (message === undefined) throw new Error('the sync helper woke the caller without a reply');
-  const reply = message.message as { status: number; value: unknown; payload: Uint8Array };
+  const reply = message.message as { status: Reply['status']; value: unknown; payload: Uint8Array };
   return { status: reply.status, value: reply.value, payload: Buffer.from(reply.payload.buffer, reply.payload.byteOffset, reply.payload.byteLength) };
 }

@@ -13,6 +13,7 @@
  */
 import { ChannelHub } from './channel-hub.js';
 import type { BrokerClient } from './client.js';
+import type { PipeEndOps } from './ops.js';
 import type { StateContext, StateFactory } from './state.js';
 
 /** The tag of a connection end (also its broker kind). */
@@ -89,4 +90,4 @@ class PipeEndState extends ChannelHub {
 }
 
 /** `mp.Connection`: one end of a pipe, `{ peer }` is the other end's id. */
-export const pipeEndState: StateFactory = (params, context) => new PipeEndState(context, String(params.peer));
+export const pipeEndState: StateFactory<PipeEndOps> = (params, context) => new PipeEndState(context, String(params.peer));

@@ -12,6 +12,7 @@
 import { startTimer, type Timer } from '../../sync/deadline.js';
 import { RingQueue } from '../../core/ring-queue.js';
 import { encodeFrame } from '../broker/frames.js';
+import type { AckArgs } from '../broker/ops.js';
 import type { Item, ItemsBatch } from './items.js';
 import { inboxPath, markDirty, markLazy, waitsChanged, type ChannelLink, type InboxConnection } from './transport.js';
 import type { RemoteChannel } from './endpoint.js';
@@ -473,9 +474,9 @@ export class ChannelReader {
     for (const w of this.#waits.drain()) if (!w.done) w.resolve(w.poll ? true : undefined);
   }
 
-  #ackArgs(): unknown[] {
+  #ackArgs(): AckArgs {
     const pending = this.waiting;
-    const taken: unknown[] = [];
+    const taken: AckArgs[5] = [];
     if (this.#takenDirty) {
       for (const origin of this.#origins.values()) if (origin.taken > 0) taken.push(origin.key, origin.taken);
       this.#takenDirty = false;

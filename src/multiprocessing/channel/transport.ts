@@ -25,6 +25,7 @@ import { randomBytes } from 'node:crypto';
 import { threadId } from 'node:worker_threads';
 import { CONTROL, encodeFrame, FrameReader, type ItemsFrame } from '../broker/frames.js';
 import { decodeItems } from './items.js';
+import type { ArgsOf, ChannelOps, OpName } from '../broker/ops.js';
 import { SocketWriter } from './socket-writer.js';
 import type { RemoteChannel } from './endpoint.js';
 
@@ -34,8 +35,8 @@ export const SELF = `${process.pid}:${threadId}`;
 /** What a channel needs from its thread's link to the broker. */
 export interface ChannelLink {
   readonly path: string;
-  /** Queues an object operation `[0, op, id, 0, …args]` that wants no reply (written with the next flush). */
-  queueOp(op: string, id: string, args: readonly unknown[]): void;
+  /** Queues a channel operation `[0, op, id, 0, …args]` that wants no reply (written with the next flush). */
+  queueOp<O extends OpName<ChannelOps>>(op: O, id: string, args: ArgsOf<ChannelOps, O>): void;
   /** Queues an ITEMS frame. */
   queueItems(chunks: readonly Buffer[]): void;
   /** Writes what is queued, as far as the socket takes it now. */
