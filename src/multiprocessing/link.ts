@@ -19,14 +19,14 @@ import { DeadlockError, ERROR_CLASSES, type DeadlockEdge } from '../errors.js';
 import { currentContext } from '../worker/context.js';
 import { currentTask } from '../sync/current-thread.js';
 import { Broker } from './broker/broker.js';
-import { CANCELLED, ERR, OK, type ReplySink } from './broker/client.js';
+import type { ReplySink } from './broker/client.js';
 import { CONTROL as CONTROL_FRAME, encodeFrame, FrameReader } from './broker/frames.js';
 import { STATE_FACTORIES } from './broker/kinds.js';
 import { flushAllSync, flushChannels, onChannelEvent, onHubItems, quiescent as channelsQuiescent, waiting, type ChannelLink } from './channel/transport.js';
 import { SocketWriter } from './channel/socket-writer.js';
 import { beforeBlock } from '../sync/futex.js';
 import { blockingCall } from './sync-helper.js';
-import type { ArgsOf, ChannelOps, LinkOps, OpMap, OpName, ReplyOf } from './broker/ops.js';
+import { CANCELLED, ERR, OK, type ArgsOf, type ChannelOps, type LinkOps, type OpMap, type OpName, type ReplyOf } from './broker/ops.js';
 
 const EMPTY = Buffer.alloc(0);
 

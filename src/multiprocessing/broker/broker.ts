@@ -32,12 +32,12 @@ import { unlinkSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { threadId } from 'node:worker_threads';
 import { deserialize } from 'node:v8';
-import { BrokerClient, ERR, Owner, ThreadState, Waiter, type ReplySink } from './client.js';
+import { BrokerClient, Owner, ThreadState, Waiter, type ReplySink } from './client.js';
 import { describeDeadlock, findDeadlock } from './deadlock.js';
 import { decodeItems } from '../channel/items.js';
 import { CONTROL, encodeFrame, FrameReader, type ItemsFrame } from './frames.js';
 import { SocketWriter } from '../channel/socket-writer.js';
-import { serve, type ArgsOf, type LinkOps } from './ops.js';
+import { ERR, serve, type ArgsOf, type LinkOps } from './ops.js';
 import type { Call, MakeState, SharedState, StateContext } from './state.js';
 
 /** How often the broker's thread checks whether it has anything else to do while it waits. */

@@ -7,13 +7,7 @@
  */
 import { startTimer, type Timer } from '../../sync/deadline.js';
 import type { Holdable } from './deadlock.js';
-
-/** Reply status: the value is the result. */
-export const OK = 0;
-/** Reply status: the value is `[errorClassName, message, extra?]`. */
-export const ERR = 1;
-/** Reply status: the request was cancelled by the client (an AbortSignal) before it completed. */
-export const CANCELLED = 2;
+import { CANCELLED, ERR, OK } from './ops.js';
 
 /** How replies reach a client: a socket for remote threads, a function call for the broker's own thread. */
 export interface ReplySink {

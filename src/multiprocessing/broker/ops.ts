@@ -20,6 +20,13 @@
  */
 import type { Call } from './state.js';
 
+/** Reply status: the value is the result. */
+export const OK = 0;
+/** Reply status: the value is `[errorClassName, message, extra?]`. */
+export const ERR = 1;
+/** Reply status: the request was cancelled by the client (an AbortSignal) before it completed. */
+export const CANCELLED = 2;
+
 /** One operation: the arguments of its request and the value of its success reply. */
 export interface Op<A extends readonly unknown[] = [], R = null> {
   readonly args: A;

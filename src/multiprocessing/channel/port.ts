@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { ERR, OK } from '../broker/client.js';
+import { ERR, OK } from '../broker/ops.js';
 import type { ChannelHub, LocalResult } from '../broker/channel-hub.js';
 import type { Broker } from '../broker/broker.js';
 import type { Link, ObjectOps, Reply } from '../link.js';
