@@ -60,7 +60,7 @@ export interface ObjectOps<M extends OpMap> {
 }
 
 /** Listens for pushed events about one object (a pipe end whose peer is gone). */
-export type PushListener = (event: string) => void;
+type PushListener = (event: string) => void;
 
 /** A connection from this thread to one broker. */
 export abstract class Link {
@@ -420,7 +420,7 @@ export function defaultLink(): Link {
 }
 
 /** Starts this thread's broker, if it has none yet; returns its link. */
-export function startBroker(): Link {
+function startBroker(): Link {
   if (localLink !== undefined) return localLink;
   localLink = new LocalLink();
   if (isMainThread) process.env[BROKER_ENV] = localLink.path;
@@ -441,12 +441,12 @@ export function brokerPathForChildren(): string {
 }
 
 /** This thread's owner key at the broker: `pid:threadId`. */
-export function ownerKey(): string {
+function ownerKey(): string {
   return `${process.pid}:${threadId}`;
 }
 
 /** How this thread is named in deadlock messages: `MainProcess`, `Process-1`, `Process-1/Thread-2`. */
-export function ownerName(): string {
+function ownerName(): string {
   const context = currentContext();
   const processName = context.kind === 'process' ? context.name : 'MainProcess';
   if (isMainThread) return processName;
@@ -462,18 +462,13 @@ export function newId(): string {
 }
 
 /** Builds the exception of an error reply. Call it inside the public async method. */
-export function replyError(reply: Reply): Error {
+function replyError(reply: Reply): Error {
   const [name, message, extra] = reply.value as [string, string, unknown];
   const Cls = ERROR_CLASSES.get(name) ?? Error;
   const error = name === 'DeadlockError' ? new DeadlockError(message, (extra ?? []) as DeadlockEdge[]) : new Cls(message);
   // The stack starts at the caller's method (Lock.acquire…), not in this file.
   Error.captureStackTrace(error, unwrap);
   return error;
-}
-
-/** `true` when the reply says the request was cancelled. */
-export function wasCancelled(reply: Reply): boolean {
-  return reply.status === CANCELLED;
 }
 
 /** Throws the reply's error (or the abort reason) unless it is a success; returns its value. */

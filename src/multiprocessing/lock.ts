@@ -43,7 +43,7 @@ export interface LockOptions {
 }
 
 /** The creation parameters of a lock, from its options. @internal */
-export function lockParams(options: LockOptions, name: string): Record<string, unknown> {
+function lockParams(options: LockOptions, name: string): Record<string, unknown> {
   const params: Record<string, unknown> = { name };
   if (options.detectDeadlock === false) params.detect = false;
   if (options.deadlockTimeout !== undefined) params.deadlockTimeout = checkDeadlockTimeout(options.deadlockTimeout);
@@ -94,7 +94,7 @@ function gave(id: string): boolean {
 }
 
 /** Parses acquire options with threading's checks. @internal */
-export function acquireArgs(options: number | AcquireOptions | null | undefined, nonBlockingTimeout = NON_BLOCKING_TIMEOUT):
+function acquireArgs(options: number | AcquireOptions | null | undefined, nonBlockingTimeout = NON_BLOCKING_TIMEOUT):
   { blocking: boolean; timeout: number | null; signal: AbortSignal | undefined } {
   if (typeof options === 'object' && options !== null && options.blocking === false && options.timeout !== undefined && options.timeout !== null) throw new ValueError(nonBlockingTimeout);
   const { timeout, signal } = toWait(options);

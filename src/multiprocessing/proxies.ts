@@ -27,7 +27,7 @@ function checkKey(key: unknown): DictKey {
 }
 
 /** Base of the container proxies: encoding and decoding of values. */
-export abstract class ContainerProxy<M extends DictOps | ListOps | NamespaceOps> extends SharedObject<M> {
+abstract class ContainerProxy<M extends DictOps | ListOps | NamespaceOps> extends SharedObject<M> {
   protected async request<O extends OpName<M>>(op: O, args: ArgsOf<M, O>, value?: unknown, hasValue = false): Promise<Reply<ReplyOf<M, O>>> {
     const payload = hasValue ? pack(value, 'value').payload : undefined;
     const reply = await this.ops.call(op, args, payload);

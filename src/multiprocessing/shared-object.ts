@@ -208,7 +208,7 @@ export function withId<T>(id: string, make: () => T): T {
 export { newId as newHandleId };
 
 /** `true` for the wire state of a multiprocessing handle (the tag starts with `mp.`). */
-export function isHandleWire(value: unknown): value is HandleWire {
+function isHandleWire(value: unknown): value is HandleWire {
   if (typeof value !== 'object' || value === null) return false;
   const tag = (value as { __ct?: unknown }).__ct;
   return typeof tag === 'string' && tag.startsWith('mp.') && !(value instanceof SharedObject);

@@ -30,7 +30,7 @@ import { FnClock } from './fn-clock.js';
 import { TaskLoader, type TaskFn } from './task-loader.js';
 
 /** How the runtime talks to the main side. */
-export interface RuntimeHost {
+interface RuntimeHost {
   /** Sends a message; may throw (a result that cannot be cloned). */
   post(message: FromWorker): void;
   /** Called when the runtime has nothing left to do: no task running, none awaited. */

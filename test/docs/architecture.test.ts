@@ -59,7 +59,7 @@ function references(text: string): Array<[string, 'import' | 'url']> {
   for (const m of code.matchAll(/(?:^|\n)\s*(?:import|export)\b[^;'"]*?\bfrom\s*'([^']+)'|(?:^|\n)\s*import\s+'([^']+)'|\bimport\(\s*'([^']+)'\s*\)/g)) {
     out.push([(m[1] ?? m[2] ?? m[3]) as string, 'import']);
   }
-  for (const m of code.matchAll(/siblingUrl\(\s*'([^']+)'|new URL\(\s*`([^`$]+)\$\{ext\}`/g)) out.push([(m[1] ?? m[2]) as string, 'url']);
+  for (const m of code.matchAll(/siblingUrl\(\s*'([^']+)'/g)) out.push([m[1] as string, 'url']);
   return out;
 }
 
@@ -88,6 +88,11 @@ test('every import of src/ points to its own folder or to a layer below (docs/ar
   }
   assert.ok(count > 400, `the imports were found (${count})`);
   assert.deepEqual(wrong, []);
+});
+
+test('only sibling-url.ts tells a run from the sources from a built one (the other modules ask it)', () => {
+  const asking = sources(SRC).filter((path) => path !== 'sibling-url.ts' && /\.endsWith\('\.ts'\)/.test(readFileSync(join(SRC, path), 'utf8')));
+  assert.deepEqual(asking, []);
 });
 
 test('nothing is loaded by URL but worker entries and task modules, each an entry of the build', () => {

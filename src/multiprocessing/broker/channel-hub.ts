@@ -50,7 +50,7 @@ interface LocalWait {
 }
 
 /** What differs between a queue and a pipe end. */
-export interface ChannelPolicy {
+interface ChannelPolicy {
   /** `true` if producers may send straight to a lone reader (no exact count needed at put). */
   readonly leasable: boolean;
   /** The object whose holders produce into this channel (a queue: itself; a pipe end: its peer). */

@@ -10,7 +10,7 @@ import type { Item } from '../channel/items.js';
 import type { BrokerClient } from './client.js';
 
 /** A mark in a reader's dedicated queue: an event to send in order with the items. */
-export interface Marker {
+interface Marker {
   readonly event: readonly unknown[];
 }
 

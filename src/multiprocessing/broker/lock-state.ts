@@ -26,7 +26,7 @@ export function edgeAfterArg(value: unknown): EdgeAfter {
 }
 
 /** What a Condition needs from its lock. */
-export interface ConditionLock {
+interface ConditionLock {
   owns(owner: Owner): boolean;
   /** Releases every level `owner` holds; returns how many to restore later. */
   releaseAll(owner: Owner): number;

@@ -44,9 +44,9 @@ export type ArgsOf<M extends OpMap, O extends OpName<M>> = M[O]['args'];
 export type ReplyOf<M extends OpMap, O extends OpName<M>> = M[O]['reply'];
 
 /** A timeout on the wire: milliseconds ≥ 0, or `null` for none. */
-export type WireTimeout = number | null;
+type WireTimeout = number | null;
 /** A lock wait's deadlock timeout on the wire: ms, `-1` for Infinity, `null` when detection is off. */
-export type WireEdgeAfter = number | null;
+type WireEdgeAfter = number | null;
 
 /**
  * Operations on the link itself rather than on an object's state: references (`attach`,

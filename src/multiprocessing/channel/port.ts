@@ -21,7 +21,7 @@ import { channel, type ChannelLink } from './transport.js';
 const EMPTY = Buffer.alloc(0);
 
 /** What a get gives: the item, or an error reply. */
-export type Got = Item | Reply;
+type Got = Item | Reply;
 
 /** `true` when a get gave an error reply instead of an item. */
 export function isReply(got: Got): got is Reply {
