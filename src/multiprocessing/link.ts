@@ -107,7 +107,7 @@ export abstract class Link {
         resolve(reply);
       });
       if (signal !== undefined) {
-        onAbort = () => this.transmit([0, 'cancel', '', req], EMPTY);
+        onAbort = () => this.cancel(req);
         signal.addEventListener('abort', onAbort, { once: true });
       }
       this.transmit([req, ...body(op, id, args)], payload);
@@ -121,6 +121,11 @@ export abstract class Link {
    * broker cannot answer while its thread is blocked.
    */
   protected abstract requestSync(op: string, id: string, args: readonly unknown[], payload?: Buffer): Reply;
+
+  /** Asks the broker to cancel request `req` (no reply: the request's own reply says what happened). */
+  protected cancel(req: number): void {
+    this.transmit([0, ...body('cancel', '', [req] satisfies ArgsOf<LinkOps, 'cancel'>)], EMPTY);
+  }
 
   /** Allocates a request id and registers what to do with its reply. */
   protected expect(resolve: (reply: Reply) => void): number {
@@ -212,7 +217,7 @@ class LocalLink extends Link {
     this.transmit([req, ...body(op, id, args)], payload);
     if (reply !== undefined) return reply;
     // It parked: nothing can wake this thread while it is blocked, so take the request back.
-    this.transmit([0, 'cancel', '', req], EMPTY);
+    this.cancel(req);
     if (reply !== undefined && (reply as Reply).status !== CANCELLED) return reply;
     return {
       status: ERR,
