@@ -26,7 +26,7 @@ import { flushAllSync, flushChannels, onChannelEvent, onHubItems, quiescent as c
 import { SocketWriter } from './channel/socket-writer.js';
 import { beforeBlock } from '../sync/futex.js';
 import { blockingCall } from './sync-helper.js';
-import { CANCELLED, ERR, OK, type ArgsOf, type ChannelOps, type LinkOps, type OpMap, type OpName, type ReplyOf } from './broker/ops.js';
+import { CANCELLED, ERR, OK, type ArgsOf, type BrokerEvent, type ChannelOps, type LinkOps, type OpMap, type OpName, type ReplyOf } from './broker/ops.js';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -167,7 +167,7 @@ export abstract class Link {
   /** Delivers a reply (`req` 0: a pushed event, `value` is `[id, event]`). */
   protected deliver(req: number, status: number, value: unknown, payload: Buffer): void {
     if (req === 0) {
-      const [id, event] = value as [string, string];
+      const [id, event] = value as BrokerEvent;
       const set = this.#listeners.get(id);
       if (set !== undefined) for (const listener of set) listener(event);
       return;
@@ -372,7 +372,7 @@ class RemoteLink extends Link implements ChannelLink {
           continue;
         }
         const [req, status, value] = frame.header as [number, number, unknown];
-        if (req === 0) onChannelEvent(value as unknown[]);
+        if (req === 0) onChannelEvent(value as BrokerEvent);
         this.deliver(req, status, value, frame.payload);
       }
     } catch {

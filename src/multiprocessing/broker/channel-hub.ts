@@ -34,7 +34,7 @@ import { RingQueue } from '../../core/ring-queue.js';
 import { encodeItems, FLAG, frameName, type Item, type ItemsBatch, type Packed } from '../channel/items.js';
 import { isMarker, Reader } from './hub-reader.js';
 import type { BrokerClient } from './client.js';
-import type { AckArgs, ChannelOps, Handlers } from './ops.js';
+import type { AckArgs, BrokerEvent, ChannelOps, Handlers } from './ops.js';
 import type { Call, SharedState, StateContext } from './state.js';
 
 /** What a wait of the broker's own thread gives: the item, whether one is there (a poll), or an error. */
@@ -395,19 +395,19 @@ export class ChannelHub implements SharedState {
     r.out = [];
     let i = 0;
     while (i < out.length) {
-      const first = out[i] as { n: number; item: Item } | readonly unknown[];
+      const first = out[i] as { n: number; item: Item } | BrokerEvent;
       if (Array.isArray(first)) {
         r.client.event(first);
         i++;
         continue;
       }
-      const { n, item } = first as { n: number; item: Item };
+      const { n, item } = first;
       const run: Packed[] = [item];
       let j = i + 1;
       for (; j < out.length; j++) {
-        const next = out[j] as { n: number; item: Item } | readonly unknown[];
+        const next = out[j] as { n: number; item: Item } | BrokerEvent;
         if (Array.isArray(next)) break;
-        const e = next as { n: number; item: Item };
+        const e = next;
         if (e.item.origin !== item.origin || e.item.seq !== item.seq + run.length || e.n !== n + run.length) break;
         run.push(e.item);
       }
@@ -671,7 +671,7 @@ export class ChannelHub implements SharedState {
   }
 
   /** Sends every reader an event once its items are all sent (a pipe's end of file). */
-  protected sendWhenDrained(event: (r: { key: string }) => readonly unknown[]): void {
+  protected sendWhenDrained(event: (r: { key: string }) => BrokerEvent): void {
     if (this.#store.size > 0) return;
     for (const r of this.#readers.values()) {
       if (r.eofSent || r.dedicated.size > 0) continue;

@@ -224,6 +224,27 @@ export type BrokerProtocol = {
   'mp.Namespace': NamespaceOps;
 };
 
+/**
+ * What the broker pushes, unasked, about object `id` to a thread that holds it (a CONTROL frame
+ * `[0, 0, event]`): a pipe end's peer is gone (`eof`), and what a channel's readers and producers
+ * must know (`channel-hub.ts`, read by `channel/endpoint.ts` and `channel/reader.ts`).
+ */
+export type BrokerEvent =
+  | [id: string, event: 'eof']
+  /** Producers: send to this reader's inbox directly (the lease), or (`null`) through the broker again. */
+  | [id: string, event: 'route', reader: string, inbox: string | null]
+  | [id: string, event: 'route', reader: null]
+  /** Producers: the channel has readers in several threads; everything goes through the broker. */
+  | [id: string, event: 'hub']
+  /** The reader: a producer ended; `sentHere` when it had sent to the reader directly. */
+  | [id: string, event: 'gone', origin: string, sentHere: boolean]
+  /** The reader: items of `origin` up to `written` were written to it directly; wait for them. */
+  | [id: string, event: 'fence', origin: string, written: number]
+  /** The reader: a producer's items from (`switched`) or after (`unswitched`) `seq` take the other path. */
+  | [id: string, event: 'switched' | 'unswitched', origin: string, seq: number]
+  /** The reader: end of file after the last message of each sender, `[origin, seq, …]`. */
+  | [id: string, event: 'end', finals: Array<string | number>];
+
 /** The tag of a kind of shared object. */
 export type Kind = keyof BrokerProtocol;
 

@@ -77,7 +77,7 @@ class PipeEndState extends ChannelHub {
   protected override afterPump(): void {
     if (!this.#peerGone || !this.storeEmpty) return;
     this.failWaits('EOFError', '');
-    const finals: unknown[] = [];
+    const finals: Array<string | number> = [];
     for (const [origin, seq] of this.#finals) finals.push(origin, seq);
     // 'end' (not 'eof', which tells holders of this end that its peer is gone: their sends fail).
     this.sendWhenDrained(() => [this.context.id, 'end', finals]);

@@ -54,7 +54,7 @@ export interface StateContext {
   /** `true` once the object `id` existed and every handle to it is gone. */
   gone(id: string): boolean;
   /** Pushes `event` about object `id` to every thread that holds a handle to it. */
-  notify(id: string, event: string): void;
+  notify(id: string, event: 'eof'): void;
   /** The clients (threads) that hold a handle of object `id`. */
   holders(id: string): BrokerClient[];
   /** The broker's own thread. */
