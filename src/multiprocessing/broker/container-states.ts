@@ -107,21 +107,31 @@ class ValueState implements SharedState {
   };
 }
 
+/**
+ * `get` and `set` of a keyed container (a dict, a Namespace): `get` replies whether the key is
+ * there, with its value as the payload; `set` takes the value from the payload.
+ */
+function keyedAccess<K>(map: Map<K, unknown>): { get: (call: Call<boolean>, args: [key: K]) => void; set: (call: Call<null>, args: [key: K]) => void } {
+  return {
+    get: (call, [key]) => (map.has(key) ? call.ok(true, encode(map.get(key))) : call.ok(false)),
+    set: (call, [key]) => {
+      map.set(key, decode(call));
+      call.ok();
+    },
+  };
+}
+
 class DictState implements SharedState {
-  readonly #map: Map<WireKey, unknown>;
+  readonly #map = new Map<WireKey, unknown>();
 
   constructor(init: unknown) {
-    this.#map = new Map(Array.isArray(init) ? (init as Array<[WireKey, unknown]>) : []);
+    if (Array.isArray(init)) for (const [k, v] of init as Array<[WireKey, unknown]>) this.#map.set(k, v);
   }
 
   readonly kind = 'dict';
 
   readonly ops: Handlers<DictOps> = {
-    get: (call, [key]) => (this.#map.has(key) ? call.ok(true, encode(this.#map.get(key))) : call.ok(false)),
-    set: (call, [key]) => {
-      this.#map.set(key, decode(call));
-      call.ok();
-    },
+    ...keyedAccess(this.#map),
     delete: (call, [key]) => call.ok(this.#map.delete(key)),
     has: (call, [key]) => call.ok(this.#map.has(key)),
     size: (call) => call.ok(this.#map.size),
@@ -255,11 +265,7 @@ class NamespaceState implements SharedState {
   readonly kind = 'Namespace';
 
   readonly ops: Handlers<NamespaceOps> = {
-    get: (call, [name]) => (this.#attrs.has(name) ? call.ok(true, encode(this.#attrs.get(name))) : call.ok(false)),
-    set: (call, [name]) => {
-      this.#attrs.set(name, decode(call));
-      call.ok();
-    },
+    ...keyedAccess(this.#attrs),
     delete: (call, [name]) => {
       if (!this.#attrs.delete(name)) return call.fail('TypeError', `'Namespace' object has no attribute '${name}'`);
       return call.ok();
