@@ -115,7 +115,7 @@ export interface RunMessage {
 }
 
 /** main → worker: finish and exit. */
-export interface StopMessage {
+interface StopMessage {
   readonly op: 'stop';
 }
 
@@ -129,7 +129,7 @@ export interface InitMessage {
  * main → process worker: end now, but first say which tasks have started (a force-cancel of one
  * task on a worker that runs others: the others must be told apart, started or not).
  */
-export interface HaltMessage {
+interface HaltMessage {
   readonly op: 'halt';
 }
 
@@ -137,13 +137,13 @@ export interface HaltMessage {
 export type ToWorker = RunMessage | StopMessage | HaltMessage;
 
 /** worker → main: the initializer ran; tasks will run. */
-export interface ReadyMessage {
+interface ReadyMessage {
   readonly op: 'ready';
   readonly pid: number;
 }
 
 /** worker → main: the initializer threw; the pool is broken. */
-export interface InitFailedMessage {
+interface InitFailedMessage {
   readonly op: 'init-failed';
   readonly error: WireThrown;
 }
@@ -186,7 +186,7 @@ export interface DoneMessage {
  * started: a process worker will not start them, a thread worker lets the main side take back
  * every task it has not claimed.
  */
-export interface GivebackMessage {
+interface GivebackMessage {
   readonly op: 'giveback';
   readonly from: number;
   readonly to: number;
@@ -217,7 +217,7 @@ export interface FaultMessage {
  * worker → main: a task flagged {@link TASK_TIMED} starts now. Its worker may have taken a while
  * to start or to import the task's module; none of that counts against the task's timeout.
  */
-export interface StartedMessage {
+interface StartedMessage {
   readonly op: 'started';
   readonly taskId: number;
 }
@@ -277,7 +277,7 @@ function isFnDef(value: unknown): boolean {
 }
 
 /** `true` for a well-formed {@link WireFn}. */
-export function isWireFn(value: unknown): value is WireFn {
+function isWireFn(value: unknown): value is WireFn {
   if (typeof value !== 'object' || value === null) return false;
   const f = value as Record<string, unknown>;
   if (typeof f.name !== 'string') return false;

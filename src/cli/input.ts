@@ -18,7 +18,7 @@ export interface InputRecord {
 }
 
 /** Receives each item as it is read, and each line that could not be parsed. */
-export interface InputSink {
+interface InputSink {
   /** Called with item `index` (0-based, in input order) just before it is handed to the map. */
   item(index: number, line: number, text: string): void;
   /**
@@ -36,7 +36,7 @@ export interface InputSink {
  *
  * @throws {Error} with a message that says what is wrong with the line (no line number).
  */
-export function parseLine(text: string, mode: InputMode): unknown {
+function parseLine(text: string, mode: InputMode): unknown {
   if (mode === 'text') return text;
   let value: unknown;
   try {

@@ -74,7 +74,7 @@ export interface CommandIO {
  * every worker fed with large chunks of tiny items, small enough that the items in flight take a
  * few megabytes.
  */
-export function defaultBuffersize(workers: number): number {
+function defaultBuffersize(workers: number): number {
   return Math.max(16384, 2048 * workers);
 }
 

@@ -16,7 +16,7 @@ import type { describeExport } from './probe.js';
 const PROBE_URL = siblingUrl('./probe', import.meta.url);
 
 /** What runs the tasks: a local pool, or a distributed executor. */
-export interface Target {
+interface Target {
   readonly executor: Executor;
   readonly pool: PoolExecutor | undefined;
   readonly where: string;

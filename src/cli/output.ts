@@ -18,7 +18,7 @@ type Placeholder = (typeof PLACEHOLDERS)[number];
  * as `undefined`, or `null` with `json` so that every line stays valid JSON. A bigint prints as
  * its digits.
  */
-export function renderResult(result: unknown, json: boolean): string {
+function renderResult(result: unknown, json: boolean): string {
   if (typeof result === 'string' && !json) return result;
   if (typeof result === 'bigint') return result.toString();
   if (result === undefined) return json ? 'null' : 'undefined';

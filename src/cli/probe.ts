@@ -8,7 +8,7 @@
  */
 
 /** The answer of {@link describeExport}: `null` when the export is a function, else why not. */
-export type ExportProblem = string | null;
+type ExportProblem = string | null;
 
 /**
  * Imports `url` and says whether its export `name` is a function (also looked up on `default`,

@@ -79,7 +79,7 @@ export class ProgressBar {
  * `▕██████░░░░▏ 60% 600/1,000 · 1,234/s · ETA 0:01 · 2 failed` with a total,
  * `600 done · 1,234/s · 0:05 elapsed` without.
  */
-export function renderBar(done: number, failed: number, total: number | undefined, rate: number, elapsedMs: number, width: number): string {
+function renderBar(done: number, failed: number, total: number | undefined, rate: number, elapsedMs: number, width: number): string {
   const parts: string[] = [];
   if (total !== undefined && total > 0) {
     const share = Math.min(1, done / total);

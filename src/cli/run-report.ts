@@ -41,7 +41,7 @@ export interface WorkerBusy {
 }
 
 /** Figures for the summary line. */
-export interface RunFigures {
+interface RunFigures {
   readonly items: number;
   readonly failed: number;
   readonly wallMs: number;
@@ -134,7 +134,7 @@ export interface TraceEvent {
 }
 
 /** What {@link buildTrace} needs. */
-export interface TraceSource {
+interface TraceSource {
   /** Every task that ran. */
   readonly slices: readonly TaskSlice[];
   /** Epoch ms of the start of the run: time 0 in the trace. */

@@ -10,7 +10,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CliError, EXIT } from './cli-error.js';
 
 /** A parsed `MODULE#EXPORT`. */
-export interface TaskSpec {
+interface TaskSpec {
   /** The module's `file:` URL, as workers import it. */
   readonly url: string;
   /** The export name. */

@@ -11,7 +11,7 @@ import type { MapAdmission, TaskKind, TaskOptions } from './backend.js';
 import type { Future } from './future.js';
 
 /** The executor's own scheduling, told which admission (if any) a task comes through. */
-export type AdmittedSchedule = (fn: unknown, args: unknown[], kind: TaskKind, options: TaskOptions | undefined,
+type AdmittedSchedule = (fn: unknown, args: unknown[], kind: TaskKind, options: TaskOptions | undefined,
   admission: MapAdmission | null) => Future<unknown>;
 
 /** One executor's shutdown state and open map admissions. */

@@ -42,7 +42,7 @@ export interface ChunkOutcome {
 }
 
 /** Schedules one task and returns its future; throws what `submit` throws (shut down, broken, bad arguments). */
-export type Schedule = (fn: unknown, args: unknown[], kind: TaskKind, options: TaskOptions | undefined) => Future<unknown>;
+type Schedule = (fn: unknown, args: unknown[], kind: TaskKind, options: TaskOptions | undefined) => Future<unknown>;
 
 /**
  * A map admitted by its executor: its chunks go through {@link MapAdmission.schedule}, which an

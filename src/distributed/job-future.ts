@@ -19,7 +19,7 @@ import { Future, type CancelOptions } from '../core/future.js';
 import type { JobData } from './wire.js';
 
 /** Where a job is: only in this process, being added, in Redis, or inside a pack (see `pack-future.ts`). */
-export type JobStage = 'LOCAL' | 'ADDING' | 'QUEUED' | 'PACKED' | 'DONE';
+type JobStage = 'LOCAL' | 'ADDING' | 'QUEUED' | 'PACKED' | 'DONE';
 
 /** Implemented by the executor: what cancelling a job means in Redis. */
 export interface JobOwner {

@@ -18,7 +18,7 @@ import type { JobEventSink } from './event-reader.js';
 import { settleCompletedText, settleFailed } from './results.js';
 
 /** What the tracker needs from its executor. */
-export interface TrackerHost {
+interface TrackerHost {
   /** The job vanished from Redis without a result. */
   lost(future: JobFuture): void;
   /** Registers work that shutdown must wait for. */

@@ -32,7 +32,7 @@ export const WIRE_VERSION = 1;
 /** Job kinds in {@link JobData.k}. */
 export const KIND_CALL = 0;
 /** `a` is a list of items: `fn(item)` for each. */
-export const KIND_CHUNK = 1;
+const KIND_CHUNK = 1;
 /** `a` is a list of argument lists: `fn(...args)` for each. */
 export const KIND_STARCHUNK = 2;
 
@@ -69,7 +69,7 @@ export interface ChunkResult {
 }
 
 /** Between the readable first line of a failure reason and its encoded error record. */
-export const FAILURE_MARK = '\n@concurrent-ts:error ';
+const FAILURE_MARK = '\n@concurrent-ts:error ';
 
 /** Logical module names: a file's base name without extension (`tasks`, `image-ops`, `v2.tasks`). */
 const MODULE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;

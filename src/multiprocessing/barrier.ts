@@ -13,6 +13,7 @@ import { toWireFn } from '../task-ref/to-wire-fn.js';
 import { TaskLoader, type TaskFn } from '../worker/task-loader.js';
 import { unwrap, type Reply } from './link.js';
 import { fromWire, registerHandle, SharedObject, type HandleWire } from './shared-object.js';
+import type { BarrierOps } from './broker/ops.js';
 import { throwIfAborted, type WaitOptions } from './wait-options.js';
 
 /** Options of `new Barrier()`. */
@@ -39,7 +40,7 @@ const loaded = new Map<string, number>();
  * const index = await barrier.wait(); // 0, 1 or 2: unique within the round
  * ```
  */
-export class Barrier extends SharedObject {
+export class Barrier extends SharedObject<BarrierOps> {
   /**
    * @param parties - how many `wait()` calls complete a round.
    * @throws {ValueError} `parties must be > 0`; a negative timeout.
@@ -62,12 +63,12 @@ export class Barrier extends SharedObject {
 
   /** How many parties wait in the current round (0 while broken). */
   get nWaiting(): number {
-    return unwrap(this.link.callSync('nWaiting', this.id, [])) as number;
+    return unwrap(this.ops.callSync('nWaiting', []));
   }
 
   /** Whether the barrier is broken (after `abort()`, a wait timeout or a failing action, until `reset()`). */
   get broken(): boolean {
-    return unwrap(this.link.callSync('broken', this.id, [])) === true;
+    return unwrap(this.ops.callSync('broken', [])) === true;
   }
 
   /**
@@ -87,16 +88,16 @@ export class Barrier extends SharedObject {
     const signal = rest?.signal;
     throwIfAborted(signal);
     const explicit = timeout ?? null;
-    const reply = await this.link.call('wait', this.id, [explicit], undefined, signal);
-    const [index, runAction] = unwrap(reply, signal) as [number, boolean];
+    const reply = await this.ops.call('wait', [explicit], undefined, signal);
+    const [index, runAction] = unwrap(reply, signal);
     if (!runAction) return index;
     try {
       await (await this.#action())();
     } catch (error) {
-      unwrap(await this.link.call('actionDone', this.id, [false]));
+      unwrap(await this.ops.call('actionDone', [false]));
       throw error;
     }
-    this.#afterAction(await this.link.call('actionDone', this.id, [true]));
+    this.#afterAction(await this.ops.call('actionDone', [true]));
     return index;
   }
 
@@ -111,7 +112,7 @@ export class Barrier extends SharedObject {
    */
   waitSync(timeout?: number | null): number {
     const explicit = checkTimeout(timeout) ?? null;
-    const [index, runAction] = unwrap(this.link.callSync('wait', this.id, [explicit])) as [number, boolean];
+    const [index, runAction] = unwrap(this.ops.callSync('wait', [explicit]));
     if (!runAction) return index;
     let result: unknown;
     try {
@@ -122,22 +123,22 @@ export class Barrier extends SharedObject {
       }
       result = fn();
     } catch (error) {
-      unwrap(this.link.callSync('actionDone', this.id, [false]));
+      unwrap(this.ops.callSync('actionDone', [false]));
       throw error;
     }
     if (result instanceof Promise) result.catch(() => {});
-    this.#afterAction(this.link.callSync('actionDone', this.id, [true]));
+    this.#afterAction(this.ops.callSync('actionDone', [true]));
     return index;
   }
 
   /** Puts the barrier back to its initial state; parties waiting now get `BrokenBarrierError`. */
   reset(): void {
-    unwrap(this.link.callSync('reset', this.id, []));
+    unwrap(this.ops.callSync('reset', []));
   }
 
   /** Breaks the barrier: current and future waiters get `BrokenBarrierError` until `reset()`. */
   abort(): void {
-    unwrap(this.link.callSync('abort', this.id, []));
+    unwrap(this.ops.callSync('abort', []));
   }
 
   /** @returns a short description of the object and its state, Python's repr where there is one. */

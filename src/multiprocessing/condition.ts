@@ -10,6 +10,7 @@ import { checkTimeout, toDeadline } from '../sync/deadline.js';
 import { unwrap } from './link.js';
 import { edgeAfter, holdsHere, Lock, RLock } from './lock.js';
 import { fromWire, rebuilding, registerHandle, reviveHandles, SharedObject, type HandleWire } from './shared-object.js';
+import type { ConditionOps } from './broker/ops.js';
 import { throwIfAborted, toWait, type WaitOptions } from './wait-options.js';
 
 /**
@@ -25,7 +26,7 @@ import { throwIfAborted, toWait, type WaitOptions } from './wait-options.js';
  * ```
  */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- its acquire forms and holds are lent after it
-export class Condition extends SharedObject {
+export class Condition extends SharedObject<ConditionOps> {
   /** The lock the condition uses (part of its wire state). */
   readonly lock: Lock | RLock;
 
@@ -62,7 +63,7 @@ export class Condition extends SharedObject {
     this.#checkOwned('wait');
     const { timeout, signal } = toWait(options);
     throwIfAborted(signal);
-    return unwrap(await this.link.call('wait', this.id, [timeout, edgeAfter(this.lock.params)], undefined, signal), signal) === true;
+    return unwrap(await this.ops.call('wait', [timeout, edgeAfter(this.lock.params)], undefined, signal), signal) === true;
   }
 
   /**
@@ -77,7 +78,7 @@ export class Condition extends SharedObject {
   waitSync(timeout?: number | null): boolean {
     const ms = checkTimeout(timeout) ?? null;
     this.#checkOwned('wait');
-    return unwrap(this.link.callSync('wait', this.id, [ms, edgeAfter(this.lock.params)])) === true;
+    return unwrap(this.ops.callSync('wait', [ms, edgeAfter(this.lock.params)])) === true;
   }
 
   /**
@@ -134,7 +135,7 @@ export class Condition extends SharedObject {
    */
   notify(n = 1): void {
     this.#checkOwned('notify');
-    this.link.send('notify', this.id, [n]);
+    this.ops.send('notify', [n]);
   }
 
   /**
@@ -144,7 +145,7 @@ export class Condition extends SharedObject {
    */
   notifyAll(): void {
     this.#checkOwned('notify');
-    this.link.send('notifyAll', this.id, []);
+    this.ops.send('notifyAll', []);
   }
 
   /** @returns a short description of the object and its state, Python's repr where there is one. */

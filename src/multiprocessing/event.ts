@@ -6,6 +6,7 @@
 import { checkTimeout } from '../sync/deadline.js';
 import { unwrap } from './link.js';
 import { fromWire, registerHandle, SharedObject, type HandleWire } from './shared-object.js';
+import type { EventOps } from './broker/ops.js';
 import { throwIfAborted, toWait, type WaitOptions } from './wait-options.js';
 
 /**
@@ -19,7 +20,7 @@ import { throwIfAborted, toWait, type WaitOptions } from './wait-options.js';
  * await ready.wait();
  * ```
  */
-export class Event extends SharedObject {
+export class Event extends SharedObject<EventOps> {
   /** Creates a cleared event. */
   constructor() {
     super('mp.Event', {});
@@ -31,17 +32,17 @@ export class Event extends SharedObject {
    * @returns the flag at the moment of the call.
    */
   isSet(): boolean {
-    return unwrap(this.link.callSync('isSet', this.id, [])) === true;
+    return unwrap(this.ops.callSync('isSet', [])) === true;
   }
 
   /** Sets the flag and wakes every waiter, in every process. */
   set(): void {
-    this.link.send('set', this.id, []);
+    this.ops.send('set', []);
   }
 
   /** Resets the flag. */
   clear(): void {
-    this.link.send('clear', this.id, []);
+    this.ops.send('clear', []);
   }
 
   /**
@@ -55,7 +56,7 @@ export class Event extends SharedObject {
   async wait(options?: number | WaitOptions): Promise<boolean> {
     const { timeout, signal } = toWait(options);
     throwIfAborted(signal);
-    return unwrap(await this.link.call('wait', this.id, [timeout], undefined, signal), signal) === true;
+    return unwrap(await this.ops.call('wait', [timeout], undefined, signal), signal) === true;
   }
 
   /**
@@ -68,7 +69,7 @@ export class Event extends SharedObject {
    * @throws {RuntimeError} in the broker's thread when it would have to wait.
    */
   waitSync(timeout?: number | null): boolean {
-    return unwrap(this.link.callSync('wait', this.id, [checkTimeout(timeout) ?? null])) === true;
+    return unwrap(this.ops.callSync('wait', [checkTimeout(timeout) ?? null])) === true;
   }
 
   /** @returns a short description of the object and its state, Python's repr where there is one. */

@@ -19,36 +19,48 @@ import { DeadlockError, ERROR_CLASSES, type DeadlockEdge } from '../errors.js';
 import { currentContext } from '../worker/context.js';
 import { currentTask } from '../sync/current-thread.js';
 import { Broker } from './broker/broker.js';
-import { CANCELLED, ERR, OK, type ReplySink } from './broker/client.js';
+import type { ReplySink } from './broker/client.js';
 import { CONTROL as CONTROL_FRAME, encodeFrame, FrameReader } from './broker/frames.js';
 import { STATE_FACTORIES } from './broker/kinds.js';
 import { flushAllSync, flushChannels, onChannelEvent, onHubItems, quiescent as channelsQuiescent, waiting, type ChannelLink } from './channel/transport.js';
 import { SocketWriter } from './channel/socket-writer.js';
 import { beforeBlock } from '../sync/futex.js';
 import { blockingCall } from './sync-helper.js';
+import { CANCELLED, ERR, OK, type ArgsOf, type BrokerEvent, type ChannelOps, type LinkOps, type OpMap, type OpName, type ReplyOf } from './broker/ops.js';
 
 const EMPTY = Buffer.alloc(0);
 
 /** Operations on the link itself; every other operation is on an object and carries the caller's task. */
-const CONTROL = new Set(['attach', 'mint', 'detach', 'destroy', 'cancel', 'stuck', 'hello', 'ping']);
+const LINK_OPS: ReadonlySet<string> = new Set<OpName<LinkOps>>(['attach', 'mint', 'detach', 'destroy', 'cancel', 'stuck', 'ping']);
 
-/** `[op, id, task, …args]` for an object operation, `[op, id, …args]` for a control one. */
+/** `[op, id, task, …args]` for an object operation, `[op, id, …args]` for a link one. */
 function body(op: string, id: string, args: readonly unknown[]): unknown[] {
-  return CONTROL.has(op) ? [op, id, ...args] : [op, id, currentTask(), ...args];
+  return LINK_OPS.has(op) ? [op, id, ...args] : [op, id, currentTask(), ...args];
 }
 
 /** The environment variable through which children learn their parent's broker. */
 export const BROKER_ENV = 'CONCURRENT_TS_BROKER';
 
-/** A broker's answer to one request. */
-export interface Reply {
-  readonly status: number;
-  readonly value: unknown;
-  readonly payload: Buffer;
+/** A broker's answer to one request; `R` is the value of a success. */
+export type Reply<R = unknown> =
+  | { readonly status: typeof OK; readonly value: R; readonly payload: Buffer }
+  | { readonly status: typeof ERR | typeof CANCELLED; readonly value: unknown; readonly payload: Buffer };
+
+/**
+ * The operations of one object at its broker, typed by its kind's map in `broker/ops.ts`: an
+ * operation the kind does not have, or arguments of the wrong shape, do not compile.
+ */
+export interface ObjectOps<M extends OpMap> {
+  /** {@link Link.request}: resolves with the reply (never rejects). */
+  call<O extends OpName<M>>(op: O, args: ArgsOf<M, O>, payload?: Buffer, signal?: AbortSignal): Promise<Reply<ReplyOf<M, O>>>;
+  /** {@link Link.requestSync}: blocks this thread until the reply. */
+  callSync<O extends OpName<M>>(op: O, args: ArgsOf<M, O>, payload?: Buffer): Reply<ReplyOf<M, O>>;
+  /** {@link Link.post}: no reply wanted. */
+  send<O extends OpName<M>>(op: O, args: ArgsOf<M, O>, payload?: Buffer): void;
 }
 
 /** Listens for pushed events about one object (a pipe end whose peer is gone). */
-export type PushListener = (event: string) => void;
+type PushListener = (event: string) => void;
 
 /** A connection from this thread to one broker. */
 export abstract class Link {
@@ -61,12 +73,33 @@ export abstract class Link {
   /** `true` when the broker runs in this very thread. */
   abstract get local(): boolean;
 
+  /** The operations of object `id`, whose kind serves `M`. */
+  ops<M extends OpMap>(id: string): ObjectOps<M> {
+    // The one place where the wire's untyped replies take the types of the map: a reply's value is
+    // what the broker state's `call.ok` was typed to give.
+    return {
+      call: (op, args, payload, signal) => this.request(op, id, args, payload, signal),
+      callSync: (op, args, payload) => this.requestSync(op, id, args, payload),
+      send: (op, args, payload) => this.post(op, id, args, payload),
+    };
+  }
+
+  /** Sends an operation on the link itself (references, a round trip) that wants no reply. */
+  control<O extends Exclude<OpName<LinkOps>, 'ping'>>(op: O, id: string, args: ArgsOf<LinkOps, O>, payload?: Buffer): void {
+    this.post(op, id, args, payload);
+  }
+
+  /** A round trip to the broker: resolves once everything sent before it was handled. */
+  ping(signal?: AbortSignal): Promise<Reply<null>> {
+    return this.request('ping', '', [], EMPTY, signal) as Promise<Reply<never>>;
+  }
+
   /**
    * Sends a request and resolves with the broker's reply (never rejects). With `signal`, an abort
    * asks the broker to cancel the request; the reply then says `CANCELLED`, unless the request
    * had already completed, in which case its real result comes back and nothing is lost.
    */
-  call(op: string, id: string, args: readonly unknown[], payload: Buffer = EMPTY, signal?: AbortSignal): Promise<Reply> {
+  protected request(op: string, id: string, args: readonly unknown[], payload: Buffer = EMPTY, signal?: AbortSignal): Promise<Reply> {
     return new Promise<Reply>((resolve) => {
       let onAbort: (() => void) | undefined;
       const req = this.expect((reply) => {
@@ -74,7 +107,7 @@ export abstract class Link {
         resolve(reply);
       });
       if (signal !== undefined) {
-        onAbort = () => this.transmit([0, 'cancel', '', req], EMPTY);
+        onAbort = () => this.cancel(req);
         signal.addEventListener('abort', onAbort, { once: true });
       }
       this.transmit([req, ...body(op, id, args)], payload);
@@ -87,7 +120,12 @@ export abstract class Link {
    * @throws {RuntimeError} in the broker's own thread when the request would have to wait: the
    * broker cannot answer while its thread is blocked.
    */
-  abstract callSync(op: string, id: string, args: readonly unknown[], payload?: Buffer): Reply;
+  protected abstract requestSync(op: string, id: string, args: readonly unknown[], payload?: Buffer): Reply;
+
+  /** Asks the broker to cancel request `req` (no reply: the request's own reply says what happened). */
+  protected cancel(req: number): void {
+    this.transmit([0, ...body('cancel', '', [req] satisfies ArgsOf<LinkOps, 'cancel'>)], EMPTY);
+  }
 
   /** Allocates a request id and registers what to do with its reply. */
   protected expect(resolve: (reply: Reply) => void): number {
@@ -98,7 +136,7 @@ export abstract class Link {
   }
 
   /** Sends a request that wants no reply (attach, detach, an unbounded put, a pipe send). */
-  send(op: string, id: string, args: readonly unknown[], payload: Buffer = EMPTY): void {
+  protected post(op: string, id: string, args: readonly unknown[], payload: Buffer = EMPTY): void {
     this.transmit([0, ...body(op, id, args)], payload);
     // Written now: the caller may go on with a long synchronous computation (a `set()` or a
     // `release()` followed by a busy loop must still reach the other processes).
@@ -129,7 +167,7 @@ export abstract class Link {
   /** Delivers a reply (`req` 0: a pushed event, `value` is `[id, event]`). */
   protected deliver(req: number, status: number, value: unknown, payload: Buffer): void {
     if (req === 0) {
-      const [id, event] = value as [string, string];
+      const [id, event] = value as BrokerEvent;
       const set = this.#listeners.get(id);
       if (set !== undefined) for (const listener of set) listener(event);
       return;
@@ -137,7 +175,7 @@ export abstract class Link {
     const resolve = this.#pending.get(req);
     if (resolve === undefined) return;
     this.#pending.delete(req);
-    resolve({ status, value, payload });
+    resolve({ status, value, payload } as Reply);
   }
 
   /** Fails every pending request with the same error (the connection is gone). */
@@ -171,7 +209,7 @@ class LocalLink extends Link {
     return true;
   }
 
-  callSync(op: string, id: string, args: readonly unknown[], payload: Buffer = EMPTY): Reply {
+  protected requestSync(op: string, id: string, args: readonly unknown[], payload: Buffer = EMPTY): Reply {
     let reply: Reply | undefined;
     const req = this.expect((r) => {
       reply = r;
@@ -179,7 +217,7 @@ class LocalLink extends Link {
     this.transmit([req, ...body(op, id, args)], payload);
     if (reply !== undefined) return reply;
     // It parked: nothing can wake this thread while it is blocked, so take the request back.
-    this.transmit([0, 'cancel', '', req], EMPTY);
+    this.cancel(req);
     if (reply !== undefined && (reply as Reply).status !== CANCELLED) return reply;
     return {
       status: ERR,
@@ -247,7 +285,7 @@ class RemoteLink extends Link implements ChannelLink {
     return false;
   }
 
-  callSync(op: string, id: string, args: readonly unknown[], payload: Buffer = EMPTY): Reply {
+  protected requestSync(op: string, id: string, args: readonly unknown[], payload: Buffer = EMPTY): Reply {
     flushAllSync();
     this.#flush();
     this.#writer.flushSync();
@@ -264,10 +302,14 @@ class RemoteLink extends Link implements ChannelLink {
     this.#scheduleFlush();
   }
 
-  queueOp(op: string, id: string, args: readonly unknown[]): void {
+  queueOp<O extends OpName<ChannelOps>>(op: O, id: string, args: ArgsOf<ChannelOps, O>): void {
+    this.#queueFrame([0, op, id, 0, ...args]);
+  }
+
+  #queueFrame(header: readonly unknown[]): void {
     if (this.#closed) return;
     this.#sent++;
-    this.#queue.push(encodeFrame([0, op, id, 0, ...args]));
+    this.#queue.push(encodeFrame(header));
   }
 
   queueItems(chunks: readonly Buffer[]): void {
@@ -317,7 +359,7 @@ class RemoteLink extends Link implements ChannelLink {
     if ((this.pending === 0 && waiting(this) === 0) || this.#held || this.#closed) return;
     this.#held = true;
     this.#socket.ref();
-    this.queueOp('stuck', '', []);
+    this.#queueFrame([0, 'stuck', '', 0] satisfies [number, OpName<LinkOps>, string, number]);
     this.#flush();
   }
 
@@ -330,7 +372,7 @@ class RemoteLink extends Link implements ChannelLink {
           continue;
         }
         const [req, status, value] = frame.header as [number, number, unknown];
-        if (req === 0) onChannelEvent(value as unknown[]);
+        if (req === 0) onChannelEvent(value as BrokerEvent);
         this.deliver(req, status, value, frame.payload);
       }
     } catch {
@@ -383,7 +425,7 @@ export function defaultLink(): Link {
 }
 
 /** Starts this thread's broker, if it has none yet; returns its link. */
-export function startBroker(): Link {
+function startBroker(): Link {
   if (localLink !== undefined) return localLink;
   localLink = new LocalLink();
   if (isMainThread) process.env[BROKER_ENV] = localLink.path;
@@ -404,12 +446,12 @@ export function brokerPathForChildren(): string {
 }
 
 /** This thread's owner key at the broker: `pid:threadId`. */
-export function ownerKey(): string {
+function ownerKey(): string {
   return `${process.pid}:${threadId}`;
 }
 
 /** How this thread is named in deadlock messages: `MainProcess`, `Process-1`, `Process-1/Thread-2`. */
-export function ownerName(): string {
+function ownerName(): string {
   const context = currentContext();
   const processName = context.kind === 'process' ? context.name : 'MainProcess';
   if (isMainThread) return processName;
@@ -425,7 +467,7 @@ export function newId(): string {
 }
 
 /** Builds the exception of an error reply. Call it inside the public async method. */
-export function replyError(reply: Reply): Error {
+function replyError(reply: Reply): Error {
   const [name, message, extra] = reply.value as [string, string, unknown];
   const Cls = ERROR_CLASSES.get(name) ?? Error;
   const error = name === 'DeadlockError' ? new DeadlockError(message, (extra ?? []) as DeadlockEdge[]) : new Cls(message);
@@ -434,13 +476,8 @@ export function replyError(reply: Reply): Error {
   return error;
 }
 
-/** `true` when the reply says the request was cancelled. */
-export function wasCancelled(reply: Reply): boolean {
-  return reply.status === CANCELLED;
-}
-
 /** Throws the reply's error (or the abort reason) unless it is a success; returns its value. */
-export function unwrap(reply: Reply, signal?: AbortSignal): unknown {
+export function unwrap<R>(reply: Reply<R>, signal?: AbortSignal): R {
   if (reply.status === OK) return reply.value;
   if (reply.status === CANCELLED) throw signal?.reason ?? new Error('the request was cancelled');
   throw replyError(reply);

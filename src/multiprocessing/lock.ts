@@ -19,6 +19,7 @@ import { currentTask } from '../sync/current-thread.js';
 import { checkDeadlockTimeout, deadlockDetection, deadlockTimeout } from '../sync/registry.js';
 import { unwrap } from './link.js';
 import { fromWire, registerHandle, SharedObject, type HandleWire } from './shared-object.js';
+import type { AcquireOps, LockOps } from './broker/ops.js';
 import { throwIfAborted, toWait } from './wait-options.js';
 
 export type { AcquireOptions, AcquireSyncOptions };
@@ -42,7 +43,7 @@ export interface LockOptions {
 }
 
 /** The creation parameters of a lock, from its options. @internal */
-export function lockParams(options: LockOptions, name: string): Record<string, unknown> {
+function lockParams(options: LockOptions, name: string): Record<string, unknown> {
   const params: Record<string, unknown> = { name };
   if (options.detectDeadlock === false) params.detect = false;
   if (options.deadlockTimeout !== undefined) params.deadlockTimeout = checkDeadlockTimeout(options.deadlockTimeout);
@@ -93,7 +94,7 @@ function gave(id: string): boolean {
 }
 
 /** Parses acquire options with threading's checks. @internal */
-export function acquireArgs(options: number | AcquireOptions | null | undefined, nonBlockingTimeout = NON_BLOCKING_TIMEOUT):
+function acquireArgs(options: number | AcquireOptions | null | undefined, nonBlockingTimeout = NON_BLOCKING_TIMEOUT):
   { blocking: boolean; timeout: number | null; signal: AbortSignal | undefined } {
   if (typeof options === 'object' && options !== null && options.blocking === false && options.timeout !== undefined && options.timeout !== null) throw new ValueError(nonBlockingTimeout);
   const { timeout, signal } = toWait(options);
@@ -105,7 +106,7 @@ export function acquireArgs(options: number | AcquireOptions | null | undefined,
  * the same code as the threading primitives') the holds and `withLock`.
  */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- its acquire forms and holds are lent after it
-export abstract class Acquirable extends SharedObject {
+export abstract class Acquirable<M extends AcquireOps = AcquireOps> extends SharedObject<M> {
   /**
    * Acquires, waiting without blocking the thread.
    *
@@ -120,7 +121,7 @@ export abstract class Acquirable extends SharedObject {
   async acquire(options?: number | AcquireOptions): Promise<boolean> {
     const { blocking, timeout, signal } = acquireArgs(options, this.nonBlockingTimeout);
     throwIfAborted(signal);
-    const reply = await this.link.call('acquire', this.id, [blocking, timeout, this.edgeAfter()], undefined, signal);
+    const reply = await this.ops.call('acquire', [blocking, timeout, this.edgeAfter()], undefined, signal);
     const ok = unwrap(reply, signal) === true;
     if (ok) this.tookIt();
     return ok;
@@ -139,7 +140,7 @@ export abstract class Acquirable extends SharedObject {
    */
   acquireSync(options?: number | AcquireSyncOptions): boolean {
     const { blocking, timeout } = acquireArgs(options, this.nonBlockingTimeout);
-    const ok = unwrap(this.link.callSync('acquire', this.id, [blocking, timeout, this.edgeAfter()])) === true;
+    const ok = unwrap(this.ops.callSync('acquire', [blocking, timeout, this.edgeAfter()])) === true;
     if (ok) this.tookIt();
     return ok;
   }
@@ -177,12 +178,12 @@ export abstract class Acquirable extends SharedObject {
 }
 
 // The holds and withLock in both forms: the same code as the threading primitives'.
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type -- declares what lend() gives the class
-export interface Acquirable extends Holds {}
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unused-vars -- declares what lend() gives the class (M: the class's own parameter)
+export interface Acquirable<M extends AcquireOps = AcquireOps> extends Holds {}
 lend(Acquirable, Holding);
 
 /** What Lock and RLock share: a name, deadlock detection, `locked()`. */
-abstract class BrokerLock extends Acquirable {
+abstract class BrokerLock extends Acquirable<LockOps> {
   /** The lock's name, as shown in deadlock reports. */
   get name(): string {
     return String(this.params.name);
@@ -199,7 +200,7 @@ abstract class BrokerLock extends Acquirable {
    * @returns the state at the moment of the call.
    */
   locked(): boolean {
-    return unwrap(this.link.callSync('locked', this.id, [])) === true;
+    return unwrap(this.ops.callSync('locked', [])) === true;
   }
 
   protected override edgeAfter(): number | null {
@@ -237,10 +238,10 @@ export class Lock extends BrokerLock {
    */
   release(): void {
     if (!this.link.local && gave(this.id)) {
-      this.link.send('release', this.id, []);
+      this.ops.send('release', []);
       return;
     }
-    const reply = this.link.callSync('release', this.id, []);
+    const reply = this.ops.callSync('release', []);
     gave(this.id);
     unwrap(reply);
   }
@@ -271,8 +272,8 @@ export class RLock extends BrokerLock {
    */
   release(): void {
     if (!gave(this.id)) throw new RuntimeError('cannot release un-acquired lock');
-    if (this.link.local) unwrap(this.link.callSync('release', this.id, []));
-    else this.link.send('release', this.id, []);
+    if (this.link.local) unwrap(this.ops.callSync('release', []));
+    else this.ops.send('release', []);
   }
 
   /**

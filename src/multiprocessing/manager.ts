@@ -49,7 +49,7 @@ export class SyncManager implements AsyncDisposable {
     if (this.#state === 'started') throw new ProcessError('Already started server');
     if (this.#state === 'shutdown') throw new ProcessError('Manager has shut down');
     const link = defaultLink();
-    unwrap(await link.call('ping', '', []));
+    unwrap(await link.ping());
     this.#state = 'started';
   }
 
@@ -59,7 +59,7 @@ export class SyncManager implements AsyncDisposable {
     this.#state = 'shutdown';
     const made = this.#made.splice(0);
     for (const object of made) object._destroy('its manager was shut down');
-    if (made.length > 0) unwrap(await defaultLink().call('ping', '', []));
+    if (made.length > 0) unwrap(await defaultLink().ping());
   }
 
   /** `await using manager = await Manager()` shuts it down at the end of the block. */

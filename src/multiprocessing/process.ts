@@ -24,9 +24,9 @@ import { toWireFn } from '../task-ref/to-wire-fn.js';
 import { currentContext, refuseWhileImporting } from '../worker/context.js';
 import { PROCESS_START_VERSION, type ProcessIdentity, type ProcessStartMessage } from '../worker/process-start.js';
 import { BROKER_ENV, brokerDone, brokerPathForChildren } from './link.js';
+import { siblingUrl } from '../sibling-url.js';
 
-const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-const ENTRY = fileURLToPath(new URL(`../worker/process-target-entry${ext}`, import.meta.url));
+const ENTRY = fileURLToPath(siblingUrl('../worker/process-target-entry', import.meta.url));
 
 /** Options of {@link Process}. */
 export interface ProcessOptions<A extends unknown[]> {

@@ -8,6 +8,7 @@
 import { deserialize } from 'node:v8';
 import { unwrap, type Reply } from './link.js';
 import { fromWire, pack, registerHandle, reviveHandles, SharedObject, type HandleWire } from './shared-object.js';
+import type { ArgsOf, DictOps, ListOps, NamespaceOps, OpName, ReplyOf } from './broker/ops.js';
 
 /** A key of a managed dict: compared by value, as Python compares hashable keys. */
 export type DictKey = string | number | boolean | null;
@@ -26,10 +27,10 @@ function checkKey(key: unknown): DictKey {
 }
 
 /** Base of the container proxies: encoding and decoding of values. */
-export abstract class ContainerProxy extends SharedObject {
-  protected async request(op: string, args: readonly unknown[], value?: unknown, hasValue = false): Promise<Reply> {
+abstract class ContainerProxy<M extends DictOps | ListOps | NamespaceOps> extends SharedObject<M> {
+  protected async request<O extends OpName<M>>(op: O, args: ArgsOf<M, O>, value?: unknown, hasValue = false): Promise<Reply<ReplyOf<M, O>>> {
     const payload = hasValue ? pack(value, 'value').payload : undefined;
-    const reply = await this.link.call(op, this.id, args, payload);
+    const reply = await this.ops.call(op, args, payload);
     unwrap(reply);
     return reply;
   }
@@ -46,7 +47,7 @@ export abstract class ContainerProxy extends SharedObject {
  *
  * @typeParam V - the type of the values.
  */
-export class DictProxy<V = unknown> extends ContainerProxy {
+export class DictProxy<V = unknown> extends ContainerProxy<DictOps> {
   /** @internal Use `manager.dict()`. */
   constructor(init?: Iterable<readonly [DictKey, V]> | Record<string, V>) {
     const entries = init === undefined ? [] : Symbol.iterator in Object(init) ? [...init as Iterable<readonly [DictKey, V]>]
@@ -215,7 +216,7 @@ export class DictProxy<V = unknown> extends ContainerProxy {
  *
  * @typeParam T - the type of the items.
  */
-export class ListProxy<T = unknown> extends ContainerProxy {
+export class ListProxy<T = unknown> extends ContainerProxy<ListOps> {
   /** @internal Use `manager.list()`. */
   constructor(init?: Iterable<T>) {
     const items = init === undefined ? [] : [...init];
@@ -390,7 +391,7 @@ export class ListProxy<T = unknown> extends ContainerProxy {
 }
 
 /** A bag of named values shared by processes through a manager (Python's `Namespace`). */
-export class NamespaceProxy extends ContainerProxy {
+export class NamespaceProxy extends ContainerProxy<NamespaceOps> {
   /** @internal Use `manager.Namespace()`. */
   constructor(init: Record<string, unknown> = {}) {
     const entries = Object.entries(init);

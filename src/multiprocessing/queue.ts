@@ -17,6 +17,7 @@ import { unwrap } from './link.js';
 import { isReply, openPort, type ChannelPort } from './channel/port.js';
 import { packValue, unpackValue } from './channel/items.js';
 import { fromWire, registerHandle, reviveHandles, SharedObject, type HandleWire } from './shared-object.js';
+import type { KindOf, QueueOps } from './broker/ops.js';
 import { throwIfAborted, toWait, type BlockOptions, type WaitOptions } from './wait-options.js';
 
 const QUEUE_ERRORS = { timeout: (): [string, string] => ['Empty', ''] };
@@ -32,7 +33,7 @@ const QUEUE_ERRORS = { timeout: (): [string, string] => ['Empty', ''] };
  * console.log(await q.get()); // [6, 9]
  * ```
  */
-export class Queue<T = unknown> extends SharedObject {
+export class Queue<T = unknown> extends SharedObject<QueueOps> {
   readonly #maxsize: number;
   readonly #port: ChannelPort;
   #closed = false;
@@ -51,7 +52,7 @@ export class Queue<T = unknown> extends SharedObject {
   }
 
   /** The tag of this kind of queue. @internal */
-  static readonly TAG: string = 'mp.Queue';
+  static readonly TAG: KindOf<QueueOps> = 'mp.Queue';
 
   /** The most items the queue holds (`0`: no limit). */
   get maxsize(): number {
@@ -137,7 +138,7 @@ export class Queue<T = unknown> extends SharedObject {
    */
   async qsize(): Promise<number> {
     this.#checkOpen();
-    return unwrap(await this.link.call('qsize', this.id, [])) as number;
+    return unwrap(await this.ops.call('qsize', []));
   }
 
   /**
@@ -181,7 +182,7 @@ export class Queue<T = unknown> extends SharedObject {
    */
   async joinThread(options?: WaitOptions): Promise<void> {
     if (!this.#closed) throw new AssertionError(`Queue ${this.toString()} not closed`);
-    unwrap(await this.link.call('ping', '', [], undefined, options?.signal), options?.signal);
+    unwrap(await this.link.ping(options?.signal), options?.signal);
   }
 
   /** Python's `cancel_join_thread`: nothing to cancel here (puts are never held back in this process). */
@@ -208,7 +209,7 @@ export class Queue<T = unknown> extends SharedObject {
  */
 export class JoinableQueue<T = unknown> extends Queue<T> {
   /** @internal */
-  static override readonly TAG: string = 'mp.JoinableQueue';
+  static override readonly TAG: KindOf<QueueOps> = 'mp.JoinableQueue';
 
   /**
    * Marks one item taken with `get` as processed.
@@ -216,7 +217,7 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
    * @throws {ValueError} `task_done() called too many times` when no item is unfinished.
    */
   async taskDone(): Promise<void> {
-    unwrap(await this.link.call('taskDone', this.id, []));
+    unwrap(await this.ops.call('taskDone', []));
   }
 
   /**
@@ -230,7 +231,7 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
     const { timeout, signal } = toWait(options);
     throwIfAborted(signal);
     if (timeout === null) {
-      unwrap(await this.link.call('join', this.id, [], undefined, signal), signal);
+      unwrap(await this.ops.call('join', [], undefined, signal), signal);
       return;
     }
     // Python's join() has no timeout; ours ends the wait (not the queue's work) with TimeoutError.
@@ -238,7 +239,7 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
     const timer = startTimer(() => expiry.abort(new TimeoutError(`JoinableQueue.join() did not see every item done within ${timeout} ms`)), timeout);
     const both = signal === undefined ? expiry.signal : AbortSignal.any([signal, expiry.signal]);
     try {
-      unwrap(await this.link.call('join', this.id, [], undefined, both), both);
+      unwrap(await this.ops.call('join', [], undefined, both), both);
     } finally {
       timer.clear();
     }
@@ -248,7 +249,7 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
 /** A simpler queue without `maxsize` or timeouts, like Python's `SimpleQueue`: `put`, `get`, `empty`, `close`. */
 export class SimpleQueue<T = unknown> extends Queue<T> {
   /** @internal */
-  static override readonly TAG: string = 'mp.SimpleQueue';
+  static override readonly TAG: KindOf<QueueOps> = 'mp.SimpleQueue';
 
   /** Creates an empty queue without a size limit. */
   constructor() {

@@ -6,6 +6,7 @@
 import { ValueError } from '../errors.js';
 import { unwrap } from './link.js';
 import { Acquirable } from './lock.js';
+import type { SemaphoreOps } from './broker/ops.js';
 import { fromWire, registerHandle, type HandleWire } from './shared-object.js';
 
 /**
@@ -18,7 +19,7 @@ import { fromWire, registerHandle, type HandleWire } from './shared-object.js';
  * await slots.withLock(() => work()); // at most two processes at a time
  * ```
  */
-export class Semaphore extends Acquirable {
+export class Semaphore extends Acquirable<SemaphoreOps> {
   /**
    * @param value - initial units. Default 1.
    * @throws {ValueError} `semaphore initial value must be >= 0`.
@@ -39,8 +40,8 @@ export class Semaphore extends Acquirable {
   release(n = 1): void {
     if (!Number.isInteger(n) || n < 1) throw new ValueError('n must be one or more');
     // A plain semaphore cannot fail: no need to wait for the broker's answer.
-    if (this.params.bounded !== true && !this.link.local) this.link.send('release', this.id, [n]);
-    else unwrap(this.link.callSync('release', this.id, [n]));
+    if (this.params.bounded !== true && !this.link.local) this.ops.send('release', [n]);
+    else unwrap(this.ops.callSync('release', [n]));
   }
 
   /**
@@ -49,7 +50,7 @@ export class Semaphore extends Acquirable {
    * @returns the value at the moment of the call.
    */
   getValue(): number {
-    return unwrap(this.link.callSync('getValue', this.id, [])) as number;
+    return unwrap(this.ops.callSync('getValue', []));
   }
 
   protected describe(): string {

@@ -19,7 +19,8 @@ import { serialize } from 'node:v8';
 import { TASK_SHARED } from '../protocol.js';
 import { checkArgs } from '../task-ref/check-args.js';
 import { registerShareable } from '../sync/shareable.js';
-import { defaultLink, linkFor, newId, type Link } from './link.js';
+import { defaultLink, linkFor, newId, type Link, type ObjectOps } from './link.js';
+import type { KindOf, OpMap } from './broker/ops.js';
 
 /** The wire state of a handle, as it arrives in another process. */
 export interface HandleWire {
@@ -42,15 +43,20 @@ const collected = new FinalizationRegistry<Held>(({ link, id, release }) => {
   // A handle garbage-collected without close(): give its reference back, as CPython closes a
   // Connection's descriptor when the object dies.
   const extra = release?.();
-  link.send('detach', id, extra === undefined ? [] : [extra]);
+  link.control('detach', id, extra === undefined ? [] : [extra]);
 });
 
 /** Wire states being rebuilt, innermost last: a handle's constructor takes the top one. */
 const reviving: HandleWire[] = [];
 let presetId: string | undefined;
 
-/** Base class of the handles: `Queue`, `Connection`, `Lock`, `Value`, the proxies… */
-export abstract class SharedObject {
+/**
+ * Base class of the handles: `Queue`, `Connection`, `Lock`, `Value`, the proxies…
+ *
+ * @typeParam M - the operations the handle sends (`broker/ops.ts`); its tag must be of a kind
+ * whose broker state serves them all.
+ */
+export abstract class SharedObject<M extends OpMap = Record<never, never>> {
   /** The kind tag (`mp.Queue`, `mp.Lock`…). */
   declare readonly __ct: string;
   /** Path of the broker's socket. */
@@ -60,12 +66,13 @@ export abstract class SharedObject {
   /** Creation parameters (enough for the broker to create the object from any handle). */
   declare readonly params: Record<string, unknown>;
   readonly #link: Link;
+  readonly #ops: ObjectOps<M>;
   #release: (() => unknown) | undefined;
   #detached = false;
   /** The reference has gone back to the broker: this handle can no longer be passed on. */
   #released = false;
 
-  protected constructor(tag: string, params: Record<string, unknown>) {
+  protected constructor(tag: KindOf<M>, params: Record<string, unknown>) {
     const wire = reviving.pop();
     const preset = presetId;
     presetId = undefined;
@@ -78,7 +85,8 @@ export abstract class SharedObject {
     define(this, 'params', own);
     Object.defineProperty(this, 'token', { enumerable: true, configurable: true, get: () => this.#mint() });
     this.#link = link;
-    link.send('attach', id, [tag, wire?.token ?? null], serialize(own));
+    this.#ops = link.ops<M>(id);
+    link.control('attach', id, [tag, wire?.token ?? null], serialize(own));
     collected.register(this, { link, id, release: undefined }, this);
   }
 
@@ -96,6 +104,11 @@ export abstract class SharedObject {
   /** The link to this object's broker. @internal */
   protected get link(): Link {
     return this.#link;
+  }
+
+  /** This object's operations at its broker. @internal */
+  protected get ops(): ObjectOps<M> {
+    return this.#ops;
   }
 
   /** `true` once this handle gave its reference back. @internal */
@@ -116,7 +129,7 @@ export abstract class SharedObject {
     setImmediate(() => {
       this.#released = true;
       const extra = this.#release?.();
-      this.#link.send('detach', this.id, extra === undefined ? [] : [extra]);
+      this.#link.control('detach', this.id, extra === undefined ? [] : [extra]);
     });
   }
 
@@ -125,13 +138,13 @@ export abstract class SharedObject {
    * process, then fails with a message that ends with `reason`. @internal
    */
   _destroy(reason: string): void {
-    this.#link.send('destroy', this.id, [reason]);
+    this.#link.control('destroy', this.id, [reason]);
   }
 
   #mint(): string | null {
     if (this.#released) return null;
     const token = newId();
-    this.#link.send('mint', this.id, [token]);
+    this.#link.control('mint', this.id, [token]);
     return token;
   }
 
@@ -195,7 +208,7 @@ export function withId<T>(id: string, make: () => T): T {
 export { newId as newHandleId };
 
 /** `true` for the wire state of a multiprocessing handle (the tag starts with `mp.`). */
-export function isHandleWire(value: unknown): value is HandleWire {
+function isHandleWire(value: unknown): value is HandleWire {
   if (typeof value !== 'object' || value === null) return false;
   const tag = (value as { __ct?: unknown }).__ct;
   return typeof tag === 'string' && tag.startsWith('mp.') && !(value instanceof SharedObject);

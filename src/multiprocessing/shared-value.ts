@@ -14,6 +14,7 @@ import { Guarded, lend, type Acquire, type Holds } from '../sync/acquirable.js';
 import { unwrap, type Reply } from './link.js';
 import { Lock, RLock } from './lock.js';
 import { fromWire, rebuilding, registerHandle, reviveHandles, SharedObject, type HandleWire } from './shared-object.js';
+import type { ArrayOps, KindOf, ValueOps } from './broker/ops.js';
 import { checkTypeCode, storage, store, type TypeCode, type ValueOf } from './typecodes.js';
 
 /** The `lock` option: `true`/omitted for a new RLock, `false` for none, or the Lock/RLock to use. */
@@ -42,11 +43,11 @@ function check(code: TypeCode, value: unknown): void {
 
 /** What Value and Array share: the optional lock, through which they are acquired. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- its acquire forms and holds are lent after it
-export abstract class Synchronized extends SharedObject {
+export abstract class Synchronized<M extends ValueOps | ArrayOps> extends SharedObject<M> {
   /** The lock (part of the wire state), or `null` for `lock: false`. */
   readonly lock: Lock | RLock | null;
 
-  protected constructor(tag: string, params: Record<string, unknown>, lockOption: unknown) {
+  protected constructor(tag: KindOf<M>, params: Record<string, unknown>, lockOption: unknown) {
     const wire = rebuilding();
     const lock = wire === undefined ? makeLock(lockOption) : reviveHandles(wire.lock ?? null) as Lock | RLock | null;
     super(tag, params);
@@ -86,8 +87,8 @@ export abstract class Synchronized extends SharedObject {
 }
 
 // Acquired through its lock: each form is the lock's (the same code as the threading Value's).
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- declares what lend() gives the class
-export interface Synchronized extends Acquire, Holds {}
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- declares what lend() gives the class (M: the class's own parameter)
+export interface Synchronized<M extends ValueOps | ArrayOps> extends Acquire, Holds {}
 lend(Synchronized, Guarded);
 
 /**
@@ -100,7 +101,7 @@ lend(Synchronized, Guarded);
  * await counter.withLock(async () => counter.set(await counter.get() + 1));
  * ```
  */
-export class Value<C extends TypeCode = TypeCode> extends Synchronized {
+export class Value<C extends TypeCode = TypeCode> extends Synchronized<ValueOps> {
   /**
    * @param typecode - Python's ctypes type code.
    * @param value - the initial value (default zero).
@@ -127,7 +128,7 @@ export class Value<C extends TypeCode = TypeCode> extends Synchronized {
   /** Sets the value (sent at once; later reads from this thread see it). */
   set value(value: ValueOf<C>) {
     check(this.typecode, value);
-    this.link.send('set', this.id, [], serialize(value));
+    this.ops.send('set', [], serialize(value));
   }
 
   /**
@@ -136,7 +137,7 @@ export class Value<C extends TypeCode = TypeCode> extends Synchronized {
    * @returns the value.
    */
   async get(): Promise<ValueOf<C>> {
-    return this.decode(await this.link.call('get', this.id, [])) as ValueOf<C>;
+    return this.decode(await this.ops.call('get', [])) as ValueOf<C>;
   }
 
   /**
@@ -147,7 +148,7 @@ export class Value<C extends TypeCode = TypeCode> extends Synchronized {
    */
   async set(value: ValueOf<C>): Promise<void> {
     check(this.typecode, value);
-    unwrap(await this.link.call('set', this.id, [], serialize(value)));
+    unwrap(await this.ops.call('set', [], serialize(value)));
   }
 
   /**
@@ -156,7 +157,7 @@ export class Value<C extends TypeCode = TypeCode> extends Synchronized {
    * @returns the value.
    */
   getSync(): ValueOf<C> {
-    return this.decode(this.link.callSync('get', this.id, [])) as ValueOf<C>;
+    return this.decode(this.ops.callSync('get', [])) as ValueOf<C>;
   }
 
   /**
@@ -166,7 +167,7 @@ export class Value<C extends TypeCode = TypeCode> extends Synchronized {
    */
   setSync(value: ValueOf<C>): void {
     check(this.typecode, value);
-    unwrap(this.link.callSync('set', this.id, [], serialize(value)));
+    unwrap(this.ops.callSync('set', [], serialize(value)));
   }
 
   /** @returns a short description of the object and its state, Python's repr where there is one. */
@@ -187,7 +188,7 @@ export class Value<C extends TypeCode = TypeCode> extends Synchronized {
  * console.log(await arr.toArray()); // [10, 2, 3]
  * ```
  */
-export class SharedArray<C extends TypeCode = TypeCode> extends Synchronized {
+export class SharedArray<C extends TypeCode = TypeCode> extends Synchronized<ArrayOps> {
   /**
    * @param typecode - Python's ctypes type code.
    * @param init - the length (zero-filled), the initial values, or a string for `'c'`/`'u'`.
@@ -225,7 +226,7 @@ export class SharedArray<C extends TypeCode = TypeCode> extends Synchronized {
    * @returns the element.
    */
   async get(index: number): Promise<ElementOf<C>> {
-    return this.decode(await this.link.call('get', this.id, [index])) as ElementOf<C>;
+    return this.decode(await this.ops.call('get', [index])) as ElementOf<C>;
   }
 
   /**
@@ -237,7 +238,7 @@ export class SharedArray<C extends TypeCode = TypeCode> extends Synchronized {
    */
   async set(index: number, value: ElementOf<C>): Promise<void> {
     check(this.typecode, value);
-    unwrap(await this.link.call('set', this.id, [index], serialize(value)));
+    unwrap(await this.ops.call('set', [index], serialize(value)));
   }
 
   /**
@@ -248,7 +249,7 @@ export class SharedArray<C extends TypeCode = TypeCode> extends Synchronized {
    * @returns the elements.
    */
   async slice(start?: number, end?: number): Promise<Array<ElementOf<C>>> {
-    return this.decode(await this.link.call('slice', this.id, [start ?? null, end ?? null])) as Array<ElementOf<C>>;
+    return this.decode(await this.ops.call('slice', [start ?? null, end ?? null])) as Array<ElementOf<C>>;
   }
 
   /**
@@ -260,7 +261,7 @@ export class SharedArray<C extends TypeCode = TypeCode> extends Synchronized {
    */
   async setSlice(start: number, values: ReadonlyArray<ElementOf<C>>): Promise<void> {
     for (const v of values) check(this.typecode, v);
-    unwrap(await this.link.call('setSlice', this.id, [start, start + values.length], serialize([...values])));
+    unwrap(await this.ops.call('setSlice', [start, start + values.length], serialize([...values])));
   }
 
   /**
@@ -278,7 +279,7 @@ export class SharedArray<C extends TypeCode = TypeCode> extends Synchronized {
    * @returns the element.
    */
   getSync(index: number): ElementOf<C> {
-    return this.decode(this.link.callSync('get', this.id, [index])) as ElementOf<C>;
+    return this.decode(this.ops.callSync('get', [index])) as ElementOf<C>;
   }
 
   /**
@@ -288,7 +289,7 @@ export class SharedArray<C extends TypeCode = TypeCode> extends Synchronized {
    */
   setSync(index: number, value: ElementOf<C>): void {
     check(this.typecode, value);
-    unwrap(this.link.callSync('set', this.id, [index], serialize(value)));
+    unwrap(this.ops.callSync('set', [index], serialize(value)));
   }
 
   /**
@@ -298,7 +299,7 @@ export class SharedArray<C extends TypeCode = TypeCode> extends Synchronized {
    * @returns the elements.
    */
   sliceSync(start?: number, end?: number): Array<ElementOf<C>> {
-    return this.decode(this.link.callSync('slice', this.id, [start ?? null, end ?? null])) as Array<ElementOf<C>>;
+    return this.decode(this.ops.callSync('slice', [start ?? null, end ?? null])) as Array<ElementOf<C>>;
   }
 
   /**
@@ -308,7 +309,7 @@ export class SharedArray<C extends TypeCode = TypeCode> extends Synchronized {
    */
   setSliceSync(start: number, values: ReadonlyArray<ElementOf<C>>): void {
     for (const v of values) check(this.typecode, v);
-    unwrap(this.link.callSync('setSlice', this.id, [start, start + values.length], serialize([...values])));
+    unwrap(this.ops.callSync('setSlice', [start, start + values.length], serialize([...values])));
   }
 
   /**

@@ -21,81 +21,37 @@
  * @module
  */
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { siblingUrl } from '../sibling-url.js';
+import { bootstrapSource, tsxApiUrl } from '../transports/loader-flags.js';
 import type { Reply } from './link.js';
 
-// Plain JavaScript: the helper needs no loader, and no module of the library.
-const SOURCE = `
-const { workerData } = require('node:worker_threads');
-const { connect } = require('node:net');
-const { port, flag, key, name } = workerData;
-const signal = new Int32Array(flag);
-const conns = new Map();
-let nextReq = 1;
+/** The helper thread's program: a worker entry of the build, bundled into one file. */
+const ENTRY = siblingUrl('../entries/sync-helper-entry', import.meta.url);
 
-// The broker's frames (broker/frames.ts): u32 length, u8 type (0: control), u32 header length, JSON header, payload.
-function frame(header, payload) {
-  const text = Buffer.from(JSON.stringify(header));
-  const out = Buffer.allocUnsafe(9 + text.length + payload.length);
-  out.writeUInt32LE(5 + text.length + payload.length, 0);
-  out[4] = 0;
-  out.writeUInt32LE(text.length, 5);
-  text.copy(out, 9);
-  payload.copy(out, 9 + text.length);
-  return out;
+/** What the helper thread starts with. */
+export interface SyncHelperData {
+  /** Where requests arrive and replies go. */
+  readonly port: MessagePort;
+  /** A SharedArrayBuffer of one Int32: the helper stores 1 and notifies when a reply is posted. */
+  readonly flag: SharedArrayBuffer;
+  /** The blocked thread's owner key and name at the broker: the helper speaks for it. */
+  readonly key: string;
+  readonly name: string;
 }
 
-function answer(reply) {
-  port.postMessage(reply);
-  Atomics.store(signal, 0, 1);
-  Atomics.notify(signal, 0);
+/** One request: the broker's socket, the frame's header (the helper sets its request id) and payload. */
+export interface HelperRequest {
+  readonly path: string;
+  readonly header: readonly unknown[];
+  readonly payload: Uint8Array;
 }
 
-function open(path) {
-  let c = conns.get(path);
-  if (c) return c;
-  const socket = connect(path);
-  c = { socket, buffer: Buffer.alloc(0), waiting: 0 };
-  conns.set(path, c);
-  socket.unref();
-  socket.write(frame([0, 'hello', '', key, name, 1], Buffer.alloc(0)));
-  socket.on('data', (chunk) => {
-    c.buffer = c.buffer.length === 0 ? chunk : Buffer.concat([c.buffer, chunk]);
-    while (c.buffer.length >= 4) {
-      const total = c.buffer.readUInt32LE(0);
-      if (c.buffer.length < 4 + total) break;
-      if (c.buffer[4] !== 0) {
-        c.buffer = c.buffer.subarray(4 + total);
-        continue;
-      }
-      const headerBytes = c.buffer.readUInt32LE(5);
-      const header = JSON.parse(c.buffer.toString('utf8', 9, 9 + headerBytes));
-      const payload = Buffer.from(c.buffer.subarray(9 + headerBytes, 4 + total));
-      c.buffer = c.buffer.subarray(4 + total);
-      if (header[0] !== 0 && header[0] === c.waiting) {
-        c.waiting = 0;
-        answer({ status: header[1], value: header[2], payload });
-      }
-    }
-  });
-  socket.on('error', () => {});
-  socket.on('close', () => {
-    conns.delete(path);
-    if (c.waiting !== 0) {
-      c.waiting = 0;
-      answer({ status: 1, value: ['RuntimeError', 'lost the connection to the broker at ' + path], payload: Buffer.alloc(0) });
-    }
-  });
-  return c;
+/** What the helper posts back: the reply frame's status, value and payload. */
+export interface HelperReply {
+  readonly status: Reply['status'];
+  readonly value: unknown;
+  readonly payload: Uint8Array;
 }
-
-port.on('message', ({ path, header, payload }) => {
-  const c = open(path);
-  const req = nextReq++;
-  c.waiting = req;
-  header[0] = req;
-  c.socket.write(frame(header, Buffer.from(payload)));
-});
-`;
 
 interface Helper {
   readonly port: MessagePort;
@@ -110,9 +66,11 @@ const LONG_CALL_MS = 1;
 function start(key: string, name: string): Helper {
   const { port1, port2 } = new MessageChannel();
   const flag = new Int32Array(new SharedArrayBuffer(4));
-  const worker = new Worker(SOURCE, {
-    eval: true,
-    workerData: { port: port2, flag: flag.buffer, key, name },
+  const tsxApi = tsxApiUrl();
+  const data: SyncHelperData = { port: port2, flag: flag.buffer, key, name };
+  const worker = new Worker(tsxApi === null ? ENTRY : bootstrapSource(ENTRY, tsxApi), {
+    eval: tsxApi !== null,
+    workerData: data,
     transferList: [port2],
     execArgv: [],
     stdout: true,
@@ -134,7 +92,7 @@ export function blockingCall(path: string, key: string, name: string, header: un
   helper ??= start(key, name);
   const { port, flag } = helper;
   Atomics.store(flag, 0, 0);
-  port.postMessage({ path, header, payload });
+  port.postMessage({ path, header, payload } satisfies HelperRequest);
   // A call that does not come back at once is a real wait: say so (a pool worker then sends its
   // results and gives back the tasks it holds), then sleep until the helper stores 1; a spurious
   // wake-up just loops.
@@ -142,6 +100,6 @@ export function blockingCall(path: string, key: string, name: string, header: un
   while (Atomics.load(flag, 0) === 0) Atomics.wait(flag, 0, 0);
   const message = receiveMessageOnPort(port);
   if (message === undefined) throw new Error('the sync helper woke the caller without a reply');
-  const reply = message.message as { status: number; value: unknown; payload: Uint8Array };
+  const reply = message.message as HelperReply;
   return { status: reply.status, value: reply.value, payload: Buffer.from(reply.payload.buffer, reply.payload.byteOffset, reply.payload.byteLength) };
 }

@@ -131,7 +131,7 @@ function installExitHook(): void {
 }
 
 /** Validates `maxWorkers` (Python's message, with the value). */
-export function checkMaxWorkers(value: unknown, name = 'maxWorkers'): number {
+function checkMaxWorkers(value: unknown, name = 'maxWorkers'): number {
   if (value === undefined) return availableParallelism();
   if (typeof value !== 'number' || !Number.isInteger(value)) {
     throw new TypeError(`${name} must be an integer, got ${describe(value)}`);
@@ -335,7 +335,7 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
     if (slot === undefined) return (task.marks & REQUEUED) !== 0 && !task.done();
     if (!slot.revoke(task)) return false;
     this.#inflight.delete(task.id);
-    this.#release(task);
+    this.#cleanUp(task);
     slot.dispatched--;
     if (slot.exclusive === task) slot.exclusive = undefined;
     if (slot.empty() && !slot.stopping) {
@@ -393,7 +393,7 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
       // workers are unref'd: a child process's exit alone would not keep the event loop running
       // (`await using` at the top level ended the program with an unsettled await).
       this.#holdUntilExit = true;
-      for (const slot of this.#slots) slot.hold();
+      for (const slot of this.#slots) slot.ref();
     }
     this.#maybeFinish();
     if (wait) await this.#allExited;
@@ -418,7 +418,7 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
       while (queue.size > 0 && this.#broken === undefined) {
         const head = queue.peek() as TaskFuture<unknown>;
         if (head.cancelled()) {
-          this.#release(queue.shift() as TaskFuture<unknown>);
+          this.#cleanUp(queue.shift() as TaskFuture<unknown>);
           continue;
         }
         const slot = this.#pickSlot(head);
@@ -542,7 +542,7 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
       if (long && !exclusive && (sent.length > 0 || waiting > 0)) break;
       queue.shift();
       if ((task.marks & REQUEUED) === 0 && !task.setRunningOrNotifyCancel()) {
-        this.#release(task);
+        this.#cleanUp(task);
         continue;
       }
       if (!slot.fns.has(task.fnId)) {
@@ -568,7 +568,7 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
     slot.dispatched += sent.length;
     if (slot.dispatched >= this.#maxTasks) slot.retiring = true;
     if (exclusive) slot.exclusive = sent[0];
-    if (this.#keepAlive) slot.hold();
+    if (this.#keepAlive) slot.ref();
     if (observed) for (const task of sent) this.taskEvents.started(task, slot.name);
     try {
       slot.channel.post({ op: 'run', seq: firstSeq, defs, tasks });
@@ -608,7 +608,7 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
       this.#inflight.delete(task.id);
       if (slot.exclusive === task) slot.exclusive = undefined;
       task.setException(new SerializationError(`the arguments of ${this.#name(task)} cannot be sent to a worker: ${failure.message}`, 'args'));
-      this.#release(task);
+      this.#cleanUp(task);
     });
     if (pendingDefs !== null) for (const [id] of pendingDefs) slot.fns.delete(id);
   }
@@ -676,7 +676,7 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
       this.#detach(task);
       this.#kill(slot, task, 'timed out');
       task.setException(new TimeoutError(`${this.#name(task)} did not finish within ${ms} ms; its worker was stopped and replaced`));
-      this.#release(task);
+      this.#cleanUp(task);
     }, ms);
   }
 
@@ -707,8 +707,8 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
     slot.drop(task);
   }
 
-  /** Lets go of everything a settled task holds. */
-  #release(task: TaskFuture<unknown>): void {
+  /** Lets go of what a settled task holds: its arguments, its timer, its abort listener. */
+  #cleanUp(task: TaskFuture<unknown>): void {
     task.args = undefined;
     const extra = task.extra;
     if (extra === undefined) return;
@@ -796,7 +796,7 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
   }
 
   #settle(task: TaskFuture<unknown>, status: unknown, value: unknown): void {
-    this.#release(task);
+    this.#cleanUp(task);
     if (task.done()) return;
     if (status === STATUS_OK || status === STATUS_OK_ENCODED) {
       if (status === STATUS_OK_ENCODED) value = decodeValue(value);
@@ -821,7 +821,7 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
     if (slot.stopping) return;
     slot.stopping = true;
     slot.retiring = true;
-    if (this.#holdUntilExit) slot.hold();
+    if (this.#holdUntilExit) slot.ref();
     slot.channel.stop();
   }
 
@@ -917,7 +917,7 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
   }
 
   #failTask(task: TaskFuture<unknown>, error: unknown): void {
-    this.#release(task);
+    this.#cleanUp(task);
     if (!task.done()) task.setException(error);
   }
 

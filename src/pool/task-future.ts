@@ -27,7 +27,7 @@ export interface TaskExtra {
 /** Set when the task ran on a worker that died and it goes round again. */
 export const REQUEUED = 1;
 /** The task may have killed a worker: it runs alone until proven innocent. */
-export const SUSPECT = 2;
+const SUSPECT = 2;
 
 /** A future with its call: function id, flags, arguments, and where it runs. */
 export class TaskFuture<T> extends Future<T> {

@@ -21,7 +21,7 @@ import type { TaskFuture } from './task-future.js';
 import type { WorkerChannel } from './transport.js';
 
 /** What became of the tasks on a dead worker's books. */
-export interface Orphans {
+interface Orphans {
   /** Started and not finished: they fail (they must not run twice). */
   readonly started: Array<TaskFuture<unknown>>;
   /** Never started: they run elsewhere. */
@@ -251,7 +251,8 @@ export class WorkerSlot {
     }
   }
 
-  hold(): void {
+  /** Makes this worker keep the program alive while it holds work. */
+  ref(): void {
     if (!this.referenced) {
       this.referenced = true;
       this.channel.ref();

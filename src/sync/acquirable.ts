@@ -79,7 +79,7 @@ export interface Holds {
 }
 
 /** What a primitive tells the conveniences about itself. @internal */
-export interface HoldHooks {
+interface HoldHooks {
   /** What a hold's timeout names: `timed out waiting to acquire <name>`. */
   _holdName(): string;
   /** `withLock` runs its function in an async task scope: holds are owned per task. */

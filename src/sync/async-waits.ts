@@ -29,7 +29,7 @@ import {
 } from './wait-for-graph.js';
 
 /** One await of a lock, from the moment it has to wait until it gets the lock or gives up. */
-export class AsyncWait {
+class AsyncWait {
   readonly since = performance.now();
   #failure: DeadlockError | undefined;
 

@@ -43,7 +43,7 @@ export function setContext(context: WorkerContext): void {
 }
 
 /** The calling thread's identity: `ident` 0 and `MainThread` on the main thread. */
-export interface ThreadIdentity {
+interface ThreadIdentity {
   readonly ident: number;
   readonly name: string;
 }

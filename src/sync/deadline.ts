@@ -49,7 +49,7 @@ export function checkTimeout(timeout: unknown, name = 'timeout'): number | undef
 }
 
 /** A wait's argument, split: its checked timeout and its options object. */
-export interface WaitArgument<O> {
+interface WaitArgument<O> {
   /** Milliseconds, or `undefined` for no limit. */
   readonly timeout: number | undefined;
   /** The options object, when the argument was one. */

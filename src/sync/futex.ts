@@ -122,11 +122,11 @@ export function wake(slots: Int32Array, index: number, count = Infinity): number
 let keepAliveCount = 0;
 let keepAlive: NodeJS.Timeout | undefined;
 
-function hold(): void {
+function keepProcessAlive(): void {
   if (keepAliveCount++ === 0) keepAlive = setInterval(noop, 2 ** 30);
 }
 
-function unhold(): void {
+function letProcessExit(): void {
   if (--keepAliveCount === 0 && keepAlive !== undefined) {
     clearInterval(keepAlive);
     keepAlive = undefined;
@@ -141,7 +141,7 @@ async function settle(
   index: number,
   signal: AbortSignal | undefined,
 ): Promise<'ok' | 'timed-out'> {
-  hold();
+  keepProcessAlive();
   try {
     if (signal === undefined) return await promise;
     return await new Promise<'ok' | 'timed-out'>((resolve, reject) => {
@@ -158,6 +158,6 @@ async function settle(
       }, reject);
     });
   } finally {
-    unhold();
+    letProcessExit();
   }
 }

@@ -30,33 +30,33 @@ const MAGIC = 0x63745267; // 'ctRg'
 const LAYOUT = 2;
 
 /** Header slot indices (Int32). */
-export const R_MAGIC = 0;
-export const R_LAYOUT = 1;
+const R_MAGIC = 0;
+const R_LAYOUT = 1;
 export const R_ID = 2;
-export const R_COUNTER = 3;
-export const R_SEQ = 4;
+const R_COUNTER = 3;
+const R_SEQ = 4;
 export const R_DETECT = 5;
 /** The process-wide deadlock timeout in ms; -1 for Infinity. */
-export const R_GRACE = 6;
+const R_GRACE = 6;
 const HEADER_INTS = 8;
 
 /** The default deadlock timeout: how long an await waits before it counts in the wait-for graph. */
-export const DEFAULT_DEADLOCK_TIMEOUT_MS = 1000;
+const DEFAULT_DEADLOCK_TIMEOUT_MS = 1000;
 
 /** Number of waits that can be edges of the wait-for graph at the same time (one per blocked thread, one per thread and lock for awaits). */
-export const SLOT_COUNT = 256;
+const SLOT_COUNT = 256;
 /** Fields of a wait slot (Int32 offsets inside the slot). */
-export const S_VERSION = 0;
-export const S_OWNER = 1;
-export const S_WAIT_SEQ = 2;
-export const S_LOCK_ID = 3;
-export const S_HOLDER_SEEN = 4;
-export const S_PUB_SEQ = 5;
-export const S_THREAD_LEN = 6;
-export const S_LOCK_LEN = 7;
+const S_VERSION = 0;
+const S_OWNER = 1;
+const S_WAIT_SEQ = 2;
+const S_LOCK_ID = 3;
+const S_HOLDER_SEEN = 4;
+const S_PUB_SEQ = 5;
+const S_THREAD_LEN = 6;
+const S_LOCK_LEN = 7;
 const SLOT_INTS = 8;
 /** Longest thread or lock name kept in a slot; longer names are cut. */
-export const NAME_MAX = 64;
+const NAME_MAX = 64;
 
 const THREADS_OFFSET = HEADER_INTS + SLOT_COUNT * SLOT_INTS;
 const NAMES_BYTE_OFFSET = (THREADS_OFFSET + THREAD_COUNT * THREAD_INTS) * 4;
@@ -242,7 +242,7 @@ function checkRegistry(sab: unknown): Int32Array {
 // VERSION odd, writes, makes it even again; readers retry until they read one even version twice.
 
 /** A consistent copy of a wait slot. */
-export interface SlotSnapshot {
+interface SlotSnapshot {
   owner: number;
   waitSeq: number;
   lockId: number;

@@ -10,7 +10,7 @@
 import { waitAsync, waitSync, type WaitResult } from './futex.js';
 
 /** A wait the algorithm asks for: as `waitSync(slots, index, expected, deadline)`. */
-export interface WaitStep {
+interface WaitStep {
   readonly slots: Int32Array;
   readonly index: number;
   readonly expected: number;

@@ -11,7 +11,7 @@ const kTaskRef = Symbol.for('concurrent-ts.task-ref');
 declare const kSignature: unique symbol;
 
 /** Any function type. */
-export type AnyFunction = (...args: any[]) => any;
+type AnyFunction = (...args: any[]) => any;
 
 /**
  * A reference to the export `name` of the module at `module`, standing for a function of type `F`.

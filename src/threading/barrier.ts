@@ -290,9 +290,7 @@ export class Barrier {
         result = yield { slots: s, index: B_SIGNAL, expected: seen, deadline: until };
       } catch (error) {
         // Aborted: this party leaves, so its round can never complete.
-        lockInternal(s);
-        if (Atomics.load(s, B_GEN) === gen) this.breakBarrier();
-        unlock(s);
+        this.breakRound(gen);
         throw error;
       }
       lockInternal(s);
@@ -300,14 +298,20 @@ export class Barrier {
     }
   }
 
+  /** Breaks the barrier if round `gen` is still the current one. */
+  private breakRound(gen: number): void {
+    const s = this._state;
+    lockInternal(s);
+    if (Atomics.load(s, B_GEN) === gen) this.breakBarrier();
+    unlock(s);
+  }
+
   private runAction(action: () => unknown, gen: number, index: number): number {
     const s = this._state;
     try {
       action();
     } catch (error) {
-      lockInternal(s);
-      if (Atomics.load(s, B_GEN) === gen) this.breakBarrier();
-      unlock(s);
+      this.breakRound(gen);
       throw error;
     }
     lockInternal(s);

@@ -35,17 +35,17 @@ import { RLock } from './rlock.js';
 export type Typecode = 'b' | 'B' | 'h' | 'H' | 'i' | 'I' | 'l' | 'L' | 'q' | 'Q' | 'f' | 'd' | 'c';
 
 /** The JS type of one element for a typecode. */
-export type ValueType<T extends Typecode> = T extends 'l' | 'L' | 'q' | 'Q' ? bigint : T extends 'c' ? string : number;
+type ValueType<T extends Typecode> = T extends 'l' | 'L' | 'q' | 'Q' ? bigint : T extends 'c' ? string : number;
 
 /** The TypedArray that stores a typecode's elements. */
-export type ArrayView<T extends Typecode> = {
+type ArrayView<T extends Typecode> = {
   b: Int8Array; B: Uint8Array; h: Int16Array; H: Uint16Array; i: Int32Array; I: Uint32Array;
   l: BigInt64Array; L: BigUint64Array; q: BigInt64Array; Q: BigUint64Array;
   f: Float32Array; d: Float64Array; c: Uint8Array;
 }[T];
 
 /** The JS type of one element of an Array: like {@link ValueType}, but `'c'` elements are byte numbers. */
-export type ElementType<T extends Typecode> = T extends 'c' ? number : ValueType<T>;
+type ElementType<T extends Typecode> = T extends 'c' ? number : ValueType<T>;
 
 /** The `lock` option: `true`/omitted for a new RLock, `false` for none, or the lock to use. */
 export type LockOption = boolean | Lock | RLock;

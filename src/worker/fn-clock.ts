@@ -15,7 +15,7 @@
  */
 
 /** A call at least this long (ms) makes its function one that may be long. */
-export const SLOW_MS = 0.5;
+const SLOW_MS = 0.5;
 /** Consecutive short calls after which a function counts as quick. */
 const QUICK_STREAK = 4;
 /** Keys are small indexes given by the main side; anything larger is not worth a table entry. */

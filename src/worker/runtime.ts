@@ -30,7 +30,7 @@ import { FnClock } from './fn-clock.js';
 import { TaskLoader, type TaskFn } from './task-loader.js';
 
 /** How the runtime talks to the main side. */
-export interface RuntimeHost {
+interface RuntimeHost {
   /** Sends a message; may throw (a result that cannot be cloned). */
   post(message: FromWorker): void;
   /** Called when the runtime has nothing left to do: no task running, none awaited. */
@@ -117,7 +117,7 @@ export class Runtime {
 
   /** Runs the initializer, then reports `ready` (or `init-failed`). Messages received meanwhile wait. */
   start(): Promise<void> {
-    return this.#hold(async () => {
+    return this.#afterGate(async () => {
       const init = this.#init;
       if (init.initializer !== null) {
         try {
@@ -149,7 +149,7 @@ export class Runtime {
       this.#exit(0);
     }
     if (message.op === 'stop') {
-      this.#hold(() => {
+      this.#afterGate(() => {
         this.#flush(false);
         this.#exit(0);
       }).catch(() => {});
@@ -157,7 +157,7 @@ export class Runtime {
     }
     const loads = this.#prepare(message);
     if (this.#gate !== null || loads !== undefined) {
-      this.#hold(async () => {
+      this.#afterGate(async () => {
         await loads;
         this.#run(message);
       }).catch(() => {});
@@ -167,7 +167,7 @@ export class Runtime {
   }
 
   /** Queues `step` behind everything already waiting, so batches run in the order they came. */
-  #hold(step: () => void | Promise<void>): Promise<void> {
+  #afterGate(step: () => void | Promise<void>): Promise<void> {
     this.#gated++;
     const previous = this.#gate ?? Promise.resolve();
     const gate = previous.then(step).finally(() => {

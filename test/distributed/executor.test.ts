@@ -12,6 +12,7 @@ import { DistributedExecutor, runWorker, type WorkerHandle } from '../../src/dis
 import { CancelledError, OSError, RuntimeError, SerializationError, TimeoutError } from '../../src/errors.js';
 import { needRedis, RedisServer, redisServerPath } from '../fixtures/distributed/redis-server.js';
 import { allowTasks, FAST_RECOVERY, queueName, tasks } from '../fixtures/distributed/helpers.js';
+import { waitUntil } from '../helpers/wait-until.js';
 
 const available = redisServerPath() !== null;
 
@@ -309,10 +310,3 @@ async function countJobs(server: RedisServer, queue: string): Promise<number> {
   }
 }
 
-async function waitUntil(check: () => boolean | Promise<boolean>, timeout = 10_000): Promise<void> {
-  const deadline = performance.now() + timeout;
-  while (!(await check())) {
-    if (performance.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

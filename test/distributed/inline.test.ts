@@ -18,6 +18,7 @@ import { CancelledError, TaskNotAllowedError, TimeoutError, ValueError } from '.
 import { needRedis, RedisServer, redisServerPath } from '../fixtures/distributed/redis-server.js';
 import { allowTasks, FAST_RECOVERY, outside, queueName, tasks } from '../fixtures/distributed/helpers.js';
 import type * as InlineTasks from '../fixtures/distributed/inline-tasks.js';
+import { waitUntil } from '../helpers/wait-until.js';
 
 const available = redisServerPath() !== null;
 const inlineTasksUrl = new URL('../fixtures/distributed/inline-tasks.ts', import.meta.url);
@@ -169,10 +170,3 @@ describe('inline workers', () => {
   });
 });
 
-async function waitUntil(check: () => boolean | Promise<boolean>, timeout = 15_000): Promise<void> {
-  const deadline = performance.now() + timeout;
-  while (!(await check())) {
-    if (performance.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

@@ -13,6 +13,7 @@ import { DistributedExecutor, runWorker, type RunWorkerOptions } from '../../src
 import { CancelledError } from '../../src/errors.js';
 import { needRedis, RedisServer, redisServerPath } from '../fixtures/distributed/redis-server.js';
 import { allowTasks, FAST_RECOVERY, queueName, tasks } from '../fixtures/distributed/helpers.js';
+import { waitUntil } from '../helpers/wait-until.js';
 
 const available = redisServerPath() !== null;
 
@@ -151,10 +152,3 @@ describe('DistributedExecutor packing', () => {
   });
 });
 
-async function waitUntil(check: () => boolean | Promise<boolean>, timeout = 10_000): Promise<void> {
-  const deadline = performance.now() + timeout;
-  while (!(await check())) {
-    if (performance.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

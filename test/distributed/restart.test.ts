@@ -8,6 +8,7 @@ import { Redis } from 'ioredis';
 import { DistributedExecutor, runWorker } from '../../src/distributed/index.js';
 import { needRedis, RedisServer } from '../fixtures/distributed/redis-server.js';
 import { allowTasks, FAST_RECOVERY, queueName, startWorkerProcess, stopWorkers, tasks } from '../fixtures/distributed/helpers.js';
+import { waitUntil } from '../helpers/wait-until.js';
 
 test('Redis restarts while idle: the executor and a worker process recover and run new tasks', async (t) => {
   if (!needRedis(t)) return;
@@ -58,10 +59,3 @@ test('a queued job lost in a restart without persistence is added again, and its
   }
 });
 
-async function waitUntil(check: () => Promise<boolean>, timeout = 10_000): Promise<void> {
-  const deadline = performance.now() + timeout;
-  while (!(await check())) {
-    if (performance.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}

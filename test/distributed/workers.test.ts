@@ -10,6 +10,7 @@ import { BrokenExecutor } from '../../src/errors.js';
 import type { Future } from '../../src/core/future.js';
 import { needRedis, RedisServer, redisServerPath } from '../fixtures/distributed/redis-server.js';
 import { allowTasks, FAST_RECOVERY, queueName, startWorkerProcess, stopWorkers, tasks, type WorkerProcess } from '../fixtures/distributed/helpers.js';
+import { waitUntil } from '../helpers/wait-until.js';
 
 const available = redisServerPath() !== null;
 
@@ -110,10 +111,3 @@ async function attemptsStarted(server: RedisServer, queue: string, futures: Read
   }
 }
 
-async function waitUntil(check: () => boolean, timeout = 15_000): Promise<void> {
-  const deadline = performance.now() + timeout;
-  while (!check()) {
-    if (performance.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

@@ -59,7 +59,7 @@ function references(text: string): Array<[string, 'import' | 'url']> {
   for (const m of code.matchAll(/(?:^|\n)\s*(?:import|export)\b[^;'"]*?\bfrom\s*'([^']+)'|(?:^|\n)\s*import\s+'([^']+)'|\bimport\(\s*'([^']+)'\s*\)/g)) {
     out.push([(m[1] ?? m[2] ?? m[3]) as string, 'import']);
   }
-  for (const m of code.matchAll(/siblingUrl\(\s*'([^']+)'|new URL\(\s*`([^`$]+)\$\{ext\}`/g)) out.push([(m[1] ?? m[2]) as string, 'url']);
+  for (const m of code.matchAll(/siblingUrl\(\s*'([^']+)'/g)) out.push([m[1] as string, 'url']);
   return out;
 }
 
@@ -90,6 +90,11 @@ test('every import of src/ points to its own folder or to a layer below (docs/ar
   assert.deepEqual(wrong, []);
 });
 
+test('only sibling-url.ts tells a run from the sources from a built one (the other modules ask it)', () => {
+  const asking = sources(SRC).filter((path) => path !== 'sibling-url.ts' && /\.endsWith\('\.ts'\)/.test(readFileSync(join(SRC, path), 'utf8')));
+  assert.deepEqual(asking, []);
+});
+
 test('nothing is loaded by URL but worker entries and task modules, each an entry of the build', () => {
   const built = new Set<string>([...WORKER_ENTRIES, ...ENTRIES].map((file: string) => file.replace(/\.js$/, '.ts')));
   const loaded: string[] = [];
@@ -104,5 +109,5 @@ test('nothing is loaded by URL but worker entries and task modules, each an entr
     }
   }
   assert.deepEqual([...new Set(loaded)].sort(),
-    ['cli/probe.ts', 'distributed/probe.ts', 'entries/process-entry.ts', 'entries/thread-entry.ts', 'worker/process-target-entry.ts']);
+    ['cli/probe.ts', 'distributed/probe.ts', 'entries/process-entry.ts', 'entries/sync-helper-entry.ts', 'entries/thread-entry.ts', 'worker/process-target-entry.ts']);
 });

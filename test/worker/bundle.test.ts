@@ -25,6 +25,12 @@ for (const entry of ENTRIES) {
   });
 }
 
+test('dist/entries/sync-helper-entry.js is one file that imports only Node\'s modules', () => {
+  const imports = staticImports('entries/sync-helper-entry');
+  assert.ok(imports.length > 0, 'the import statements were found');
+  assert.deepEqual(imports.filter((specifier) => !specifier.startsWith('node:')), []);
+});
+
 test('the bundled entries run tasks: results, shared primitives, error classes and names come through', () => {
   const r = spawnSync(process.execPath, ['test/fixtures/worker/bundle-run.mjs'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
   assert.equal(r.status, 0, r.stderr);

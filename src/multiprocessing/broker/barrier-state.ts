@@ -15,9 +15,11 @@
  * @module
  */
 import type { Waiter } from './client.js';
+import type { BarrierOps, Handlers } from './ops.js';
 import { timeoutArg, type Call, type SharedState, type StateFactory } from './state.js';
 
 type Phase = 'filling' | 'action' | 'broken';
+type WaitReply = BarrierOps['wait']['reply'];
 
 class BarrierState implements SharedState {
   readonly #parties: number;
@@ -27,7 +29,7 @@ class BarrierState implements SharedState {
   /** Parties waiting in the current round; each waiter's data is its index. */
   #round: Waiter[] = [];
   /** Parties that arrived while the action ran: they enter the next round. */
-  #early: Array<{ call: Call; timeout: number | null }> = [];
+  #early: Array<{ call: Call<WaitReply>; timeout: number | null }> = [];
 
   constructor(parties: number, timeout: number | null, hasAction: boolean) {
     this.#parties = parties;
@@ -35,22 +37,23 @@ class BarrierState implements SharedState {
     this.#hasAction = hasAction;
   }
 
-  op(call: Call, op: string, args: readonly unknown[]): void {
-    switch (op) {
-      case 'wait': return this.#wait(call, args[0] === undefined || args[0] === null ? this.#timeout : timeoutArg(args[0]));
-      case 'actionDone': return this.#actionDone(call, args[0] === true);
-      case 'abort':
-        this.#break();
-        return call.ok();
-      case 'reset':
-        this.#failRound();
-        if (this.#phase === 'broken') this.#phase = 'filling';
-        return call.ok();
-      case 'nWaiting': return call.ok(this.#phase === 'filling' ? this.#live().length : 0);
-      case 'broken': return call.ok(this.#phase === 'broken');
-      default: return call.fail('RuntimeError', `Barrier has no operation ${op}`);
-    }
-  }
+  readonly kind = 'Barrier';
+
+  readonly ops: Handlers<BarrierOps> = {
+    wait: (call, [timeout]) => this.#wait(call, timeout === null ? this.#timeout : timeoutArg(timeout)),
+    actionDone: (call, [ok]) => this.#actionDone(call, ok),
+    abort: (call) => {
+      this.#break();
+      call.ok();
+    },
+    reset: (call) => {
+      this.#failRound();
+      if (this.#phase === 'broken') this.#phase = 'filling';
+      call.ok();
+    },
+    nWaiting: (call) => call.ok(this.#phase === 'filling' ? this.#live().length : 0),
+    broken: (call) => call.ok(this.#phase === 'broken'),
+  };
 
   free(): void {
     this.#break();
@@ -61,7 +64,7 @@ class BarrierState implements SharedState {
     return this.#round;
   }
 
-  #wait(call: Call, timeout: number | null): void {
+  #wait(call: Call<WaitReply>, timeout: number | null): void {
     if (this.#phase === 'broken') {
       call.fail('BrokenBarrierError', '');
       return;
@@ -140,5 +143,5 @@ class BarrierState implements SharedState {
 }
 
 /** `mp.Barrier`: `{ parties, timeout, action }` (`action`: whether one was given). */
-export const barrierState: StateFactory = (params) =>
+export const barrierState: StateFactory<BarrierOps> = (params) =>
   new BarrierState(Number(params.parties), timeoutArg(params.timeout), params.action === true);

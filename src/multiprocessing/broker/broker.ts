@@ -32,12 +32,13 @@ import { unlinkSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { threadId } from 'node:worker_threads';
 import { deserialize } from 'node:v8';
-import { BrokerClient, ERR, Owner, ThreadState, Waiter, type ReplySink } from './client.js';
+import { BrokerClient, Owner, ThreadState, Waiter, type ReplySink } from './client.js';
 import { describeDeadlock, findDeadlock } from './deadlock.js';
 import { decodeItems } from '../channel/items.js';
 import { CONTROL, encodeFrame, FrameReader, type ItemsFrame } from './frames.js';
 import { SocketWriter } from '../channel/socket-writer.js';
-import type { Call, SharedState, StateContext, StateFactory } from './state.js';
+import { ERR, serve, type ArgsOf, type LinkOps } from './ops.js';
+import type { Call, MakeState, SharedState, StateContext } from './state.js';
 
 /** How often the broker's thread checks whether it has anything else to do while it waits. */
 const PROBE_MS = 50;
@@ -54,7 +55,7 @@ export class Broker {
   readonly path: string;
   /** The broker's own thread, which calls the broker directly. */
   readonly local: BrokerClient;
-  readonly #factories: ReadonlyMap<string, StateFactory>;
+  readonly #factories: ReadonlyMap<string, MakeState>;
   readonly #server: Server;
   readonly #objects = new Map<string, Entry>();
   /** Ids of objects that existed and were freed, with why: a late handle must not bring them back empty. */
@@ -75,7 +76,7 @@ export class Broker {
   #probe: NodeJS.Timeout | undefined;
   #closed = false;
 
-  constructor(factories: ReadonlyMap<string, StateFactory>, localSink: ReplySink, localName: string) {
+  constructor(factories: ReadonlyMap<string, MakeState>, localSink: ReplySink, localName: string) {
     this.#factories = factories;
     const self = this.#thread(`${process.pid}:${threadId}`, localName);
     this.local = new BrokerClient(localSink, self, true, false);
@@ -111,24 +112,34 @@ export class Broker {
     const op = header[1] as string;
     const id = header[2] as string;
     if (!client.sync && op !== 'stuck') client.thread.quiescent = false;
+    // The link's own operations, typed by `LinkOps`; the rest are the object's (`serve` below).
     switch (op) {
-      case 'attach':
+      case 'attach': {
+        const [tag, token] = header.slice(3) as ArgsOf<LinkOps, 'attach'>;
         // The parameters are a payload: they may hold values JSON cannot carry (bigint, NaN, Map).
-        this.#attach(client, id, header[3] as string, payload.length === 0 ? {} : deserialize(payload) as Record<string, unknown>,
-          (header[4] ?? null) as string | null);
+        this.#attach(client, id, tag, payload.length === 0 ? {} : deserialize(payload) as Record<string, unknown>, token ?? null);
         return;
-      case 'mint':
-        this.#mint(client, id, header[3] as string);
+      }
+      case 'mint': {
+        const [token] = header.slice(3) as ArgsOf<LinkOps, 'mint'>;
+        this.#mint(client, id, token);
         return;
-      case 'detach':
-        this.#detach(client, id, header[3]);
+      }
+      case 'detach': {
+        const [extra] = header.slice(3) as ArgsOf<LinkOps, 'detach'>;
+        this.#detach(client, id, extra);
         return;
-      case 'destroy':
-        this.#free(id, String(header[3]));
+      }
+      case 'destroy': {
+        const [reason] = header.slice(3) as ArgsOf<LinkOps, 'destroy'>;
+        this.#free(id, String(reason));
         return;
-      case 'cancel':
-        client.waits.get(header[3] as number)?.cancel();
+      }
+      case 'cancel': {
+        const [req] = header.slice(3) as ArgsOf<LinkOps, 'cancel'>;
+        client.waits.get(req)?.cancel();
         return;
+      }
       case 'stuck':
         client.thread.quiescent = true;
         this.#checkThread(client.thread);
@@ -149,7 +160,7 @@ export class Broker {
     // Object operations carry the caller's async task at [3] (0: the thread itself).
     const owner = this.#ownerOf(client.thread, Number(header[3]) || 0);
     try {
-      entry.state.op(new BrokerCall(this, client, owner, req, payload), op, header.slice(4));
+      serve(entry.state.kind, entry.state.ops, new BrokerCall(this, client, owner, req, payload), op, header.slice(4));
     } catch (error) {
       client.reply(req, ERR, ['RuntimeError', `broker error in ${op} on ${entry.kind} ${id}: ${(error as Error).message}`]);
     }

@@ -34,6 +34,7 @@ import { RingQueue } from '../../core/ring-queue.js';
 import { encodeItems, FLAG, frameName, type Item, type ItemsBatch, type Packed } from '../channel/items.js';
 import { isMarker, Reader } from './hub-reader.js';
 import type { BrokerClient } from './client.js';
+import type { AckArgs, BrokerEvent, ChannelOps, Handlers } from './ops.js';
 import type { Call, SharedState, StateContext } from './state.js';
 
 /** What a wait of the broker's own thread gives: the item, whether one is there (a poll), or an error. */
@@ -49,7 +50,7 @@ interface LocalWait {
 }
 
 /** What differs between a queue and a pipe end. */
-export interface ChannelPolicy {
+interface ChannelPolicy {
   /** `true` if producers may send straight to a lone reader (no exact count needed at put). */
   readonly leasable: boolean;
   /** The object whose holders produce into this channel (a queue: itself; a pipe end: its peer). */
@@ -121,24 +122,23 @@ export class ChannelHub implements SharedState {
     return item;
   }
 
-  op(call: Call, op: string, args: readonly unknown[]): void {
-    switch (op) {
-      case 'getNow': return this.#getNow(call, false);
-      case 'pollNow': return this.#getNow(call, true);
-      case 'read': return this.#read(call.client, args);
-      case 'ack': return this.#ack(call.client, args);
-      case 'unread': return this.#unread(call.client, args);
-      case 'switch': return this.#switch(call.client, String(args[0]), Number(args[1]));
-      case 'unswitch': return this.#unswitch(call.client, String(args[0]), Number(args[1]));
-      case 'sent': return this.#sent(call.client, Number(args[0]), Number(args[1]));
-      default: return this.other(call, op, args);
-    }
+  get kind(): string {
+    return this.constructor.name;
   }
 
-  /** Operations of the subclass (qsize, taskDone…). */
-  protected other(call: Call, op: string, _args: readonly unknown[]): void {
-    call.fail('RuntimeError', `${this.constructor.name} has no operation ${op}`);
-  }
+  /** What every channel serves; a subclass's {@link ChannelHub.ops} adds its own (a queue's put, qsize…). */
+  protected readonly channelOps: Handlers<ChannelOps> = {
+    getNow: (call) => this.#getNow(call, false),
+    pollNow: (call) => this.#getNow(call, true),
+    read: (call, args) => this.#read(call.client, args),
+    ack: (call, args) => this.#ack(call.client, args),
+    unread: (call, args) => this.#unread(call.client, args),
+    switch: (call, [reader, seq]) => this.#switch(call.client, reader, seq),
+    unswitch: (call, [reader, seq]) => this.#unswitch(call.client, reader, seq),
+    sent: (call, [count, seq]) => this.#sent(call.client, count, seq),
+  };
+
+  readonly ops: Handlers<ChannelOps> = this.channelOps;
 
   items(client: BrokerClient, batch: ItemsBatch): void {
     if (this.#freed) return;
@@ -395,19 +395,19 @@ export class ChannelHub implements SharedState {
     r.out = [];
     let i = 0;
     while (i < out.length) {
-      const first = out[i] as { n: number; item: Item } | readonly unknown[];
+      const first = out[i] as { n: number; item: Item } | BrokerEvent;
       if (Array.isArray(first)) {
         r.client.event(first);
         i++;
         continue;
       }
-      const { n, item } = first as { n: number; item: Item };
+      const { n, item } = first;
       const run: Packed[] = [item];
       let j = i + 1;
       for (; j < out.length; j++) {
-        const next = out[j] as { n: number; item: Item } | readonly unknown[];
+        const next = out[j] as { n: number; item: Item } | BrokerEvent;
         if (Array.isArray(next)) break;
-        const e = next as { n: number; item: Item };
+        const e = next;
         if (e.item.origin !== item.origin || e.item.seq !== item.seq + run.length || e.n !== n + run.length) break;
         run.push(e.item);
       }
@@ -474,7 +474,7 @@ export class ChannelHub implements SharedState {
   }
 
   /** A reader's get without waiting: push it one item (if there is one), then answer whether there was. */
-  #getNow(call: Call, poll: boolean): void {
+  #getNow(call: Call<boolean>, poll: boolean): void {
     const r = this.#readers.get(call.client);
     if (r === undefined) {
       call.fail('RuntimeError', 'getNow from a thread that does not read this channel');
@@ -502,11 +502,11 @@ export class ChannelHub implements SharedState {
   }
 
   /** `['read', inbox, pending, window]`: a thread starts reading. */
-  #read(client: BrokerClient, args: readonly unknown[]): void {
+  #read(client: BrokerClient, [inbox, pending, window]: ChannelOps['read']['args']): void {
     if (this.#readers.has(client)) return;
-    const r = new Reader(client, typeof args[0] === 'string' ? args[0] : null);
-    r.pending = Number(args[1]) || 0;
-    r.window = Number(args[2]) || 0;
+    const r = new Reader(client, typeof inbox === 'string' ? inbox : null);
+    r.pending = pending || 0;
+    r.window = window || 0;
     if (r.hungry) r.stamp = ++this.#stamp;
     this.#readers.set(client, r);
     this.#everRead.add(r.key);
@@ -540,45 +540,43 @@ export class ChannelHub implements SharedState {
    * how many items it wants ahead; the lease holder adds the last sequence number it took per
    * origin (`[origin, seq, …]`) and how many items that came straight from producers it took.
    */
-  #ack(client: BrokerClient, args: readonly unknown[]): void {
+  #ack(client: BrokerClient, args: AckArgs): void {
     const r = this.#readers.get(client);
     if (r === undefined) return;
     this.#applyAck(r, args);
     this.pump();
   }
 
-  #applyAck(r: Reader, args: readonly unknown[]): void {
+  #applyAck(r: Reader, [, prefix, extras, pending, window, taken, directTaken]: AckArgs): void {
     const before = this.held;
-    const prefix = Number(args[1]) || 0;
     if (prefix > r.prefix) {
       r.prefix = prefix;
       for (const n of r.extras) if (n < prefix) r.extras.delete(n);
     }
-    for (const n of (args[2] ?? []) as number[]) if (n >= r.prefix) r.extras.add(n);
+    for (const n of extras) if (n >= r.prefix) r.extras.add(n);
     for (let head = r.outstanding.peek(); head !== undefined && (head.n < r.prefix || r.extras.has(head.n)); head = r.outstanding.peek()) {
       r.extras.delete(head.n);
       r.outstanding.shift();
     }
     const wasHungry = r.hungry;
     // Items pushed and not received yet count as not taken, so they already meet some of these gets.
-    r.pending = Number(args[3]) || 0;
-    r.window = Number(args[4]) || 0;
+    r.pending = pending || 0;
+    r.window = window || 0;
     if (r.hungry && !wasHungry) r.stamp = ++this.#stamp;
     if (!r.hungry) r.stamp = 0;
-    const taken = (args[5] ?? []) as unknown[];
     for (let i = 0; i + 1 < taken.length; i += 2) {
       const origin = String(taken[i]);
       const seq = Number(taken[i + 1]);
       if (seq > (this.#taken.get(origin) ?? 0)) this.#taken.set(origin, seq);
     }
     if (taken.length > 0 && this.#custody.length > 0) this.#custody = this.#custody.filter((item) => !this.#alreadyTaken(item));
-    if (typeof args[6] === 'number') this.#directTaken = Math.max(this.#directTaken, args[6]);
+    this.#directTaken = Math.max(this.#directTaken, directTaken);
     const freed = before - this.held;
     if (freed > 0) this.taken(freed);
   }
 
   /** `['unread', …ack]`: a reader stops reading; what it had not taken goes back to the store. */
-  #unread(client: BrokerClient, args: readonly unknown[]): void {
+  #unread(client: BrokerClient, args: AckArgs): void {
     const r = this.#readers.get(client);
     if (r === undefined) return;
     this.#applyAck(r, args);
@@ -673,7 +671,7 @@ export class ChannelHub implements SharedState {
   }
 
   /** Sends every reader an event once its items are all sent (a pipe's end of file). */
-  protected sendWhenDrained(event: (r: { key: string }) => readonly unknown[]): void {
+  protected sendWhenDrained(event: (r: { key: string }) => BrokerEvent): void {
     if (this.#store.size > 0) return;
     for (const r of this.#readers.values()) {
       if (r.eofSent || r.dedicated.size > 0) continue;

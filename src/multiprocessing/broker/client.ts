@@ -7,19 +7,13 @@
  */
 import { startTimer, type Timer } from '../../sync/deadline.js';
 import type { Holdable } from './deadlock.js';
-
-/** Reply status: the value is the result. */
-export const OK = 0;
-/** Reply status: the value is `[errorClassName, message, extra?]`. */
-export const ERR = 1;
-/** Reply status: the request was cancelled by the client (an AbortSignal) before it completed. */
-export const CANCELLED = 2;
+import { CANCELLED, ERR, OK, type BrokerEvent } from './ops.js';
 
 /** How replies reach a client: a socket for remote threads, a function call for the broker's own thread. */
 export interface ReplySink {
   reply(req: number, status: number, value: unknown, payload: Buffer | undefined): void;
   /** An unsolicited event `[id, event, …args]` about object `id` (a pipe end whose peer closed, a route…). */
-  event(values: readonly unknown[]): void;
+  event(values: BrokerEvent): void;
   /** An ITEMS frame (queue items or pipe messages for this client to read), as buffers to write in order. */
   items(chunks: readonly Buffer[]): void;
 }
@@ -110,7 +104,7 @@ export class BrokerClient {
   }
 
   /** Pushes an event `[id, event, …args]`. */
-  event(values: readonly unknown[]): void {
+  event(values: BrokerEvent): void {
     if (this.closed) return;
     this.sink.event(values);
   }

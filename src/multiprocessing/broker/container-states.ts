@@ -12,6 +12,7 @@
 import { deserialize, serialize } from 'node:v8';
 import { isDeepStrictEqual } from 'node:util';
 import { checkTypeCode, load, storage, store, type TypeCode } from '../typecodes.js';
+import type { ArrayOps, DictOps, Handlers, ListOps, NamespaceOps, ValueOps, WireKey } from './ops.js';
 import type { Call, SharedState, StateFactory } from './state.js';
 
 const encode = (value: unknown): Buffer => serialize(value);
@@ -57,34 +58,32 @@ class ArrayState implements SharedState {
     return out;
   }
 
-  op(call: Call, op: string, args: readonly unknown[]): void {
-    const length = this.#data.length;
-    switch (op) {
-      case 'get': {
-        const at = position(args[0], length);
-        if (at === undefined) return call.fail('RangeError', 'invalid index');
-        return call.ok(null, encode(this.#load(at)));
-      }
-      case 'set': {
-        const at = position(args[0], length);
-        if (at === undefined) return call.fail('RangeError', 'invalid index');
-        store(this.#code, this.#data, at, decode(call));
-        return call.ok();
-      }
-      case 'slice': {
-        const [a, b] = bounds(args[0], args[1], length);
-        return call.ok(null, encode(this.#values(a, b)));
-      }
-      case 'setSlice': {
-        const [a, b] = bounds(args[0], args[1], length);
-        const values = decode(call);
-        if (!Array.isArray(values) || values.length !== b - a) return call.fail('ValueError', 'Can only assign sequence of same size');
-        values.forEach((v, i) => store(this.#code, this.#data, a + i, v));
-        return call.ok();
-      }
-      default: return call.fail('RuntimeError', `Array has no operation ${op}`);
-    }
-  }
+  readonly kind = 'Array';
+
+  readonly ops: Handlers<ArrayOps> = {
+    get: (call, [index]) => {
+      const at = position(index, this.#data.length);
+      if (at === undefined) return call.fail('RangeError', 'invalid index');
+      return call.ok(null, encode(this.#load(at)));
+    },
+    set: (call, [index]) => {
+      const at = position(index, this.#data.length);
+      if (at === undefined) return call.fail('RangeError', 'invalid index');
+      store(this.#code, this.#data, at, decode(call));
+      return call.ok();
+    },
+    slice: (call, [start, end]) => {
+      const [a, b] = bounds(start, end, this.#data.length);
+      return call.ok(null, encode(this.#values(a, b)));
+    },
+    setSlice: (call, [start, end]) => {
+      const [a, b] = bounds(start, end, this.#data.length);
+      const values = decode(call);
+      if (!Array.isArray(values) || values.length !== b - a) return call.fail('ValueError', 'Can only assign sequence of same size');
+      values.forEach((v, i) => store(this.#code, this.#data, a + i, v));
+      return call.ok();
+    },
+  };
 }
 
 class ValueState implements SharedState {
@@ -97,64 +96,73 @@ class ValueState implements SharedState {
     if (init !== undefined && init !== null) store(code, this.#data, 0, init);
   }
 
-  op(call: Call, op: string): void {
-    switch (op) {
-      case 'get': return call.ok(null, encode(load(this.#code, this.#data, 0)));
-      case 'set':
-        store(this.#code, this.#data, 0, decode(call));
-        return call.ok();
-      default: return call.fail('RuntimeError', `Value has no operation ${op}`);
-    }
-  }
+  readonly kind = 'Value';
+
+  readonly ops: Handlers<ValueOps> = {
+    get: (call) => call.ok(null, encode(load(this.#code, this.#data, 0))),
+    set: (call) => {
+      store(this.#code, this.#data, 0, decode(call));
+      call.ok();
+    },
+  };
 }
 
-type Key = string | number | boolean | null;
+/**
+ * `get` and `set` of a keyed container (a dict, a Namespace): `get` replies whether the key is
+ * there, with its value as the payload; `set` takes the value from the payload.
+ */
+function keyedAccess<K>(map: Map<K, unknown>): { get: (call: Call<boolean>, args: [key: K]) => void; set: (call: Call<null>, args: [key: K]) => void } {
+  return {
+    get: (call, [key]) => (map.has(key) ? call.ok(true, encode(map.get(key))) : call.ok(false)),
+    set: (call, [key]) => {
+      map.set(key, decode(call));
+      call.ok();
+    },
+  };
+}
 
 class DictState implements SharedState {
-  readonly #map: Map<Key, unknown>;
+  readonly #map = new Map<WireKey, unknown>();
 
   constructor(init: unknown) {
-    this.#map = new Map(Array.isArray(init) ? (init as Array<[Key, unknown]>) : []);
+    if (Array.isArray(init)) for (const [k, v] of init as Array<[WireKey, unknown]>) this.#map.set(k, v);
   }
 
-  op(call: Call, op: string, args: readonly unknown[]): void {
-    const map = this.#map;
-    const key = args[0] as Key;
-    switch (op) {
-      case 'get': return map.has(key) ? call.ok(true, encode(map.get(key))) : call.ok(false);
-      case 'set':
-        map.set(key, decode(call));
-        return call.ok();
-      case 'delete': return call.ok(map.delete(key));
-      case 'has': return call.ok(map.has(key));
-      case 'size': return call.ok(map.size);
-      case 'keys': return call.ok(null, encode([...map.keys()]));
-      case 'values': return call.ok(null, encode([...map.values()]));
-      case 'entries': return call.ok(null, encode([...map.entries()]));
-      case 'pop': {
-        if (!map.has(key)) return call.ok(false);
-        const value = map.get(key);
-        map.delete(key);
-        return call.ok(true, encode(value));
-      }
-      case 'popitem': {
-        const last = [...map.entries()].pop();
-        if (last === undefined) return call.fail('RangeError', "'popitem(): dictionary is empty'");
-        map.delete(last[0]);
-        return call.ok(null, encode(last));
-      }
-      case 'setdefault':
-        if (!map.has(key)) map.set(key, decode(call));
-        return call.ok(null, encode(map.get(key)));
-      case 'update':
-        for (const [k, v] of decode(call) as Array<[Key, unknown]>) map.set(k, v);
-        return call.ok();
-      case 'clear':
-        map.clear();
-        return call.ok();
-      default: return call.fail('RuntimeError', `dict has no operation ${op}`);
-    }
-  }
+  readonly kind = 'dict';
+
+  readonly ops: Handlers<DictOps> = {
+    ...keyedAccess(this.#map),
+    delete: (call, [key]) => call.ok(this.#map.delete(key)),
+    has: (call, [key]) => call.ok(this.#map.has(key)),
+    size: (call) => call.ok(this.#map.size),
+    keys: (call) => call.ok(null, encode([...this.#map.keys()])),
+    values: (call) => call.ok(null, encode([...this.#map.values()])),
+    entries: (call) => call.ok(null, encode([...this.#map.entries()])),
+    pop: (call, [key]) => {
+      if (!this.#map.has(key)) return call.ok(false);
+      const value = this.#map.get(key);
+      this.#map.delete(key);
+      return call.ok(true, encode(value));
+    },
+    popitem: (call) => {
+      const last = [...this.#map.entries()].pop();
+      if (last === undefined) return call.fail('RangeError', "'popitem(): dictionary is empty'");
+      this.#map.delete(last[0]);
+      return call.ok(null, encode(last));
+    },
+    setdefault: (call, [key]) => {
+      if (!this.#map.has(key)) this.#map.set(key, decode(call));
+      call.ok(null, encode(this.#map.get(key)));
+    },
+    update: (call) => {
+      for (const [k, v] of decode(call) as Array<[WireKey, unknown]>) this.#map.set(k, v);
+      call.ok();
+    },
+    clear: (call) => {
+      this.#map.clear();
+      call.ok();
+    },
+  };
 }
 
 class ListState implements SharedState {
@@ -169,79 +177,82 @@ class ListState implements SharedState {
     return -1;
   }
 
-  op(call: Call, op: string, args: readonly unknown[]): void {
-    const items = this.#items;
-    switch (op) {
-      case 'get': {
-        const at = position(args[0], items.length);
-        if (at === undefined) return call.fail('RangeError', 'list index out of range');
-        return call.ok(null, encode(items[at]));
-      }
-      case 'set': {
-        const at = position(args[0], items.length);
-        if (at === undefined) return call.fail('RangeError', 'list assignment index out of range');
-        items[at] = decode(call);
-        return call.ok();
-      }
-      case 'append':
-        items.push(decode(call));
-        return call.ok();
-      case 'extend':
-        items.push(...(decode(call) as unknown[]));
-        return call.ok();
-      case 'insert': {
-        const [at] = bounds(args[0], undefined, items.length);
-        items.splice(at, 0, decode(call));
-        return call.ok();
-      }
-      case 'pop': {
-        if (items.length === 0) return call.fail('RangeError', 'pop from empty list');
-        const at = position(args[0] ?? -1, items.length);
-        if (at === undefined) return call.fail('RangeError', 'pop index out of range');
-        return call.ok(null, encode(items.splice(at, 1)[0]));
-      }
-      case 'remove': {
-        const at = this.#find(decode(call));
-        if (at < 0) return call.fail('ValueError', 'list.remove(x): x not in list');
-        items.splice(at, 1);
-        return call.ok();
-      }
-      case 'index': {
-        const value = decode(call);
-        const [a, b] = bounds(args[0], args[1], items.length);
-        const at = this.#find(value, a, b);
-        if (at < 0) return call.fail('ValueError', `${String(value)} is not in list`);
-        return call.ok(at);
-      }
-      case 'count': {
-        const value = decode(call);
-        return call.ok(items.filter((item) => isDeepStrictEqual(item, value)).length);
-      }
-      case 'includes': return call.ok(this.#find(decode(call)) >= 0);
-      case 'size': return call.ok(items.length);
-      case 'slice': {
-        const [a, b] = bounds(args[0], args[1], items.length);
-        return call.ok(null, encode(items.slice(a, b)));
-      }
-      case 'setSlice': {
-        const [a, b] = bounds(args[0], args[1], items.length);
-        items.splice(a, b - a, ...(decode(call) as unknown[]));
-        return call.ok();
-      }
-      case 'clear':
-        this.#items = [];
-        return call.ok();
-      case 'reverse':
-        items.reverse();
-        return call.ok();
-      case 'sort': {
-        const compare = (x: unknown, y: unknown): number => ((x as number) < (y as number) ? -1 : (x as number) > (y as number) ? 1 : 0);
-        items.sort(args[0] === true ? (x, y) => compare(y, x) : compare);
-        return call.ok();
-      }
-      default: return call.fail('RuntimeError', `list has no operation ${op}`);
-    }
-  }
+  readonly kind = 'list';
+
+  readonly ops: Handlers<ListOps> = {
+    get: (call, [index]) => {
+      const at = position(index, this.#items.length);
+      if (at === undefined) return call.fail('RangeError', 'list index out of range');
+      return call.ok(null, encode(this.#items[at]));
+    },
+    set: (call, [index]) => {
+      const at = position(index, this.#items.length);
+      if (at === undefined) return call.fail('RangeError', 'list assignment index out of range');
+      this.#items[at] = decode(call);
+      return call.ok();
+    },
+    append: (call) => {
+      this.#items.push(decode(call));
+      call.ok();
+    },
+    extend: (call) => {
+      this.#items.push(...(decode(call) as unknown[]));
+      call.ok();
+    },
+    insert: (call, [index]) => {
+      const [at] = bounds(index, undefined, this.#items.length);
+      this.#items.splice(at, 0, decode(call));
+      call.ok();
+    },
+    pop: (call, [index]) => {
+      const items = this.#items;
+      if (items.length === 0) return call.fail('RangeError', 'pop from empty list');
+      const at = position(index ?? -1, items.length);
+      if (at === undefined) return call.fail('RangeError', 'pop index out of range');
+      return call.ok(null, encode(items.splice(at, 1)[0]));
+    },
+    remove: (call) => {
+      const at = this.#find(decode(call));
+      if (at < 0) return call.fail('ValueError', 'list.remove(x): x not in list');
+      this.#items.splice(at, 1);
+      return call.ok();
+    },
+    index: (call, [start, end]) => {
+      const value = decode(call);
+      const [a, b] = bounds(start, end, this.#items.length);
+      const at = this.#find(value, a, b);
+      if (at < 0) return call.fail('ValueError', `${String(value)} is not in list`);
+      return call.ok(at);
+    },
+    count: (call) => {
+      const value = decode(call);
+      call.ok(this.#items.filter((item) => isDeepStrictEqual(item, value)).length);
+    },
+    includes: (call) => call.ok(this.#find(decode(call)) >= 0),
+    size: (call) => call.ok(this.#items.length),
+    slice: (call, [start, end]) => {
+      const [a, b] = bounds(start, end, this.#items.length);
+      call.ok(null, encode(this.#items.slice(a, b)));
+    },
+    setSlice: (call, [start, end]) => {
+      const [a, b] = bounds(start, end, this.#items.length);
+      this.#items.splice(a, b - a, ...(decode(call) as unknown[]));
+      call.ok();
+    },
+    clear: (call) => {
+      this.#items = [];
+      call.ok();
+    },
+    reverse: (call) => {
+      this.#items.reverse();
+      call.ok();
+    },
+    sort: (call, [reverse]) => {
+      const compare = (x: unknown, y: unknown): number => ((x as number) < (y as number) ? -1 : (x as number) > (y as number) ? 1 : 0);
+      this.#items.sort(reverse ? (x, y) => compare(y, x) : compare);
+      call.ok();
+    },
+  };
 }
 
 class NamespaceState implements SharedState {
@@ -251,29 +262,25 @@ class NamespaceState implements SharedState {
     if (Array.isArray(init)) for (const [k, v] of init as Array<[string, unknown]>) this.#attrs.set(k, v);
   }
 
-  op(call: Call, op: string, args: readonly unknown[]): void {
-    const name = String(args[0]);
-    switch (op) {
-      case 'get': return this.#attrs.has(name) ? call.ok(true, encode(this.#attrs.get(name))) : call.ok(false);
-      case 'set':
-        this.#attrs.set(name, decode(call));
-        return call.ok();
-      case 'delete':
-        if (!this.#attrs.delete(name)) return call.fail('TypeError', `'Namespace' object has no attribute '${name}'`);
-        return call.ok();
-      case 'entries': return call.ok(null, encode([...this.#attrs.entries()]));
-      default: return call.fail('RuntimeError', `Namespace has no operation ${op}`);
-    }
-  }
+  readonly kind = 'Namespace';
+
+  readonly ops: Handlers<NamespaceOps> = {
+    ...keyedAccess(this.#attrs),
+    delete: (call, [name]) => {
+      if (!this.#attrs.delete(name)) return call.fail('TypeError', `'Namespace' object has no attribute '${name}'`);
+      return call.ok();
+    },
+    entries: (call) => call.ok(null, encode([...this.#attrs.entries()])),
+  };
 }
 
 /** `mp.Value`: `{ typecode, init }`. */
-export const valueState: StateFactory = (params) => new ValueState(checkTypeCode(params.typecode), params.init);
+export const valueState: StateFactory<ValueOps> = (params) => new ValueState(checkTypeCode(params.typecode), params.init);
 /** `mp.Array`: `{ typecode, init }` (a list of values, a string for `'c'`/`'u'`, or a length). */
-export const arrayState: StateFactory = (params) => new ArrayState(checkTypeCode(params.typecode), params.init);
+export const arrayState: StateFactory<ArrayOps> = (params) => new ArrayState(checkTypeCode(params.typecode), params.init);
 /** `mp.dict`: `{ init }` as a list of entries. */
-export const dictState: StateFactory = (params) => new DictState(params.init);
+export const dictState: StateFactory<DictOps> = (params) => new DictState(params.init);
 /** `mp.list`: `{ init }`. */
-export const listState: StateFactory = (params) => new ListState(params.init);
+export const listState: StateFactory<ListOps> = (params) => new ListState(params.init);
 /** `mp.Namespace`: `{ init }` as a list of entries. */
-export const namespaceState: StateFactory = (params) => new NamespaceState(params.init);
+export const namespaceState: StateFactory<NamespaceOps> = (params) => new NamespaceState(params.init);

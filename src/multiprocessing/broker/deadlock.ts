@@ -36,7 +36,7 @@ export interface Deadlock {
 }
 
 /** The lock a parked waiter wants, if it is a lock wait without a timeout. */
-export type LockOf = (waiter: Waiter) => Holdable | undefined;
+type LockOf = (waiter: Waiter) => Holdable | undefined;
 
 /** How often waits that became edges by age are walked again while they last. */
 export const POLL_MS = 100;

@@ -29,7 +29,7 @@ export const CONTROL = 0;
 export const ITEMS = 1;
 
 /** A decoded CONTROL frame: the header array and the payload bytes (empty when there is none). */
-export interface ControlFrame {
+interface ControlFrame {
   readonly type: typeof CONTROL;
   readonly header: unknown[];
   readonly payload: Buffer;

@@ -8,10 +8,11 @@
 import { RingQueue } from '../../core/ring-queue.js';
 import type { Item } from '../channel/items.js';
 import type { BrokerClient } from './client.js';
+import type { BrokerEvent } from './ops.js';
 
 /** A mark in a reader's dedicated queue: an event to send in order with the items. */
-export interface Marker {
-  readonly event: readonly unknown[];
+interface Marker {
+  readonly event: BrokerEvent;
 }
 
 export type Entry = Item | Marker;
@@ -42,7 +43,7 @@ export class Reader {
   /** Origins that ever sent to this reader directly, and the last fence sent for each. */
   readonly fences = new Map<string, number>();
   /** What to send at the end of this pump, in order: items (with their numbers) and events. */
-  out: Array<{ readonly n: number; readonly item: Item } | readonly unknown[]> = [];
+  out: Array<{ readonly n: number; readonly item: Item } | BrokerEvent> = [];
   eofSent = false;
 
   constructor(readonly client: BrokerClient, readonly inbox: string | null) {}

@@ -12,6 +12,7 @@
  */
 import { WaitQueue, type Owner, type Waiter } from './client.js';
 import { ageAfter, endedHolderFailure, type Holdable } from './deadlock.js';
+import type { Handlers, LockOps } from './ops.js';
 import { timeoutArg, type Call, type SharedState, type StateFactory } from './state.js';
 
 /** A request's deadlock timeout: ms, `Infinity`, or `null` when detection is off for it. */
@@ -25,7 +26,7 @@ export function edgeAfterArg(value: unknown): EdgeAfter {
 }
 
 /** What a Condition needs from its lock. */
-export interface ConditionLock {
+interface ConditionLock {
   owns(owner: Owner): boolean;
   /** Releases every level `owner` holds; returns how many to restore later. */
   releaseAll(owner: Owner): number;
@@ -61,15 +62,16 @@ export class LockState implements SharedState, Holdable, ConditionLock {
     return this.#holder;
   }
 
-  op(call: Call, op: string, args: readonly unknown[]): void {
-    switch (op) {
-      case 'acquire': return this.#acquire(call, args[0] !== false, timeoutArg(args[1]), edgeAfterArg(args[2]));
-      case 'release': return this.#release(call);
-      case 'locked': return call.ok(this.#holder !== null);
-      case 'owned': return call.ok(this.#holder?.covers(call.owner) === true);
-      default: return call.fail('RuntimeError', `${this.#reentrant ? 'RLock' : 'Lock'} has no operation ${op}`);
-    }
+  get kind(): string {
+    return this.#reentrant ? 'RLock' : 'Lock';
   }
+
+  readonly ops: Handlers<LockOps> = {
+    acquire: (call, [block, timeout, edgeAfter]) => this.#acquire(call, block, timeoutArg(timeout), edgeAfterArg(edgeAfter)),
+    release: (call) => this.#release(call),
+    locked: (call) => call.ok(this.#holder !== null),
+    owned: (call) => call.ok(this.#holder?.covers(call.owner) === true),
+  };
 
   free(): void {
     for (const w of this.#waiters.drain()) w.fail('RuntimeError', `${this.name} was freed while a thread waited for it`);
@@ -100,7 +102,7 @@ export class LockState implements SharedState, Holdable, ConditionLock {
     this.#handOver();
   }
 
-  #acquire(call: Call, block: boolean, timeout: number | null, edgeAfter: EdgeAfter): void {
+  #acquire(call: Call<boolean>, block: boolean, timeout: number | null, edgeAfter: EdgeAfter): void {
     const owner = call.owner;
     if (this.#holder === null) {
       this.#holder = owner;
@@ -168,6 +170,6 @@ export class LockState implements SharedState, Holdable, ConditionLock {
 }
 
 /** `mp.Lock`: `{ name }`. */
-export const lockState: StateFactory = (params) => new LockState(typeof params.name === 'string' ? params.name : 'Lock', false);
+export const lockState: StateFactory<LockOps> = (params) => new LockState(typeof params.name === 'string' ? params.name : 'Lock', false);
 /** `mp.RLock`: `{ name }`. */
-export const rlockState: StateFactory = (params) => new LockState(typeof params.name === 'string' ? params.name : 'RLock', true);
+export const rlockState: StateFactory<LockOps> = (params) => new LockState(typeof params.name === 'string' ? params.name : 'RLock', true);

@@ -13,6 +13,7 @@
  */
 import { ChannelHub } from './channel-hub.js';
 import type { BrokerClient } from './client.js';
+import type { PipeEndOps } from './ops.js';
 import type { StateContext, StateFactory } from './state.js';
 
 /** The tag of a connection end (also its broker kind). */
@@ -76,7 +77,7 @@ class PipeEndState extends ChannelHub {
   protected override afterPump(): void {
     if (!this.#peerGone || !this.storeEmpty) return;
     this.failWaits('EOFError', '');
-    const finals: unknown[] = [];
+    const finals: Array<string | number> = [];
     for (const [origin, seq] of this.#finals) finals.push(origin, seq);
     // 'end' (not 'eof', which tells holders of this end that its peer is gone: their sends fail).
     this.sendWhenDrained(() => [this.context.id, 'end', finals]);
@@ -89,4 +90,4 @@ class PipeEndState extends ChannelHub {
 }
 
 /** `mp.Connection`: one end of a pipe, `{ peer }` is the other end's id. */
-export const pipeEndState: StateFactory = (params, context) => new PipeEndState(context, String(params.peer));
+export const pipeEndState: StateFactory<PipeEndOps> = (params, context) => new PipeEndState(context, String(params.peer));

@@ -13,6 +13,7 @@
 import type { Item } from '../channel/items.js';
 import { WaitQueue, type Waiter } from './client.js';
 import { ChannelHub } from './channel-hub.js';
+import type { Handlers, QueueOps } from './ops.js';
 import { timeoutArg, type Call, type StateContext, type StateFactory } from './state.js';
 
 class QueueState extends ChannelHub {
@@ -28,15 +29,13 @@ class QueueState extends ChannelHub {
     this.#joinable = joinable;
   }
 
-  protected override other(call: Call, op: string, args: readonly unknown[]): void {
-    switch (op) {
-      case 'put': return this.#put(call, args);
-      case 'qsize': return call.ok(this.size);
-      case 'taskDone': return this.#taskDone(call);
-      case 'join': return this.#join(call);
-      default: return super.other(call, op, args);
-    }
-  }
+  override readonly ops: Handlers<QueueOps> = {
+    ...this.channelOps,
+    put: (call, args) => this.#put(call, args),
+    qsize: (call) => call.ok(this.size),
+    taskDone: (call) => this.#taskDone(call),
+    join: (call) => this.#join(call),
+  };
 
   override free(): void {
     super.free();
@@ -63,17 +62,17 @@ class QueueState extends ChannelHub {
   }
 
   /** `['put', seq, tag, block, timeout]` with the item's bytes: a put that may wait for room. */
-  #put(call: Call, args: readonly unknown[]): void {
-    const packed = { tag: Number(args[1]), data: call.payload.length === 0 ? undefined : call.payload };
-    const item: Item = call.client.local ? this.localItem(packed) : { origin: call.client.thread.key, seq: Number(args[0]), ...packed };
+  #put(call: Call, [seq, tag, block, wireTimeout]: QueueOps['put']['args']): void {
+    const packed = { tag, data: call.payload.length === 0 ? undefined : call.payload };
+    const item: Item = call.client.local ? this.localItem(packed) : { origin: call.client.thread.key, seq, ...packed };
     if (!this.#full()) {
       this.arrive(item);
       call.ok();
       this.pump();
       return;
     }
-    const timeout = timeoutArg(args[3]);
-    if (args[2] === false || timeout === 0) {
+    const timeout = timeoutArg(wireTimeout);
+    if (!block || timeout === 0) {
       call.fail('Full', '');
       return;
     }
@@ -102,4 +101,4 @@ class QueueState extends ChannelHub {
 }
 
 /** `mp.Queue` (and the joinable and simple kinds): `{ maxsize, joinable }`. */
-export const queueState: StateFactory = (params, context) => new QueueState(context, Number(params.maxsize ?? 0), params.joinable === true);
+export const queueState: StateFactory<QueueOps> = (params, context) => new QueueState(context, Number(params.maxsize ?? 0), params.joinable === true);

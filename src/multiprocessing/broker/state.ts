@@ -5,9 +5,10 @@
  */
 import type { ItemsBatch } from '../channel/items.js';
 import type { BrokerClient, Owner, Waiter } from './client.js';
+import type { Handlers, OpMap } from './ops.js';
 
-/** One request, as a shared object's state sees it. */
-export interface Call {
+/** One request, as a shared object's state sees it; `R` is the value of its success reply. */
+export interface Call<R = unknown> {
   readonly client: BrokerClient;
   /** The thread the request speaks for (lock ownership, deadlock detection). */
   readonly owner: Owner;
@@ -15,7 +16,7 @@ export interface Call {
   /** The request's payload bytes (a serialized item), empty when there is none. */
   readonly payload: Buffer;
   /** Replies with a result (JSON-safe `value`, and/or opaque `payload` bytes). */
-  ok(value?: unknown, payload?: Buffer): void;
+  ok(value?: R, payload?: Buffer): void;
   /** Replies with an error of the named class (`Empty`, `ValueError`, …). */
   fail(errorName: string, message: string, extra?: unknown): void;
   /** Parks the request until the object resolves it, `timeout` ms pass (`null`: never), or it is cancelled. */
@@ -26,8 +27,13 @@ export interface Call {
 
 /** The broker-side state of one shared object. */
 export interface SharedState {
-  /** Runs one operation. Must reply exactly once, now or later (through a parked waiter). */
-  op(call: Call, op: string, args: readonly unknown[]): void;
+  /** What errors call the object (`Lock`, `dict`…): `… has no operation …`. */
+  readonly kind: string;
+  /**
+   * Its operations (a {@link Handlers} table of its kind's map in `ops.ts`). Each must reply
+   * exactly once, now or later (through a parked waiter).
+   */
+  readonly ops: Readonly<Record<string, unknown>>;
   /** Every handle is gone: fail what still waits. */
   free?(): void;
   /** A batch of items (queue items, pipe messages) from a client. */
@@ -48,7 +54,7 @@ export interface StateContext {
   /** `true` once the object `id` existed and every handle to it is gone. */
   gone(id: string): boolean;
   /** Pushes `event` about object `id` to every thread that holds a handle to it. */
-  notify(id: string, event: string): void;
+  notify(id: string, event: 'eof'): void;
   /** The clients (threads) that hold a handle of object `id`. */
   holders(id: string): BrokerClient[];
   /** The broker's own thread. */
@@ -58,7 +64,10 @@ export interface StateContext {
 }
 
 /** Builds the state of a new object from the parameters its handle carries. */
-export type StateFactory = (params: Record<string, unknown>, context: StateContext) => SharedState;
+export type MakeState = (params: Record<string, unknown>, context: StateContext) => SharedState;
+
+/** A {@link MakeState} whose states serve the operations `M` (`ops.ts`). */
+export type StateFactory<M extends OpMap> = (params: Record<string, unknown>, context: StateContext) => SharedState & { readonly ops: Handlers<M> };
 
 /** Reads an optional timeout argument: `null` (no limit) or milliseconds ≥ 0. */
 export function timeoutArg(value: unknown): number | null {

@@ -6,6 +6,7 @@
  */
 import { WaitQueue, type Waiter } from './client.js';
 import { CANCELLED_RESULT, LockState, edgeAfterArg, type EdgeAfter } from './lock-state.js';
+import type { ConditionOps, EventOps, Handlers, SemaphoreOps } from './ops.js';
 import { timeoutArg, type Call, type SharedState, type StateContext, type StateFactory } from './state.js';
 
 class SemaphoreState implements SharedState {
@@ -18,41 +19,37 @@ class SemaphoreState implements SharedState {
     this.#bound = bounded ? value : null;
   }
 
-  op(call: Call, op: string, args: readonly unknown[]): void {
-    switch (op) {
-      case 'acquire': {
-        if (this.#value > 0) {
-          this.#value--;
-          call.ok(true);
-          return;
-        }
-        const timeout = timeoutArg(args[1]);
-        if (args[0] === false || timeout === 0) {
-          call.ok(false);
-          return;
-        }
-        this.#waiters.push(call.park(timeout));
+  readonly kind = 'Semaphore';
+
+  readonly ops: Handlers<SemaphoreOps> = {
+    acquire: (call, [block, wireTimeout]) => {
+      if (this.#value > 0) {
+        this.#value--;
+        call.ok(true);
         return;
       }
-      case 'release': {
-        const n = Number(args[0] ?? 1);
-        if (this.#bound !== null && this.#value + n > this.#bound) {
-          call.fail('ValueError', 'Semaphore released too many times');
-          return;
-        }
-        this.#value += n;
-        call.ok();
-        for (let w = this.#waiters.peek(); w !== undefined && this.#value > 0; w = this.#waiters.peek()) {
-          this.#waiters.shift();
-          this.#value--;
-          w.resolve(true);
-        }
+      const timeout = timeoutArg(wireTimeout);
+      if (!block || timeout === 0) {
+        call.ok(false);
         return;
       }
-      case 'getValue': return call.ok(this.#value);
-      default: return call.fail('RuntimeError', `Semaphore has no operation ${op}`);
-    }
-  }
+      this.#waiters.push(call.park(timeout));
+    },
+    release: (call, [n]) => {
+      if (this.#bound !== null && this.#value + n > this.#bound) {
+        call.fail('ValueError', 'Semaphore released too many times');
+        return;
+      }
+      this.#value += n;
+      call.ok();
+      for (let w = this.#waiters.peek(); w !== undefined && this.#value > 0; w = this.#waiters.peek()) {
+        this.#waiters.shift();
+        this.#value--;
+        w.resolve(true);
+      }
+    },
+    getValue: (call) => call.ok(this.#value),
+  };
 
   free(): void {
     for (const w of this.#waiters.drain()) w.fail('RuntimeError', 'the semaphore was freed while a thread waited for it');
@@ -63,29 +60,28 @@ class EventState implements SharedState {
   readonly #waiters = new WaitQueue();
   #flag = false;
 
-  op(call: Call, op: string, args: readonly unknown[]): void {
-    switch (op) {
-      case 'set':
-        this.#flag = true;
-        call.ok();
-        for (const w of this.#waiters.drain()) w.resolve(true);
-        return;
-      case 'clear':
-        this.#flag = false;
-        return call.ok();
-      case 'isSet': return call.ok(this.#flag);
-      case 'wait': {
-        const timeout = timeoutArg(args[0]);
-        if (this.#flag || timeout === 0) {
-          call.ok(this.#flag);
-          return;
-        }
-        this.#waiters.push(call.park(timeout));
+  readonly kind = 'Event';
+
+  readonly ops: Handlers<EventOps> = {
+    set: (call) => {
+      this.#flag = true;
+      call.ok();
+      for (const w of this.#waiters.drain()) w.resolve(true);
+    },
+    clear: (call) => {
+      this.#flag = false;
+      call.ok();
+    },
+    isSet: (call) => call.ok(this.#flag),
+    wait: (call, [wireTimeout]) => {
+      const timeout = timeoutArg(wireTimeout);
+      if (this.#flag || timeout === 0) {
+        call.ok(this.#flag);
         return;
       }
-      default: return call.fail('RuntimeError', `Event has no operation ${op}`);
-    }
-  }
+      this.#waiters.push(call.park(timeout));
+    },
+  };
 
   free(): void {
     for (const w of this.#waiters.drain()) w.fail('RuntimeError', 'the event was freed while a thread waited for it');
@@ -104,6 +100,8 @@ interface Parked {
   readonly edgeAfter: EdgeAfter;
 }
 
+const LOCK_GONE = 'the lock of this condition no longer exists';
+
 class ConditionState implements SharedState {
   /** Waiters not yet notified, in arrival order (a Set keeps insertion order). */
   readonly #waiters = new Set<Waiter>();
@@ -119,55 +117,58 @@ class ConditionState implements SharedState {
     this.#lockName = lockName;
   }
 
-  op(call: Call, op: string, args: readonly unknown[]): void {
+  readonly kind = 'Condition';
+
+  readonly ops: Handlers<ConditionOps> = {
+    wait: (call, [wireTimeout, wireEdgeAfter]) => {
+      const lock = this.#lock();
+      if (lock === undefined) return call.fail('RuntimeError', LOCK_GONE);
+      if (!lock.owns(call.owner)) {
+        call.fail('RuntimeError', 'cannot wait on un-acquired lock');
+        return;
+      }
+      const timeout = timeoutArg(wireTimeout);
+      const edgeAfter = edgeAfterArg(wireEdgeAfter);
+      const count = lock.releaseAll(call.owner);
+      const waiter = call.park(timeout);
+      waiter.data = { count, edgeAfter } satisfies Parked;
+      waiter.onTimeout = () => {
+        this.#waiters.delete(waiter);
+        lock.reacquire(waiter, count, false, edgeAfter);
+      };
+      waiter.onCancel = () => {
+        waiter.disarm();
+        this.#waiters.delete(waiter);
+        lock.reacquire(waiter, count, CANCELLED_RESULT, edgeAfter);
+      };
+      this.#waiters.add(waiter);
+    },
+    notify: (call, [n]) => this.#notify(call, n),
+    notifyAll: (call) => this.#notify(call, Infinity),
+  };
+
+  /** The condition's lock (created from its parameters if this is its first use); `undefined` once freed. */
+  #lock(): LockState | undefined {
     const lock = this.#context.ensure(this.#lockId, this.#lockKind, { name: this.#lockName });
-    if (!(lock instanceof LockState)) {
-      call.fail('RuntimeError', 'the lock of this condition no longer exists');
+    return lock instanceof LockState ? lock : undefined;
+  }
+
+  #notify(call: Call, n: number): void {
+    const lock = this.#lock();
+    if (lock === undefined) return call.fail('RuntimeError', LOCK_GONE);
+    if (!lock.owns(call.owner)) {
+      call.fail('RuntimeError', 'cannot notify on un-acquired lock');
       return;
     }
-    switch (op) {
-      case 'wait': {
-        if (!lock.owns(call.owner)) {
-          call.fail('RuntimeError', 'cannot wait on un-acquired lock');
-          return;
-        }
-        const timeout = timeoutArg(args[0]);
-        const edgeAfter = edgeAfterArg(args[1]);
-        const count = lock.releaseAll(call.owner);
-        const waiter = call.park(timeout);
-        waiter.data = { count, edgeAfter } satisfies Parked;
-        waiter.onTimeout = () => {
-          this.#waiters.delete(waiter);
-          lock.reacquire(waiter, count, false, edgeAfter);
-        };
-        waiter.onCancel = () => {
-          waiter.disarm();
-          this.#waiters.delete(waiter);
-          lock.reacquire(waiter, count, CANCELLED_RESULT, edgeAfter);
-        };
-        this.#waiters.add(waiter);
-        return;
-      }
-      case 'notify':
-      case 'notifyAll': {
-        if (!lock.owns(call.owner)) {
-          call.fail('RuntimeError', 'cannot notify on un-acquired lock');
-          return;
-        }
-        let n = op === 'notifyAll' ? Infinity : Number(args[0] ?? 1);
-        call.ok();
-        for (const w of this.#waiters) {
-          if (n <= 0) break;
-          this.#waiters.delete(w);
-          if (w.done) continue;
-          n--;
-          w.disarm();
-          const parked = w.data as Parked;
-          lock.reacquire(w, parked.count, true, parked.edgeAfter);
-        }
-        return;
-      }
-      default: return call.fail('RuntimeError', `Condition has no operation ${op}`);
+    call.ok();
+    for (const w of this.#waiters) {
+      if (n <= 0) break;
+      this.#waiters.delete(w);
+      if (w.done) continue;
+      n--;
+      w.disarm();
+      const parked = w.data as Parked;
+      lock.reacquire(w, parked.count, true, parked.edgeAfter);
     }
   }
 
@@ -178,9 +179,9 @@ class ConditionState implements SharedState {
 }
 
 /** `mp.Semaphore`: `{ value, bounded }`. */
-export const semaphoreState: StateFactory = (params) => new SemaphoreState(Number(params.value ?? 1), params.bounded === true);
+export const semaphoreState: StateFactory<SemaphoreOps> = (params) => new SemaphoreState(Number(params.value ?? 1), params.bounded === true);
 /** `mp.Event`. */
-export const eventState: StateFactory = () => new EventState();
+export const eventState: StateFactory<EventOps> = () => new EventState();
 /** `mp.Condition`: `{ lockId, lockKind, lockName }`. */
-export const conditionState: StateFactory = (params, context) =>
+export const conditionState: StateFactory<ConditionOps> = (params, context) =>
   new ConditionState(context, String(params.lockId), String(params.lockKind), typeof params.lockName === 'string' ? params.lockName : 'Lock');

@@ -7,6 +7,7 @@
  * @module
  */
 import { frameName, type Item, type ItemsBatch, type Packed } from './items.js';
+import type { BrokerEvent } from '../broker/ops.js';
 import { ChannelProducer } from './producer.js';
 import { ChannelReader, type WaitMap } from './reader.js';
 import { addChannel, removeChannel, SELF, type ChannelLink, type InboxConnection, type Peer } from './transport.js';
@@ -134,10 +135,10 @@ export class RemoteChannel {
   }
 
   /** An event from the broker about this channel. */
-  onEvent(event: string, args: readonly unknown[]): void {
-    if (event === 'route') this.#producer.route(args[0] as string | null, (args[1] ?? null) as string | null);
-    else if (event === 'hub') this.#producer.route(null, null, true);
-    else this.#reader.onEvent(event, args);
+  onEvent(event: BrokerEvent): void {
+    if (event[1] === 'route') this.#producer.route(event[2], event[3] ?? null);
+    else if (event[1] === 'hub') this.#producer.route(null, null, true);
+    else this.#reader.onEvent(event);
   }
 
   // ── writing ──

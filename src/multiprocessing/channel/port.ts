@@ -9,10 +9,11 @@
  *
  * @module
  */
-import { ERR, OK } from '../broker/client.js';
+import { ERR, OK } from '../broker/ops.js';
 import type { ChannelHub, LocalResult } from '../broker/channel-hub.js';
 import type { Broker } from '../broker/broker.js';
-import type { Link, Reply } from '../link.js';
+import type { Link, ObjectOps, Reply } from '../link.js';
+import type { ChannelOps, QueueOps } from '../broker/ops.js';
 import { RemoteChannel } from './endpoint.js';
 import { dataBytes, type Item, type Packed } from './items.js';
 import { channel, type ChannelLink } from './transport.js';
@@ -20,7 +21,7 @@ import { channel, type ChannelLink } from './transport.js';
 const EMPTY = Buffer.alloc(0);
 
 /** What a get gives: the item, or an error reply. */
-export type Got = Item | Reply;
+type Got = Item | Reply;
 
 /** `true` when a get gave an error reply instead of an item. */
 export function isReply(got: Got): got is Reply {
@@ -70,8 +71,11 @@ function localResult(result: LocalResult): Got | boolean | Reply {
 /** The broker's own thread: direct calls. */
 class LocalPort implements ChannelPort {
   #seq = 0;
+  readonly #queue: ObjectOps<QueueOps>;
 
-  constructor(readonly link: Link, readonly broker: Broker, readonly id: string) {}
+  constructor(readonly link: Link, readonly broker: Broker, readonly id: string) {
+    this.#queue = link.ops<QueueOps>(id);
+  }
 
   get #hub(): ChannelHub | undefined {
     return this.broker.state(this.id) as ChannelHub | undefined;
@@ -88,7 +92,7 @@ class LocalPort implements ChannelPort {
 
   putWait(packed: Packed, block: boolean, timeout: number | null, signal: AbortSignal | undefined): Promise<Reply> {
     this.#seq++;
-    return this.link.call('put', this.id, [0, packed.tag, block, timeout], dataBytes(packed), signal);
+    return this.#queue.call('put', [0, packed.tag, block, timeout], dataBytes(packed), signal);
   }
 
   get(block: boolean, timeout: number | null, signal: AbortSignal | undefined): Got | Promise<Got> {
@@ -110,7 +114,14 @@ class LocalPort implements ChannelPort {
 
 /** Any other thread: through its channel endpoint. */
 class RemotePort implements ChannelPort {
-  constructor(readonly link: Link, readonly ch: RemoteChannel, readonly errors: Errors) {}
+  /** Only a queue's handles put through the broker (a pipe's sends never wait for room). */
+  readonly #queue: ObjectOps<QueueOps>;
+  readonly #channel: ObjectOps<ChannelOps>;
+
+  constructor(readonly link: Link, readonly ch: RemoteChannel, readonly errors: Errors) {
+    this.#queue = link.ops<QueueOps>(ch.id);
+    this.#channel = this.#queue;
+  }
 
   get seq(): number {
     return this.ch.seq;
@@ -121,7 +132,7 @@ class RemotePort implements ChannelPort {
   }
 
   putWait(packed: Packed, block: boolean, timeout: number | null, signal: AbortSignal | undefined): Promise<Reply> {
-    return this.link.call('put', this.ch.id, [this.ch.nextSeq(), packed.tag, block, timeout], dataBytes(packed), signal);
+    return this.#queue.call('put', [this.ch.nextSeq(), packed.tag, block, timeout], dataBytes(packed), signal);
   }
 
   get(block: boolean, timeout: number | null, signal: AbortSignal | undefined): Got | Promise<Got> {
@@ -139,7 +150,7 @@ class RemotePort implements ChannelPort {
 
   async #getNow(signal: AbortSignal | undefined): Promise<Got> {
     const ch = this.ch;
-    const reply = await this.link.call('getNow', ch.id, [], EMPTY, signal);
+    const reply = await this.#channel.call('getNow', [], EMPTY, signal);
     if (reply.status !== OK) return reply;
     return ch.take() ?? (ch.atEof ? fail('EOFError', '') : fail(...this.errors.timeout(0)));
   }
@@ -154,7 +165,7 @@ class RemotePort implements ChannelPort {
   async #poll(timeout: number | null, signal: AbortSignal | undefined): Promise<boolean | Reply> {
     const ch = this.ch;
     if (timeout === 0) {
-      const reply = await this.link.call('pollNow', ch.id, [], EMPTY, signal);
+      const reply = await this.#channel.call('pollNow', [], EMPTY, signal);
       if (reply.status !== OK) return reply;
       return ch.ready || ch.atEof || reply.value === true;
     }

@@ -130,7 +130,7 @@ export class ChannelProducer {
       this.#directCount++;
       const stream = this.#stream as Stream;
       if (this.#outbox.size === 0 && this.#canSend(stream)) this.#queueDirect(stream, item);
-      else this.#hold(item);
+      else this.#toOutbox(item);
     } else {
       this.#toHub(item, 0);
     }
@@ -172,7 +172,8 @@ export class ChannelProducer {
     stream.bytes += dataLength(item);
   }
 
-  #hold(item: Item): void {
+  /** Keeps an item in the outbox until the reader grants credit for it. */
+  #toOutbox(item: Item): void {
     if (this.#outbox.size === 0) this.#outboxSince = performance.now();
     this.#outbox.push(item);
     this.#outboxBytes += dataLength(item);

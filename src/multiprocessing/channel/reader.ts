@@ -12,8 +12,9 @@
 import { startTimer, type Timer } from '../../sync/deadline.js';
 import { RingQueue } from '../../core/ring-queue.js';
 import { encodeFrame } from '../broker/frames.js';
+import type { AckArgs, BrokerEvent } from '../broker/ops.js';
 import type { Item, ItemsBatch } from './items.js';
-import { inboxPath, markDirty, markLazy, waitsChanged, type ChannelLink, type InboxConnection } from './transport.js';
+import { inboxPath, markDirty, markLazy, waitsChanged, type ChannelLink, type DirectAck, type InboxConnection } from './transport.js';
 import type { RemoteChannel } from './endpoint.js';
 
 /** A consumer is expected to hold about this much of its own work ahead. */
@@ -246,7 +247,7 @@ export class ChannelReader {
     this.#stopped = true;
     this.#link.queueOp('unread', this.#id, this.#ackArgs());
     for (const [conn, taken] of this.#from) {
-      if (!conn.closed) conn.writer.write([encodeFrame(['ack', this.#id, taken.prefix, 0, true])]);
+      if (!conn.closed) conn.writer.write([encodeFrame(['ack', this.#id, taken.prefix, 0, true] satisfies DirectAck)]);
     }
     this.#buffer.drain();
     for (const w of this.#waits.drain()) if (!w.done) w.resolve(undefined);
@@ -374,13 +375,13 @@ export class ChannelReader {
   }
 
   /** An event from the broker about this channel. */
-  onEvent(event: string, args: readonly unknown[]): void {
-    switch (event) {
-      case 'switched': return this.#switched(String(args[0]), Number(args[1]));
-      case 'unswitched': return this.#unswitched(String(args[0]), Number(args[1]));
-      case 'gone': return this.#gone(String(args[0]), args[1] === true);
-      case 'fence': return this.#fence(String(args[0]), Number(args[1]));
-      case 'end': return this.#onEof(Array.isArray(args[0]) ? args[0] : []);
+  onEvent(event: BrokerEvent): void {
+    switch (event[1]) {
+      case 'switched': return this.#switched(event[2], event[3]);
+      case 'unswitched': return this.#unswitched(event[2], event[3]);
+      case 'gone': return this.#gone(event[2], event[3]);
+      case 'fence': return this.#fence(event[2], event[3]);
+      case 'end': return this.#onEof(event[2]);
       default: return undefined;
     }
   }
@@ -473,9 +474,9 @@ export class ChannelReader {
     for (const w of this.#waits.drain()) if (!w.done) w.resolve(w.poll ? true : undefined);
   }
 
-  #ackArgs(): unknown[] {
+  #ackArgs(): AckArgs {
     const pending = this.waiting;
-    const taken: unknown[] = [];
+    const taken: AckArgs[5] = [];
     if (this.#takenDirty) {
       for (const origin of this.#origins.values()) if (origin.taken > 0) taken.push(origin.key, origin.taken);
       this.#takenDirty = false;
@@ -513,7 +514,7 @@ export class ChannelReader {
       taken.dirty = false;
       taken.acked = taken.count;
       taken.allowed = allow ?? 0;
-      conn.writer.write([encodeFrame(['ack', this.#id, taken.prefix, allow, false])]);
+      conn.writer.write([encodeFrame(['ack', this.#id, taken.prefix, allow, false] satisfies DirectAck)]);
     }
   }
 

@@ -20,7 +20,7 @@ const IOV = 256;
 const SPIN_MS = 4;
 
 /** The socket's file descriptor, or -1 when Node does not expose it. */
-export function socketFd(socket: Socket): number {
+function socketFd(socket: Socket): number {
   return (socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
 }
 

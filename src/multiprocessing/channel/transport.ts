@@ -25,6 +25,7 @@ import { randomBytes } from 'node:crypto';
 import { threadId } from 'node:worker_threads';
 import { CONTROL, encodeFrame, FrameReader, type ItemsFrame } from '../broker/frames.js';
 import { decodeItems } from './items.js';
+import type { ArgsOf, BrokerEvent, ChannelOps, OpName } from '../broker/ops.js';
 import { SocketWriter } from './socket-writer.js';
 import type { RemoteChannel } from './endpoint.js';
 
@@ -34,8 +35,8 @@ export const SELF = `${process.pid}:${threadId}`;
 /** What a channel needs from its thread's link to the broker. */
 export interface ChannelLink {
   readonly path: string;
-  /** Queues an object operation `[0, op, id, 0, …args]` that wants no reply (written with the next flush). */
-  queueOp(op: string, id: string, args: readonly unknown[]): void;
+  /** Queues a channel operation `[0, op, id, 0, …args]` that wants no reply (written with the next flush). */
+  queueOp<O extends OpName<ChannelOps>>(op: O, id: string, args: ArgsOf<ChannelOps, O>): void;
   /** Queues an ITEMS frame. */
   queueItems(chunks: readonly Buffer[]): void;
   /** Writes what is queued, as far as the socket takes it now. */
@@ -209,9 +210,8 @@ export function onHubItems(frame: ItemsFrame): void {
 }
 
 /** An event `[id, event, …args]` pushed by the broker. */
-export function onChannelEvent(values: readonly unknown[]): void {
-  const ch = channels.get(String(values[0]));
-  if (ch !== undefined) ch.onEvent(String(values[1]), values.slice(2));
+export function onChannelEvent(event: BrokerEvent): void {
+  channels.get(event[0])?.onEvent(event);
 }
 
 /** How many gets, recvs and polls of this thread's channels on `link` wait: they keep the thread alive. */
@@ -262,6 +262,19 @@ function installHooks(): void {
 
 // ─── Connections to other threads' inboxes ──────────────────────────────────────────────────────
 
+// The CONTROL frames of a direct connection (items travel in ITEMS frames). Both ends build and
+// read them through these types.
+
+/** A producer's first frame on a reader's inbox: the thread it speaks for. */
+export type InboxHello = [op: 'hello', sender: string];
+
+/**
+ * A reader's ack to a producer that sends it items directly: every item of `channel` numbered
+ * below `prefix` was taken; the producer may have `allow` items unacked (`null`: no limit, a
+ * pipe); `final` when the reader stops reading.
+ */
+export type DirectAck = [op: 'ack', channel: string, prefix: number, allow: number | null, final: boolean];
+
 /** A connection from this thread to a reader's inbox. */
 export class Peer {
   readonly socket: Socket;
@@ -278,7 +291,7 @@ export class Peer {
     this.socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     this.socket.on('error', () => {});
     this.socket.on('close', () => this.#onClose());
-    this.writer.write([encodeFrame(['hello', SELF])]);
+    this.writer.write([encodeFrame(['hello', SELF] satisfies InboxHello)]);
   }
 
   #onData(chunk: Buffer): void {
@@ -286,7 +299,7 @@ export class Peer {
     try {
       for (let frame = this.#reader.next(); frame !== undefined; frame = this.#reader.next()) {
         if (frame.type !== CONTROL) continue;
-        const [op, id, prefix, allow, final] = frame.header as [string, string, number, number | null, boolean];
+        const [op, id, prefix, allow, final] = frame.header as DirectAck;
         if (op === 'ack') channels.get(id)?.onDirectAck(prefix, allow ?? Infinity, final);
       }
     } catch {
@@ -335,7 +348,8 @@ export class InboxConnection {
     try {
       for (let frame = this.#reader.next(); frame !== undefined; frame = this.#reader.next()) {
         if (frame.type === CONTROL) {
-          if (frame.header[0] === 'hello') this.sender = String(frame.header[1]);
+          const [op, sender] = frame.header as InboxHello;
+          if (op === 'hello') this.sender = String(sender);
           continue;
         }
         const batch = decodeItems(frame.buf, frame.start, frame.end);
