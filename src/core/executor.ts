@@ -8,6 +8,7 @@
  */
 import { describe } from '../describe.js';
 import { checkTimeout } from '../sync/deadline.js';
+import { checkPriority } from './priority.js';
 import type { Callable } from '../task-ref/task-module.js';
 import type { Backend, MapAdmission, TaskKind, TaskOptions } from './backend.js';
 import type { Future } from './future.js';
@@ -123,13 +124,14 @@ export abstract class Executor implements Backend, AsyncDisposable {
    * not from submission) and/or an AbortSignal. A task that runs past its timeout fails with
    * `TimeoutError`; its worker is stopped and replaced.
    *
-   * @param options - `timeout` (ms a task may run once started) and/or `signal` (aborting cancels
-   *   the task, running or not).
+   * @param options - `timeout` (ms a task may run once started), `signal` (aborting cancels
+   *   the task, running or not) and/or `priority` (1, the most urgent, to 2,097,152: tasks waiting
+   *   for a worker start in order of priority, FIFO within one, tasks without one first).
    * @returns an object with this executor's `submit`, `map` and `starmap`, applying `options` to
    *   every task they schedule.
    * @throws {TypeError} for options that are not an object, or a timeout that is not a number,
    *   `undefined` or `null` (`null`: no limit, not even the executor's `taskTimeout`).
-   * @throws {ValueError} for a negative or NaN timeout.
+   * @throws {ValueError} for a negative or NaN timeout, or a priority out of range.
    *
    * @example
    * ```ts
@@ -142,6 +144,7 @@ export abstract class Executor implements Backend, AsyncDisposable {
       throw new TypeError(`withOptions() needs an options object such as { timeout, signal }, got ${describe(options)}`);
     }
     checkTimeout(options.timeout);
+    checkPriority(options.priority);
     return {
       submit: (fn, ...args) => this._schedule(fn, args, 'call', options) as never,
       map: (fn, iterable, mapOptions = {}) => new MapIterator(this, fn, iterable, mapOptions, {}, options),

@@ -17,7 +17,7 @@
 import { RingQueue } from '../core/ring-queue.js';
 import { CLAIM_MASK, CTL_BUSY, CTL_CLAIMS, CTL_LONG, REVOKED, claimTag } from '../control-block.js';
 import type { FaultMessage } from '../protocol.js';
-import type { TaskFuture } from './task-future.js';
+import { MOVED, type TaskFuture } from './task-future.js';
 import type { WorkerChannel } from './transport.js';
 
 /** What became of the tasks on a dead worker's books. */
@@ -57,6 +57,10 @@ export class WorkerSlot {
   dispatched = 0;
   completed = 0;
   busyMs = 0;
+  /** `busyMs` when the metrics' period began (`resetMetrics()`). */
+  busyBase = 0;
+  /** `performance.now()` when it was started. */
+  readonly bornAt = performance.now();
   /** The initializer ran and the worker said so. */
   ready = false;
   referenced = false;
@@ -128,6 +132,8 @@ export class WorkerSlot {
   /**
    * Thread workers: takes back up to `max` tasks the worker has not claimed, from the end of its
    * stream; they are off the books and in sequence order. A process worker gives nothing back.
+   * Nothing at or before a task whose message moved values to this worker is taken: it can run
+   * nowhere else.
    */
   reclaim(max: number): Array<TaskFuture<unknown>> {
     const control = this.control;
@@ -140,6 +146,7 @@ export class WorkerSlot {
         this.unsure.pop();
         continue;
       }
+      if ((task.marks & MOVED) !== 0) break;
       const tag = claimTag(task.seq);
       // The worker claims in order: once one is claimed, every task before it is too.
       if (Atomics.compareExchange(control, CTL_CLAIMS + (task.seq & CLAIM_MASK), tag, REVOKED) !== tag) break;
