@@ -6,6 +6,7 @@
  * @module
  */
 import type { TaskKind } from '../core/backend.js';
+import { SerializationError } from '../errors.js';
 import { isTransfer } from '../transfer.js';
 
 /** The arguments with their marks unwrapped (a new array when any was), and what they move. */
@@ -14,8 +15,13 @@ export interface Moves {
   readonly list: object[];
 }
 
-/** `undefined` when no argument is marked: the common case allocates nothing. */
-export function takeTransfers(args: unknown[], kind: TaskKind): Moves | undefined {
+/**
+ * `undefined` when no argument is marked: the common case allocates nothing.
+ *
+ * @throws {SerializationError} for a buffer already moved away (detached): `postMessage` would
+ *   send it silently empty.
+ */
+export function takeTransfers(args: unknown[], kind: TaskKind, path = 'args'): Moves | undefined {
   let out: unknown[] | undefined;
   let list: object[] | undefined;
   for (let i = 0; i < args.length; i++) {
@@ -23,11 +29,12 @@ export function takeTransfers(args: unknown[], kind: TaskKind): Moves | undefine
     if (typeof arg !== 'object' || arg === null) continue;
     let value: unknown = arg;
     if (isTransfer(arg)) {
+      for (const item of arg.transferList) if (detached(item)) throw new SerializationError(`${path}[${i}] moves an ArrayBuffer that was moved already (it is detached); mark a buffer that holds its data`, `${path}[${i}]`);
       (list ??= []).push(...(arg.transferList as object[]));
       value = arg.value;
     } else if (kind === 'starchunk' && Array.isArray(arg)) {
       // Each item is an argument list: its members may be marked, and the list is the caller's own.
-      const inner = takeTransfers(arg, 'call');
+      const inner = takeTransfers(arg, 'call', `${path}[${i}]`);
       if (inner === undefined) continue;
       (list ??= []).push(...inner.list);
       value = inner.args;
@@ -38,4 +45,15 @@ export function takeTransfers(args: unknown[], kind: TaskKind): Moves | undefine
     out[i] = value;
   }
   return list === undefined ? undefined : { args: out as unknown[], list };
+}
+
+/** A detached `ArrayBuffer` (its length is 0, and cloning it throws; Node 20 has no `detached`). */
+function detached(item: unknown): boolean {
+  if (!(item instanceof ArrayBuffer) || item.byteLength !== 0) return false;
+  try {
+    structuredClone(item);
+    return false;
+  } catch {
+    return true;
+  }
 }
