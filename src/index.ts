@@ -19,7 +19,7 @@ export {
 } from './futures/index.js';
 export { taskModule, taskRef, isTaskRef, type TaskRef, type TaskModule, type Callable } from './task-ref/task-module.js';
 export { isMain } from './worker/context.js';
-export { transfer, isTransfer, type Transfer, type TransferItem } from './transfer.js';
+export { transfer, isTransfer, type Transfer, type TransferItem, type Movable, type Moved } from './transfer.js';
 export {
   RuntimeError, ValueError, OSError, EOFError, TimeoutError, CancelledError, InvalidStateError, BrokenExecutor,
   BrokenThreadPool, BrokenProcessPool, BrokenBarrierError, DeadlockError, Empty, Full, ProcessError, BufferTooShort,

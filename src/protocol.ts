@@ -165,7 +165,7 @@ export interface DoneMessage {
    */
   readonly timing?: readonly number[];
   /** For tasks flagged {@link TASK_SPAN}: `[id, startMs, endMs, …]` in epoch milliseconds. */
-  readonly spans?: readonly number[];
+  readonly spans?: readonly number[] | Float64Array;
   /**
    * Process workers only: every task with a sequence number below `pos` has started (or was
    * given back). Sent with every message, so the main side always knows how far the worker got.
@@ -242,7 +242,7 @@ export function asFromWorker(value: unknown): FromWorker | undefined {
     case 'done':
       return Array.isArray(m.results) && m.results.length % RESULT_STRIDE === 0 && isCount(m.busy)
         && (m.timing === undefined || (Array.isArray(m.timing) && m.timing.length % 2 === 0 && m.timing.every(isCount)))
-        && (m.spans === undefined || Array.isArray(m.spans)) && (m.pos === undefined || isSeq(m.pos))
+        && (m.spans === undefined || Array.isArray(m.spans) || m.spans instanceof Float64Array) && (m.pos === undefined || isSeq(m.pos))
         && (m.solo === undefined || typeof m.solo === 'boolean') && (m.whole === undefined || typeof m.whole === 'boolean')
         ? (m as unknown as DoneMessage) : undefined;
     case 'giveback': return isSeq(m.from) && isSeq(m.to) && m.from <= m.to ? (m as unknown as GivebackMessage) : undefined;

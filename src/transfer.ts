@@ -23,6 +23,12 @@ export interface Transfer<T = unknown> {
   readonly transferList: readonly TransferItem[];
 }
 
+/** An argument list whose members may be marked with {@link transfer}. */
+export type Movable<A extends readonly unknown[]> = { [K in keyof A]: A[K] | Transfer<A[K]> };
+
+/** What the caller receives for a task's result `R`: the value inside a {@link transfer} mark. */
+export type Moved<R> = R extends Transfer<infer V> ? V : R;
+
 class TransferMark<T> implements Transfer<T> {
   declare readonly [BRAND]: true;
   constructor(readonly value: T, readonly transferList: readonly TransferItem[]) {}

@@ -10,6 +10,7 @@ import { describe } from '../describe.js';
 import { checkTimeout } from '../sync/deadline.js';
 import { checkPriority } from './priority.js';
 import type { Callable } from '../task-ref/task-module.js';
+import type { Movable, Moved, Transfer } from '../transfer.js';
 import type { Backend, MapAdmission, TaskKind, TaskOptions } from './backend.js';
 import type { Future } from './future.js';
 import { MapIterator, type MapMode, type MapOptions } from './map-iterator.js';
@@ -32,7 +33,7 @@ export interface TaskScheduler {
    * @param args - its arguments.
    * @returns a future for the result.
    */
-  submit<A extends unknown[], R>(fn: Callable<A, R>, ...args: A): Future<Awaited<R>>;
+  submit<A extends unknown[], R>(fn: Callable<A, R>, ...args: Movable<A>): Future<Moved<Awaited<R>>>;
   /**
    * {@link Executor.map}, with the per-task options given to `withOptions`. Without an explicit
    * `chunksize`, a per-task timeout makes each item a task of its own (the timeout is per item).
@@ -42,7 +43,7 @@ export interface TaskScheduler {
    * @param options - `timeout` (one deadline for the whole map), `chunksize`, `buffersize`.
    * @returns the results in input order.
    */
-  map<T, R>(fn: Callable<[T], R>, iterable: Iterable<T> | AsyncIterable<T>, options?: MapOptions): MapIterator<Awaited<R>>;
+  map<T, R>(fn: Callable<[T], R>, iterable: Iterable<T | Transfer<T>> | AsyncIterable<T | Transfer<T>>, options?: MapOptions): MapIterator<Moved<Awaited<R>>>;
   /**
    * {@link Executor.starmap}, with the per-task options given to `withOptions`.
    *
@@ -51,7 +52,7 @@ export interface TaskScheduler {
    * @param options - as for `map`.
    * @returns the results in input order.
    */
-  starmap<A extends unknown[], R>(fn: Callable<A, R>, iterable: Iterable<A> | AsyncIterable<A>, options?: MapOptions): MapIterator<Awaited<R>>;
+  starmap<A extends unknown[], R>(fn: Callable<A, R>, iterable: Iterable<Movable<A>> | AsyncIterable<Movable<A>>, options?: MapOptions): MapIterator<Moved<Awaited<R>>>;
 }
 
 /**
@@ -77,8 +78,8 @@ export abstract class Executor implements Backend, AsyncDisposable {
    * @throws {SerializationError} if an argument cannot be sent (names it, e.g. `args[1].cb`).
    * @throws {TypeError} if `fn` cannot reach a worker (a closure's reason and fix are in the message).
    */
-  submit<A extends unknown[], R>(fn: Callable<A, R>, ...args: A): Future<Awaited<R>> {
-    return this._schedule(fn, args, 'call', undefined) as Future<Awaited<R>>;
+  submit<A extends unknown[], R>(fn: Callable<A, R>, ...args: Movable<A>): Future<Moved<Awaited<R>>> {
+    return this._schedule(fn, args, 'call', undefined) as Future<Moved<Awaited<R>>>;
   }
 
   /**
@@ -102,7 +103,7 @@ export abstract class Executor implements Backend, AsyncDisposable {
    * for await (const prime of executor.map(isPrime, nums)) console.log(prime);
    * ```
    */
-  map<T, R>(fn: Callable<[T], R>, iterable: Iterable<T> | AsyncIterable<T>, options: MapOptions = {}): MapIterator<Awaited<R>> {
+  map<T, R>(fn: Callable<[T], R>, iterable: Iterable<T | Transfer<T>> | AsyncIterable<T | Transfer<T>>, options: MapOptions = {}): MapIterator<Moved<Awaited<R>>> {
     return new MapIterator(this, fn, iterable, options);
   }
 
@@ -115,7 +116,7 @@ export abstract class Executor implements Backend, AsyncDisposable {
    * @param options - as for {@link Executor.map}.
    * @returns an async iterator over the results, in input order.
    */
-  starmap<A extends unknown[], R>(fn: Callable<A, R>, iterable: Iterable<A> | AsyncIterable<A>, options: MapOptions = {}): MapIterator<Awaited<R>> {
+  starmap<A extends unknown[], R>(fn: Callable<A, R>, iterable: Iterable<Movable<A>> | AsyncIterable<Movable<A>>, options: MapOptions = {}): MapIterator<Moved<Awaited<R>>> {
     return new MapIterator(this, fn, iterable, options, { star: true });
   }
 

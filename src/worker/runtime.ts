@@ -80,7 +80,12 @@ export class Runtime {
 
   /** Results not sent yet: `[id, status, value, …]`, and the spans of those flagged `TASK_SPAN`. */
   #out: unknown[] = [];
-  #outSpans: number[] | undefined;
+  /**
+   * `[id, start, end, …]` of those results, growing by doubling; sent as a `Float64Array`, which
+   * crosses as one block of memory instead of three numbers per task to deserialize one by one.
+   */
+  #spans = new Float64Array(192);
+  #spanCount = 0;
   /** What those results move rather than copy (`transfer()`). */
   #outMoves: object[] | undefined;
   /** When the oldest unsent result was ready. */
@@ -281,9 +286,13 @@ export class Runtime {
         if ((flags & TASK_ERRORS) !== 0) args = decodeValue(args);
         if ((flags & TASK_SHARED) !== 0 && this.#revive !== undefined) args = this.#revive(args);
         if ((flags & TASK_TIMED) !== 0) this.#host.post({ op: 'started', taskId: id });
-        const call = (): unknown => (kind === TASK_CALL ? fn(...(args as unknown[]))
-          : runChunk(fn, args as ArrayLike<unknown>, kind === TASK_STARCHUNK, (e) => this.#encode(e, fnId)));
-        result = parent === undefined ? call() : runTraced(parent, call);
+        if (parent !== undefined) {
+          const traced = args;
+          result = runTraced(parent, () => (kind === TASK_CALL ? fn(...(traced as unknown[]))
+            : runChunk(fn, traced as ArrayLike<unknown>, kind === TASK_STARCHUNK, (e) => this.#encode(e, fnId))));
+        } else {
+          result = kind === TASK_CALL ? fn(...(args as unknown[])) : runChunk(fn, args as ArrayLike<unknown>, kind === TASK_STARCHUNK, (e) => this.#encode(e, fnId));
+        }
       } catch (error) {
         result = this.#encode(error, fnId);
         failed = true;
@@ -303,7 +312,7 @@ export class Runtime {
         if (this.#out.length === 0) this.#oldest = end;
         if (!failed && containsError(result)) this.#out.push(id, STATUS_OK_ENCODED, encodeValue(result));
         else this.#out.push(id, failed ? STATUS_ERROR : STATUS_OK, result);
-        if (span) (this.#outSpans ??= []).push(id, epoch(clock), epoch(end));
+        if (span) this.#span(id, clock, end);
       }
       clock = end;
       // The last task: idle again before its result leaves, so the next task finds this worker free.
@@ -345,8 +354,8 @@ export class Runtime {
     const reportsPos = this.#control === null;
     const out = this.#out;
     if (!always && out.length === 0 && (!reportsPos || (this.#pos === this.#reportedPos && solo === this.#reportedSolo))) return;
-    const spans = this.#outSpans;
-    this.#outSpans = undefined;
+    const spans = this.#spanCount === 0 ? undefined : this.#spans.slice(0, this.#spanCount);
+    this.#spanCount = 0;
     const moves = this.#outMoves;
     this.#outMoves = undefined;
     const timing = this.#clock.take();
@@ -427,6 +436,21 @@ export class Runtime {
     );
   }
 
+  /** Records that task `id` ran from `start` to `end` (`performance.now()`), in epoch ms. */
+  #span(id: number, start: number, end: number): void {
+    let at = this.#spanCount;
+    if (at + 3 > this.#spans.length) {
+      const grown = new Float64Array(this.#spans.length * 2);
+      grown.set(this.#spans);
+      this.#spans = grown;
+    }
+    const spans = this.#spans;
+    spans[at++] = id;
+    spans[at++] = epoch(start);
+    spans[at++] = epoch(end);
+    this.#spanCount = at;
+  }
+
   /**
    * A result marked with `transfer()` (a call's, or a map item's) leaves as its plain value, and
    * what it moves goes in the message's transfer list.
@@ -457,7 +481,7 @@ export class Runtime {
     if (this.#out.length === 0) this.#oldest = end;
     if (status === STATUS_OK && containsError(value)) this.#out.push(id, STATUS_OK_ENCODED, encodeValue(value));
     else this.#out.push(id, status, value);
-    if (startedAt !== undefined) (this.#outSpans ??= []).push(id, epoch(startedAt), epoch(end));
+    if (startedAt !== undefined) this.#span(id, startedAt, end);
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
       queueMicrotask(this.#flushAsync);

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { BrokenThreadPool, SerializationError } from '../../src/errors.js';
 import { ProcessPoolExecutor, ThreadPoolExecutor } from '../../src/futures/index.js';
-import { isTransfer, taskModule, transfer } from '../../src/index.js';
+import { isTransfer, taskModule, transfer, type Transfer } from '../../src/index.js';
 import { settle } from '../helpers/futures.js';
 import { captureReports } from '../helpers/reporter.js';
 import { bump, createBoard, waitFor } from '../helpers/signals.js';
@@ -63,12 +63,13 @@ describe('thread pool', () => {
   test('a result moves back: the worker\'s buffer is detached once it is sent, sync or async', async () => {
     const one = new ThreadPoolExecutor({ maxWorkers: 1 });
     try {
-      const out = await one.submit(tasks.filled, 1 << 20, 9) as Uint8Array;
+      // Typed as what arrives: the value inside the mark.
+      const out: Uint8Array = await one.submit(tasks.filled, 1 << 20, 9);
       assert.ok(out instanceof Uint8Array);
       assert.equal(out.byteLength, 1 << 20);
       assert.equal(out[12345], 9);
       assert.equal(await one.submit(tasks.keptLength), 0);
-      const later = await one.submit(tasks.filledLater, 64, 4) as Uint8Array;
+      const later: Uint8Array = await one.submit(tasks.filledLater, 64, 4);
       assert.deepEqual([...later.subarray(0, 3)], [4, 4, 4]);
       assert.equal(await one.submit(tasks.keptLength), 0);
     } finally {
@@ -81,10 +82,10 @@ describe('thread pool', () => {
     const sums = await pool.map(tasks.byteSum, items.map((item) => transfer(item))).toArray();
     assert.deepEqual(sums.map((s) => s.sum), [256, 512, 768]);
     assert.ok(items.every((item) => item.byteLength === 0));
-    const filled = await pool.starmap(tasks.filled, [[8, 1], [8, 2]]).toArray() as Uint8Array[];
+    const filled = await pool.starmap(tasks.filled, [[8, 1], [8, 2]]).toArray();
     assert.deepEqual(filled.map((f) => f[0]), [1, 2]);
     const starItems = [bytes(16, 5), bytes(16, 6)];
-    const starSums = await pool.starmap(tasks.byteSum, starItems.map((item) => [transfer(item)] as [unknown])).toArray();
+    const starSums = await pool.starmap(tasks.byteSum, starItems.map((item): [Transfer<Uint8Array>] => [transfer(item)])).toArray();
     assert.deepEqual(starSums.map((s) => s.sum), [80, 96]);
     assert.ok(starItems.every((item) => item.byteLength === 0));
   });
@@ -92,7 +93,8 @@ describe('thread pool', () => {
   test('a buffer already moved is refused at submit, naming the argument', async () => {
     const data = bytes(64, 1);
     await pool.submit(tasks.byteSum, transfer(data));
-    assert.throws(() => pool.submit(tasks.byteSum, 1 as never, transfer(data.buffer, [data.buffer])), (error: unknown) =>
+    const submitAny = pool.submit.bind(pool) as (...args: unknown[]) => unknown;
+    assert.throws(() => submitAny(tasks.byteSum, 1, transfer(data.buffer, [data.buffer])), (error: unknown) =>
       error instanceof SerializationError && /args\[1\] moves an ArrayBuffer that was moved already/.test(error.message));
   });
 
@@ -142,7 +144,7 @@ describe('process pool', () => {
   });
 
   test('a marked result arrives as its value', async () => {
-    const out = await pool.submit(tasks.filled, 32, 7) as Uint8Array;
+    const out: Uint8Array = await pool.submit(tasks.filled, 32, 7);
     assert.ok(out instanceof Uint8Array);
     assert.equal(out[31], 7);
   });
