@@ -24,9 +24,8 @@ export function touchCopied(buffer) { return touch(buffer); }
 const SIZE = 64 << 20;
 const ROUNDS = 9;
 
-interface Future<T> extends PromiseLike<T> {}
 interface Pool {
-  submit(fn: unknown, ...args: unknown[]): Future<unknown>;
+  submit(fn: unknown, ...args: unknown[]): PromiseLike<unknown>;
   shutdown(): Promise<void>;
 }
 interface ConcurrentTs {
@@ -40,11 +39,11 @@ interface PiscinaPool {
 }
 interface PiscinaModule {
   Piscina: new (options: { filename: string; minThreads: number; maxThreads: number }) => PiscinaPool;
-  move(value: ArrayBuffer): unknown;
+  move(this: void, value: ArrayBuffer): unknown;
 }
 
 /** Median of the rounds after a warm-up one, in ms; each round sends a fresh buffer. */
-async function measure(name: string, roundTrip: (buffer: ArrayBuffer) => Promise<unknown>): Promise<number> {
+async function measure(name: string, roundTrip: (buffer: ArrayBuffer) => PromiseLike<unknown>): Promise<number> {
   const times: number[] = [];
   for (let round = 0; round <= ROUNDS; round++) {
     const buffer = new ArrayBuffer(SIZE);
