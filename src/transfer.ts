@@ -13,7 +13,7 @@
 const BRAND = Symbol.for('concurrent-ts.transfer');
 
 /** What `postMessage` can move: an `ArrayBuffer`, a `MessagePort`, and the other transferable objects of Node. */
-export type TransferItem = ArrayBuffer | { close(): void } | object;
+export type TransferItem = ArrayBuffer | object;
 
 /** A value to move rather than copy; made by {@link transfer}. */
 export interface Transfer<T = unknown> {

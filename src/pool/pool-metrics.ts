@@ -22,11 +22,17 @@ export interface MetricsOptions {
 export interface TimeSummary {
   /** Tasks measured. */
   readonly count: number;
+  /** The shortest. */
   readonly min: number;
+  /** The longest. */
   readonly max: number;
+  /** The average. */
   readonly mean: number;
+  /** The median. */
   readonly p50: number;
+  /** 90% took at most this long. */
   readonly p90: number;
+  /** 99% took at most this long. */
   readonly p99: number;
 }
 
