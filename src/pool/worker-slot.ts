@@ -132,13 +132,14 @@ export class WorkerSlot {
   /**
    * Thread workers: takes back up to `max` tasks the worker has not claimed, from the end of its
    * stream; they are off the books and in sequence order. A process worker gives nothing back.
-   * Nothing at or before a task whose message moved values to this worker is taken: it can run
-   * nowhere else.
+   * A task whose message moved values to this worker (`transfer()`) stays: it can run nowhere
+   * else, and the worker will start it after the others it keeps.
    */
   reclaim(max: number): Array<TaskFuture<unknown>> {
     const control = this.control;
     const taken: Array<TaskFuture<unknown>> = [];
     if (control === null) return taken;
+    let kept: Array<TaskFuture<unknown>> | undefined;
     while (taken.length < max) {
       const task = this.unsure.peekLast();
       if (task === undefined) break;
@@ -146,7 +147,11 @@ export class WorkerSlot {
         this.unsure.pop();
         continue;
       }
-      if ((task.marks & MOVED) !== 0) break;
+      if ((task.marks & MOVED) !== 0) {
+        // Still unclaimed or not, it stays on the books; what is before it may still go.
+        (kept ??= []).push(this.unsure.pop() as TaskFuture<unknown>);
+        continue;
+      }
       const tag = claimTag(task.seq);
       // The worker claims in order: once one is claimed, every task before it is too.
       if (Atomics.compareExchange(control, CTL_CLAIMS + (task.seq & CLAIM_MASK), tag, REVOKED) !== tag) break;
@@ -155,6 +160,7 @@ export class WorkerSlot {
       task.slot = undefined;
       taken.push(task);
     }
+    if (kept !== undefined) for (let i = kept.length - 1; i >= 0; i--) this.unsure.push(kept[i] as TaskFuture<unknown>);
     return taken.reverse();
   }
 
