@@ -43,7 +43,7 @@ Object.defineProperty(TransferMark.prototype, BRAND, { value: true });
  * `DataView`'s too) and every `MessagePort` it holds, at any depth. A `SharedArrayBuffer` is shared,
  * never moved. On a thread pool the listed objects move without a copy and are detached on the
  * sending side; a process pool cannot move memory to another process: the value is copied over
- * the IPC channel and the sender's buffers stay as they were (docs/transfer.md).
+ * the IPC channel and the sender's buffers stay as they were (see transfer.md in the docs).
  *
  * @param value - the argument, item or result.
  * @param transferList - what to move; found in `value` when omitted.

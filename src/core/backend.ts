@@ -31,7 +31,7 @@ export interface TaskOptions {
   /**
    * 1 (most urgent) to 2,097,152, as BullMQ's: tasks waiting for a worker start in order of
    * priority, in submission order within one; a task without a priority goes before every task
-   * with one. Strict: a stream of urgent tasks keeps the others waiting (docs/priority.md).
+   * with one. Strict: a stream of urgent tasks keeps the others waiting (see priority.md in the docs).
    */
   priority?: number | undefined;
 }

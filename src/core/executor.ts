@@ -175,7 +175,7 @@ export abstract class Executor implements Backend, AsyncDisposable {
    * `requeued` (given back unstarted, it will start elsewhere); `settled`, with the outcome and,
    * on the pools, when and on which worker it ran. Map chunks are tasks of kind `'chunk'` or
    * `'starchunk'`, with their number of items. Enough to count queued, running and finished tasks,
-   * to time waits and runs, or to open and end a tracing span per task (docs/observing-tasks.md).
+   * to time waits and runs, or to open and end a tracing span per task (observing-tasks.md in the docs).
    *
    * A listener runs inside the executor's bookkeeping: keep it quick. One that throws is reported
    * (see `setErrorReporter`) and does not disturb the executor or the other listeners.

@@ -247,7 +247,7 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
    * chunk counts as one task. Always on: it costs a few timestamps per task.
    *
    * @param options - `reset: true` starts a new period after reading this one.
-   * @returns the figures (docs/metrics.md has an export to Prometheus' text format).
+   * @returns the figures (metrics.md in the docs exports them in Prometheus' text format).
    */
   metrics(options: MetricsOptions = {}): PoolMetrics {
     const figures = this.#metrics.read(this.#queue.size, this.#inflight.size, this.#slots, this.#maxWorkers);
@@ -338,7 +338,7 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
       ? undefined : newExtra(timeout, signal, priority);
     const task = new TaskFuture<unknown>(this, fnId, flags, payload, extra);
     if (extra !== undefined) {
-      // Only a thread's message moves memory; a process's copies it (docs/transfer.md).
+      // Only a thread's message moves memory; a process's copies it (see transfer.md in the docs).
       if (moves !== undefined && moves.list.length > 0 && !this.#transport.crossProcess) {
         extra.transfer = moves.list;
         task.marks |= MOVED;

@@ -4,7 +4,7 @@
  * its single `RingQueue`, so a program that never uses priorities pays nothing for them.
  *
  * Strict priority: a steady stream of urgent tasks keeps less urgent ones waiting for as long as
- * it lasts (docs/priority.md).
+ * it lasts (see priority.md in the docs).
  *
  * @module
  */
