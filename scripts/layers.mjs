@@ -16,7 +16,7 @@ export const LAYERS = [
   ['worker/', 'task-ref/'],
   ['protocol.ts', 'control-block.ts', 'chunk-values.ts'],
   ['error-codec.ts', 'sync/'],
-  ['errors.ts', 'describe.ts', 'sibling-url.ts'],
+  ['errors.ts', 'describe.ts', 'sibling-url.ts', 'transfer.ts'],
 ];
 
 /** Files that belong to another member than their folder. */

@@ -15,9 +15,11 @@ export {
   type MapOutcome, type TaskOptions, type TaskKind, type TaskEvent, type TaskListener, type TaskInfo, type TaskRun, type TaskSubmitted,
   type TaskStarted, type TaskRequeued, type TaskSettled, type ReturnWhen, type WaitForOptions, type DoneAndNotDoneFutures,
   type AsCompletedOptions, type ThreadPoolExecutorOptions, type ProcessPoolExecutorOptions, type PoolOptions, type PoolStats, type WorkerStats,
+  type PoolMetrics, type MetricsOptions, type TimeSummary, type WorkerMetrics,
 } from './futures/index.js';
 export { taskModule, taskRef, isTaskRef, type TaskRef, type TaskModule, type Callable } from './task-ref/task-module.js';
 export { isMain } from './worker/context.js';
+export { transfer, isTransfer, type Transfer, type TransferItem, type Movable, type Moved } from './transfer.js';
 export {
   RuntimeError, ValueError, OSError, EOFError, TimeoutError, CancelledError, InvalidStateError, BrokenExecutor,
   BrokenThreadPool, BrokenProcessPool, BrokenBarrierError, DeadlockError, Empty, Full, ProcessError, BufferTooShort,

@@ -34,7 +34,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { isWireThrown, type WireThrown } from './error-codec.js';
 
 /** Checked at worker start-up: both sides must speak the same version. */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 /** How a function travels: its source text, a module reference, or a built-in's global path. */
 export type WireFn =
@@ -58,6 +58,8 @@ export const TASK_TIMED = 8;
 export const TASK_ERRORS = 16;
 /** Record when the task starts and ends, and send it with its result (someone observes the pool's tasks). */
 export const TASK_SPAN = 32;
+/** Run the task under the trace context of the next entry of {@link RunMessage.traces}. */
+export const TASK_TRACE = 64;
 
 /**
  * The key under which both sides measure a task's time: its function, and whether it is a plain
@@ -112,6 +114,8 @@ export interface RunMessage {
   readonly defs: readonly FnDef[] | null;
   /** Flat: `[id, fnId, flags, args, id, fnId, flags, args, …]`. */
   readonly tasks: readonly unknown[];
+  /** W3C `traceparent`s of the tasks flagged {@link TASK_TRACE}, in their order. */
+  readonly traces?: readonly string[];
 }
 
 /** main → worker: finish and exit. */
@@ -161,7 +165,7 @@ export interface DoneMessage {
    */
   readonly timing?: readonly number[];
   /** For tasks flagged {@link TASK_SPAN}: `[id, startMs, endMs, …]` in epoch milliseconds. */
-  readonly spans?: readonly number[];
+  readonly spans?: readonly number[] | Float64Array;
   /**
    * Process workers only: every task with a sequence number below `pos` has started (or was
    * given back). Sent with every message, so the main side always knows how far the worker got.
@@ -238,7 +242,7 @@ export function asFromWorker(value: unknown): FromWorker | undefined {
     case 'done':
       return Array.isArray(m.results) && m.results.length % RESULT_STRIDE === 0 && isCount(m.busy)
         && (m.timing === undefined || (Array.isArray(m.timing) && m.timing.length % 2 === 0 && m.timing.every(isCount)))
-        && (m.spans === undefined || Array.isArray(m.spans)) && (m.pos === undefined || isSeq(m.pos))
+        && (m.spans === undefined || Array.isArray(m.spans) || m.spans instanceof Float64Array) && (m.pos === undefined || isSeq(m.pos))
         && (m.solo === undefined || typeof m.solo === 'boolean') && (m.whole === undefined || typeof m.whole === 'boolean')
         ? (m as unknown as DoneMessage) : undefined;
     case 'giveback': return isSeq(m.from) && isSeq(m.to) && m.from <= m.to ? (m as unknown as GivebackMessage) : undefined;
@@ -260,6 +264,7 @@ export function asToWorker(value: unknown): ToWorker | undefined {
   if (m.op === 'halt') return m as unknown as HaltMessage;
   if (m.op !== 'run' || !isSeq(m.seq) || !Array.isArray(m.tasks) || m.tasks.length % TASK_STRIDE !== 0) return undefined;
   if (m.defs !== null && !(Array.isArray(m.defs) && m.defs.every(isFnDef))) return undefined;
+  if (m.traces !== undefined && !(Array.isArray(m.traces) && m.traces.every((t) => typeof t === 'string'))) return undefined;
   return m as unknown as RunMessage;
 }
 

@@ -28,6 +28,12 @@ export interface TaskOptions {
   timeout?: number | null | undefined;
   /** Aborting cancels the task: a queued one is dropped, a running one is stopped (its worker is replaced). */
   signal?: AbortSignal | undefined;
+  /**
+   * 1 (most urgent) to 2,097,152, as BullMQ's: tasks waiting for a worker start in order of
+   * priority, in submission order within one; a task without a priority goes before every task
+   * with one. Strict: a stream of urgent tasks keeps the others waiting (see priority.md in the docs).
+   */
+  priority?: number | undefined;
 }
 
 /** What a chunk task returns: one value per item, errors by item index. */

@@ -8,7 +8,9 @@
  */
 import { describe } from '../describe.js';
 import { checkTimeout } from '../sync/deadline.js';
+import { checkPriority } from './priority.js';
 import type { Callable } from '../task-ref/task-module.js';
+import type { Movable, Moved, Transfer } from '../transfer.js';
 import type { Backend, MapAdmission, TaskKind, TaskOptions } from './backend.js';
 import type { Future } from './future.js';
 import { MapIterator, type MapMode, type MapOptions } from './map-iterator.js';
@@ -31,7 +33,7 @@ export interface TaskScheduler {
    * @param args - its arguments.
    * @returns a future for the result.
    */
-  submit<A extends unknown[], R>(fn: Callable<A, R>, ...args: A): Future<Awaited<R>>;
+  submit<A extends unknown[], R>(fn: Callable<A, R>, ...args: Movable<A>): Future<Moved<Awaited<R>>>;
   /**
    * {@link Executor.map}, with the per-task options given to `withOptions`. Without an explicit
    * `chunksize`, a per-task timeout makes each item a task of its own (the timeout is per item).
@@ -41,7 +43,7 @@ export interface TaskScheduler {
    * @param options - `timeout` (one deadline for the whole map), `chunksize`, `buffersize`.
    * @returns the results in input order.
    */
-  map<T, R>(fn: Callable<[T], R>, iterable: Iterable<T> | AsyncIterable<T>, options?: MapOptions): MapIterator<Awaited<R>>;
+  map<T, R>(fn: Callable<[T], R>, iterable: Iterable<T | Transfer<T>> | AsyncIterable<T | Transfer<T>>, options?: MapOptions): MapIterator<Moved<Awaited<R>>>;
   /**
    * {@link Executor.starmap}, with the per-task options given to `withOptions`.
    *
@@ -50,7 +52,7 @@ export interface TaskScheduler {
    * @param options - as for `map`.
    * @returns the results in input order.
    */
-  starmap<A extends unknown[], R>(fn: Callable<A, R>, iterable: Iterable<A> | AsyncIterable<A>, options?: MapOptions): MapIterator<Awaited<R>>;
+  starmap<A extends unknown[], R>(fn: Callable<A, R>, iterable: Iterable<Movable<A>> | AsyncIterable<Movable<A>>, options?: MapOptions): MapIterator<Moved<Awaited<R>>>;
 }
 
 /**
@@ -76,8 +78,8 @@ export abstract class Executor implements Backend, AsyncDisposable {
    * @throws {SerializationError} if an argument cannot be sent (names it, e.g. `args[1].cb`).
    * @throws {TypeError} if `fn` cannot reach a worker (a closure's reason and fix are in the message).
    */
-  submit<A extends unknown[], R>(fn: Callable<A, R>, ...args: A): Future<Awaited<R>> {
-    return this._schedule(fn, args, 'call', undefined) as Future<Awaited<R>>;
+  submit<A extends unknown[], R>(fn: Callable<A, R>, ...args: Movable<A>): Future<Moved<Awaited<R>>> {
+    return this._schedule(fn, args, 'call', undefined) as Future<Moved<Awaited<R>>>;
   }
 
   /**
@@ -101,7 +103,7 @@ export abstract class Executor implements Backend, AsyncDisposable {
    * for await (const prime of executor.map(isPrime, nums)) console.log(prime);
    * ```
    */
-  map<T, R>(fn: Callable<[T], R>, iterable: Iterable<T> | AsyncIterable<T>, options: MapOptions = {}): MapIterator<Awaited<R>> {
+  map<T, R>(fn: Callable<[T], R>, iterable: Iterable<T | Transfer<T>> | AsyncIterable<T | Transfer<T>>, options: MapOptions = {}): MapIterator<Moved<Awaited<R>>> {
     return new MapIterator(this, fn, iterable, options);
   }
 
@@ -114,7 +116,7 @@ export abstract class Executor implements Backend, AsyncDisposable {
    * @param options - as for {@link Executor.map}.
    * @returns an async iterator over the results, in input order.
    */
-  starmap<A extends unknown[], R>(fn: Callable<A, R>, iterable: Iterable<A> | AsyncIterable<A>, options: MapOptions = {}): MapIterator<Awaited<R>> {
+  starmap<A extends unknown[], R>(fn: Callable<A, R>, iterable: Iterable<Movable<A>> | AsyncIterable<Movable<A>>, options: MapOptions = {}): MapIterator<Moved<Awaited<R>>> {
     return new MapIterator(this, fn, iterable, options, { star: true });
   }
 
@@ -123,13 +125,14 @@ export abstract class Executor implements Backend, AsyncDisposable {
    * not from submission) and/or an AbortSignal. A task that runs past its timeout fails with
    * `TimeoutError`; its worker is stopped and replaced.
    *
-   * @param options - `timeout` (ms a task may run once started) and/or `signal` (aborting cancels
-   *   the task, running or not).
+   * @param options - `timeout` (ms a task may run once started), `signal` (aborting cancels
+   *   the task, running or not) and/or `priority` (1, the most urgent, to 2,097,152: tasks waiting
+   *   for a worker start in order of priority, FIFO within one, tasks without one first).
    * @returns an object with this executor's `submit`, `map` and `starmap`, applying `options` to
    *   every task they schedule.
    * @throws {TypeError} for options that are not an object, or a timeout that is not a number,
    *   `undefined` or `null` (`null`: no limit, not even the executor's `taskTimeout`).
-   * @throws {ValueError} for a negative or NaN timeout.
+   * @throws {ValueError} for a negative or NaN timeout, or a priority out of range.
    *
    * @example
    * ```ts
@@ -142,6 +145,7 @@ export abstract class Executor implements Backend, AsyncDisposable {
       throw new TypeError(`withOptions() needs an options object such as { timeout, signal }, got ${describe(options)}`);
     }
     checkTimeout(options.timeout);
+    checkPriority(options.priority);
     return {
       submit: (fn, ...args) => this._schedule(fn, args, 'call', options) as never,
       map: (fn, iterable, mapOptions = {}) => new MapIterator(this, fn, iterable, mapOptions, {}, options),
@@ -171,7 +175,7 @@ export abstract class Executor implements Backend, AsyncDisposable {
    * `requeued` (given back unstarted, it will start elsewhere); `settled`, with the outcome and,
    * on the pools, when and on which worker it ran. Map chunks are tasks of kind `'chunk'` or
    * `'starchunk'`, with their number of items. Enough to count queued, running and finished tasks,
-   * to time waits and runs, or to open and end a tracing span per task (the guide: observing-tasks.md in docs).
+   * to time waits and runs, or to open and end a tracing span per task (observing-tasks.md in the docs).
    *
    * A listener runs inside the executor's bookkeeping: keep it quick. One that throws is reported
    * (see `setErrorReporter`) and does not disturb the executor or the other listeners.

@@ -23,6 +23,7 @@
  *
  * @module
  */
+import { takeTransfers } from '../pool/take-transfers.js';
 import { randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import type { Redis, RedisOptions } from 'ioredis';
@@ -251,7 +252,8 @@ export class DistributedExecutor extends Executor {
     const [module, name, jobName] = this.#names(fn);
     const task = options as DistributedTaskOptions | undefined;
     const timeout = task?.timeout === undefined ? this.#settings.taskTimeout : checkTimeout(task.timeout);
-    const a = encodeList(args, kind === 'call' ? 'args' : 'items');
+    // A job crosses Redis: nothing moves, what transfer() marks is copied like the rest.
+    const a = encodeList(takeTransfers(args, kind)?.args ?? args, kind === 'call' ? 'args' : 'items');
     const k = kindCode(kind);
     const data: JobData = timeout === undefined ? { v: WIRE_VERSION, m: module, f: name, k, a } : { v: WIRE_VERSION, m: module, f: name, k, a, t: timeout };
     const overrides = task === undefined ? undefined : checkOverrides(task);

@@ -28,6 +28,7 @@ process.once('message', (first: InitMessage) => {
   }
   setContext({ kind: 'process', name: init.name, ident: process.pid });
   const runtime = new Runtime({
+    // A transfer list cannot apply here: the channel to the parent copies every value (V8's serializer).
     post: (message) => {
       (process.send as (m: unknown) => boolean)(message);
     },

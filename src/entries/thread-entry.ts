@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { parentPort, receiveMessageOnPort, threadId, workerData } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, threadId, workerData, type TransferListItem } from 'node:worker_threads';
 import { CTL_DOORBELL, CTL_REPLIES } from '../control-block.js';
 import { PROTOCOL_VERSION, type WorkerInit } from '../protocol.js';
 import { setContext } from '../sync/current-thread.js';
@@ -88,9 +88,9 @@ const sleepAfterTicks = (): void => process.nextTick(sleepWhileIdle);
 
 const runtime = new Runtime({
   post: replies === null
-    ? (message) => port.postMessage(message)
-    : (message) => {
-      replies.postMessage(message);
+    ? (message, transfer) => port.postMessage(message, transfer as TransferListItem[] | undefined)
+    : (message, transfer) => {
+      replies.postMessage(message, transfer as TransferListItem[] | undefined);
       // After posting: a main side that sees the count move finds the message on the port.
       if (control !== null) Atomics.add(control, CTL_REPLIES, 1);
     },

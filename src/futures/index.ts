@@ -16,6 +16,7 @@ export { setErrorReporter, type ErrorReporter } from '../core/logger.js';
 export { ThreadPoolExecutor, type ThreadPoolExecutorOptions } from './thread-pool-executor.js';
 export { ProcessPoolExecutor, type ProcessPoolExecutorOptions } from './process-pool-executor.js';
 export type { PoolOptions, PoolStats, WorkerStats } from '../pool/pool-executor.js';
+export type { PoolMetrics, MetricsOptions, TimeSummary, WorkerMetrics } from '../pool/pool-metrics.js';
 export {
   CancelledError, TimeoutError, InvalidStateError, BrokenExecutor, BrokenThreadPool, BrokenProcessPool,
   RuntimeError, ValueError, SerializationError,

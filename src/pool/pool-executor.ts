@@ -38,13 +38,18 @@ import { packValues } from '../chunk-values.js';
 import { decodeThrown, decodeValue, encodeValue, isWireThrown } from '../error-codec.js';
 import {
   RESULT_STRIDE, STATUS_OK, STATUS_OK_ENCODED, TASK_CALL, TASK_CHUNK, TASK_ERRORS, TASK_KIND_MASK, TASK_SPAN, TASK_STARCHUNK,
-  TASK_STRIDE, TASK_TIMED, asFromWorker, timingKey, type DoneMessage, type FnDef, type WireFn,
+  TASK_STRIDE, TASK_TIMED, TASK_TRACE, asFromWorker, timingKey, type DoneMessage, type FnDef, type WireFn,
 } from '../protocol.js';
+import { checkPriority } from '../core/priority.js';
 import { checkArgs } from '../task-ref/check-args.js';
 import { functionName, toWireFn } from '../task-ref/to-wire-fn.js';
 import { ReplySpin } from './reply-spin.js';
-import { REQUEUED, TaskFuture, type ForceCanceller, type TaskExtra } from './task-future.js';
+import { MOVED, REQUEUED, TaskFuture, newExtra, type ForceCanceller, type TaskExtra } from './task-future.js';
 import { TaskTiming } from './task-timing.js';
+import { PoolMetricsRecorder, type MetricsOptions, type PoolMetrics } from './pool-metrics.js';
+import { PriorityQueue, type TaskQueue } from './priority-queue.js';
+import { Tracing } from './tracing.js';
+import { takeTransfers } from './take-transfers.js';
 import type { Transport, WorkerExit } from './transport.js';
 import { WorkerSlot } from './worker-slot.js';
 import { refuseWhileImporting } from '../worker/context.js';
@@ -152,7 +157,8 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
   readonly #maxTasks: number;
   readonly #onWorkerExit: 'replace' | 'break';
   readonly #taskTimeout: number | undefined;
-  readonly #queue = new RingQueue<TaskFuture<unknown>>(1024);
+  /** A plain FIFO until the first task with a priority comes; then a {@link PriorityQueue}. */
+  #queue: TaskQueue<TaskFuture<unknown>> = new RingQueue<TaskFuture<unknown>>(1024);
   readonly #inflight = new Map<number, TaskFuture<unknown>>();
   readonly #slots: WorkerSlot[] = [];
   /** Weak: a function object dropped by the program must not be kept here (EXE-13). */
@@ -173,6 +179,8 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
   #spawned = 0;
   #completed = 0;
   readonly #timing = new TaskTiming();
+  readonly #metrics = new PoolMetricsRecorder();
+  readonly #tracing: Tracing;
   #flushScheduled = false;
   #startFailures = 0;
   /** Shut down or not, and the maps admitted before that which still pull their input (shutdown waits for them). */
@@ -210,6 +218,7 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
     if (onExit !== 'replace' && onExit !== 'break') throw new ValueError(`onWorkerExit must be 'replace' or 'break', got ${describe(onExit)}`);
     this.#onWorkerExit = onExit;
     this.#taskTimeout = checkTimeout(options.taskTimeout, 'taskTimeout');
+    this.#tracing = new Tracing(transport.noun);
     installExitHook();
   }
 
@@ -229,6 +238,26 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
       running: this.#inflight.size,
       completed: this.#completed,
     };
+  }
+
+  /**
+   * How the pool's tasks fare: how many wait, run, completed, failed and were cancelled; how long
+   * they waited for a worker and ran on one (p50, p99…, in ms); how busy each worker was. Counts,
+   * times and utilization cover the time since the pool started or since the last reset; a map
+   * chunk counts as one task. Always on: it costs a few timestamps per task.
+   *
+   * @param options - `reset: true` starts a new period after reading this one.
+   * @returns the figures (metrics.md in the docs exports them in Prometheus' text format).
+   */
+  metrics(options: MetricsOptions = {}): PoolMetrics {
+    const figures = this.#metrics.read(this.#queue.size, this.#inflight.size, this.#slots, this.#maxWorkers);
+    if (options.reset === true) this.resetMetrics();
+    return figures;
+  }
+
+  /** Starts a new period for {@link PoolExecutor.metrics}: counts, histograms and utilization from zero. */
+  resetMetrics(): void {
+    this.#metrics.reset(this.#slots);
   }
 
   /** Starts a worker now instead of at the first task (so its identity is known at once). @internal */
@@ -288,6 +317,8 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
       }
       this.#fnIds.set(wire, fnId);
     }
+    const moves = takeTransfers(args, kind);
+    if (moves !== undefined) args = moves.args;
     let flags: number;
     let payload: unknown[] = args;
     if (kind === 'chunk') {
@@ -301,9 +332,20 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
     if ((flags & TASK_ERRORS) !== 0) payload = encodeValue(payload) as unknown[];
     const timeout = options?.timeout === undefined ? this.#taskTimeout : checkTimeout(options.timeout);
     const signal = options?.signal;
-    const extra: TaskExtra | undefined = timeout === undefined && signal === undefined
-      ? undefined : { timeout, signal, timer: undefined, onAbort: undefined };
+    const priority = options?.priority === undefined ? 0 : checkPriority(options.priority);
+    const traced = this.#tracing.enabled();
+    const extra: TaskExtra | undefined = timeout === undefined && signal === undefined && priority === 0 && moves === undefined && !traced
+      ? undefined : newExtra(timeout, signal, priority);
     const task = new TaskFuture<unknown>(this, fnId, flags, payload, extra);
+    if (extra !== undefined) {
+      // Only a thread's message moves memory; a process's copies it (see transfer.md in the docs).
+      if (moves !== undefined && moves.list.length > 0 && !this.#transport.crossProcess) {
+        extra.transfer = moves.list;
+        task.marks |= MOVED;
+      }
+      if (traced) extra.trace = this.#tracing.start(task, this.#fnNames[fnId] ?? 'task', kind, kind === 'call' ? 1 : args.length);
+      if (priority !== 0 && !(this.#queue instanceof PriorityQueue)) this.#usePriorities();
+    }
     if (this.taskEvents.active) this.taskEvents.submitted(task, this.#fnNames[fnId] ?? 'task', kind, kind === 'call' ? 1 : args.length);
     if (signal !== undefined && extra !== undefined) {
       extra.onAbort = cancelOnAbort(task, signal);
@@ -312,6 +354,13 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
     this.#queue.push(task);
     this.#scheduleFlush();
     return task;
+  }
+
+  /** The first task with a priority: from now on the queue serves the most urgent first. */
+  #usePriorities(): void {
+    const queue = new PriorityQueue<TaskFuture<unknown>>((task) => task.extra?.priority ?? 0);
+    for (const task of this.#queue.drain()) queue.push(task);
+    this.#queue = queue;
   }
 
   /** @internal Stops the worker that runs `task`; the task becomes CANCELLED. */
@@ -323,6 +372,7 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
     if (!this.#inflight.has(task.id)) return false;
     this.#detach(task);
     this.#kill(slot, task, 'cancelled');
+    this.#metrics.cancelled++;
     return true;
   }
 
@@ -336,6 +386,7 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
     if (!slot.revoke(task)) return false;
     this.#inflight.delete(task.id);
     this.#cleanUp(task);
+    this.#metrics.cancelled++;
     slot.dispatched--;
     if (slot.exclusive === task) slot.exclusive = undefined;
     if (slot.empty() && !slot.stopping) {
@@ -356,7 +407,7 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
   async terminateWorkers(): Promise<void> {
     const stopped = this.shutdown({ wait: true, cancelFutures: true });
     for (const task of [...this.#inflight.values()]) task.cancel({ force: true });
-    for (const task of this.#queue.drain()) task.cancel({ force: true });
+    for (const task of this.#queue.drain()) this.#cancelQueued(task, true);
     for (const slot of this.#slots) slot.channel.terminate();
     this.#maybeFinish();
     await stopped;
@@ -381,7 +432,7 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
     // cancelled; here a map's calls not yet submitted are refused, and shutdown stops waiting for them.
     this.#admissions.shutdown(cancelFutures);
     if (cancelFutures) {
-      for (const task of this.#queue.drain()) task.cancel();
+      for (const task of this.#queue.drain()) this.#cancelQueued(task, false);
       // Sent to a thread worker and not claimed yet: not started, so cancelled as well.
       for (const task of [...this.#inflight.values()]) task.cancel();
     }
@@ -397,6 +448,12 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
     }
     this.#maybeFinish();
     if (wait) await this.#allExited;
+  }
+
+  /** Cancels a task taken off the queue; counts it if it is cancelled now (not already settled). */
+  #cancelQueued(task: TaskFuture<unknown>, force: boolean): void {
+    if (!task.done() && task.cancel({ force })) this.#metrics.cancelled++;
+    this.#cleanUp(task);
   }
 
   #scheduleFlush(): void {
@@ -419,6 +476,7 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
         const head = queue.peek() as TaskFuture<unknown>;
         if (head.cancelled()) {
           this.#cleanUp(queue.shift() as TaskFuture<unknown>);
+          this.#metrics.cancelled++;
           continue;
         }
         const slot = this.#pickSlot(head);
@@ -532,8 +590,8 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
     const firstSeq = slot.seq;
     let expectedMs = 0;
     let defs: FnDef[] | null = null;
-    // Someone observes the tasks: each one's worker times it (TASK_SPAN).
-    const observed = this.taskEvents.active;
+    let moves: object[] | undefined;
+    let traces: string[] | undefined;
     while (sent.length < budget && queue.size > 0) {
       const task = queue.peek() as TaskFuture<unknown>;
       if (task.exclusive !== exclusive) break;
@@ -543,6 +601,7 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
       queue.shift();
       if ((task.marks & REQUEUED) === 0 && !task.setRunningOrNotifyCancel()) {
         this.#cleanUp(task);
+        this.#metrics.cancelled++;
         continue;
       }
       if (!slot.fns.has(task.fnId)) {
@@ -555,8 +614,19 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
       this.#inflight.set(task.id, task);
       // A timed task's clock starts when the worker says the task started, not now: the worker
       // may still be booting or importing the task's module.
-      const flags = task.extra?.timeout === undefined ? task.flags : task.flags | TASK_TIMED;
-      tasks.push(task.id, task.fnId, observed ? flags | TASK_SPAN : flags, task.args);
+      // Every task's worker times it (TASK_SPAN): the pool's metrics and task events need when it ran.
+      let flags = task.flags | TASK_SPAN;
+      const extra = task.extra;
+      if (extra !== undefined) {
+        if (extra.timeout !== undefined) flags |= TASK_TIMED;
+        if (extra.transfer !== undefined) (moves ??= []).push(...extra.transfer);
+        if (extra.trace !== undefined) {
+          flags |= TASK_TRACE;
+          (traces ??= []).push(extra.trace.parent);
+          extra.worker = slot.name;
+        }
+      }
+      tasks.push(task.id, task.fnId, flags, task.args);
       sent.push(task);
       expectedMs += this.#predict(task) ?? Infinity;
       if (long) {
@@ -569,12 +639,13 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
     if (slot.dispatched >= this.#maxTasks) slot.retiring = true;
     if (exclusive) slot.exclusive = sent[0];
     if (this.#keepAlive) slot.ref();
-    if (observed) for (const task of sent) this.taskEvents.started(task, slot.name);
+    if (this.taskEvents.active) for (const task of sent) this.taskEvents.started(task, slot.name);
     try {
-      slot.channel.post({ op: 'run', seq: firstSeq, defs, tasks });
+      slot.channel.post(traces === undefined ? { op: 'run', seq: firstSeq, defs, tasks } : { op: 'run', seq: firstSeq, defs, tasks, traces },
+        moves === undefined ? undefined : [...new Set(moves)]);
       if (slot.channel.poll !== undefined) this.#replySpin.sent(idle ? expectedMs : Infinity);
     } catch (error) {
-      this.#sendOneByOne(slot, sent, tasks, defs, error as Error);
+      this.#sendOneByOne(slot, sent, tasks, defs, error as Error, traces);
     }
     return sent.length;
   }
@@ -585,7 +656,8 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
    * (its sequence numbers too, so the worker's stream stays whole) and send the tasks one by one,
    * so that only those whose arguments cannot travel fail.
    */
-  #sendOneByOne(slot: WorkerSlot, sent: Array<TaskFuture<unknown>>, tasks: unknown[], defs: FnDef[] | null, error: Error): void {
+  #sendOneByOne(slot: WorkerSlot, sent: Array<TaskFuture<unknown>>, tasks: unknown[], defs: FnDef[] | null, error: Error,
+    traces: string[] | undefined): void {
     for (const task of sent) slot.drop(task);
     slot.seq -= sent.length;
     slot.dispatched -= sent.length;
@@ -594,8 +666,12 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
       let failure = error;
       if (sent.length > 1) {
         slot.assign(task);
+        const trace = task.extra?.trace;
         try {
-          slot.channel.post({ op: 'run', seq: task.seq, defs: pendingDefs, tasks: tasks.slice(i * TASK_STRIDE, (i + 1) * TASK_STRIDE) });
+          const one = tasks.slice(i * TASK_STRIDE, (i + 1) * TASK_STRIDE);
+          slot.channel.post(trace === undefined || traces === undefined
+            ? { op: 'run', seq: task.seq, defs: pendingDefs, tasks: one }
+            : { op: 'run', seq: task.seq, defs: pendingDefs, tasks: one, traces: [trace.parent] }, task.extra?.transfer);
           pendingDefs = null;
           slot.dispatched++;
           return;
@@ -607,6 +683,7 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
       }
       this.#inflight.delete(task.id);
       if (slot.exclusive === task) slot.exclusive = undefined;
+      if (!task.done()) this.#metrics.failed++;
       task.setException(new SerializationError(`the arguments of ${this.#name(task)} cannot be sent to a worker: ${failure.message}`, 'args'));
       this.#cleanUp(task);
     });
@@ -675,6 +752,7 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
       if (slot === undefined || task.done()) return;
       this.#detach(task);
       this.#kill(slot, task, 'timed out');
+      this.#metrics.failed++;
       task.setException(new TimeoutError(`${this.#name(task)} did not finish within ${ms} ms; its worker was stopped and replaced`));
       this.#cleanUp(task);
     }, ms);
@@ -769,10 +847,20 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
     const timing = message.timing;
     if (timing !== undefined) for (let i = 0; i < timing.length; i += 2) this.#timing.record(timing[i] as number, timing[i + 1] as number);
     const spans = message.spans;
-    if (spans !== undefined && this.taskEvents.active) {
+    if (spans !== undefined) {
+      const events = this.taskEvents.active;
       for (let i = 0; i + 2 < spans.length; i += 3) {
         const task = this.#inflight.get(spans[i] as number);
-        if (task !== undefined && task.slot === slot) this.taskEvents.ran(task, slot.name, spans[i + 1] as number, spans[i + 2] as number);
+        if (task === undefined || task.slot !== slot) continue;
+        const start = spans[i + 1] as number;
+        const end = spans[i + 2] as number;
+        this.#metrics.ran(task.queuedAt, start, end);
+        const extra = task.extra;
+        if (extra !== undefined) {
+          extra.startedAt = start;
+          extra.endedAt = end;
+        }
+        if (events) this.taskEvents.ran(task, slot.name, start, end);
       }
     }
     const results = message.results;
@@ -801,6 +889,7 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
     if (status === STATUS_OK || status === STATUS_OK_ENCODED) {
       if (status === STATUS_OK_ENCODED) value = decodeValue(value);
       if ((task.flags & TASK_KIND_MASK) === TASK_CALL) {
+        this.#metrics.completed++;
         task.setResult(value);
         return;
       }
@@ -808,11 +897,14 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
       try {
         outcome = decodeChunk(value);
       } catch (error) {
+        this.#metrics.failed++;
         task.setException(error);
         return;
       }
+      this.#metrics.completed++;
       task.setResult(outcome);
     } else {
+      this.#metrics.failed++;
       task.setException(decodeThrown(isWireThrown(value) ? value : { value }));
     }
   }
@@ -828,6 +920,7 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
   #onExit(slot: WorkerSlot, info: WorkerExit): void {
     const at = this.#slots.indexOf(slot);
     if (at >= 0) this.#slots.splice(at, 1);
+    this.#metrics.gone(slot);
     const { started, unstarted, unknown, culprit } = slot.orphans();
     for (const task of [...started, ...unstarted, ...unknown]) {
       this.#inflight.delete(task.id);
@@ -842,7 +935,7 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
     } else if (!slot.ready && slot.killedFor === undefined && !slot.stopping) {
       // It never started: nobody's task is to blame. Try again, a few times.
       const said = info.lastOutput === undefined ? '' : ` (it wrote: ${info.lastOutput})`;
-      for (const task of unstarted.reverse()) this.#requeue(task);
+      this.#requeueOrphans(slot, unstarted, end);
       for (const task of [...started, ...unknown]) this.#failTask(task, this.#transport.broken(`the ${noun} worker ${slot.name} ended before it was ready (${end.reason})${said}`, { cause: end.cause }));
       if (++this.#startFailures >= MAX_START_FAILURES) {
         this.#breakPool(this.#transport.broken(`${noun} workers keep failing to start: ${end.reason}${said}`, { cause: end.cause }));
@@ -862,7 +955,7 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
           `${this.#name(task)} may have started on ${noun} worker ${slot.name} before it ended abruptly (${end.reason}); ` +
           'it was not run again, so that no task ever runs twice', { cause: end.cause }));
       }
-      for (const task of unstarted.reverse()) this.#requeue(task);
+      this.#requeueOrphans(slot, unstarted, end);
       if (slot.fault?.cause === 'error') {
         // An error escaped every task: the program must hear of it, with its stack, even when no task was running.
         const where = lost === 0 ? 'while idle' : `while ${lost} task${lost === 1 ? '' : 's'} ran (they failed with it as their cause)`;
@@ -908,6 +1001,25 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
       { cause: end.cause });
   }
 
+  /**
+   * A dead worker's tasks that never started go back to the front of the queue, except those whose
+   * message moved values to that worker (`transfer()`): what they need went with it, so they fail.
+   */
+  #requeueOrphans(slot: WorkerSlot, unstarted: Array<TaskFuture<unknown>>, end: { reason: string; cause: unknown }): void {
+    for (let i = unstarted.length - 1; i >= 0; i--) {
+      const task = unstarted[i] as TaskFuture<unknown>;
+      if ((task.marks & MOVED) === 0) {
+        this.#requeue(task);
+        continue;
+      }
+      const noun = this.#transport.noun;
+      this.#failTask(task, this.#transport.broken(
+        `${this.#name(task)} had not started on ${noun} worker ${slot.name} when it ended (${end.reason}), and it cannot run ` +
+        `on another worker: its arguments were moved to that worker with transfer(), and went with it. Submit it again with ` +
+        'a new copy of its data', { cause: end.cause }));
+    }
+  }
+
   /** Puts a task that never started back at the front of the queue. */
   #requeue(task: TaskFuture<unknown>): void {
     if (task.done()) return;
@@ -918,7 +1030,9 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
 
   #failTask(task: TaskFuture<unknown>, error: unknown): void {
     this.#cleanUp(task);
-    if (!task.done()) task.setException(error);
+    if (task.done()) return;
+    this.#metrics.failed++;
+    task.setException(error);
   }
 
   #breakPool(error: BrokenExecutor): void {

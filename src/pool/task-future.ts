@@ -22,12 +22,41 @@ export interface TaskExtra {
   readonly signal: AbortSignal | undefined;
   timer: Timer | undefined;
   onAbort: (() => void) | undefined;
+  /** 1 (most urgent) and up; `0` for a task without one, which goes first (BullMQ's order). */
+  readonly priority: number;
+  /** What the task's message moves to its worker instead of copying (`transfer()`), or `undefined`. */
+  transfer: object[] | undefined;
+  /** The task's tracing span and the context it carries to its worker, when tracing is on. */
+  trace: TaskTrace | undefined;
+  /** The worker it was sent to, for its span. */
+  worker: string | undefined;
+  /** Epoch milliseconds when it started and ended on its worker, when known. */
+  startedAt: number;
+  endedAt: number;
+}
+
+/** A task's span (`pool/tracing.ts`), kept opaque here. */
+export interface TaskTrace {
+  /** The W3C `traceparent` the worker runs the task under. */
+  readonly parent: string;
+}
+
+/** The `extra` of a task with none of its options set. */
+export function newExtra(timeout: number | undefined, signal: AbortSignal | undefined, priority: number): TaskExtra {
+  return { timeout, signal, timer: undefined, onAbort: undefined, priority, transfer: undefined, trace: undefined, worker: undefined, startedAt: 0, endedAt: 0 };
 }
 
 /** Set when the task ran on a worker that died and it goes round again. */
 export const REQUEUED = 1;
 /** The task may have killed a worker: it runs alone until proven innocent. */
-const SUSPECT = 2;
+export const SUSPECT = 2;
+/** It has a timeout or a signal: it runs alone on its worker. */
+export const EXCLUSIVE = 4;
+/** Its message moved values to its worker (`transfer()` on a thread pool): it can never run on another. */
+export const MOVED = 8;
+
+const ORIGIN = performance.now();
+const TICKS_PER_MS = 100;
 
 /** A future with its call: function id, flags, arguments, and where it runs. */
 export class TaskFuture<T> extends Future<T> {
@@ -36,8 +65,14 @@ export class TaskFuture<T> extends Future<T> {
   /** Position in its worker's stream of tasks; tells which tasks a dead worker had started. */
   seq = 0;
   slot: WorkerSlot | undefined = undefined;
-  /** `REQUEUED | SUSPECT` bits. */
+  /** `REQUEUED | SUSPECT | EXCLUSIVE | MOVED` bits. */
   marks = 0;
+  /**
+   * When it was submitted, in 10 µs ticks since this module loaded: an integer stays a small
+   * integer inside the object for three hours, where a `performance.now()` double would cost
+   * every task an allocation of its own.
+   */
+  readonly queuedTick = Math.round((performance.now() - ORIGIN) * TICKS_PER_MS);
 
   constructor(
     readonly owner: ForceCanceller,
@@ -47,11 +82,17 @@ export class TaskFuture<T> extends Future<T> {
     readonly extra: TaskExtra | undefined,
   ) {
     super();
+    if (extra !== undefined && (extra.timeout !== undefined || extra.signal !== undefined)) this.marks = EXCLUSIVE;
+  }
+
+  /** When it was submitted, in `performance.now()` milliseconds (to 10 µs). */
+  get queuedAt(): number {
+    return ORIGIN + this.queuedTick / TICKS_PER_MS;
   }
 
   /** Runs alone on a worker: it has a timeout or a signal, or it is a suspect. */
   get exclusive(): boolean {
-    return this.extra !== undefined || (this.marks & SUSPECT) !== 0;
+    return (this.marks & (SUSPECT | EXCLUSIVE)) !== 0;
   }
 
   protected override _forceCancel(): boolean {

@@ -35,8 +35,11 @@ export interface WorkerEvents {
 
 /** The pool's handle on one running worker. */
 export interface WorkerChannel {
-  /** Sends a message; throws if it cannot be cloned. */
-  post(message: ToWorker): void;
+  /**
+   * Sends a message; throws if it cannot be cloned. `transfer` lists what the message moves
+   * rather than copies (a thread's `postMessage` moves it; a process's channel copies it).
+   */
+  post(message: ToWorker, transfer?: readonly object[]): void;
   /** Asks an idle worker to exit. The `exit` event follows. */
   stop(): void;
   /** Ends the worker now, whatever it is doing. The `exit` event follows. */

@@ -17,7 +17,7 @@
 import { RingQueue } from '../core/ring-queue.js';
 import { CLAIM_MASK, CTL_BUSY, CTL_CLAIMS, CTL_LONG, REVOKED, claimTag } from '../control-block.js';
 import type { FaultMessage } from '../protocol.js';
-import type { TaskFuture } from './task-future.js';
+import { MOVED, type TaskFuture } from './task-future.js';
 import type { WorkerChannel } from './transport.js';
 
 /** What became of the tasks on a dead worker's books. */
@@ -57,6 +57,10 @@ export class WorkerSlot {
   dispatched = 0;
   completed = 0;
   busyMs = 0;
+  /** `busyMs` when the metrics' period began (`resetMetrics()`). */
+  busyBase = 0;
+  /** `performance.now()` when it was started. */
+  readonly bornAt = performance.now();
   /** The initializer ran and the worker said so. */
   ready = false;
   referenced = false;
@@ -128,16 +132,24 @@ export class WorkerSlot {
   /**
    * Thread workers: takes back up to `max` tasks the worker has not claimed, from the end of its
    * stream; they are off the books and in sequence order. A process worker gives nothing back.
+   * A task whose message moved values to this worker (`transfer()`) stays: it can run nowhere
+   * else, and the worker will start it after the others it keeps.
    */
   reclaim(max: number): Array<TaskFuture<unknown>> {
     const control = this.control;
     const taken: Array<TaskFuture<unknown>> = [];
     if (control === null) return taken;
+    let kept: Array<TaskFuture<unknown>> | undefined;
     while (taken.length < max) {
       const task = this.unsure.peekLast();
       if (task === undefined) break;
       if (task.slot !== this) {
         this.unsure.pop();
+        continue;
+      }
+      if ((task.marks & MOVED) !== 0) {
+        // Still unclaimed or not, it stays on the books; what is before it may still go.
+        (kept ??= []).push(this.unsure.pop() as TaskFuture<unknown>);
         continue;
       }
       const tag = claimTag(task.seq);
@@ -148,6 +160,7 @@ export class WorkerSlot {
       task.slot = undefined;
       taken.push(task);
     }
+    if (kept !== undefined) for (let i = kept.length - 1; i >= 0; i--) this.unsure.push(kept[i] as TaskFuture<unknown>);
     return taken.reverse();
   }
 

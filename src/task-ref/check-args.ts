@@ -6,6 +6,7 @@
  */
 import { SerializationError } from '../errors.js';
 import { TASK_ERRORS, TASK_SHARED } from '../protocol.js';
+import { isTransfer } from '../transfer.js';
 
 const PLAIN_CLONEABLE: ReadonlyArray<abstract new (...args: never[]) => unknown> = [
   Date, RegExp, ArrayBuffer, SharedArrayBuffer, Error, Boolean, Number, String, DataView,
@@ -98,6 +99,11 @@ function walk(value: unknown, path: string, seen: Set<object> | undefined, cross
   if (value instanceof Error) return TASK_ERRORS;
   const proto: unknown = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) {
+    if (isTransfer(value)) {
+      throw new SerializationError(
+        `${path} is marked with transfer() inside another value; transfer() marks a whole argument (or a map item, or ` +
+        'a value a task returns): pass transfer(theWholeArgument, [buffers…]) instead', path);
+    }
     if (PLAIN_CLONEABLE.some((C) => value instanceof C)) return 0;
     const cls = (proto as { constructor?: { name?: string } }).constructor?.name ?? 'an unknown class';
     throw new SerializationError(

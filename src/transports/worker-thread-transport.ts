@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { MessageChannel, receiveMessageOnPort, Worker, type ResourceLimits } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, Worker, type ResourceLimits, type TransferListItem } from 'node:worker_threads';
 import { BrokenThreadPool, type ErrorOptions } from '../errors.js';
 import { CTL_BYTES, CTL_DOORBELL, CTL_REPLIES } from '../control-block.js';
 import { PROTOCOL_VERSION, type WorkerInit } from '../protocol.js';
@@ -95,8 +95,8 @@ export class WorkerThreadTransport implements Transport {
     return {
       pid: process.pid,
       ident: worker.threadId,
-      post: (message) => {
-        worker.postMessage(message);
+      post: (message, transfer) => {
+        worker.postMessage(message, transfer as TransferListItem[] | undefined);
         // Ring after posting: a worker asleep on the doorbell drains its port when it wakes.
         Atomics.add(counters, CTL_DOORBELL, 1);
         Atomics.notify(counters, CTL_DOORBELL, 1);

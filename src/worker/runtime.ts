@@ -22,17 +22,22 @@ import { CLAIM_MASK, CLAIMED, CTL_BUSY, CTL_CLAIMS, CTL_LONG, CTL_STARTED, claim
 import { containsError, decodeValue, encodeThrown, encodeValue, type WireThrown } from '../error-codec.js';
 import {
   RESULT_STRIDE, STATUS_ERROR, STATUS_OK, STATUS_OK_ENCODED, TASK_ERRORS, timingKey, TASK_CALL, TASK_KIND_MASK, TASK_SHARED,
-  TASK_SPAN, TASK_TIMED, TASK_STARCHUNK, TASK_STRIDE, asToWorker, type DoneMessage, type FaultMessage, type FromWorker,
+  TASK_SPAN, TASK_TIMED, TASK_TRACE, TASK_STARCHUNK, TASK_STRIDE, asToWorker, type DoneMessage, type FaultMessage, type FromWorker,
   type RunMessage, type WireFn, type WorkerInit,
 } from '../protocol.js';
 import { callEach, isThenable } from './call-each.js';
 import { FnClock } from './fn-clock.js';
 import { TaskLoader, type TaskFn } from './task-loader.js';
+import { runTraced } from './trace-context.js';
+import { isTransfer } from '../transfer.js';
 
 /** How the runtime talks to the main side. */
-interface RuntimeHost {
-  /** Sends a message; may throw (a result that cannot be cloned). */
-  post(message: FromWorker): void;
+export interface RuntimeHost {
+  /**
+   * Sends a message; may throw (a result that cannot be cloned). `transfer`: what the message
+   * moves rather than copies (results marked with `transfer()`; a process's channel copies them).
+   */
+  post(message: FromWorker, transfer?: readonly object[]): void;
   /** Called when the runtime has nothing left to do: no task running, none awaited. */
   idle?: () => void;
   /** Throws for a value `post` could not carry; structured clone when absent. */
@@ -75,7 +80,14 @@ export class Runtime {
 
   /** Results not sent yet: `[id, status, value, …]`, and the spans of those flagged `TASK_SPAN`. */
   #out: unknown[] = [];
-  #outSpans: number[] | undefined;
+  /**
+   * `[id, start, end, …]` of those results, growing by doubling; sent as a `Float64Array`, which
+   * crosses as one block of memory instead of three numbers per task to deserialize one by one.
+   */
+  #spans = new Float64Array(192);
+  #spanCount = 0;
+  /** What those results move rather than copy (`transfer()`). */
+  #outMoves: object[] | undefined;
   /** When the oldest unsent result was ready. */
   #oldest = 0;
   /** Milliseconds of synchronous work since the last message. */
@@ -117,7 +129,7 @@ export class Runtime {
 
   /** Runs the initializer, then reports `ready` (or `init-failed`). Messages received meanwhile wait. */
   start(): Promise<void> {
-    return this.#afterGate(async () => {
+    return this.#hold(async () => {
       const init = this.#init;
       if (init.initializer !== null) {
         try {
@@ -149,7 +161,7 @@ export class Runtime {
       this.#exit(0);
     }
     if (message.op === 'stop') {
-      this.#afterGate(() => {
+      this.#hold(() => {
         this.#flush(false);
         this.#exit(0);
       }).catch(() => {});
@@ -157,7 +169,7 @@ export class Runtime {
     }
     const loads = this.#prepare(message);
     if (this.#gate !== null || loads !== undefined) {
-      this.#afterGate(async () => {
+      this.#hold(async () => {
         await loads;
         this.#run(message);
       }).catch(() => {});
@@ -167,7 +179,7 @@ export class Runtime {
   }
 
   /** Queues `step` behind everything already waiting, so batches run in the order they came. */
-  #afterGate(step: () => void | Promise<void>): Promise<void> {
+  #hold(step: () => void | Promise<void>): Promise<void> {
     this.#gated++;
     const previous = this.#gate ?? Promise.resolve();
     const gate = previous.then(step).finally(() => {
@@ -221,6 +233,8 @@ export class Runtime {
     if (control !== null) Atomics.store(control, CTL_BUSY, 1);
     let clock = now();
     let awaiting = false;
+    const traces = message.traces;
+    let traceAt = 0;
     for (let i = 0; i < tasks.length; i += TASK_STRIDE, seq++) {
       this.#next = seq + 1;
       this.#gaveBack = false;
@@ -264,14 +278,21 @@ export class Runtime {
       this.#current = id;
       let result: unknown;
       let failed = false;
+      const kind = flags & TASK_KIND_MASK;
+      const parent = (flags & TASK_TRACE) !== 0 ? traces?.[traceAt++] : undefined;
       try {
         const fn = this.#loader.get(fnId);
         if (fn === undefined || typeof id !== 'number' || !(Array.isArray(args) || args instanceof Float64Array)) throw new TypeError(`malformed task ${String(id)}: unknown function, id or arguments`);
         if ((flags & TASK_ERRORS) !== 0) args = decodeValue(args);
         if ((flags & TASK_SHARED) !== 0 && this.#revive !== undefined) args = this.#revive(args);
         if ((flags & TASK_TIMED) !== 0) this.#host.post({ op: 'started', taskId: id });
-        const kind = flags & TASK_KIND_MASK;
-        result = kind === TASK_CALL ? fn(...(args as unknown[])) : runChunk(fn, args as ArrayLike<unknown>, kind === TASK_STARCHUNK, (e) => this.#encode(e, fnId));
+        if (parent !== undefined) {
+          const traced = args;
+          result = runTraced(parent, () => (kind === TASK_CALL ? fn(...(traced as unknown[]))
+            : runChunk(fn, traced as ArrayLike<unknown>, kind === TASK_STARCHUNK, (e) => this.#encode(e, fnId))));
+        } else {
+          result = kind === TASK_CALL ? fn(...(args as unknown[])) : runChunk(fn, args as ArrayLike<unknown>, kind === TASK_STARCHUNK, (e) => this.#encode(e, fnId));
+        }
       } catch (error) {
         result = this.#encode(error, fnId);
         failed = true;
@@ -284,13 +305,14 @@ export class Runtime {
       this.#busy += ms;
       const span = (flags & TASK_SPAN) !== 0;
       if (!failed && isThenable(result)) {
-        this.#settleLater(id, fnId, result, span ? clock : undefined);
+        this.#settleLater(id, fnId, kind, result, span ? clock : undefined);
         awaiting = true;
       } else {
+        if (!failed) result = this.#unwrapMoves(result, kind);
         if (this.#out.length === 0) this.#oldest = end;
         if (!failed && containsError(result)) this.#out.push(id, STATUS_OK_ENCODED, encodeValue(result));
         else this.#out.push(id, failed ? STATUS_ERROR : STATUS_OK, result);
-        if (span) (this.#outSpans ??= []).push(id, epoch(clock), epoch(end));
+        if (span) this.#span(id, clock, end);
       }
       clock = end;
       // The last task: idle again before its result leaves, so the next task finds this worker free.
@@ -332,8 +354,10 @@ export class Runtime {
     const reportsPos = this.#control === null;
     const out = this.#out;
     if (!always && out.length === 0 && (!reportsPos || (this.#pos === this.#reportedPos && solo === this.#reportedSolo))) return;
-    const spans = this.#outSpans;
-    this.#outSpans = undefined;
+    const spans = this.#spanCount === 0 ? undefined : this.#spans.slice(0, this.#spanCount);
+    this.#spanCount = 0;
+    const moves = this.#outMoves;
+    this.#outMoves = undefined;
     const timing = this.#clock.take();
     const message: DoneMessage = {
       op: 'done',
@@ -347,7 +371,7 @@ export class Runtime {
     this.#busy = 0;
     this.#reportedPos = this.#pos;
     this.#reportedSolo = solo;
-    this.#send(message);
+    this.#send(message, moves === undefined ? undefined : [...new Set(moves)]);
   }
 
   /**
@@ -404,12 +428,50 @@ export class Runtime {
   }
 
   /** `startedAt`: when the task started, if its span is to be recorded. */
-  #settleLater(id: number, fnId: number, result: PromiseLike<unknown>, startedAt: number | undefined): void {
+  #settleLater(id: number, fnId: number, kind: number, result: PromiseLike<unknown>, startedAt: number | undefined): void {
     this.#pending.add(id);
     result.then(
-      (value) => this.#asyncDone(id, STATUS_OK, value, startedAt),
+      (value) => this.#asyncDone(id, STATUS_OK, this.#unwrapMoves(value, kind), startedAt),
       (error) => this.#asyncDone(id, STATUS_ERROR, this.#encode(error, fnId), startedAt),
     );
+  }
+
+  /** Records that task `id` ran from `start` to `end` (`performance.now()`), in epoch ms. */
+  #span(id: number, start: number, end: number): void {
+    let at = this.#spanCount;
+    if (at + 3 > this.#spans.length) {
+      const grown = new Float64Array(this.#spans.length * 2);
+      grown.set(this.#spans);
+      this.#spans = grown;
+    }
+    const spans = this.#spans;
+    spans[at++] = id;
+    spans[at++] = epoch(start);
+    spans[at++] = epoch(end);
+    this.#spanCount = at;
+  }
+
+  /**
+   * A result marked with `transfer()` (a call's, or a map item's) leaves as its plain value, and
+   * what it moves goes in the message's transfer list.
+   */
+  #unwrapMoves(result: unknown, kind: number): unknown {
+    if (typeof result !== 'object' || result === null) return result;
+    if (kind === TASK_CALL) {
+      if (!isTransfer(result)) return result;
+      (this.#outMoves ??= []).push(...(result.transferList as object[]));
+      return result.value;
+    }
+    const values = (result as { values?: unknown }).values;
+    if (!Array.isArray(values)) return result;
+    for (let i = 0; i < values.length; i++) {
+      const item: unknown = values[i];
+      if (typeof item === 'object' && item !== null && isTransfer(item)) {
+        (this.#outMoves ??= []).push(...(item.transferList as object[]));
+        values[i] = item.value;
+      }
+    }
+    return result;
   }
 
   #asyncDone(id: number, status: number, value: unknown, startedAt: number | undefined): void {
@@ -419,7 +481,7 @@ export class Runtime {
     if (this.#out.length === 0) this.#oldest = end;
     if (status === STATUS_OK && containsError(value)) this.#out.push(id, STATUS_OK_ENCODED, encodeValue(value));
     else this.#out.push(id, status, value);
-    if (startedAt !== undefined) (this.#outSpans ??= []).push(id, epoch(startedAt), epoch(end));
+    if (startedAt !== undefined) this.#span(id, startedAt, end);
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
       queueMicrotask(this.#flushAsync);
@@ -434,9 +496,9 @@ export class Runtime {
     this.#maybeIdle();
   };
 
-  #send(message: DoneMessage): void {
+  #send(message: DoneMessage, moves?: readonly object[]): void {
     try {
-      this.#host.post(message);
+      this.#host.post(message, moves);
       return;
     } catch {
       // Some result cannot be cloned. Find which, replace it with an error, and send the rest.
@@ -444,6 +506,8 @@ export class Runtime {
     const results = message.results as unknown[];
     sanitize(results, this.#host.check ?? structuredClone);
     try {
+      // The first attempt may have failed on the transfer list itself (a buffer marked twice, an
+      // object that cannot move): this one copies whatever it can.
       this.#host.post(message);
     } catch (error) {
       // Still refused: no result of this message can be trusted to travel; each task fails alone.
