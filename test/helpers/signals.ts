@@ -104,7 +104,16 @@ export async function waitFor(board: Board, slot: number, atLeast: number, timeo
     if (left <= 0) throw new Error(`board slot ${slot} did not reach ${atLeast} within ${timeoutMs} ms (it is ${value})`);
     if (board.kind === 'shared') {
       const result = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync(new Int32Array(board.sab), slot, value, left);
-      if (result.async) await result.value;
+      if (result.async) {
+        // A pending Atomics.waitAsync does not keep Node's event loop alive: when nothing else
+        // does (an idle pool unrefs its workers), the test would end with this wait unresolved.
+        const alive = setTimeout(() => {}, left);
+        try {
+          await result.value;
+        } finally {
+          clearTimeout(alive);
+        }
+      }
     } else {
       await new Promise((resolve) => setTimeout(resolve, Math.min(POLL_MS, left)));
     }
