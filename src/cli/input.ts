@@ -28,6 +28,8 @@ export interface InputSink {
   bad(record: InputRecord, message: string): void;
   /** Called once, when the input has ended (not when the map stopped reading early). */
   end?(): void;
+  /** `true` for a line an earlier run did (`--resume`): it is passed over, unparsed. */
+  skipLine?: ((line: number) => boolean) | undefined;
 }
 
 /**
@@ -113,6 +115,8 @@ export class InputSource implements AsyncIterableIterator<unknown> {
   return(): Promise<IteratorResult<unknown>> {
     this.#finished = true;
     this.#stream.destroy();
+    // A next() waiting for the stream ends now (`--halt soon` stops the input this way).
+    this.#wake();
     return Promise.resolve({ done: true, value: undefined });
   }
 
@@ -166,6 +170,7 @@ export class InputSource implements AsyncIterableIterator<unknown> {
     if (end > start && text.charCodeAt(end - 1) === 13) end--;
     const raw = text.slice(start, end);
     if (raw.trim() === '') return skip;
+    if (this.#sink.skipLine?.(line) === true) return skip;
     let value: unknown;
     try {
       value = parseLine(raw, this.#mode);

@@ -84,6 +84,20 @@ export function compileFormat(format: string | undefined, json: boolean): Format
   };
 }
 
+/** Where the result lines go: stdout ({@link LineWriter}) or `--output FILE` (`FileLineWriter`). */
+export interface ResultWriter {
+  /** Queues `line` and a newline; a promise means "wait before producing more". */
+  writeLine(line: string): Promise<void> | undefined;
+  /** Writes what is queued now. */
+  flush(): void;
+  /** Flushes and resolves once everything written so far has left the process. */
+  end(): Promise<void>;
+  /** `true` once the reader has gone away. */
+  readonly broken: boolean;
+  /** Runs before each write that reaches a terminal (the progress bar clears its line). */
+  beforeWrite: (() => void) | undefined;
+}
+
 /** Writes more than this in one call. */
 const FLUSH_BYTES = 64 * 1024;
 
@@ -91,7 +105,7 @@ const FLUSH_BYTES = 64 * 1024;
  * Batches lines into large writes to a stream. Lines written in one burst go out together at the
  * end of the event-loop turn, so the first result of a slow stream is not held back.
  */
-export class LineWriter {
+export class LineWriter implements ResultWriter {
   readonly #stream: NodeJS.WritableStream;
   #buffer = '';
   #scheduled = false;

@@ -1,0 +1,101 @@
+/**
+ * `--joblog FILE`: one NDJSON record per attempt of an item, appended as its outcome is written
+ * (in input order, with the results, unless `--unordered`), after the first line, which says what
+ * run this is. docs/cli.md describes the fields; docs/decisions/cli-resume.md how `--resume`
+ * reads them back.
+ *
+ * ```
+ * {"joblog":1,"fn":"./primes.mjs#isPrime","mode":"json","format":null,"output":true,"started":1765110000000.123}
+ * {"line":1,"start":1765110000012.5,"ms":0.021,"worker":"worker_1","attempt":1,"ok":true,"out":31}
+ * {"line":2,"start":1765110000012.5,"ms":0.021,"worker":"worker_1","attempt":1,"ok":false,"error":"RangeError","message":"…","retry":true}
+ * ```
+ *
+ * @module
+ */
+import type { AppendFile } from './append-file.js';
+import type { RunInfo } from './task-runs.js';
+
+/** The first record: what ran, so that `--resume` refuses a log of another run. */
+export interface JobLogHeader {
+  readonly joblog: 1;
+  /** `MODULE#EXPORT` as given. */
+  readonly fn: string;
+  readonly mode: string;
+  readonly format: string | null;
+  /** Whether results went to `--output FILE` (records then carry `out`). */
+  readonly output: boolean;
+  readonly started: number;
+}
+
+/** Writes joblog records; they reach the file at the end of each event-loop turn, after the results they describe. */
+export class JobLog {
+  readonly #file: AppendFile;
+  /** Writes the results first (`--output`): a record never reaches the disk before its result. */
+  readonly #before: (() => void) | undefined;
+  #scheduled = false;
+
+  constructor(file: AppendFile, before: (() => void) | undefined) {
+    this.#file = file;
+    this.#before = before;
+  }
+
+  header(header: JobLogHeader): void {
+    this.#add(`${JSON.stringify(header)}\n`);
+  }
+
+  /** A successful attempt; `out` is the size of `--output FILE` once its line is in it. */
+  ok(line: number, run: RunInfo | undefined, attempt: number, out: number | undefined): void {
+    let tail: string;
+    if (run === undefined) tail = `${runFields(undefined)},"attempt":${attempt},"ok":true`;
+    else if (attempt === 1) tail = run.okTail ??= `${runFields(run)},"attempt":1,"ok":true`;
+    else tail = `${runFields(run)},"attempt":${attempt},"ok":true`;
+    this.#add(out === undefined ? `{"line":${line}${tail}}\n` : `{"line":${line}${tail},"out":${out}}\n`);
+  }
+
+  /**
+   * A failed attempt: `error` is the error's class, `message` its first line; `retry` when
+   * another attempt follows. Attempt 0 is a line that could not be parsed (it never ran).
+   */
+  failed(line: number, run: RunInfo | undefined, attempt: number, error: string, message: string, retry: boolean): void {
+    const more = retry ? ',"retry":true' : '';
+    this.#add(`{"line":${line}${runFields(run)},"attempt":${attempt},"ok":false,"error":${JSON.stringify(error)},"message":${JSON.stringify(message)}${more}}\n`);
+  }
+
+  /** Writes the results (if `--output`), then the records gathered. */
+  flush(): void {
+    this.#before?.();
+    this.#file.flush();
+  }
+
+  /** Writes the records gathered, now (the results were just written). */
+  flushOwn(): void {
+    this.#file.flush();
+  }
+
+  close(): void {
+    this.#before?.();
+    this.#file.close();
+  }
+
+  #add(text: string): void {
+    this.#file.append(text);
+    if (this.#file.full) this.flush();
+    else if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(this.#flushLater);
+    }
+  }
+
+  readonly #flushLater = (): void => {
+    this.#scheduled = false;
+    this.flush();
+  };
+}
+
+/** `,"start":…,"ms":…,"worker":…`: the chunk's start, its time per item, its worker. */
+function runFields(run: RunInfo | undefined): string {
+  if (run === undefined) return ',"start":null,"ms":null,"worker":null';
+  const ms = Math.round(((run.end - run.start) / run.items) * 1e4) / 1e4;
+  const start = Math.round(run.start * 1e3) / 1e3;
+  return `,"start":${start},"ms":${Math.max(0, ms)},"worker":${run.worker === null ? 'null' : JSON.stringify(run.worker)}`;
+}
