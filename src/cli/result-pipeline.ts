@@ -82,11 +82,18 @@ class ResultPipeline {
     const { held, runs } = this.#p;
     const results = this.#results;
     const pending = this.#pending;
+    /** A next() that lost a race against a retry: its outcome is the next one. */
+    let asked: Promise<IteratorResult<MapOutcome<unknown>>> | undefined;
     while (!this.#stopped) {
       let step: IteratorResult<MapOutcome<unknown>> | undefined;
       try {
         // While retries are out, a failure of one of them can stop the run before the next outcome.
-        step = pending.length === 0 ? await results.next() : await Promise.race([results.next(), this.#changed()]);
+        if (pending.length === 0 && asked === undefined) step = await results.next();
+        else {
+          asked ??= results.next();
+          step = await Promise.race([asked, this.#changed()]);
+          if (step !== undefined) asked = undefined;
+        }
       } catch (error) {
         this.#halt(error);
         break;
