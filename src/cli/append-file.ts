@@ -40,7 +40,7 @@ export class AppendFile {
           throw new CliError(`cannot resume: ${what} ${path} has ${actual} bytes where the joblog says ${keep} were written; ` +
             'it was changed since the run (start again without --resume)', EXIT.usage);
         }
-        // ftruncateSync(this.#fd, keep);
+        ftruncateSync(this.#fd, keep);
         closeSync(this.#fd);
         this.#fd = openSync(path, 'a');
       }
