@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { cliEnv, lines, runCli, TASKS } from './helpers/cli.js';
 
+const ATTEMPTS = 'test/fixtures/cli/attempts.ts';
+
 const dir = mkdtempSync(join(tmpdir(), 'ct-joblog-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 let files = 0;
@@ -88,7 +90,7 @@ describe('concurrent-ts map --retries', () => {
   test('a task that fails 2 times out of 3 gives every result with --retries 2, and the joblog shows each attempt', async () => {
     const counters = mkdtempSync(join(dir, 'flaky-'));
     const log = fresh('log');
-    const r = await runCli(['map', `${TASKS}#flakyTwice`, '--json', '--retries', '2', '--joblog', log, '--workers', '2'], numbers(40),
+    const r = await runCli(['map', `${ATTEMPTS}#flakyTwice`, '--json', '--retries', '2', '--joblog', log, '--workers', '2'], numbers(40),
       { env: cliEnv({ CT_FLAKY_DIR: counters }) });
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(lines(r.stdout), Array.from({ length: 40 }, (_, i) => String((i + 1) * 2)), 'every result, in input order');
@@ -104,7 +106,7 @@ describe('concurrent-ts map --retries', () => {
   test('with too few retries the item fails, after its last attempt', async () => {
     const counters = mkdtempSync(join(dir, 'flaky-'));
     const log = fresh('log');
-    const r = await runCli(['map', `${TASKS}#flakyTwice`, '--json', '--retries', '1', '--joblog', log, '-q'], '5\n',
+    const r = await runCli(['map', `${ATTEMPTS}#flakyTwice`, '--json', '--retries', '1', '--joblog', log, '-q'], '5\n',
       { env: cliEnv({ CT_FLAKY_DIR: counters }) });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /^concurrent-ts: line 1 \(5\): EvalError: attempt 2 of 5 fails\n$/);

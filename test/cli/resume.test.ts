@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { lines, runCli, startCli, TASKS } from './helpers/cli.js';
 
+const ATTEMPTS = 'test/fixtures/cli/attempts.ts';
+
 const ITEMS = 3000;
 const dir = mkdtempSync(join(tmpdir(), 'ct-resume-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -54,7 +56,7 @@ async function runAndKill(args: string[], log: string, records: number): Promise
 }
 
 function mapArgs(out: string, log: string, extra: string[] = []): string[] {
-  return ['map', `${TASKS}#slowLine`, '--json', '-i', input, '-o', out, '--joblog', log, '--workers', '2', '-q', ...extra];
+  return ['map', `${ATTEMPTS}#slowLine`, '--json', '-i', input, '-o', out, '--joblog', log, '--workers', '2', '-q', ...extra];
 }
 
 function checkLog(log: string): void {
