@@ -13,6 +13,7 @@
  * @module
  */
 import type { AppendFile } from './append-file.js';
+import type { FileLineWriter } from './file-line-writer.js';
 import type { RunInfo } from './task-runs.js';
 
 /** The first record: what ran, so that `--resume` refuses a log of another run. */
@@ -30,13 +31,14 @@ export interface JobLogHeader {
 /** Writes joblog records; they reach the file at the end of each event-loop turn, after the results they describe. */
 export class JobLog {
   readonly #file: AppendFile;
-  /** Writes the results first (`--output`): a record never reaches the disk before its result. */
-  readonly #before: (() => void) | undefined;
+  /** With `--output`: its writes go first; a record never reaches the disk before its result. */
+  readonly #output: FileLineWriter | undefined;
   #scheduled = false;
 
-  constructor(file: AppendFile, before: (() => void) | undefined) {
+  constructor(file: AppendFile, output: FileLineWriter | undefined) {
     this.#file = file;
-    this.#before = before;
+    this.#output = output;
+    if (output !== undefined) output.afterFlush = (written) => void this.#file.flush(written);
   }
 
   header(header: JobLogHeader): void {
@@ -61,20 +63,24 @@ export class JobLog {
     this.#add(`{"line":${line}${runFields(run)},"attempt":${attempt},"ok":false,"error":${JSON.stringify(error)},"message":${JSON.stringify(message)}${more}}\n`);
   }
 
-  /** Writes the results (if `--output`), then the records gathered. */
+  /** Starts writing the results (if `--output`), then the records gathered, once the results are written. */
   flush(): void {
-    this.#before?.();
-    this.#file.flush();
+    if (this.#output !== undefined) this.#output.flush();
+    else void this.#file.flush();
   }
 
-  /** Writes the records gathered, now (the results were just written). */
-  flushOwn(): void {
-    this.#file.flush();
+  /** Writes the rest (after the results), and closes the log. */
+  async close(): Promise<void> {
+    this.flush();
+    await this.#file.close();
   }
 
-  close(): void {
-    this.#before?.();
-    this.#file.close();
+  /**
+   * On the way out (Ctrl-C): what can be written now without overtaking a running write, of the
+   * log or of the results (the output's `closeNow` ran first and wrote all it had, unless it was busy).
+   */
+  closeNow(): void {
+    if (this.#output?.writing !== true) this.#file.closeNow();
   }
 
   #add(text: string): void {

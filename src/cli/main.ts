@@ -41,10 +41,15 @@ per input line: fn(line) with the line as a string, fn(value) with --json,
 fn(...array) with --spread. TypeScript modules need a loader:
   NODE_OPTIONS="--import tsx" concurrent-ts map tasks.ts#f
 
-Results print one per line, in input order: a string as it is, anything else
-as JSON (true, 42, {"a":1}); with --json every result is JSON. Booleans print
-as JavaScript's true/false, not Python's True/False. In --format, {input} is
-the line, {result} the result and {line} the line number; {{ and }} are braces.
+Results print one per line, in input order (on stdout, or in -o FILE): a
+string as it is, anything else as JSON (true, 42, {"a":1}); with --json every
+result is JSON. Booleans print as JavaScript's true/false, not Python's
+True/False. In --format, {input} is the line, {result} the result and {line}
+the line number; {{ and }} are braces.
+
+--joblog FILE records each attempt of each item as a JSON line. Run the same
+command with --resume after a kill (even SIGKILL): done items are skipped and
+-o FILE ends as one uninterrupted run writes it. See docs/cli.md, "Long runs".
 
 Examples:
   $ concurrent-ts map ./primes.mjs#isPrime --json \\
@@ -60,8 +65,8 @@ Examples:
 
 Exit codes:
   0    every item succeeded
-  1    an item failed: the first failure stops the run (unless --keep-going)
-       and stderr names its line
+  1    an item failed (after its --retries): the first failure stops the run
+       (unless --keep-going or --halt) and stderr names its line
   2    bad command line, module or export
   3    --halt stopped the run
   130  interrupted (Ctrl-C)
@@ -103,6 +108,8 @@ function buildProgram(io: CommandIO): Command {
     .addOption(new Option('-w, --workers <n>', `how many workers (default: ${availableParallelism()}, the CPU count)`).argParser(positiveInt).helpGroup('Workers:'))
     .addOption(new Option('--chunksize <n>', 'inputs sent to a worker per message (default: adaptive, from 1 up)').argParser(positiveInt).helpGroup('Workers:'))
     .addOption(new Option('--buffersize <n>', 'inputs read ahead of the output, at most (default: 16384, or 2048 per worker if more)').argParser(positiveInt).helpGroup('Workers:'))
+    .addOption(new Option('--no-inline', 'never run the function on the main thread (by default a function that measures ' +
+      'under 1 µs an item moves there, since sending it to workers would cost more)').helpGroup('Workers:'))
     .addOption(new Option('-t, --timeout <ms>', 'fail an item that runs longer than MS milliseconds (its worker is replaced)').argParser(positiveInt).helpGroup('Workers:'))
     .addOption(new Option('-f, --format <template>', "output line, e.g. '{input} is prime: {result}' (default: '{result}')").helpGroup('Output:'))
     .addOption(new Option('-u, --unordered', 'print results as they complete, not in input order').helpGroup('Output:'))

@@ -32,6 +32,7 @@ import { FileLineWriter } from './file-line-writer.js';
 import { haltThreshold, type HaltPolicy } from './halt-policy.js';
 import { countItems, fileStream, InputSource, openInput, parseLine, type InputMode } from './input.js';
 import { HeldInputs } from './held-inputs.js';
+import { SwitchingOutcomes } from './inline-switch.js';
 import { JobLog } from './joblog.js';
 import { readJobLog, type ResumeState } from './joblog-reader.js';
 import { MemoryReport } from './memory-report.js';
@@ -71,6 +72,7 @@ export interface MapCommandOptions {
   retries?: number | undefined;
   halt?: HaltPolicy | undefined;
   eta?: boolean | undefined;
+  inline?: boolean | undefined;
 }
 
 /** The process the command talks to; tests and `main.ts` pass the real one. */
@@ -139,7 +141,10 @@ export async function runMap(spec: { url: string; name: string; shown: string },
       : { policy: options.halt, threshold: haltThreshold(options.halt, total), stopInput: () => void items.return() };
     const tally = new Tally(out, options.keepGoing === true, haltRule, resume?.doneCount ?? 0);
     const items = readItems(io, inputHandle, mode, held, tally, options.quiet !== true ? out : undefined, log, resume);
-    const results = mapItems(executor, spec, items, options, mode);
+    const results = inlineAllowed(options, pool)
+      ? new SwitchingOutcomes({ executor, input: items, startMap: (source) => mapItems(executor, spec, source, options, mode),
+        url: spec.url, name: spec.name, spread: mode === 'spread', runs })
+      : mapItems(executor, spec, items, options, mode);
     const fn = taskRef(spec.url, spec.name);
     const taskOptions: TaskOptions | undefined = options.timeout === undefined ? undefined : { timeout: options.timeout };
     const stop = await writeResults(results, {
@@ -181,7 +186,7 @@ export async function runMap(spec: { url: string; name: string; shown: string },
   } finally {
     // A run that stopped early leaves tasks behind: drop the queued ones, do not wait for the rest.
     if (!shutDown) void executor.shutdown({ wait: false, cancelFutures: true }).catch(() => {});
-    out.close();
+    await out.close();
     busy?.stop();
     if (memory !== undefined) io.stderr.write(`concurrent-ts: ${memory.report()}\n`);
   }
@@ -192,8 +197,7 @@ function openJobLog(options: MapCommandOptions, resume: ResumeState | undefined,
   spec: { shown: string; name: string }, mode: InputMode, startMs: number): JobLog | undefined {
   if (options.joblog === undefined) return undefined;
   const keep = resume?.header !== undefined ? resume.logBytes : 0;
-  const log = new JobLog(new AppendFile(options.joblog, keep, '--joblog'), file === undefined ? undefined : () => file.flush());
-  if (file !== undefined) file.afterFlush = () => log.flushOwn();
+  const log = new JobLog(new AppendFile(options.joblog, keep, '--joblog'), file);
   if (keep === 0) {
     log.header({ joblog: 1, fn: `${spec.shown}#${spec.name}`, mode, format: options.format ?? null, output: options.output !== undefined, started: startMs });
   }
@@ -219,8 +223,18 @@ function checkResumable(resume: ResumeState, spec: { shown: string; name: string
   }
 }
 
+/**
+ * Whether a cheap function may move to the main thread (inline-switch.ts): on a thread pool, when
+ * nothing asks for the workers themselves (a per-item timeout, chunks of a given size, a trace
+ * of the workers, `--no-inline`).
+ */
+function inlineAllowed(options: MapCommandOptions, pool: PoolExecutor | undefined): boolean {
+  return pool !== undefined && options.inline !== false && options.processes !== true && options.timeout === undefined &&
+    options.chunksize === undefined && options.trace === undefined;
+}
+
 /** The run's map: the executor's own, so that its chunks are sized as that executor wants them. */
-function mapItems(executor: Executor, spec: { url: string; name: string }, items: InputSource, options: MapCommandOptions,
+function mapItems(executor: Executor, spec: { url: string; name: string }, items: AsyncIterator<unknown> & AsyncIterable<unknown>, options: MapCommandOptions,
   mode: InputMode): MapIterator<MapOutcome<unknown>> {
   const taskOptions: TaskOptions | undefined = options.timeout === undefined ? undefined : { timeout: options.timeout };
   const chunksize = options.chunksize ?? (options.timeout === undefined ? undefined : 1);
@@ -316,21 +330,21 @@ class RunOutput {
   }
 
   /** Writes what is gathered and closes `--output` and `--joblog`, results first. */
-  close(): void {
+  async close(): Promise<void> {
     process.off('SIGINT', this.#onSigint);
     this.bar?.stop();
     try {
-      this.#file?.close();
+      await this.#file?.close();
     } finally {
-      this.#log?.close();
+      await this.#log?.close();
     }
   }
 
   #hardStop(code: number): never {
     this.bar?.stop();
     try {
-      this.#file?.close();
-      this.#log?.close();
+      this.#file?.closeNow();
+      this.#log?.closeNow();
     } catch {
       // Ending anyway: what could not be written is redone by --resume.
     }

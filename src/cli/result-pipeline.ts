@@ -60,12 +60,18 @@ interface Pending {
  * Writes each outcome as it comes. Resolves with what stopped the run early (the first failure
  * without `--keep-going`, `--halt now`, a map timeout), or `undefined` when every item was written.
  */
-export async function writeResults(results: MapIterator<MapOutcome<unknown>>, parts: PipelineParts): Promise<unknown> {
+export async function writeResults(results: Outcomes, parts: PipelineParts): Promise<unknown> {
   return new ResultPipeline(results, parts).run();
 }
 
+/** The outcomes the pipeline reads: a map's, or the map's and then the main thread's (inline-switch.ts). */
+export type Outcomes = Pick<MapIterator<MapOutcome<unknown>>, 'next' | 'return'> & {
+  /** The next outcome if it is there without waiting, else `undefined` (then `next()`). */
+  nextSync?: () => IteratorResult<MapOutcome<unknown>> | undefined;
+};
+
 class ResultPipeline {
-  readonly #results: MapIterator<MapOutcome<unknown>>;
+  readonly #results: Outcomes;
   readonly #p: PipelineParts;
   readonly #pending: Pending[] = [];
   #stop: unknown = undefined;
@@ -73,7 +79,7 @@ class ResultPipeline {
   #wake: (() => void) | undefined;
   #full: Promise<void> | undefined;
 
-  constructor(results: MapIterator<MapOutcome<unknown>>, parts: PipelineParts) {
+  constructor(results: Outcomes, parts: PipelineParts) {
     this.#results = results;
     this.#p = parts;
   }
@@ -88,7 +94,7 @@ class ResultPipeline {
       let step: IteratorResult<MapOutcome<unknown>> | undefined;
       try {
         // While retries are out, a failure of one of them can stop the run before the next outcome.
-        if (pending.length === 0 && asked === undefined) step = await results.next();
+        if (pending.length === 0 && asked === undefined) step = results.nextSync?.() ?? await results.next();
         else {
           asked ??= results.next();
           step = await Promise.race([asked, this.#changed()]);

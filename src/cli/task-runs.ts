@@ -62,6 +62,22 @@ export class TaskRuns {
     return info;
   }
 
+  /** Items covered so far: the index of the next chunk's first item. */
+  get items(): number {
+    return this.#items;
+  }
+
+  /** Items that will not come from chunks (they ran on the main thread) and were not recorded with {@link inline}. */
+  skip(count: number): void {
+    this.#items += Math.max(0, count);
+  }
+
+  /** Item `index` ran on the main thread (a cheap function, see inline-switch.ts) from `start` to `end`. */
+  inline(index: number, start: number, end: number): void {
+    this.#chunks.push({ first: index, info: { worker: 'main', start, end, items: 1, okTail: undefined }, taken: 0 });
+    this.#items = index + 1;
+  }
+
   /** The run of the chunk that held item `index` (each index is looked up once). */
   itemRun(index: number): RunInfo | undefined {
     const chunks = this.#chunks;

@@ -149,6 +149,36 @@ describe('concurrent-ts map --halt', () => {
   });
 });
 
+describe('concurrent-ts map: a cheap function moves to the main thread', () => {
+  test('20,000 cheap items: after the first thousands on the workers the rest run on `main`; --no-inline keeps them on the workers', async () => {
+    const log = fresh('log');
+    const r = await runCli(['map', `${TASKS}#double`, '--json', '--joblog', log, '-q', '--workers', '2'], numbers(20_000));
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, Array.from({ length: 20_000 }, (_, i) => `${(i + 1) * 2}\n`).join(''));
+    const workers = readLog(log).records.map((x) => x.worker);
+    assert.equal(workers.at(-1), 'main', 'the last items ran on the main thread');
+    assert.match(workers[0] ?? '', /^worker_\d+$/, 'the first ones on a worker');
+    const firstMain = workers.indexOf('main');
+    assert.ok(workers.slice(firstMain).every((w) => w === 'main'), 'once moved, they stay');
+
+    const pinned = fresh('log');
+    const p = await runCli(['map', `${TASKS}#double`, '--json', '--joblog', pinned, '-q', '--workers', '2', '--no-inline'], numbers(20_000));
+    assert.equal(p.code, 0, p.stderr);
+    assert.equal(p.stdout, r.stdout);
+    assert.ok(readLog(pinned).records.every((x) => x.worker !== 'main'));
+  });
+
+  test('items that turn expensive go back to the workers, in order', async () => {
+    const log = fresh('log');
+    const r = await runCli(['map', `${ATTEMPTS}#cheapThenSlow`, '--json', '--joblog', log, '-q', '--workers', '2'], numbers(60_000));
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, Array.from({ length: 60_000 }, (_, i) => `${(i + 1) * 2}\n`).join(''));
+    const workers = readLog(log).records.map((x) => x.worker);
+    assert.ok(workers.includes('main'), 'the cheap part ran on the main thread');
+    assert.match(workers.at(-1) ?? '', /^worker_\d+$/, 'the expensive part on the workers');
+  });
+});
+
 describe('concurrent-ts map: usage errors of the joblog options (exit 2)', () => {
   test('--resume without --joblog', async () => {
     const r = await runCli(['map', `${TASKS}#double`, '--resume']);
