@@ -4,8 +4,8 @@
  * when the function itself costs less, the workers wait on the main thread and the run is slower
  * than a plain loop. So the run starts on the pool, and once the workers' timings say an item
  * is cheap ({@link CHEAP_MS}), the map is closed (it finishes the items it read) and the rest of
- * the input runs here, one item after another. Should the items turn out (or turn) expensive, the
- * rest goes back to a new map on the pool, for good.
+ * the input runs here, one item after another. Should the calls turn out (or turn) expensive
+ * ({@link COSTLY_MS}), the rest goes back to a new map on the pool, for good.
  *
  * ```
  *  input ─▶ gate ─▶ map on the pool ──┐
@@ -34,10 +34,12 @@ const WARM_ITEMS = 1024;
 /** Inline items are timed in groups this big. */
 const GROUP = 16384;
 /**
- * What an item costs the main thread on its way through the pool, about (posting it, taking its
- * result): an inline item that costs more than this, everything included, is cheaper on the pool.
+ * About what an item costs the main thread on its way through the pool (posting it, taking its
+ * result): a function whose calls take longer than this is better off on the workers.
  */
-const COSTLY_MS = 0.003;
+const COSTLY_MS = 0.002;
+/** One call counts for at most this much (ms): the machine may take the CPU from us in the middle of one. */
+const CALL_CAP_MS = 1;
 
 /** What the map reads: the input, until the run moves inline. */
 class Gate implements AsyncIterableIterator<unknown> {
@@ -94,12 +96,14 @@ export class SwitchingOutcomes implements AsyncIterator<MapOutcome<unknown>> {
   #index = 0;
   #fn: Fn | undefined;
   #loading: Promise<Fn | undefined> | undefined;
-  #sampleMs = 0;
+  /** Time per item of each chunk timed. */
+  readonly #samples: number[] = [];
   #sampleItems = 0;
   #seenItems = 0;
   #decided = false;
   #stopTimings: (() => void) | undefined;
-  #groupStart = 0;
+  /** Time the calls of the current group took. */
+  #groupMs = 0;
   #groupItems = 0;
   #groups = 0;
   /** The outcome of an inline call that returned a promise. */
@@ -114,7 +118,7 @@ export class SwitchingOutcomes implements AsyncIterator<MapOutcome<unknown>> {
       if (event.type !== 'settled' || event.task.kind === 'call' || event.run === undefined || this.#decided) return;
       this.#seenItems += event.task.items;
       if (this.#seenItems <= WARM_ITEMS) return;
-      this.#sampleMs += event.run.end - event.run.start;
+      this.#samples.push((event.run.end - event.run.start) / event.task.items);
       this.#sampleItems += event.task.items;
       if (this.#sampleItems >= SAMPLE_ITEMS) this.#decide();
     });
@@ -158,7 +162,9 @@ export class SwitchingOutcomes implements AsyncIterator<MapOutcome<unknown>> {
   #decide(): void {
     this.#decided = true;
     this.#stopTimings?.();
-    if (this.#sampleMs / this.#sampleItems >= CHEAP_MS) return;
+    // The median chunk: a chunk during which the machine took the CPU from its worker does not count.
+    const sorted = this.#samples.sort((a, b) => a - b);
+    if ((sorted[sorted.length >> 1] as number) >= CHEAP_MS) return;
     this.#loading = loadHere(this.#p.url, this.#p.name);
     this.#gate.closed = true;
   }
@@ -201,10 +207,11 @@ export class SwitchingOutcomes implements AsyncIterator<MapOutcome<unknown>> {
     return { done: false, value: await later };
   }
 
-  /** Ends a group of inline items; `true` when they cost more than the pool would, and the rest went back to it. */
+  /** Ends a group of inline items; `true` when their calls cost more than the pool would, and the rest went back to it. */
   #endGroup(): boolean {
-    const perItem = (cpuMs() - this.#groupStart) / GROUP;
+    const perItem = this.#groupMs / GROUP;
     this.#groupItems = 0;
+    this.#groupMs = 0;
     // The first group runs cold code; it is not held against the function.
     if (++this.#groups > 1 && perItem > COSTLY_MS) {
       this.#restartMap();
@@ -215,13 +222,14 @@ export class SwitchingOutcomes implements AsyncIterator<MapOutcome<unknown>> {
 
   /** Calls the function on one item; a promise it returns is left in #awaiting, for next(). */
   #call(fn: Fn, item: unknown): MapOutcome<unknown> {
-    if (this.#groupItems++ === 0) this.#groupStart = cpuMs();
+    this.#groupItems++;
     this.inlineItems++;
     const index = this.#index++;
-    const runs = this.#p.runs;
-    const start = runs === undefined ? 0 : epochNow();
+    const t0 = performance.now();
+    const start = performance.timeOrigin + t0;
     try {
       const value = this.#p.spread ? fn(...(item as unknown[])) : fn(item);
+      this.#groupMs += Math.min(CALL_CAP_MS, performance.now() - t0);
       if (typeof (value as PromiseLike<unknown> | null)?.then === 'function') {
         this.#awaiting = Promise.resolve(value).then(
           (v): MapOutcome<unknown> => this.#done(index, start, { index, ok: true, value: v }),
@@ -238,15 +246,6 @@ export class SwitchingOutcomes implements AsyncIterator<MapOutcome<unknown>> {
     this.#p.runs?.inline(index, start, epochNow());
     return outcome;
   }
-}
-
-/**
- * CPU time of the process (ms). While items run inline the workers sleep, so this is the main
- * thread's time; unlike the clock it does not count the time other programs take the CPU from us.
- */
-function cpuMs(): number {
-  const { user, system } = process.cpuUsage();
-  return (user + system) / 1000;
 }
 
 /**
