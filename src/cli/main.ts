@@ -43,9 +43,9 @@ fn(...array) with --spread. TypeScript modules need a loader:
 
 Results print one per line, in input order (on stdout, or in -o FILE): a
 string as it is, anything else as JSON (true, 42, {"a":1}); with --json every
-result is JSON. Booleans print as JavaScript's true/false, not Python's
-True/False. In --format, {input} is the line, {result} the result and {line}
-the line number; {{ and }} are braces.
+result is JSON. Booleans print as JavaScript's true/false,
+not Python's True/False. In --format, {input} is the line, {result} the result
+and {line} the line number; {{ and }} are braces.
 
 --joblog FILE records each attempt of each item as a JSON line. Run the same
 command with --resume after a kill (even SIGKILL): done items are skipped and
