@@ -49,7 +49,7 @@ and {line} the line number; {{ and }} are braces.
 
 --joblog FILE records each attempt of each item as a JSON line. Run the same
 command with --resume after a kill (even SIGKILL): done items are skipped and
--o FILE ends as one uninterrupted run writes it. See docs/cli.md, "Long runs".
+-o FILE ends as one uninterrupted run writes it ("Long runs" in the CLI docs).
 
 Examples:
   $ concurrent-ts map ./primes.mjs#isPrime --json \\
