@@ -103,5 +103,17 @@ function runFields(run: RunInfo | undefined): string {
   if (run === undefined) return ',"start":null,"ms":null,"worker":null';
   const ms = Math.round(((run.end - run.start) / run.items) * 1e4) / 1e4;
   const start = Math.round(run.start * 1e3) / 1e3;
-  return `,"start":${start},"ms":${Math.max(0, ms)},"worker":${run.worker === null ? 'null' : JSON.stringify(run.worker)}`;
+  return `,"start":${start},"ms":${Math.max(0, ms)},"worker":${workerJson(run.worker)}`;
+}
+
+const workerNames = new Map<string | null, string>([[null, 'null'], ['main', '"main"']]);
+
+/** A worker's name as JSON, made once per worker (an item run on the main thread has a record of its own). */
+function workerJson(name: string | null): string {
+  let json = workerNames.get(name);
+  if (json === undefined) {
+    json = JSON.stringify(name);
+    workerNames.set(name, json);
+  }
+  return json;
 }
