@@ -13,6 +13,8 @@ export const EXIT = {
   failed: 1,
   /** The command line is wrong: an unknown option, a bad value, a module or export that cannot be used. */
   usage: 2,
+  /** `--halt` stopped the run: that many items failed. */
+  halted: 3,
   /** Interrupted by Ctrl-C (128 + SIGINT). */
   interrupted: 130,
   /** Whoever read stdout stopped reading (`| head -1`): 128 + SIGPIPE, as a Unix tool killed by it. */

@@ -28,6 +28,8 @@ interface InputSink {
   bad(record: InputRecord, message: string): void;
   /** Called once, when the input has ended (not when the map stopped reading early). */
   end?(): void;
+  /** `true` for a line an earlier run did (`--resume`): it is passed over, unparsed. */
+  skipLine?: ((line: number) => boolean) | undefined;
 }
 
 /**
@@ -109,10 +111,27 @@ export class InputSource implements AsyncIterableIterator<unknown> {
     }
   }
 
+  /**
+   * The next item if it can be had without waiting (a line already read), else `undefined`: the
+   * main-thread loop of a cheap function reads this way, without a promise per line.
+   *
+   * @throws what {@link next} would reject with.
+   */
+  nextSync(): IteratorResult<unknown> | undefined {
+    try {
+      return this.#step();
+    } catch (error) {
+      this.#finished = true;
+      throw error;
+    }
+  }
+
   /** Stops reading; the stream is destroyed (the map was closed early). */
   return(): Promise<IteratorResult<unknown>> {
     this.#finished = true;
     this.#stream.destroy();
+    // A next() waiting for the stream ends now (`--halt soon` stops the input this way).
+    this.#wake();
     return Promise.resolve({ done: true, value: undefined });
   }
 
@@ -166,6 +185,7 @@ export class InputSource implements AsyncIterableIterator<unknown> {
     if (end > start && text.charCodeAt(end - 1) === 13) end--;
     const raw = text.slice(start, end);
     if (raw.trim() === '') return skip;
+    if (this.#sink.skipLine?.(line) === true) return skip;
     let value: unknown;
     try {
       value = parseLine(raw, this.#mode);

@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { CliError, describeThrown, EXIT } from './cli-error.js';
+import { parseHalt } from './halt-policy.js';
 import { runMap, type CommandIO, type MapCommandOptions } from './map-command.js';
 import { parseTaskSpec } from './task-spec.js';
 import { runWorkerCommand, type WorkerCommandOptions } from './worker-command.js';
@@ -40,10 +41,15 @@ per input line: fn(line) with the line as a string, fn(value) with --json,
 fn(...array) with --spread. TypeScript modules need a loader:
   NODE_OPTIONS="--import tsx" concurrent-ts map tasks.ts#f
 
-Results print one per line, in input order: a string as it is, anything else
-as JSON (true, 42, {"a":1}); with --json every result is JSON. Booleans print
-as JavaScript's true/false, not Python's True/False. In --format, {input} is
-the line, {result} the result and {line} the line number; {{ and }} are braces.
+Results print one per line, in input order (on stdout, or in -o FILE): a
+string as it is, anything else as JSON (true, 42, {"a":1}); with --json every
+result is JSON. Booleans print as JavaScript's true/false,
+not Python's True/False. In --format, {input} is the line, {result} the result
+and {line} the line number; {{ and }} are braces.
+
+--joblog FILE records each attempt of each item as a JSON line. Run the same
+command with --resume after a kill (even SIGKILL): done items are skipped and
+-o FILE ends as one uninterrupted run writes it ("Long runs" in the CLI docs).
 
 Examples:
   $ concurrent-ts map ./primes.mjs#isPrime --json \\
@@ -53,12 +59,16 @@ Examples:
       --timeout 10000 --keep-going
   $ echo '[2, 10]' | concurrent-ts map ./tasks.js#power --spread
   $ concurrent-ts map ./tasks.js#slow --input big.txt --trace run.json
+  # a long run that can be killed and started again where it stopped:
+  $ concurrent-ts map ./tasks.js#slow --input big.txt -o out.txt \\
+      --joblog run.log --resume --retries 2 --halt soon,fail=1%
 
 Exit codes:
   0    every item succeeded
-  1    an item failed: the first failure stops the run (unless --keep-going)
-       and stderr names its line
+  1    an item failed (after its --retries): the first failure stops the run
+       (unless --keep-going or --halt) and stderr names its line
   2    bad command line, module or export
+  3    --halt stopped the run
   130  interrupted (Ctrl-C)
   141  stdout was closed early (| head)`;
 
@@ -98,12 +108,22 @@ function buildProgram(io: CommandIO): Command {
     .addOption(new Option('-w, --workers <n>', `how many workers (default: ${availableParallelism()}, the CPU count)`).argParser(positiveInt).helpGroup('Workers:'))
     .addOption(new Option('--chunksize <n>', 'inputs sent to a worker per message (default: adaptive, from 1 up)').argParser(positiveInt).helpGroup('Workers:'))
     .addOption(new Option('--buffersize <n>', 'inputs read ahead of the output, at most (default: 16384, or 2048 per worker if more)').argParser(positiveInt).helpGroup('Workers:'))
+    .addOption(new Option('--no-inline', 'never run the function on the main thread (by default a function that measures ' +
+      'under 1 µs an item moves there, since sending it to workers would cost more)').helpGroup('Workers:'))
     .addOption(new Option('-t, --timeout <ms>', 'fail an item that runs longer than MS milliseconds (its worker is replaced)').argParser(positiveInt).helpGroup('Workers:'))
     .addOption(new Option('-f, --format <template>', "output line, e.g. '{input} is prime: {result}' (default: '{result}')").helpGroup('Output:'))
     .addOption(new Option('-u, --unordered', 'print results as they complete, not in input order').helpGroup('Output:'))
-    .addOption(new Option('-k, --keep-going', 'report failed items on stderr and go on; exit 1 at the end').helpGroup('Output:'))
+    .addOption(new Option('-o, --output <file>', 'write the results to FILE instead of stdout').helpGroup('Output:'))
+    .addOption(new Option('-k, --keep-going', 'report failed items on stderr and go on; exit 1 at the end').helpGroup('Failures:'))
+    .addOption(new Option('--retries <n>', 'try a failed item up to N more times').argParser(positiveInt).helpGroup('Failures:'))
+    .addOption(new Option('--halt <when,fail=N>', 'go on after failures until N items failed (or P% of --input), then stop: ' +
+      'now (at once) or soon (the items already read finish); exit 3').argParser(parseHalt).helpGroup('Failures:'))
+    .addOption(new Option('--joblog <file>', 'append one JSON line per attempt of an item to FILE (line, start, ms, worker, attempt, outcome)').helpGroup('Failures:'))
+    .addOption(new Option('--resume', 'with --joblog: skip the items a killed run already did, append to its --output').helpGroup('Failures:'))
+    .addOption(new Option('--resume-failed', 'as --resume, and run the items that failed again').helpGroup('Failures:'))
     .addOption(new Option('--trace <file>', 'write a Chrome trace of the run to FILE (open it in ui.perfetto.dev)').helpGroup('Output:'))
     .addOption(new Option('-q, --quiet', 'no summary line on stderr at the end').helpGroup('Output:'))
+    .addOption(new Option('--eta', 'count the items of --input first and show the ETA on the bar, or every 10 s on stderr when it is not a terminal').helpGroup('Output:'))
     .addOption(new Option('--no-progress', 'no progress bar (it shows only when stderr is a terminal and CI is unset)').helpGroup('Output:'))
     .addOption(new Option('--redis <url>', 'run on the workers of a Redis queue (see: concurrent-ts worker --help)').helpGroup('Distributed:'))
     .addOption(new Option('--queue <name>', 'the queue for --redis').default('concurrent-ts').helpGroup('Distributed:'))

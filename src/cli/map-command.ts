@@ -26,16 +26,25 @@ import type { MapIterator, MapOutcome } from '../core/map-iterator.js';
 import { epochNow } from '../core/task-events.js';
 import type { PoolExecutor } from '../pool/pool-executor.js';
 import { taskRef } from '../task-ref/task-module.js';
-import { CliError, describeThrown, EXIT } from './cli-error.js';
-import { clip, countItems, fileStream, InputSource, openInput, type InputMode, type InputRecord } from './input.js';
+import { AppendFile } from './append-file.js';
+import { CliError, EXIT } from './cli-error.js';
+import { FileLineWriter } from './file-line-writer.js';
+import { haltThreshold, type HaltPolicy } from './halt-policy.js';
+import { countItems, fileStream, InputSource, openInput, parseLine, type InputMode } from './input.js';
 import { HeldInputs } from './held-inputs.js';
+import { SwitchingOutcomes } from './inline-switch.js';
+import { JobLog } from './joblog.js';
+import { readJobLog, type ResumeState } from './joblog-reader.js';
 import { MemoryReport } from './memory-report.js';
 import { NumberLinesHint } from './number-hint.js';
 import { createTarget, probe } from './map-target.js';
-import { compileFormat, LineWriter, type Formatter } from './output.js';
+import { compileFormat, LineWriter, type ResultWriter } from './output.js';
 import { ProgressBar, wantsProgress } from './progress.js';
+import { writeResults } from './result-pipeline.js';
 import { buildTrace, busyFromSlices, formatSummary, type WorkerBusy } from './run-report.js';
+import { Tally, type HaltRule } from './tally.js';
 import { TaskRecorder, workerIndex } from './task-recorder.js';
+import { TaskRuns } from './task-runs.js';
 
 /** The options of `concurrent-ts map`, as parsed from the command line. */
 export interface MapCommandOptions {
@@ -56,6 +65,14 @@ export interface MapCommandOptions {
   redis?: string | undefined;
   queue?: string | undefined;
   reportRss?: boolean | undefined;
+  output?: string | undefined;
+  joblog?: string | undefined;
+  resume?: boolean | undefined;
+  resumeFailed?: boolean | undefined;
+  retries?: number | undefined;
+  halt?: HaltPolicy | undefined;
+  eta?: boolean | undefined;
+  inline?: boolean | undefined;
 }
 
 /** The process the command talks to; tests and `main.ts` pass the real one. */
@@ -95,23 +112,54 @@ export async function runMap(spec: { url: string; name: string; shown: string },
   const format = compileFormat(options.format, mode !== 'text');
   const inputHandle = options.input === undefined ? undefined : await openInput(options.input);
 
+  const resume = options.resume === true || options.resumeFailed === true
+    ? readJobLog(options.joblog as string, options.resumeFailed === true) : undefined;
+  if (resume?.header !== undefined) checkResumable(resume, spec, mode, options);
+  const total = options.halt?.percent !== undefined ? await countItems(options.input as string) : undefined;
+
   const target = await createTarget(options);
   const { executor, pool } = target;
   const busy = pool === undefined ? undefined : new BusySampler(pool);
-  const out = new RunOutput(io, executor);
+  // The results file first, then the joblog: a record never reaches the disk before its result.
+  const file = options.output === undefined ? undefined
+    : new FileLineWriter(new AppendFile(options.output, resume?.header !== undefined ? resume.outBytes : 0, '--output'));
+  const log = openJobLog(options, resume, file, spec, mode, startMs);
+  const out = new RunOutput(io, executor, file, log);
   let shutDown = false;
   try {
     // The items between the input and the output (at most buffersize), and what the tasks did with them.
-    const held = new HeldInputs(options.unordered !== true);
+    const ordered = options.unordered !== true;
+    const held = new HeldInputs(ordered);
     const recorder = new TaskRecorder(executor, options.trace === undefined ? undefined : held);
+    const runs = log === undefined ? undefined : new TaskRuns(executor);
     if (pool !== undefined) await probe(pool, spec);
-    out.startProgress(options, inputHandle === undefined);
-    const tally = new Tally(out, options.keepGoing === true);
-    const items = readItems(io, inputHandle, mode, held, tally, options.quiet !== true ? out : undefined);
-    const results = mapItems(executor, spec, items, options, mode);
-    const stop = await writeResults(results, held, format, out, tally);
+    if (resume !== undefined && resume.doneCount > 0 && options.quiet !== true) {
+      out.note(`resuming: ${resume.doneCount} ${resume.doneCount === 1 ? 'item' : 'items'} done by an earlier run are skipped`);
+    }
+    out.startProgress(options, inputHandle === undefined, resume?.doneCount ?? 0);
+    const haltRule: HaltRule | undefined = options.halt === undefined ? undefined
+      : { policy: options.halt, threshold: haltThreshold(options.halt, total), stopInput: () => void items.return() };
+    const tally = new Tally(out, options.keepGoing === true, haltRule, resume?.doneCount ?? 0);
+    const items = readItems(io, inputHandle, mode, held, tally, options.quiet !== true ? out : undefined, log, resume);
+    const results = inlineAllowed(options, pool)
+      ? new SwitchingOutcomes({ executor, input: items, startMap: (source) => mapItems(executor, spec, source, options, mode),
+        url: spec.url, name: spec.name, spread: mode === 'spread', runs })
+      : mapItems(executor, spec, items, options, mode);
+    const fn = taskRef(spec.url, spec.name);
+    const taskOptions: TaskOptions | undefined = options.timeout === undefined ? undefined : { timeout: options.timeout };
+    const stop = await writeResults(results, {
+      held, format, writer: out.writer, tally, runs, log, resume, ordered,
+      outSize: file === undefined || log === undefined ? undefined : () => file.size,
+      retries: options.retries ?? 0,
+      retry: (text) => {
+        const value = parseLine(text, mode);
+        return executor._schedule(fn, mode === 'spread' ? value as unknown[] : [value], 'call', taskOptions);
+      },
+      limit: options.buffersize ?? defaultBuffersize(executor._parallelism()),
+    });
     await out.writer.end();
     out.bar?.stop();
+    runs?.stop();
     const wallMs = performance.now() - started;
     const endMs = epochNow();
 
@@ -130,21 +178,63 @@ export async function runMap(spec: { url: string; name: string; shown: string },
     await executor.shutdown({ wait: true });
     shutDown = true;
     if (options.quiet !== true) {
-      const summary = formatSummary({ items: tally.done + tally.failed, failed: tally.failed, wallMs, tasks: recorder.tasks, where: target.where, workers, busyNote });
+      let summary = formatSummary({ items: tally.done + tally.failed, failed: tally.failed, wallMs, tasks: recorder.tasks, where: target.where, workers, busyNote });
+      if (tally.retries > 0) summary += `; ${tally.retries} ${tally.retries === 1 ? 'retry' : 'retries'}`;
       io.stderr.write(`concurrent-ts: ${summary}\n`);
     }
-    return tally.failed > 0 ? EXIT.failed : EXIT.ok;
+    return tally.halted ? EXIT.halted : tally.failed > 0 ? EXIT.failed : EXIT.ok;
   } finally {
     // A run that stopped early leaves tasks behind: drop the queued ones, do not wait for the rest.
     if (!shutDown) void executor.shutdown({ wait: false, cancelFutures: true }).catch(() => {});
-    out.close();
+    await out.close();
     busy?.stop();
     if (memory !== undefined) io.stderr.write(`concurrent-ts: ${memory.report()}\n`);
   }
 }
 
+/** `--joblog FILE`: appended to after what an earlier run wrote (`--resume`), else started afresh with its header. */
+function openJobLog(options: MapCommandOptions, resume: ResumeState | undefined, file: FileLineWriter | undefined,
+  spec: { shown: string; name: string }, mode: InputMode, startMs: number): JobLog | undefined {
+  if (options.joblog === undefined) return undefined;
+  const keep = resume?.header !== undefined ? resume.logBytes : 0;
+  const log = new JobLog(new AppendFile(options.joblog, keep, '--joblog'), file);
+  if (keep === 0) {
+    log.header({ joblog: 1, fn: `${spec.shown}#${spec.name}`, mode, format: options.format ?? null, output: options.output !== undefined, started: startMs });
+  }
+  return log;
+}
+
+/**
+ * `--resume` continues a run only with what shapes its output: the same function, input mode,
+ * format, and results file or not.
+ *
+ * @throws {CliError} (exit code 2) naming what differs.
+ */
+function checkResumable(resume: ResumeState, spec: { shown: string; name: string }, mode: InputMode, options: MapCommandOptions): void {
+  const header = resume.header;
+  if (header === undefined) return;
+  const differs = header.fn !== `${spec.shown}#${spec.name}` ? `the function (${header.fn})`
+    : header.mode !== mode ? `the input mode (${header.mode})`
+      : header.format !== (options.format ?? null) ? `the --format (${header.format ?? 'none'})`
+        : header.output !== (options.output !== undefined) ? (header.output ? 'the --output (it had one)' : 'the --output (it had none)') : undefined;
+  if (differs !== undefined) {
+    throw new CliError(`cannot resume: the joblog ${options.joblog ?? ''} is of a run with another ${differs.replace(/^the /, '')}; ` +
+      'resume with the same options, or start again without --resume', EXIT.usage);
+  }
+}
+
+/**
+ * Whether a cheap function may move to the main thread (inline-switch.ts): on a thread pool, when
+ * nothing asks for the workers themselves (a per-item timeout, chunks of a given size, a trace
+ * of the workers, `--no-inline`).
+ */
+function inlineAllowed(options: MapCommandOptions, pool: PoolExecutor | undefined): boolean {
+  return pool !== undefined && options.inline !== false && options.processes !== true && options.timeout === undefined &&
+    options.chunksize === undefined && options.trace === undefined;
+}
+
 /** The run's map: the executor's own, so that its chunks are sized as that executor wants them. */
-function mapItems(executor: Executor, spec: { url: string; name: string }, items: InputSource, options: MapCommandOptions,
+function mapItems(executor: Executor, spec: { url: string; name: string }, items: AsyncIterator<unknown> & AsyncIterable<unknown>, options: MapCommandOptions,
   mode: InputMode): MapIterator<MapOutcome<unknown>> {
   const taskOptions: TaskOptions | undefined = options.timeout === undefined ? undefined : { timeout: options.timeout };
   const chunksize = options.chunksize ?? (options.timeout === undefined ? undefined : 1);
@@ -155,7 +245,7 @@ function mapItems(executor: Executor, spec: { url: string; name: string }, items
 
 /** The input as items, each held (line and text) until its result is written. */
 function readItems(io: CommandIO, handle: FileHandle | undefined, mode: InputMode, held: HeldInputs, tally: Tally,
-  notes: RunOutput | undefined): InputSource {
+  notes: RunOutput | undefined, log: JobLog | undefined, resume: ResumeState | undefined): InputSource {
   // Numbers passed as strings give wrong answers silently (isPrime("2") is false): say so once.
   const hint = mode === 'text' && notes !== undefined ? new NumberLinesHint((note) => notes.note(note)) : undefined;
   return new InputSource(handle === undefined ? io.stdin : fileStream(handle), mode, {
@@ -164,74 +254,12 @@ function readItems(io: CommandIO, handle: FileHandle | undefined, mode: InputMod
       held.put(index, line, text);
     },
     end: () => hint?.end(),
-    bad: (record, message) => tally.fail(record, message),
+    bad: (record, message) => {
+      log?.failed(record.line, undefined, 0, 'InputError', message, false);
+      tally.fail(record, message);
+    },
+    skipLine: resume === undefined ? undefined : (line) => resume.done(line),
   });
-}
-
-/**
- * Writes each outcome as it comes. Resolves with what stopped the run early (the first failure
- * without `--keep-going`, a map timeout), or `undefined` when every item was written.
- */
-async function writeResults(results: MapIterator<MapOutcome<unknown>>, held: HeldInputs, format: Formatter, out: RunOutput,
-  tally: Tally): Promise<unknown> {
-  let stop: unknown;
-  for (;;) {
-    let step: IteratorResult<MapOutcome<unknown>>;
-    try {
-      step = await results.next();
-    } catch (error) {
-      stop = error;
-      break;
-    }
-    if (step.done === true) break;
-    const outcome = step.value;
-    held.take(outcome.index);
-    if (outcome.ok) {
-      tally.succeed();
-      const full = out.writer.writeLine(format(held.text, held.line, outcome.value));
-      if (full !== undefined) await full;
-      continue;
-    }
-    try {
-      tally.fail({ line: held.line, text: held.text }, describeThrown(outcome.error));
-    } catch (error) {
-      stop = error;
-      break;
-    }
-  }
-  if (stop !== undefined) await results.return();
-  return stop;
-}
-
-/** Items done and failed; a failure stops the run unless `--keep-going`. */
-class Tally {
-  done = 0;
-  failed = 0;
-  readonly #out: RunOutput;
-  readonly #keepGoing: boolean;
-
-  constructor(out: RunOutput, keepGoing: boolean) {
-    this.#out = out;
-    this.#keepGoing = keepGoing;
-  }
-
-  succeed(): void {
-    this.done++;
-    if (this.#out.bar !== undefined) this.#out.bar.done = this.done + this.failed;
-  }
-
-  /** @throws {CliError} (exit code 1) naming the line, without `--keep-going`. */
-  fail(record: InputRecord, what: string): void {
-    this.failed++;
-    const bar = this.#out.bar;
-    if (bar !== undefined) {
-      bar.done = this.done + this.failed;
-      bar.failed = this.failed;
-    }
-    const text = `line ${record.line} (${clip(record.text)}): ${what}`;
-    if (!this.#keepGoing) throw new CliError(text, EXIT.failed);
-    this.#out.note(text);
-  }
 }
 
 /**
@@ -239,19 +267,23 @@ class Tally {
  * Ctrl-C and a reader that went away end the run there; everything else ends it in order.
  */
 class RunOutput {
-  readonly writer: LineWriter;
+  readonly writer: ResultWriter;
   bar: ProgressBar | undefined;
   readonly #io: CommandIO;
   readonly #executor: Executor;
+  readonly #file: FileLineWriter | undefined;
+  readonly #log: JobLog | undefined;
   readonly #onSigint = (): void => {
     this.writer.flush();
     this.#hardStop(EXIT.interrupted);
   };
 
-  constructor(io: CommandIO, executor: Executor) {
+  constructor(io: CommandIO, executor: Executor, file: FileLineWriter | undefined, log: JobLog | undefined) {
     this.#io = io;
     this.#executor = executor;
-    this.writer = new LineWriter(io.stdout, () => this.#hardStop(EXIT.brokenPipe), (error) => {
+    this.#file = file;
+    this.#log = log;
+    this.writer = file ?? new LineWriter(io.stdout, () => this.#hardStop(EXIT.brokenPipe), (error) => {
       this.bar?.stop();
       io.stderr.write(`concurrent-ts: cannot write the results: ${error.message}\n`);
       return this.#hardStop(EXIT.failed);
@@ -266,14 +298,26 @@ class RunOutput {
   }
 
   /** The progress bar, when stderr is a terminal (or asked for); a hint when the input is an idle terminal. */
-  startProgress(options: MapCommandOptions, fromStdin: boolean): void {
+  startProgress(options: MapCommandOptions, fromStdin: boolean, before: number): void {
     const io = this.#io;
     if (wantsProgress(io.stderr, io.env, options.progress !== false)) {
       const bar = new ProgressBar(io.stderr);
       this.bar = bar;
       // Whatever ends the process (Ctrl-C, a closed stdout) leaves no half-drawn bar behind.
       process.once('exit', () => bar.stop());
-      if (io.stdout.isTTY === true) this.writer.beforeWrite = () => bar.clear();
+      bar.done = before;
+      if (io.stdout.isTTY === true && this.#file === undefined) this.writer.beforeWrite = () => bar.clear();
+      if (options.input !== undefined) {
+        countItems(options.input).then((n) => {
+          bar.total = n;
+        }, () => {});
+      }
+      bar.start();
+    } else if (options.eta === true) {
+      // No terminal to draw on: the same figures as the bar, as a line every few seconds.
+      const bar = new ProgressBar(io.stderr, { plainEveryMs: 10_000 });
+      this.bar = bar;
+      bar.done = before;
       if (options.input !== undefined) {
         countItems(options.input).then((n) => {
           bar.total = n;
@@ -285,13 +329,25 @@ class RunOutput {
     }
   }
 
-  close(): void {
+  /** Writes what is gathered and closes `--output` and `--joblog`, results first. */
+  async close(): Promise<void> {
     process.off('SIGINT', this.#onSigint);
     this.bar?.stop();
+    try {
+      await this.#file?.close();
+    } finally {
+      await this.#log?.close();
+    }
   }
 
   #hardStop(code: number): never {
     this.bar?.stop();
+    try {
+      this.#file?.closeNow();
+      this.#log?.closeNow();
+    } catch {
+      // Ending anyway: what could not be written is redone by --resume.
+    }
     void this.#executor.shutdown({ wait: false, cancelFutures: true }).catch(() => {});
     return this.#io.exit(code);
   }
@@ -327,6 +383,11 @@ class BusySampler {
 }
 
 function checkCombinations(options: MapCommandOptions): void {
+  const resume = options.resume === true ? '--resume' : options.resumeFailed === true ? '--resume-failed' : undefined;
+  if (resume !== undefined && options.joblog === undefined) throw new CliError(`${resume} needs --joblog FILE (the log of the run to resume)`);
+  if (options.halt?.percent !== undefined && options.input === undefined) {
+    throw new CliError(`--halt ${options.halt.text}: a percentage is of all the items, which needs --input FILE (stdin cannot be counted ahead)`);
+  }
   if (options.timeout !== undefined && options.chunksize !== undefined && options.chunksize > 1) {
     throw new CliError('--timeout is per item and needs --chunksize 1 (the default with --timeout)');
   }

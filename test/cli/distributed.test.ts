@@ -4,17 +4,21 @@
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { DistributedExecutor } from '../../src/distributed/index.js';
 import { taskModule } from '../../src/index.js';
 import { needRedis, RedisServer, redisServerPath } from '../fixtures/distributed/redis-server.js';
-import { hasStackTrace, lines, runCli, SEED_LINES, startCli, TASKS } from './helpers/cli.js';
+import { hasStackTrace, cliEnv, lines, runCli, SEED_LINES, startCli, TASKS } from './helpers/cli.js';
 
 const available = redisServerPath() !== null;
+const ATTEMPTS = 'test/fixtures/cli/attempts.ts';
 
 /** Starts `concurrent-ts worker` on `queue`; resolves once it says it has started. */
-async function startWorker(url: string, queue: string, allow: string): Promise<{ stop(): Promise<number | null>; log(): string }> {
-  const worker = startCli(['worker', '--redis', url, '--queue', queue, '--allow', allow, '--concurrency', '2', '--workers', '1']);
+async function startWorker(url: string, queue: string, allow: string, env?: NodeJS.ProcessEnv): Promise<{ stop(): Promise<number | null>; log(): string }> {
+  const worker = startCli(['worker', '--redis', url, '--queue', queue, '--allow', allow, '--concurrency', '2', '--workers', '1'], env === undefined ? {} : { env });
   let log = '';
   let started: (() => void) | undefined;
   const ready = new Promise<void>((resolve) => (started = resolve));
@@ -100,6 +104,46 @@ describe('concurrent-ts worker + map --redis', () => {
       assert.ok(sent <= 150 && sent <= 2 * sizes.length, `the CLI sent ${sent} tasks for 600 items (DistributedExecutor.map: ${sizes.length}): ${r.stderr}`);
     } finally {
       assert.equal(await worker.stop(), 0, worker.log());
+    }
+  });
+
+  test('map --redis --joblog --retries: a task failing 2 times out of 3 gives every result; a killed run resumes to the same bytes', async (t) => {
+    if (!needRedis(t)) return;
+    const queue = `cli-joblog-${process.pid}`;
+    const dir = mkdtempSync(join(tmpdir(), 'ct-redis-joblog-'));
+    const env = cliEnv({ CT_FLAKY_DIR: dir });
+    const worker = await startWorker(server.url, queue, ATTEMPTS, env);
+    try {
+      const input = Array.from({ length: 30 }, (_, i) => `${i + 1}\n`).join('');
+      const log = join(dir, 'retries.ndjson');
+      const r = await runCli(['map', `${ATTEMPTS}#flakyTwice`, '--json', '--retries', '2', '--joblog', log, '-q', '--redis', server.url, '--queue', queue], input, { env });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, Array.from({ length: 30 }, (_, i) => `${(i + 1) * 2}\n`).join(''));
+      const records = lines(readFileSync(log, 'utf8')).slice(1).map((l) => JSON.parse(l) as { line: number; attempt: number; ok: boolean });
+      assert.equal(records.length, 90, 'three attempts per item');
+      assert.deepEqual(records.filter((x) => x.ok).map((x) => x.attempt), Array.from({ length: 30 }, () => 3));
+
+      const many = join(dir, 'in.txt');
+      writeFileSync(many, Array.from({ length: 2000 }, (_, i) => `${i + 1}\n`).join(''));
+      const args = (out: string, joblog: string): string[] => ['map', `${ATTEMPTS}#slowLine`, '--json', '-i', many, '-o', out, '--joblog', joblog, '-q', '--redis', server.url, '--queue', queue];
+      const whole = await runCli(args(join(dir, 'whole.txt'), join(dir, 'whole.ndjson')));
+      assert.equal(whole.code, 0, whole.stderr);
+      const out = join(dir, 'out.txt');
+      const joblog = join(dir, 'out.ndjson');
+      const child = startCli(args(out, joblog));
+      child.stdin.end();
+      let ended = false;
+      const gone = once(child, 'close').then(() => (ended = true));
+      // The kill point is a count of records in the log: a quarter of the items.
+      while (!ended && (!existsSync(joblog) || lines(readFileSync(joblog, 'utf8')).length < 500)) await new Promise((resolve) => setTimeout(resolve, 2));
+      child.kill('SIGKILL');
+      await gone;
+      const resumed = await runCli([...args(out, joblog), '--resume']);
+      assert.equal(resumed.code, 0, resumed.stderr);
+      assert.ok(readFileSync(out).equals(readFileSync(join(dir, 'whole.txt'))), 'byte-identical to the uninterrupted run');
+    } finally {
+      assert.equal(await worker.stop(), 0, worker.log());
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

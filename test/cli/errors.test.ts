@@ -147,13 +147,15 @@ describe('concurrent-ts --help', () => {
     const r = await runCli(['map', '--help']);
     assert.equal(r.code, 0);
     for (const flag of ['--input', '--json', '--spread', '--threads', '--processes', '--workers', '--chunksize', '--buffersize',
-      '--timeout', '--format', '--unordered', '--keep-going', '--trace', '--quiet', '--no-progress', '--redis', '--queue']) {
+      '--timeout', '--format', '--unordered', '--keep-going', '--trace', '--quiet', '--no-progress', '--redis', '--queue',
+      '--output', '--joblog', '--resume', '--resume-failed', '--retries', '--halt', '--eta']) {
       assert.ok(r.stdout.includes(flag), `map --help mentions ${flag}`);
     }
     assert.ok(!r.stdout.includes('--report-rss'), 'the measuring flag stays hidden');
     assert.match(r.stdout, /not\s+Python's True\/False/);
     assert.match(r.stdout, /Examples:\n/);
     assert.match(r.stdout, /Exit codes:\n {2}0 /);
+    assert.match(r.stdout, /\n {2}3 {4}--halt stopped the run/);
   });
 
   test('worker --help and `help map` work; no command is a usage error', async () => {

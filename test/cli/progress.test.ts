@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { renderBar } from '../../src/cli/progress.js';
 import { cliEnv, MAIN, ROOT, runCli, TASKS } from './helpers/cli.js';
 
 const hasScript = spawnSync('sh', ['-c', 'command -v script'], { encoding: 'utf8' }).status === 0;
@@ -68,5 +69,14 @@ describe('progress bar', { skip: hasScript ? false : 'script (util-linux) is not
     assert.equal(r.code, 0, r.stderr);
     assert.ok(!hasBar(r.stderr) && !r.stderr.includes('\r'), r.stderr);
     assert.match(r.stderr, /^concurrent-ts: 12 items in /);
+  });
+});
+
+describe('progress figures', () => {
+  test('failures and retries follow the ETA; --eta\'s plain line carries the same figures without the bar', () => {
+    const bar = renderBar(600, 2, 1000, 100, 5000, 120, 3);
+    assert.match(bar, /^▕█+░+▏ 60% · 600\/1,000 · 100\/s · ETA 0:04 · 2 failed · 3 retried$/);
+    assert.equal(renderBar(600, 2, 1000, 100, 5000, 120, 3, false), '60% · 600/1,000 · 100/s · ETA 0:04 · 2 failed · 3 retried');
+    assert.equal(renderBar(600, 0, undefined, 100, 5000, 120, 1), '600 done · 100/s · 0:05 elapsed · 1 retried');
   });
 });

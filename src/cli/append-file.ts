@@ -1,0 +1,137 @@
+/**
+ * A file the CLI appends to in large blocks: `--output FILE` and `--joblog FILE`. Writes go to
+ * the thread pool one after another, so the main thread does not wait for the disk, and a write
+ * may be told to start only once another file's write has ended: the joblog's records reach the
+ * kernel only after the results they describe (what `--resume` relies on: see
+ * docs/decisions/cli-resume.md).
+ *
+ * @module
+ */
+import { closeSync, fstatSync, ftruncateSync, openSync, write, writeSync } from 'node:fs';
+import { CliError, EXIT } from './cli-error.js';
+
+/** Characters gathered before a write. */
+const BLOCK = 128 * 1024;
+
+/** Appends text to one file; {@link AppendFile.flush} writes what was gathered. */
+export class AppendFile {
+  /** Bytes the file had when opened (what was kept of it). */
+  readonly kept: number;
+  readonly #path: string;
+  readonly #what: string;
+  #fd: number;
+  // Text is gathered as a string and encoded once per write: one call into the runtime per block
+  // instead of one per line.
+  #text = '';
+  /** Ends once every write started so far has ended. */
+  #chain: Promise<void> = Promise.resolve();
+  /** Bytes handed to writes that have not ended. */
+  #inFlight = 0;
+  #error: CliError | undefined;
+
+  /**
+   * Opens `path` for appending after its first `keep` bytes (the rest is cut off), or empties it
+   * when `keep` is 0. `what` names the option in messages (`--output`).
+   *
+   * @throws {CliError} (exit code 2) when the file cannot be opened.
+   */
+  constructor(path: string, keep: number, what: string) {
+    this.#path = path;
+    this.#what = what;
+    try {
+      this.#fd = openSync(path, keep > 0 ? 'r+' : 'w');
+      if (keep > 0) {
+        const actual = fstatSync(this.#fd).size;
+        if (actual < keep) {
+          closeSync(this.#fd);
+          throw new CliError(`cannot resume: ${what} ${path} has ${actual} bytes where the joblog says ${keep} were written; ` +
+            'it was changed since the run (start again without --resume)', EXIT.usage);
+        }
+        ftruncateSync(this.#fd, keep);
+        closeSync(this.#fd);
+        this.#fd = openSync(path, 'a');
+      }
+    } catch (error) {
+      if (error instanceof CliError) throw error;
+      throw new CliError(`cannot write ${what} ${path}: ${(error as Error).message}`, EXIT.usage);
+    }
+    this.kept = keep;
+  }
+
+  /** Gathers `text`. */
+  append(text: string): void {
+    this.#text += text;
+  }
+
+  /** `true` when enough is gathered to be worth a write. */
+  get full(): boolean {
+    return this.#text.length >= BLOCK;
+  }
+
+  /** Bytes handed to the disk and not written yet: a producer far ahead of the disk should wait. */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /**
+   * Starts writing what is gathered, once `after` (another file's writes) has ended; resolves
+   * once it is written. The writes of one file never overlap, so they land in order.
+   *
+   * @throws {CliError} (exit code 1) when an earlier write failed.
+   */
+  flush(after?: Promise<void>): Promise<void> {
+    if (this.#error !== undefined) throw this.#error;
+    if (this.#fd < 0 || this.#text === '') return after === undefined ? this.#chain : Promise.all([this.#chain, after]).then(() => {});
+    const bytes = Buffer.from(this.#text, 'utf8');
+    this.#text = '';
+    this.#inFlight += bytes.length;
+    const fd = this.#fd;
+    const before = after === undefined ? this.#chain : Promise.all([this.#chain, after]);
+    this.#chain = before.then(() => writeAll(fd, bytes)).then(() => {
+      this.#inFlight -= bytes.length;
+    }, (error: unknown) => {
+      this.#inFlight -= bytes.length;
+      this.#error ??= new CliError(`cannot write ${this.#what} ${this.#path}: ${(error as Error).message}`, EXIT.failed);
+    });
+    return this.#chain;
+  }
+
+  /** Writes the rest, waits for every write, and closes the file; calling it again does nothing. */
+  async close(): Promise<void> {
+    if (this.#fd < 0) return;
+    try {
+      await this.flush();
+      await this.#chain;
+      if (this.#error !== undefined) throw this.#error;
+    } finally {
+      if (this.#fd >= 0) closeSync(this.#fd);
+      this.#fd = -1;
+    }
+  }
+
+  /**
+   * On the way out (Ctrl-C): writes what is gathered now, unless a write is still running (the
+   * two could land out of order; what is lost is redone by `--resume`).
+   */
+  closeNow(): void {
+    if (this.#fd < 0) return;
+    try {
+      if (this.#inFlight === 0 && this.#text !== '') writeSync(this.#fd, this.#text);
+    } finally {
+      this.#text = '';
+    }
+  }
+}
+
+function writeAll(fd: number, bytes: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const from = (at: number): void => {
+      write(fd, bytes, at, bytes.length - at, null, (error, written) => {
+        if (error !== null) reject(error);
+        else if (at + written < bytes.length) from(at + written);
+        else resolve();
+      });
+    };
+    from(0);
+  });
+}
