@@ -38,7 +38,7 @@ interface InputSink {
  *
  * @throws {Error} with a message that says what is wrong with the line (no line number).
  */
-function parseLine(text: string, mode: InputMode): unknown {
+export function parseLine(text: string, mode: InputMode): unknown {
   if (mode === 'text') return text;
   let value: unknown;
   try {

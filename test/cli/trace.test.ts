@@ -47,7 +47,7 @@ describe('concurrent-ts map --trace', () => {
     // the machine starts the second worker (the first one's items wait; an idle worker takes them).
     const meet = join(dir, 'meet');
     const input = Array.from({ length: 12 }, () => `${JSON.stringify({ ms: 25, dir: meet, workers: 2 })}\n`).join('');
-    const { events, summary, stdout } = await traced([`${TASKS}#spinTogether`, '--json', '--workers', '2', '--chunksize', '1'], input);
+    const { events, summary, stdout } = await traced(['test/fixtures/cli/together.ts#spinTogether', '--json', '--workers', '2', '--chunksize', '1'], input);
     assert.equal(stdout, '25\n'.repeat(12));
 
     const lanes = new Map(events.filter((e) => e.ph === 'M' && e.name === 'thread_name').map((e) => [e.tid, String(e.args?.name)]));
