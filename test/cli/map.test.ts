@@ -1,5 +1,5 @@
 /**
- * `concurrent-ts map`: the seed's is_prime exercise as a command, on threads and processes,
+ * `concurrent-ts map`: the course chapter's is_prime exercise as a command, on threads and processes,
  * in order and as completed, and how failed items end (or do not end) the run.
  */
 import assert from 'node:assert/strict';

@@ -1,5 +1,5 @@
 /**
- * The seed's multiprocessing and ProcessPoolExecutor examples, ported in examples/, run as
+ * The course chapter's multiprocessing and ProcessPoolExecutor examples, ported in examples/, run as
  * programs (as a reader would run them) and compared with their `.out` files: exactly, or as a set
  * of lines when the order is random, or by pattern for a timing line. They import the package by
  * name, which resolves to dist/: `npm test` builds first.
@@ -42,7 +42,7 @@ function expected(name: string): string {
   return readFileSync(new URL(`../../examples/${name}.out`, import.meta.url), 'utf8');
 }
 
-describe('the seed\'s multiprocessing examples', () => {
+describe('the course chapter\'s multiprocessing examples', () => {
   for (const name of ['pool-map', 'process-print', 'queue', 'pipe', 'multiprocessing-deadlock-fixed', 'is-prime']) {
     test(`${name}.ts prints exactly ${name}.out`, async () => {
       const r = await run(name);

@@ -230,12 +230,12 @@ describe('deadlock detection across processes', () => {
   test('the seed: a child that holds a Lock and takes it again gets DeadlockError naming itself and the lock (async form)', async () => {
     const lock = new Lock({ name: 'output' });
     const q = new Queue<{ error: string; message: string; cycle: Array<{ thread: string; lock: string }> }>();
-    const p = new Process({ target: tasks.reacquire, args: [lock, false, q], name: 'Seed-G' });
+    const p = new Process({ target: tasks.reacquire, args: [lock, false, q], name: 'Chapter-G' });
     p.start();
     const report = await q.get();
     assert.equal(report.error, 'DeadlockError');
-    assert.match(report.message, /^Deadlock: Seed-G waits for output held by Seed-G/);
-    assert.deepEqual(report.cycle, [{ thread: 'Seed-G', lock: 'output' }]);
+    assert.match(report.message, /^Deadlock: Chapter-G waits for output held by Chapter-G/);
+    assert.deepEqual(report.cycle, [{ thread: 'Chapter-G', lock: 'output' }]);
     await p.join();
     assert.equal(p.exitcode, 0);
   });

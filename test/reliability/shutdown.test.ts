@@ -57,8 +57,11 @@ for (const kind of ['thread', 'process'] as PoolKind[]) {
       let settled = 0;
       let shutdownCalled = false;
       let afterShutdown: Promise<void> | undefined;
+      // Each task busy for 50 µs: the 20,000 take ~0.5 s on 2 workers, so when the 2,000th result
+      // is handled most tasks are still queued (tasks of a few µs may all have run by then, their
+      // results still on their way, and there would be nothing left to cancel).
       for (let i = 0; i < 20_000; i++) {
-        const future = pool.submit(tasks.square, i);
+        const future = pool.submit(tasks.work, i, 50);
         future.addDoneCallback(() => {
           if (++settled === 2_000 && !shutdownCalled) {
             shutdownCalled = true;

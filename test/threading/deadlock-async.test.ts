@@ -11,10 +11,10 @@ import { Condition } from '../../src/threading/condition.js';
 import { Lock } from '../../src/threading/lock.js';
 import { RLock } from '../../src/threading/rlock.js';
 import { startAgents, stateOf, stopAll, until, within, type Agent } from '../fixtures/sync/harness.js';
-import type * as Seed from '../fixtures/sync/seed-deadlocks.js';
+import type * as Seed from '../fixtures/sync/chapter-deadlocks.js';
 
 type Outcome = Seed.Outcome;
-const SEED = new URL('../fixtures/sync/seed-deadlocks.ts', import.meta.url).href;
+const SEED = new URL('../fixtures/sync/chapter-deadlocks.ts', import.meta.url).href;
 
 let agents: Agent[] = [];
 before(async () => {

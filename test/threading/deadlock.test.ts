@@ -6,11 +6,11 @@ import { Barrier } from '../../src/threading/barrier.js';
 import { Lock } from '../../src/threading/lock.js';
 import { RLock } from '../../src/threading/rlock.js';
 import { delay, startAgent, startAgents, stateOf, stopAll, until, type Agent } from '../fixtures/sync/harness.js';
-import type * as Seed from '../fixtures/sync/seed-deadlocks.js';
+import type * as Seed from '../fixtures/sync/chapter-deadlocks.js';
 
 type Outcome = Seed.Outcome;
 
-const SEED = new URL('../fixtures/sync/seed-deadlocks.ts', import.meta.url).href;
+const SEED = new URL('../fixtures/sync/chapter-deadlocks.ts', import.meta.url).href;
 
 let agents: Agent[] = [];
 before(async () => {

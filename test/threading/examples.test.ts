@@ -1,4 +1,4 @@
-// The seed's threading exercises, ported in examples/, run as programs (as a reader would run
+// The course chapter's threading exercises, ported in examples/, run as programs (as a reader would run
 // them) and checked against what the seed says they print. They import the package by name,
 // which resolves to dist/: `npm test` builds first.
 import assert from 'node:assert/strict';

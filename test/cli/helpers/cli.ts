@@ -15,7 +15,7 @@ export const MAIN = fileURLToPath(new URL('../../../src/cli/main.ts', import.met
 /** `MODULE#` prefix of the test task module (relative to {@link ROOT}, where the CLI runs). */
 export const TASKS = 'test/fixtures/cli/tasks.ts';
 
-/** The seed's six numbers and the lines its `is_prime` exercise prints (with JS booleans). */
+/** The course chapter's six numbers and the lines its `is_prime` exercise prints (with JS booleans). */
 export const SEED_LINES = [
   '112272535095293 is prime: true',
   '112582705942171 is prime: true',

@@ -12,7 +12,7 @@ import { isMain, taskModule, taskRef } from '../../../src/index.js';
 import { settle } from '../../helpers/futures.js';
 import { tasks, type SuiteContext } from './context.js';
 
-/** The seed's `is_prime`, self-contained: it travels as source text. */
+/** The course chapter's `is_prime`, self-contained: it travels as source text. */
 function isPrime(n: number): boolean {
   if (n < 2) return false;
   if (n === 2) return true;
