@@ -24,7 +24,7 @@ function of(events: readonly TaskEvent[], future: unknown): TaskEvent[] {
 /** Clocks of two threads may disagree by a fraction of a millisecond. */
 const SKEW_MS = 5;
 
-describe('executor.onTask', () => {
+describe('executor.onTask', { concurrency: 1 }, () => {
   for (const [kind, make] of [
     ['thread', () => new ThreadPoolExecutor({ maxWorkers: 2 })],
     ['process', () => new ProcessPoolExecutor({ maxWorkers: 1 })],
