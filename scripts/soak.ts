@@ -5,7 +5,7 @@
  * before and after. Exits 1 if any guarantee broke.
  *
  * Sizes scale with CT_SOAK (default 1): `CT_SOAK=4 npm run soak` runs four times as many tasks.
- * `CT_SEED=<n>` fixes the seed of every fault run.
+ * `CT_REPLAY=<n>` fixes the seed of every fault run.
  */
 import { runFaults, summary, type FaultReport } from '../test/fixtures/reliability/faults.js';
 import { loadSummary, mb, measure, runLoad, type LoadReport, type Memory } from '../test/fixtures/reliability/load.js';
@@ -45,7 +45,7 @@ for (const kind of ['thread', 'process'] as PoolKind[]) {
     console.error(summary(report));
     const ok = report.lost === 0 && report.duplicated === 0 && report.unexpected.length === 0 && report.shutdownReturned;
     rows.push({
-      run: `faults ${kind} seed ${seed}`, faults: report.faultsInjected, submitted: report.submitted, settled: report.settled,
+      run: `faults ${kind} key ${seed}`, faults: report.faultsInjected, submitted: report.submitted, settled: report.settled,
       lost: report.lost, duplicated: report.duplicated, before, after, ok,
       note: ok ? '' : report.unexpected.slice(0, 5).join('; '),
     });

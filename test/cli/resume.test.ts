@@ -78,7 +78,7 @@ describe('concurrent-ts map --resume after SIGKILL', () => {
   });
 
   for (const [seed, workers] of [[1, 'threads'], [2, 'threads'], [3, 'threads'], [4, 'processes']] as const) {
-    test(`seed ${seed} (${workers}): killed three times at random points, resumed, the output is byte-identical`, async () => {
+    test(`random run ${seed} (${workers}): killed three times at random points, resumed, the output is byte-identical`, async () => {
       const random = mulberry32(seed);
       const out = join(dir, `out-${seed}.txt`);
       const log = join(dir, `log-${seed}.ndjson`);

@@ -8,7 +8,7 @@
  * log); the pool replaces its workers and finishes the rest; `shutdown()` returns with every
  * worker gone.
  *
- * A failing run prints its seed; `CT_SEED=<seed>` replays it.
+ * A failing run prints its seed; `CT_REPLAY=<seed>` replays it.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -22,7 +22,7 @@ import { captureStderr } from '../helpers/stderr.js';
 const DEADLINE_MS = Number(process.env.CT_FAULT_DEADLINE_MS ?? 90_000);
 
 function check(report: FaultReport, faults: Record<string, number>): void {
-  const replay = `(replay with CT_SEED=${report.seed})`;
+  const replay = `(replay with CT_REPLAY=${report.seed})`;
   assert.deepEqual(report.unexpected, [], `outcomes that break a guarantee ${replay}`);
   assert.equal(report.submitted, report.settled, `submitted = settled ${replay}`);
   assert.equal(report.lost, 0, `no future lost ${replay}`);
