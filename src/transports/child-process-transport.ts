@@ -8,7 +8,7 @@
  * @module
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import type { Readable } from 'node:stream';
+import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { BrokenProcessPool, type ErrorOptions } from '../errors.js';
 import { PROTOCOL_VERSION, type InitMessage, type WorkerInit } from '../protocol.js';
@@ -87,6 +87,7 @@ export class ChildProcessTransport implements Transport {
     let stderrClosed = child.stderr === null;
     let lastError: Error | undefined;
     let reported = false;
+    let referenced = true;
     let tail = '';
     const report = (force = false): void => {
       if (reported || exited === undefined || (!force && !(disconnected && stderrClosed))) return;
@@ -96,10 +97,11 @@ export class ChildProcessTransport implements Transport {
       const lastOutput = tail.trim().split('\n').pop()?.trim();
       events.exit({ ...exited, error: lastError ?? fatalError(tail), ...(lastOutput ? { lastOutput } : {}) });
     };
-    if (child.stderr !== null) {
-      const stderr = child.stderr;
-      // An idle child must not keep the program alive through its stderr pipe.
-      (stderr as Readable & { unref?: () => void }).unref?.();
+    // An idle child must not keep the program alive through its stderr pipe; one with tasks must,
+    // since its exit is reported only once stderr is closed: with the child's handle and channel
+    // gone, nothing else would keep the program alive until then, and it ended with tasks unsettled.
+    const stderr = child.stderr as Socket | null;
+    if (stderr !== null) {
       stderr.on('data', (chunk: Buffer) => {
         process.stderr.write(chunk);
         tail = (tail + chunk.toString('utf8')).slice(-TAIL_CHARS);
@@ -123,7 +125,8 @@ export class ChildProcessTransport implements Transport {
       exited = { code, signal };
       if (!child.connected) disconnected = true;
       report();
-      setTimeout(() => report(true), 200).unref();
+      const late = setTimeout(() => report(true), 200);
+      if (!referenced) late.unref();
     });
     const channel = (child as ChildProcess & { channel?: { ref(): void; unref(): void } }).channel;
     return {
@@ -141,12 +144,16 @@ export class ChildProcessTransport implements Transport {
         child.kill('SIGKILL');
       },
       ref: () => {
+        referenced = true;
         child.ref();
         channel?.ref();
+        stderr?.ref();
       },
       unref: () => {
+        referenced = false;
         child.unref();
         channel?.unref();
+        stderr?.unref();
       },
       control: null,
     };

@@ -40,6 +40,11 @@ export function programExitTests({ name }: SuiteContext): void {
       assert.deepEqual({ code, stderr }, { code: 0, stderr: '' });
     });
 
+    test('a worker that dies while a process it started holds its stderr open fails its task before the program ends', async () => {
+      const { code, stdout } = await runScript(SCRIPT, [name, 'dies-holding-stderr']);
+      assert.deepEqual({ code, stdout }, { code: 0, stdout: 'failed: true\n' });
+    });
+
     test('EXE-03 submit from an exit hook throws RuntimeError("cannot schedule new futures after interpreter shutdown")', async () => {
       const { code, stdout, stderr } = await runScript(SCRIPT, [name, 'submit-at-exit']);
       assert.deepEqual({ code, stdout, stderr }, {
