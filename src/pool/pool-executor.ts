@@ -113,12 +113,16 @@ const MAX_HELD = 8192;
 /** Milliseconds of work each worker should hold unstarted: enough to never wait for the next message. */
 const HELD_MS = 4;
 /** What a process worker may hold unstarted: this much expected work (ms), and at most this many tasks. */
-const PROCESS_HELD_MS = 0.5;
-const PROCESS_MAX_HELD = 256;
+const PROCESS_HELD_MS = 1;
+const PROCESS_MAX_HELD = 512;
 /** Milliseconds of work a map chunk should hold (docs/decisions/map-chunking.md). */
 const MAP_CHUNK_MS = 4;
 /** A task expected to take this long (ms), or never measured, goes to a worker holding nothing unstarted, alone. */
 const LONG_MS = HELD_MS;
+/** How soon an idle thread worker looks again at a worker that holds tasks it has not started, and how long such a worker may start none before they are taken back. */
+const STEAL_RECHECK_MS = 1;
+/** A worker that holds tasks and has started none for this long (ms) while another idles is stalled. */
+const STALL_MS = 5;
 /** How long a process worker asked to halt may take to answer before it is killed. */
 const HALT_MS = 100;
 /** Consecutive workers dying before `ready` after which the pool gives up. */
@@ -182,6 +186,7 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
   readonly #metrics = new PoolMetricsRecorder();
   readonly #tracing: Tracing;
   #flushScheduled = false;
+  #stealTimer: NodeJS.Timeout | undefined;
   #startFailures = 0;
   /** Shut down or not, and the maps admitted before that which still pull their input (shutdown waits for them). */
   readonly #admissions = new Admissions((fn, args, kind, options, admission) => this.#schedule(fn, args, kind, options, admission), () => this.#maybeFinish());
@@ -501,7 +506,7 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
 
   /**
    * How many tasks like `task` a worker may hold unstarted: a few milliseconds' worth on a thread
-   * (an idle thread takes back what a busy one holds), half a millisecond's on a process (nothing
+   * (an idle thread takes back what a busy one holds), a millisecond's on a process (nothing
    * can take its tasks back while it runs a long call its measurements called quick).
    */
   #heldLimit(task: TaskFuture<unknown>): number {
@@ -515,6 +520,9 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
   #pickSlot(head: TaskFuture<unknown>): WorkerSlot | undefined {
     const exclusive = head.exclusive;
     const limit = exclusive ? 1 : this.#heldLimit(head);
+    // A process worker is sent more once it holds half its limit or less: topping it up as each
+    // report frees a few settles into a message per few tasks each way (~20k tasks/s).
+    const most = this.#transport.crossProcess ? Math.max(0, Math.ceil(limit / 2) - 1) : limit - 1;
     let best: WorkerSlot | undefined;
     let bestWaiting = 0;
     let bestBusy = false;
@@ -523,7 +531,7 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
       if (slot.retiring || slot.exclusive !== undefined || slot.killedFor !== undefined || slot.occupied()) continue;
       if (exclusive && !slot.empty()) continue;
       const waiting = slot.waiting();
-      if (waiting >= limit) continue;
+      if (waiting > most) continue;
       const busy = slot.busy();
       // Fewest tasks waiting first; then an idle worker before a busy one, a ready one before one still starting.
       const score = waiting * 4 + (busy ? 2 : 0) + (slot.ready ? 0 : 1);
@@ -697,6 +705,8 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
    */
   #steal(): boolean {
     let stole = false;
+    let later = false;
+    let now: number | undefined;
     for (const thief of this.#slots) {
       if (thief.control === null || !thief.ready || thief.retiring || thief.occupied() || thief.killedFor !== undefined
         || thief.exclusive !== undefined || thief.waiting() > 0 || thief.busy()) continue;
@@ -707,21 +717,39 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
         const waiting = slot.waiting();
         // Only from a worker that cannot start them now: running code, blocked, or still starting.
         // An idle worker claims what it was sent within microseconds; taking it back would only bounce it.
-        if (waiting > most && (slot.busy() || slot.blocked || !slot.ready)) {
+        if (waiting <= most) continue;
+        if (slot.busy() || slot.blocked || !slot.ready || slot.stalled(now ??= performance.now(), STALL_MS)) {
           victim = slot;
           most = waiting;
+        } else {
+          later = true;
         }
       }
       if (victim === undefined) break;
-      // A worker stuck in a long task or a wait, or not started yet, gives up everything it holds; a busy one, half.
-      const taken = victim.reclaim(victim.occupied() || !victim.ready || most === 1 ? most : Math.ceil(most / 2));
+      // A worker stuck in a long task or a wait, or not started yet, or not waking, gives up
+      // everything it holds; a busy one, half.
+      const stalled = victim.ready && !victim.busy() && !victim.blocked;
+      // Until it reports again, a stalled worker gets nothing: it would hold that too.
+      if (stalled) victim.stuck = true;
+      const all = stalled || victim.occupied() || !victim.ready || most === 1;
+      const taken = victim.reclaim(all ? most : Math.ceil(most / 2));
       if (taken.length > 0) {
         this.#takeBack(victim, taken);
         stole = true;
       }
     }
+    // A worker that holds tasks and has not woken to start them yet may, once awake, start a long
+    // one and keep the rest, or never wake (its event loop held by an async task's callback that
+    // blocks): with no other message coming (the idle worker has said all it had to), nothing
+    // would look again. Look again in a millisecond: by then it has started one, or is stalled.
+    if (!stole && later && this.#stealTimer === undefined) this.#stealTimer = setTimeout(this.#lookAgain, STEAL_RECHECK_MS).unref();
     return stole;
   }
+
+  readonly #lookAgain = (): void => {
+    this.#stealTimer = undefined;
+    if (this.#broken === undefined) this.#flush();
+  };
 
   /** `tasks` (in stream order, already off `slot`'s books) go back to the front of the queue. */
   #takeBack(slot: WorkerSlot, tasks: Array<TaskFuture<unknown>>): void {
@@ -803,6 +831,11 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
     if (message === undefined) {
       reportError(`ignored a malformed message from worker ${slot.name}`, raw);
       return;
+    }
+    if (slot.stuck) {
+      // It reports, so its event loop turns again: it may be sent tasks again (after this message's own flush).
+      slot.stuck = false;
+      this.#scheduleFlush();
     }
     switch (message.op) {
       case 'done':

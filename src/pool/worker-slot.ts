@@ -15,7 +15,7 @@
  * @module
  */
 import { RingQueue } from '../core/ring-queue.js';
-import { CLAIM_MASK, CTL_BUSY, CTL_CLAIMS, CTL_LONG, REVOKED, claimTag } from '../control-block.js';
+import { CLAIM_MASK, CTL_BUSY, CTL_CLAIMS, CTL_LONG, CTL_STARTED, REVOKED, claimTag } from '../control-block.js';
 import type { FaultMessage } from '../protocol.js';
 import { MOVED, type TaskFuture } from './task-future.js';
 import type { WorkerChannel } from './transport.js';
@@ -42,6 +42,9 @@ export class WorkerSlot {
   readonly running = new Set<TaskFuture<unknown>>();
   /** Tasks of `unsure` still on the books. */
   #waiting = 0;
+  /** See {@link WorkerSlot.stalled}: when the pool first saw this worker hold tasks and start none, and its started count then. */
+  #idleSince = -1;
+  #idleStarted = -1;
   /** Next task sequence number. */
   seq = 0;
   /** Process workers: tasks below `pos` may have started, none above; tasks below `groupStart` have. */
@@ -51,6 +54,8 @@ export class WorkerSlot {
   solo = false;
   /** The worker is about to block and gave back what it held: send it nothing until it reports. */
   blocked = false;
+  /** Held tasks and started none for a while (see {@link WorkerSlot.stalled}); sent nothing until it next reports. */
+  stuck = false;
   /** The last task sent that may be long (or was never measured), while on the books. */
   longTask: TaskFuture<unknown> | undefined = undefined;
   /** Tasks sent in total and not taken back (for `maxTasksPerChild`). */
@@ -85,6 +90,8 @@ export class WorkerSlot {
     task.slot = this;
     this.unsure.push(task);
     this.#waiting++;
+    // Sent just now: it has had no time to start it yet.
+    this.#idleSince = -1;
     const control = this.control;
     if (control !== null) Atomics.store(control, CTL_CLAIMS + (task.seq & CLAIM_MASK), claimTag(task.seq));
   }
@@ -101,6 +108,22 @@ export class WorkerSlot {
   waiting(): number {
     this.#sync();
     return this.#waiting;
+  }
+
+  /**
+   * A thread worker that holds tasks it has not started, runs none of its own, and has started
+   * nothing since the pool first saw it so, `ms` or more ago: its event loop is held by something
+   * else (an async task's callback that blocks), and what it holds can be taken back. The first
+   * call only marks the time; call it while the worker holds tasks and is not busy.
+   */
+  stalled(now: number, ms: number): boolean {
+    const started = Atomics.load(this.control as Int32Array, CTL_STARTED);
+    if (this.#idleSince < 0 || started !== this.#idleStarted) {
+      this.#idleSince = now;
+      this.#idleStarted = started;
+      return false;
+    }
+    return now - this.#idleSince >= ms;
   }
 
   /** Nothing on the books. */
@@ -120,7 +143,7 @@ export class WorkerSlot {
    * what it held.
    */
   occupied(): boolean {
-    if (this.blocked) return true;
+    if (this.blocked || this.stuck) return true;
     const control = this.control;
     const long = this.longTask;
     if (control === null) return this.solo || (long !== undefined && long.seq >= this.pos);

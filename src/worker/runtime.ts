@@ -233,6 +233,7 @@ export class Runtime {
     if (control !== null) Atomics.store(control, CTL_BUSY, 1);
     let clock = now();
     let awaiting = false;
+    let skipped = false;
     const traces = message.traces;
     let traceAt = 0;
     for (let i = 0; i < tasks.length; i += TASK_STRIDE, seq++) {
@@ -243,7 +244,10 @@ export class Runtime {
       if (control !== null) {
         // Taken back by the main side (another worker runs it): not ours to start.
         const tag = claimTag(seq);
-        if (Atomics.compareExchange(control, CTL_CLAIMS + (seq & CLAIM_MASK), tag, CLAIMED) !== tag) continue;
+        if (Atomics.compareExchange(control, CTL_CLAIMS + (seq & CLAIM_MASK), tag, CLAIMED) !== tag) {
+          skipped = true;
+          continue;
+        }
         Atomics.add(control, CTL_STARTED, 1);
       }
       const id = tasks[i] as number;
@@ -326,8 +330,9 @@ export class Runtime {
     if (control !== null) Atomics.store(control, CTL_BUSY, 0);
     // Tasks that only returned promises have no result yet, but the pool must hear that this
     // worker is free again (it sends nothing more meanwhile to a worker it thinks busy with a task
-    // that may be long), and how quick a new function is.
-    this.#flush(false, awaiting || this.#clock.fresh || (control === null && this.#pos > this.#wholeUpTo), true);
+    // that may be long), and how quick a new function is. A worker that found tasks taken back
+    // says it is awake: the pool sends nothing to one it saw holding tasks and starting none.
+    this.#flush(false, awaiting || skipped || this.#clock.fresh || (control === null && this.#pos > this.#wholeUpTo), true);
     this.#wholeUpTo = this.#pos;
     this.#maybeIdle();
   }

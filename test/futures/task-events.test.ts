@@ -24,7 +24,7 @@ function of(events: readonly TaskEvent[], future: unknown): TaskEvent[] {
 /** Clocks of two threads may disagree by a fraction of a millisecond. */
 const SKEW_MS = 5;
 
-describe('executor.onTask', { concurrency: 1 }, () => {
+describe('executor.onTask', () => {
   for (const [kind, make] of [
     ['thread', () => new ThreadPoolExecutor({ maxWorkers: 2 })],
     ['process', () => new ProcessPoolExecutor({ maxWorkers: 1 })],
@@ -122,6 +122,30 @@ describe('executor.onTask', { concurrency: 1 }, () => {
         assert.deepEqual(mine.map((e) => e.type), ['submitted', 'started', 'requeued', 'started', 'settled']);
         assert.equal(starts[0]?.worker, blockedOn);
       }
+    }
+  });
+
+  test('tasks sent to a worker whose event loop an async task blocks are taken back and run on the other worker', async () => {
+    await using executor = new ThreadPoolExecutor({ maxWorkers: 2 });
+    const board = createBoard('shared');
+    await Promise.all([0, 1].map(() => executor.submit(tasks.gated, board, { started: 2, gate: 2, open: 2 })));
+    for (let i = 0; i < 20; i++) await executor.submit(tasks.gated, board, {});
+    const { events } = record(executor);
+    const holder = executor.submit(tasks.holdLoopLater, board, 1, 0);
+    await waitFor(board, 1, 1);
+    // Both workers look idle now; one of them starts nothing until the gate opens.
+    const quick = Array.from({ length: 10 }, (_, i) => executor.submit(tasks.gated, board, {}, i));
+    assert.deepEqual(await Promise.all(quick), Array.from({ length: 10 }, (_, i) => i));
+    bump(board, 0);
+    assert.equal(await holder, 'released');
+
+    const heldBy = (of(events, holder).find((e) => e.type === 'started') as { worker: string }).worker;
+    const requeued = quick.filter((f) => of(events, f).some((e) => e.type === 'requeued'));
+    assert.ok(requeued.length > 0, 'the stalled worker was sent quick tasks, taken back');
+    for (const future of quick) {
+      const settled = of(events, future).at(-1) as TaskEvent;
+      assert.ok(settled.type === 'settled' && settled.run !== undefined);
+      assert.notEqual(settled.run.worker, heldBy, 'no quick task ran on the stalled worker');
     }
   });
 

@@ -159,18 +159,20 @@ for (const kind of kinds) {
         pools.push(executor);
         // Both workers up and idle.
         await Promise.all([0, 1].map(() => executor.submit(tasks.blockUntil, board, 0, 1, 1, 2)));
-        let requeued = 0;
+        const requeued = new Map<unknown, number>();
         executor.onTask((e) => {
-          if (e.type === 'requeued') requeued++;
+          if (e.type === 'requeued') requeued.set(e.task, (requeued.get(e.task) ?? 0) + 1);
         });
         // A task that takes 5 ms may be long: it goes alone to one worker, which starts it at
-        // once. Taking it back for the other idle worker would send it round between the two.
+        // once. Taking it back for the other idle worker would send it round between the two
+        // (thousands of times, once). Only a worker that has not woken within a few ms (a loaded
+        // machine) counts as stalled and gives it up, once: it then gets nothing until it reports.
         const nap = (ms: number): number => {
           Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
           return ms;
         };
         for (let i = 0; i < 30; i++) assert.equal(await executor.submit(nap, 5), 5);
-        assert.equal(requeued, 0);
+        assert.ok([...requeued.values()].every((n) => n === 1), `taken back more than once: ${[...requeued.values()].join(', ')}`);
       });
     }
 
@@ -295,7 +297,9 @@ for (const kind of kinds) {
           process.kill(executor.stats().workers[0]!.pid, 'SIGKILL');
           for (const outcome of await Promise.all(futures.map((f) => settle(f.result())))) {
             assert.ok(!outcome.ok && outcome.error instanceof kind.Broken);
-            assert.match((outcome.error).message, /was running on process worker .* \(killed by SIGKILL\)/);
+            // The kill may land before the pool has read the worker's last word that the sixth
+            // task's synchronous part ended: it then names that task as the one running.
+            assert.match((outcome.error).message, /(was running on process worker .*|the process running overlapping ended abruptly) \(killed by SIGKILL( during overlapping)?\)/);
           }
           bump(board, 10);
           for (let i = 0; i < 6; i++) assert.equal(read(board, i), 1, `task ${i} started once`);
