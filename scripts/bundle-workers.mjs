@@ -15,7 +15,7 @@ import { build } from 'esbuild';
 import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const WORKER_ENTRIES = ['entries/thread-entry.js', 'entries/process-entry.js', 'worker/process-target-entry.js', 'entries/sync-helper-entry.js'];
+export const WORKER_ENTRIES = ['entries/thread-entry.js', 'entries/process-entry.js', 'worker/process-target-entry.js', 'entries/sync-helper-entry.js', 'entries/revoker-entry.js'];
 
 /**
  * Bundles the worker entries of a build of src/ in place.

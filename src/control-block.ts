@@ -59,3 +59,35 @@ export const CTL_BYTES = (CTL_CLAIMS + CLAIM_SLOTS) * 4;
 export function claimTag(seq: number): number {
   return (seq & 0x3fffffff) + 1;
 }
+
+/**
+ * Process workers keep claim words too, in memory shared between the child's main thread and its
+ * revoker thread (`entries/revoker-entry.ts`), which answers the pool's take-backs while the main
+ * thread runs a task. Nobody writes a word when the task is sent: for task `seq`, the word holds
+ * {@link claimTag}(seq) once the main thread started it, and its negative once the revoker took
+ * it back; any other value (a task of 16,384 earlier, or nothing) means neither yet. Each side
+ * swaps in its own mark unless the other's is there: one compare-exchange decides, as on threads.
+ */
+export const PROCESS_CLAIM_BYTES = CLAIM_SLOTS * 4;
+
+/** Process workers, main thread: true when task `seq` is ours to start (it was not taken back). */
+export function startClaim(words: Int32Array, seq: number): boolean {
+  const index = seq & CLAIM_MASK;
+  const tag = claimTag(seq);
+  for (;;) {
+    const seen = Atomics.load(words, index);
+    if (seen === -tag) return false;
+    if (seen === tag || Atomics.compareExchange(words, index, seen, tag) === seen) return true;
+  }
+}
+
+/** Process workers, revoker thread: true when task `seq` is taken back (its worker will skip it). */
+export function revokeClaim(words: Int32Array, seq: number): boolean {
+  const index = seq & CLAIM_MASK;
+  const tag = claimTag(seq);
+  for (;;) {
+    const seen = Atomics.load(words, index);
+    if (seen === tag) return false;
+    if (seen === -tag || Atomics.compareExchange(words, index, seen, -tag) === seen) return true;
+  }
+}

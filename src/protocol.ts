@@ -34,7 +34,13 @@ import type { MessagePort } from 'node:worker_threads';
 import { isWireThrown, type WireThrown } from './error-codec.js';
 
 /** Checked at worker start-up: both sides must speak the same version. */
-export const PROTOCOL_VERSION = 4;
+export const PROTOCOL_VERSION = 5;
+
+/**
+ * The descriptor, in a pool child process, of its revoker's pipe to the pool: take-back requests
+ * in, the tasks taken out, one line each (`<id> <seq>,<seq>,…`), beside the IPC channel (fd 3).
+ */
+export const REVOKER_FD = 4;
 
 /** How a function travels: its source text, a module reference, or a built-in's global path. */
 export type WireFn =

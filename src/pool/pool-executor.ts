@@ -643,6 +643,8 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
       }
     }
     if (sent.length === 0) return 0;
+    // A process worker sent tasks while quiet is not silent: it has had no time to answer yet.
+    if (slot.control === null && waiting === 0) slot.heardAt = performance.now();
     slot.dispatched += sent.length;
     if (slot.dispatched >= this.#maxTasks) slot.retiring = true;
     if (exclusive) slot.exclusive = sent[0];
@@ -699,25 +701,33 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
   }
 
   /**
-   * Thread workers only: a worker with nothing to do takes half of what the busiest worker holds
-   * and has not started (the main side swaps each task's claim word, so the owner can no longer
-   * start it). Returns whether anything was taken; the tasks are back at the front of the queue.
+   * A worker with nothing to do takes what another holds and has not started: from a thread
+   * worker, half (the main side swaps each task's claim word, so the owner can no longer start
+   * it; the tasks are back at the front of the queue at once); from a process worker silent for
+   * a while (a long call its measurements called quick), everything, through its revoker thread
+   * (the tasks come back with the answer). Returns whether anything was taken now.
    */
   #steal(): boolean {
     let stole = false;
     let later = false;
     let now: number | undefined;
     for (const thief of this.#slots) {
-      if (thief.control === null || !thief.ready || thief.retiring || thief.occupied() || thief.killedFor !== undefined
+      if (!thief.ready || thief.retiring || thief.occupied() || thief.killedFor !== undefined
         || thief.exclusive !== undefined || thief.waiting() > 0 || thief.busy()) continue;
       let victim: WorkerSlot | undefined;
       let most = 0;
       for (const slot of this.#slots) {
-        if (slot === thief || slot.control === null || slot.exclusive !== undefined) continue;
+        if (slot === thief || slot.exclusive !== undefined || slot.killedFor !== undefined) continue;
         const waiting = slot.waiting();
+        if (slot.control === null) {
+          if (waiting === 0 || slot.revoking || slot.channel.revoke === undefined) continue;
+          if ((now ??= performance.now()) - slot.heardAt >= STALL_MS) this.#revoke(slot);
+          else later = true;
+          continue;
+        }
+        if (waiting <= most) continue;
         // Only from a worker that cannot start them now: running code, blocked, or still starting.
         // An idle worker claims what it was sent within microseconds; taking it back would only bounce it.
-        if (waiting <= most) continue;
         if (slot.busy() || slot.blocked || !slot.ready || slot.stalled(now ??= performance.now(), STALL_MS)) {
           victim = slot;
           most = waiting;
@@ -744,6 +754,31 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
     // would look again. Look again in a millisecond: by then it has started one, or is stalled.
     if (!stole && later && this.#stealTimer === undefined) this.#stealTimer = setTimeout(this.#lookAgain, STEAL_RECHECK_MS).unref();
     return stole;
+  }
+
+  /**
+   * Asks a silent process worker's revoker for every task it may not have started. Those it takes
+   * go back to the front of the queue; the worker gets nothing more until it reports again.
+   */
+  #revoke(slot: WorkerSlot): void {
+    const tasks = slot.revocable();
+    if (tasks.length === 0) return;
+    const bySeq = new Map(tasks.map((task) => [task.seq, task]));
+    slot.revoking = true;
+    slot.stuck = true;
+    (slot.channel.revoke as NonNullable<WorkerSlot['channel']['revoke']>)([...bySeq.keys()], (taken) => {
+      slot.revoking = false;
+      const back: Array<TaskFuture<unknown>> = [];
+      for (const seq of taken) {
+        const task = bySeq.get(seq);
+        // Settled, cancelled or given back meanwhile: no longer this worker's to give.
+        if (task === undefined || task.slot !== slot) continue;
+        slot.drop(task);
+        back.push(task);
+      }
+      if (back.length > 0) this.#takeBack(slot, back.sort((a, b) => a.seq - b.seq));
+      this.#flush();
+    });
   }
 
   readonly #lookAgain = (): void => {
@@ -832,6 +867,7 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
       reportError(`ignored a malformed message from worker ${slot.name}`, raw);
       return;
     }
+    slot.heardAt = performance.now();
     if (slot.stuck) {
       // It reports, so its event loop turns again: it may be sent tasks again (after this message's own flush).
       slot.stuck = false;

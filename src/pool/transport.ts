@@ -59,6 +59,13 @@ export interface WorkerChannel {
    * is waiting. Absent when a transport cannot read its messages synchronously (processes).
    */
   poll?(): boolean;
+  /**
+   * Process workers: asks the worker's revoker thread to take back the tasks with these sequence
+   * numbers, whatever the worker's main thread is doing; `done` gets those it took (the worker
+   * will skip them), never called if the worker ends first. Absent for threads (the pool swaps
+   * their claim words itself).
+   */
+  revoke?(seqs: readonly number[], done: (taken: readonly number[]) => void): void;
   /** The worker's process id (the pool's own for threads). */
   readonly pid: number;
   /** The worker thread's id, or the process id. */

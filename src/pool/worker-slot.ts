@@ -56,6 +56,10 @@ export class WorkerSlot {
   blocked = false;
   /** Held tasks and started none for a while (see {@link WorkerSlot.stalled}); sent nothing until it next reports. */
   stuck = false;
+  /** Process workers: when the pool last heard from it or sent it tasks (`performance.now()`). */
+  heardAt = performance.now();
+  /** Process workers: a take-back was asked of its revoker and not answered yet. */
+  revoking = false;
   /** The last task sent that may be long (or was never measured), while on the books. */
   longTask: TaskFuture<unknown> | undefined = undefined;
   /** Tasks sent in total and not taken back (for `maxTasksPerChild`). */
@@ -195,6 +199,21 @@ export class WorkerSlot {
     if (Atomics.compareExchange(control, CTL_CLAIMS + (task.seq & CLAIM_MASK), tag, REVOKED) !== tag) return false;
     this.drop(task);
     return true;
+  }
+
+  /**
+   * Process workers: the tasks on the books the worker may not have started (all but those below
+   * its last group and the one it said runs alone), for its revoker to take back; in stream order.
+   */
+  revocable(): Array<TaskFuture<unknown>> {
+    this.#sync();
+    const found: Array<TaskFuture<unknown>> = [];
+    for (let i = 0; i < this.unsure.size; i++) {
+      const task = this.unsure.at(i) as TaskFuture<unknown>;
+      if (task.slot !== this || task.seq < this.groupStart || (this.solo && task.seq === this.pos - 1)) continue;
+      found.push(task);
+    }
+    return found;
   }
 
   /** Process workers: takes back the tasks with sequence numbers `from` to `to - 1`, which the worker will not start. */

@@ -11,7 +11,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { BrokenProcessPool, type ErrorOptions } from '../errors.js';
-import { PROTOCOL_VERSION, type InitMessage, type WorkerInit } from '../protocol.js';
+import { PROTOCOL_VERSION, REVOKER_FD, type InitMessage, type WorkerInit } from '../protocol.js';
 import type { Transport, WorkerChannel, WorkerEvents, WorkerSpec } from '../pool/transport.js';
 import { siblingUrl } from '../sibling-url.js';
 
@@ -71,7 +71,8 @@ export class ChildProcessTransport implements Transport {
       serialization: 'advanced',
       // stderr passes through the program: it still reaches the program's stderr, and the pool can
       // tell from its last lines why a child died that could not say so (V8's heap limit).
-      stdio: ['inherit', 'inherit', 'pipe', 'ipc'],
+      // fd 4: the revoker's pipe (REVOKER_FD).
+      stdio: ['inherit', 'inherit', 'pipe', 'ipc', 'pipe'],
       execArgv: this.#options.execArgv ?? process.execArgv,
       env: { ...(this.#options.env ?? process.env), CONCURRENT_TS_WORKER: '1' },
     });
@@ -129,6 +130,7 @@ export class ChildProcessTransport implements Transport {
       if (!referenced) late.unref();
     });
     const channel = (child as ChildProcess & { channel?: { ref(): void; unref(): void } }).channel;
+    const revoker = revokerPipe(child);
     return {
       pid: child.pid ?? -1,
       ident: child.pid ?? -1,
@@ -156,6 +158,39 @@ export class ChildProcessTransport implements Transport {
         stderr?.unref();
       },
       control: null,
+      ...(revoker === undefined ? {} : { revoke: revoker }),
     };
   }
+}
+
+/** The pool's end of a child's revoker pipe (fd 4): requests out, answers in, matched by id. */
+function revokerPipe(child: ChildProcess): WorkerChannel['revoke'] {
+  const pipe = child.stdio[REVOKER_FD] as Socket | null | undefined;
+  if (pipe === null || pipe === undefined) return undefined;
+  // Answers matter only while the child holds tasks, and then the child itself keeps the program alive.
+  pipe.unref();
+  pipe.on('error', () => {});
+  const waiting = new Map<number, (taken: readonly number[]) => void>();
+  let nextId = 1;
+  let rest = '';
+  pipe.setEncoding('latin1').on('data', (chunk: string) => {
+    const lines = (rest + chunk).split('\n');
+    rest = lines.pop() ?? '';
+    for (const line of lines) {
+      const space = line.indexOf(' ');
+      const id = Number(line.slice(0, space));
+      const done = waiting.get(id);
+      if (done === undefined) continue;
+      waiting.delete(id);
+      const fields = line.slice(space + 1);
+      done(fields === '' ? [] : fields.split(',').map(Number));
+    }
+  });
+  pipe.on('close', () => waiting.clear());
+  return (seqs, done) => {
+    if (pipe.destroyed || seqs.length === 0) return;
+    const id = nextId++;
+    waiting.set(id, done);
+    pipe.write(`${id} ${seqs.join(',')}\n`);
+  };
 }

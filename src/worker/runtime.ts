@@ -18,7 +18,7 @@
  */
 import { constants as osConstants } from 'node:os';
 import { packValues, type WireChunk } from '../chunk-values.js';
-import { CLAIM_MASK, CLAIMED, CTL_BUSY, CTL_CLAIMS, CTL_LONG, CTL_STARTED, claimTag } from '../control-block.js';
+import { CLAIM_MASK, CLAIMED, CTL_BUSY, CTL_CLAIMS, CTL_LONG, CTL_STARTED, claimTag, startClaim } from '../control-block.js';
 import { containsError, decodeValue, encodeThrown, encodeValue, type WireThrown } from '../error-codec.js';
 import {
   RESULT_STRIDE, STATUS_ERROR, STATUS_OK, STATUS_OK_ENCODED, TASK_ERRORS, timingKey, TASK_CALL, TASK_KIND_MASK, TASK_SHARED,
@@ -47,6 +47,11 @@ export interface RuntimeHost {
    * imports every primitive): called once, the first time arguments hold one.
    */
   loadReviver(): Promise<Reviver>;
+  /**
+   * Process workers: claim words shared with the revoker thread, which takes tasks back while
+   * this thread runs (see `startClaim` in control-block.ts); absent when there is none.
+   */
+  readonly claims?: Int32Array;
 }
 
 /** Rebuilds the library's primitives and handles inside a task's arguments. */
@@ -69,6 +74,8 @@ export class Runtime {
   readonly #clock = new FnClock();
   /** Thread workers: the control block shared with the pool (claims, counters). */
   readonly #control: Int32Array | null;
+  /** Process workers: the claim words the revoker thread takes tasks back through, if any. */
+  readonly #claims: Int32Array | null;
   /** While set, messages wait for it (initializer running, module importing) to keep their order. */
   #gate: Promise<void> | null = null;
   #gated = 0;
@@ -123,6 +130,7 @@ export class Runtime {
     this.#host = host;
     this.#init = init;
     this.#control = init.control === null ? null : new Int32Array(init.control);
+    this.#claims = host.claims ?? null;
     // The library's blocking waits call this before they block.
     (globalThis as Record<symbol, unknown>)[kBeforeBlock] = () => this.#beforeBlock();
   }
@@ -241,6 +249,11 @@ export class Runtime {
       this.#gaveBack = false;
       if (this.#faulted) break;
       if (seq < this.#skipBelow) continue;
+      if (this.#claims !== null && !startClaim(this.#claims, seq)) {
+        // Taken back by the pool while this thread ran (another worker runs it).
+        skipped = true;
+        continue;
+      }
       if (control !== null) {
         // Taken back by the main side (another worker runs it): not ours to start.
         const tag = claimTag(seq);

@@ -109,5 +109,5 @@ test('nothing is loaded by URL but worker entries and task modules, each an entr
     }
   }
   assert.deepEqual([...new Set(loaded)].sort(),
-    ['cli/probe.ts', 'distributed/probe.ts', 'entries/process-entry.ts', 'entries/sync-helper-entry.ts', 'entries/thread-entry.ts', 'worker/process-target-entry.ts']);
+    ['cli/probe.ts', 'distributed/probe.ts', 'entries/process-entry.ts', 'entries/revoker-entry.ts', 'entries/sync-helper-entry.ts', 'entries/thread-entry.ts', 'worker/process-target-entry.ts']);
 });

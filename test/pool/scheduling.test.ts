@@ -86,6 +86,27 @@ for (const kind of kinds) {
       assert.equal(read(board, 0), 1, 'the blocked task ran once');
     });
 
+    test('no hostages behind a long call of a function measured quick: what its worker held runs on the other, once', async () => {
+      const executor = pool(2);
+      const board = kind.board();
+      // Both workers run it a few thousand times: it is quick, and goes in large batches.
+      await allWithin(Array.from({ length: 3000 }, (_, i) => executor.submit(tasks.countedOrBlocked, board, 5, i)), 'warm-up');
+      let requeued = 0;
+      executor.onTask((e) => {
+        if (e.type === 'requeued') requeued++;
+      });
+      const blocked = executor.submit(tasks.countedOrBlocked, board, 4, -1, { started: 1, gate: 2 });
+      const tiny = Array.from({ length: 300 }, (_, i) => executor.submit(tasks.countedOrBlocked, board, 3, i));
+      await waitFor(board, 1, 1);
+      assert.deepEqual(await allWithin(tiny, 'tiny tasks behind a long call'), Array.from({ length: 300 }, (_, i) => i));
+      assert.equal(blocked.done(), false, 'the long call is still running');
+      assert.ok(requeued > 0, 'its worker held tiny tasks, taken back');
+      bump(board, 2);
+      assert.equal(await blocked, -1);
+      assert.equal(read(board, 3), 300, 'each tiny task ran once');
+      assert.equal(read(board, 4), 1, 'the long call ran once');
+    });
+
     if (kind.name === 'thread') {
       test('tasks sent to a worker that is still starting are taken by a ready, idle one, to the last', async () => {
         const board = kind.board();

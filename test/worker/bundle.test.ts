@@ -25,11 +25,13 @@ for (const entry of ENTRIES) {
   });
 }
 
-test('dist/entries/sync-helper-entry.js is one file that imports only Node\'s modules', () => {
-  const imports = staticImports('entries/sync-helper-entry');
-  assert.ok(imports.length > 0, 'the import statements were found');
-  assert.deepEqual(imports.filter((specifier) => !specifier.startsWith('node:')), []);
-});
+for (const entry of ['entries/sync-helper-entry', 'entries/revoker-entry']) {
+  test(`dist/${entry}.js is one file that imports only Node's modules`, () => {
+    const imports = staticImports(entry);
+    assert.ok(imports.length > 0, 'the import statements were found');
+    assert.deepEqual(imports.filter((specifier) => !specifier.startsWith('node:')), []);
+  });
+}
 
 test('the bundled entries run tasks: results, shared primitives, error classes and names come through', () => {
   const r = spawnSync(process.execPath, ['test/fixtures/worker/bundle-run.mjs'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
