@@ -212,7 +212,8 @@ export class ChannelReader {
 
   /** A get returned an item: every few gets, the time until the next one is measured (the clock costs). */
   #returned(): void {
-    if (this.#sampleIn-- > 0) return;
+    // A pipe's window does not depend on the work (its one reader gets everything ahead).
+    if (this.#pipe || this.#sampleIn-- > 0) return;
     this.#sampleIn = this.#work > 0.05 ? 0 : 7;
     this.#lastReturn = performance.now();
   }
