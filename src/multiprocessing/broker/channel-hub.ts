@@ -103,8 +103,29 @@ export class ChannelHub implements SharedState {
 
   /** The broker's own thread puts an item (no reply needed). @internal */
   localPut(packed: Packed): void {
-    this.arrive(this.localItem(packed));
+    const item = this.localItem(packed);
+    const r = this.#loneReaderWithRoom(item.origin);
+    if (r !== undefined) {
+      // The usual case of a pipe (and of a queue with one consumer): straight to its reader.
+      this.#give(r, item);
+      this.#send(r);
+      this.afterPump();
+      return;
+    }
+    this.arrive(item);
     this.pump();
+  }
+
+  /**
+   * The only reader, when an item of `origin` may go to it at once, with nothing to serve first:
+   * the store is empty, no local get or poll waits, nothing is dedicated or fenced, and its
+   * credit has room.
+   */
+  #loneReaderWithRoom(origin: string): Reader | undefined {
+    if (this.#readers.size !== 1 || this.#store.size !== 0 || this.#waits.size !== 0 || this.#pumping) return undefined;
+    const r = this.#readers.values().next().value as Reader;
+    if (r.dedicated.size !== 0 || r.fences.size !== 0 || r.origins.has(origin) || r.out.length !== 0) return undefined;
+    return r.unconsumed < r.pending + r.window ? r : undefined;
   }
 
   /** An item of the broker's own thread, numbered. */
@@ -146,6 +167,19 @@ export class ChannelHub implements SharedState {
       this.#keepCustody(batch.items);
     } else if (batch.flags & FLAG.RESEND) {
       this.#giveBack(batch.items.filter((item) => !this.#alreadyTaken(item)));
+    } else if (batch.items.length === 1 && this.#readers.size === 0 && this.#store.size === 0 && this.#polls === 0 && !this.#pumping) {
+      // The usual case of a pipe end the broker's own thread reads: one message, for its get.
+      const item = batch.items[0] as Item;
+      const wait = this.#firstWait();
+      if (wait === undefined) {
+        this.#store.push(item);
+      } else {
+        wait.finish(item);
+        this.taken(1);
+      }
+      if (this.#store.size > 0) this.pump();
+      else this.afterPump();
+      return;
     } else {
       for (const item of batch.items) this.arrive(item);
     }
