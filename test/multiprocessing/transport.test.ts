@@ -339,12 +339,9 @@ describe('round trips', () => {
     one.start();
     await q.put([9, 9]);
     await first.wait();
-    let two: Process | undefined;
+    const two = new Process({ target: tasks.collect, args: [q, results] });
     for (let i = 0; i < count; i++) {
-      if (i === count / 3) {
-        two = new Process({ target: tasks.collect, args: [q, results] });
-        two.start();
-      }
+      if (i === count / 3) two.start();
       // Bursts of ten per turn, with turns between (each burst's first item goes at once).
       await q.put([0, i]);
       if (i % 10 === 9) await new Promise((resolve) => setImmediate(resolve));
@@ -357,7 +354,7 @@ describe('round trips', () => {
       assert.ok(inProducerOrder(taken));
       all.push(...taken);
     }
-    await Promise.all([one.join(), (two as Process).join()]);
+    await Promise.all([one.join(), two.join()]);
     assert.deepEqual(sorted(all), everything(1, count));
   });
 });

@@ -14,9 +14,9 @@ import type { Socket } from 'node:net';
 
 /** Calls `onChunk` with every chunk `socket` reads, in order, and starts reading. */
 export function readChunks(socket: Socket, onChunk: (chunk: Buffer) => void): void {
-  const push = socket.push;
-  socket.push = function pushChunk(this: Socket, chunk: unknown, encoding?: BufferEncoding): boolean {
-    if (!Buffer.isBuffer(chunk) || chunk.length === 0) return push.call(this, chunk, encoding);
+  const push = socket.push.bind(socket);
+  socket.push = (chunk: unknown, encoding?: BufferEncoding): boolean => {
+    if (!Buffer.isBuffer(chunk) || chunk.length === 0) return push(chunk, encoding);
     onChunk(chunk);
     return true;
   };
