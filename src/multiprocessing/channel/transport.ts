@@ -187,7 +187,8 @@ export function flushChannels(force: boolean, causal = false): void {
     const ch = dirty.values().next().value as RemoteChannel;
     if (!visible) visible = ch.outgoing;
     if (!visible || lazy.size === 0 || (lazy.size === 1 && lazy.has(ch))) {
-      dirty.clear();
+      // `delete`, not `clear()`, which gives the set a new table every time.
+      dirty.delete(ch);
       ch.flush(false, visible);
       if (ch.unacked) lazy.add(ch);
       else lazy.delete(ch);
