@@ -49,6 +49,44 @@ interface LocalWait {
   finish: (result: LocalResult) => void;
 }
 
+/**
+ * A get or poll of the broker's own thread. A class rather than closures: one object per wait,
+ * which a round trip makes once per message.
+ */
+class HubWait<R> implements LocalWait {
+  done = false;
+  timer: Timer | undefined = undefined;
+  onAbort: (() => void) | undefined = undefined;
+
+  constructor(
+    readonly hub: ChannelHub,
+    readonly poll: boolean,
+    readonly stamp: number,
+    readonly settle: (value: R) => void,
+    readonly map: (result: LocalResult) => R,
+    readonly signal: AbortSignal | undefined,
+  ) {}
+
+  finish(result: LocalResult): void {
+    if (this.done) return;
+    this.#end();
+    this.settle(this.map(result));
+  }
+
+  abort(reject: (reason: unknown) => void): void {
+    if (this.done) return;
+    this.#end();
+    reject(this.signal?.reason);
+  }
+
+  #end(): void {
+    this.done = true;
+    this.timer?.clear();
+    if (this.onAbort !== undefined) this.signal?.removeEventListener('abort', this.onAbort);
+    this.hub.waitEnded(this.poll);
+  }
+}
+
 /** What differs between a queue and a pipe end. */
 interface ChannelPolicy {
   /** `true` if producers may send straight to a lone reader (no exact count needed at put). */
@@ -470,36 +508,23 @@ export class ChannelHub implements SharedState {
     if (early !== undefined) return early[0] === 'ok' ? early[1] as boolean : early as [string, string];
     if (!block || timeout === 0) return poll ? false : this.#policy.timeoutError(0);
     return new Promise<R>((resolve, reject) => {
-      let timer: Timer | undefined;
-      const onAbort = (): void => {
-        if (wait.done) return;
-        end();
-        reject(signal?.reason);
-      };
-      const end = (): void => {
-        wait.done = true;
-        if (poll) this.#polls--;
-        timer?.clear();
-        signal?.removeEventListener('abort', onAbort);
-        this.context.keepAlive(-1);
-      };
-      const wait: LocalWait = {
-        poll,
-        stamp: ++this.#stamp,
-        done: false,
-        finish: (result) => {
-          if (wait.done) return;
-          end();
-          resolve(map(result));
-        },
-      };
-      if (timeout !== null) timer = startTimer(() => wait.finish(poll ? false : this.#policy.timeoutError(timeout)), timeout);
-      signal?.addEventListener('abort', onAbort, { once: true });
+      const wait = new HubWait<R>(this, poll, ++this.#stamp, resolve, map, signal);
+      if (timeout !== null) wait.timer = startTimer(() => wait.finish(poll ? false : this.#policy.timeoutError(timeout)), timeout);
+      if (signal !== undefined) {
+        wait.onAbort = () => wait.abort(reject);
+        signal.addEventListener('abort', wait.onAbort, { once: true });
+      }
       this.context.keepAlive(1);
       this.#waits.push(wait);
       if (poll) this.#polls++;
       if (this.#store.size > 0) this.pump();
     });
+  }
+
+  /** A wait of the broker's own thread ended. @internal */
+  waitEnded(poll: boolean): void {
+    if (poll) this.#polls--;
+    this.context.keepAlive(-1);
   }
 
   /** A get or poll that can be answered without an item (a pipe at end of file): `['ok', value]` or `[error, message]`. */
