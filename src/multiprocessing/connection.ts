@@ -121,7 +121,14 @@ export class Connection<T = unknown> extends SharedObject {
    * @returns the next object (bytes sent with `sendBytes` arrive as a Buffer).
    */
   async recv(options?: number | WaitOptions): Promise<T> {
-    return unpackValue(await this.#receive(options), reviveHandles) as T;
+    // The body of #receive, inlined: one async frame fewer per message (a round trip is two).
+    this.#checkReadable();
+    const { timeout, signal } = toWait(options);
+    throwIfAborted(signal);
+    let got = this.#in.get(true, timeout, signal);
+    if (got instanceof Promise) got = await got;
+    if (isReply(got)) unwrap(got, signal);
+    return unpackValue(got as Item, reviveHandles) as T;
   }
 
   /**

@@ -22,8 +22,9 @@ import { Broker } from './broker/broker.js';
 import type { ReplySink } from './broker/client.js';
 import { CONTROL as CONTROL_FRAME, encodeFrame, FrameReader } from './broker/frames.js';
 import { STATE_FACTORIES } from './broker/kinds.js';
-import { flushAllSync, flushChannels, onChannelEvent, onHubItems, quiescent as channelsQuiescent, waiting, type ChannelLink } from './channel/transport.js';
+import { flushAllSync, flushChannels, newTurn, onChannelEvent, onHubItems, quiescent as channelsQuiescent, waiting, type ChannelLink } from './channel/transport.js';
 import { SocketWriter } from './channel/socket-writer.js';
+import { readChunks } from './channel/socket-reader.js';
 import { beforeBlock } from '../sync/futex.js';
 import { blockingCall } from './sync-helper.js';
 import { CANCELLED, ERR, OK, type ArgsOf, type BrokerEvent, type ChannelOps, type LinkOps, type OpMap, type OpName, type ReplyOf } from './broker/ops.js';
@@ -269,7 +270,7 @@ class RemoteLink extends Link implements ChannelLink {
     this.#socket = connect(path);
     this.#writer = new SocketWriter(this.#socket);
     this.#socket.unref();
-    this.#socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    readChunks(this.#socket, (chunk) => this.#onData(chunk));
     this.#socket.on('error', () => {});
     this.#socket.on('close', () => this.#onClose());
     remoteLinks.add(this);
@@ -364,6 +365,7 @@ class RemoteLink extends Link implements ChannelLink {
   }
 
   #onData(chunk: Buffer): void {
+    newTurn();
     this.#reader.push(chunk);
     try {
       for (let frame = this.#reader.next(); frame !== undefined; frame = this.#reader.next()) {

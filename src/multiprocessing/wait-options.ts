@@ -40,6 +40,7 @@ export interface Wait {
  * `block: false`, which ignores any number).
  */
 export function toWait(options: number | (BlockOptions & AcquireOptions) | null | undefined): Wait {
+  if (options === undefined) return NO_LIMIT;
   if (typeof options === 'object' && options !== null && (options.block ?? options.blocking) === false) {
     // Python ignores the timeout of a call that does not block; one of the wrong type is still a mistake.
     if (typeof options.timeout !== 'number') checkTimeout(options.timeout);
@@ -48,6 +49,9 @@ export function toWait(options: number | (BlockOptions & AcquireOptions) | null 
   const { timeout, options: rest } = waitArgument(options);
   return { timeout: timeout ?? null, signal: rest?.signal };
 }
+
+/** No timeout, no signal: the usual case, one shared object. */
+const NO_LIMIT: Wait = Object.freeze({ timeout: null, signal: undefined });
 
 /** Rejects at once when the signal is already aborted. */
 export function throwIfAborted(signal: AbortSignal | undefined): void {

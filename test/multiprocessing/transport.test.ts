@@ -306,6 +306,59 @@ describe('large items', () => {
   });
 });
 
+describe('round trips', () => {
+  // A message sent from the handler of the one just read leaves at once; whatever the same turn
+  // sends after it leaves at the end of the turn. Both ends do it (the broker's own thread, and a
+  // child): the order of what one end sends must not change either way.
+  test('a reply leaves at once and what the same turn sends after it follows in order, both ways', async () => {
+    const [mine, theirs] = Pipe<number | null>();
+    const p = new Process({ target: tasks.echoBursts, args: [theirs] });
+    p.start();
+    const expected = (k: number): number[] => Array.from({ length: (k % 4) + 1 }, (_, j) => k * 10 + j);
+    for (let r = 0; r < 400; r += 3) {
+      // One message, then three in one turn.
+      mine.send(r);
+      for (const want of expected(r)) assert.equal(await mine.recv(), want);
+      mine.send(r + 1);
+      mine.send(r + 2);
+      mine.send(r + 3);
+      for (const k of [r + 1, r + 2, r + 3]) for (const want of expected(k)) assert.equal(await mine.recv(), want);
+    }
+    mine.send(null);
+    await p.join();
+    assert.equal(p.exitcode, 0);
+    assert.equal(await mine.poll(), false, 'nothing more came');
+  });
+
+  test('the broker\'s own thread puts straight to a lone consumer; when a second one comes, every item arrives once, in order for each', async () => {
+    const count = 6000;
+    const q = new Queue<Tagged | null>();
+    const first = new Event();
+    const results = new Queue<Tagged[]>();
+    const one = new Process({ target: tasks.collectAfterFirst, args: [q, first, results] });
+    one.start();
+    await q.put([9, 9]);
+    await first.wait();
+    const two = new Process({ target: tasks.collect, args: [q, results] });
+    for (let i = 0; i < count; i++) {
+      if (i === count / 3) two.start();
+      // Bursts of ten per turn, with turns between (each burst's first item goes at once).
+      await q.put([0, i]);
+      if (i % 10 === 9) await new Promise((resolve) => setImmediate(resolve));
+    }
+    await q.put(null);
+    await q.put(null);
+    const all: Tagged[] = [];
+    for (let k = 0; k < 2; k++) {
+      const taken = await results.get();
+      assert.ok(inProducerOrder(taken));
+      all.push(...taken);
+    }
+    await Promise.all([one.join(), two.join()]);
+    assert.deepEqual(sorted(all), everything(1, count));
+  });
+});
+
 describe('pipes between two children', () => {
   test('5,000 messages from one child to another, in order, then end of file once the sender closes', async () => {
     const [reader, writer] = Pipe<number>(false);

@@ -37,11 +37,18 @@ import { describeDeadlock, findDeadlock } from './deadlock.js';
 import { decodeItems } from '../channel/items.js';
 import { CONTROL, encodeFrame, FrameReader, type ItemsFrame } from './frames.js';
 import { SocketWriter } from '../channel/socket-writer.js';
+import { readChunks } from '../channel/socket-reader.js';
 import { ERR, serve, type ArgsOf, type LinkOps } from './ops.js';
 import type { Call, MakeState, SharedState, StateContext } from './state.js';
 
 /** How often the broker's thread checks whether it has anything else to do while it waits. */
 const PROBE_MS = 50;
+
+/**
+ * Counts the turns the broker's sockets start: a new one with every read (and every end-of-turn
+ * flush), so the first frame written to a client after it goes at once.
+ */
+let turn = 0;
 
 interface Entry {
   readonly kind: string;
@@ -173,7 +180,9 @@ export class Broker {
   receiveItems(client: BrokerClient, frame: ItemsFrame): void {
     const batch = decodeItems(frame.buf, frame.start, frame.end);
     this.#objects.get(batch.channel)?.state.items?.(client, batch);
-    this.#keepAliveIfWaiting();
+    // Only to hold on: letting go is left to the probe, so that a program that takes an item and
+    // waits for the next one does not toggle the server's reference for every item.
+    if (this.#channelWaits > 0) this.#keepAliveIfWaiting();
   }
 
   /**
@@ -315,17 +324,26 @@ export class Broker {
     const reader = new FrameReader();
     let client: BrokerClient | undefined;
     let corked = false;
-    // Everything for this client in one turn leaves in one `writev`, straight to the kernel.
+    let wroteInTurn = -1;
+    // The first frame for this client in a turn leaves at once (a reply to a message just read
+    // costs its write and no tick); the rest of the turn's leave in one `writev` at its end. All
+    // go straight to the kernel.
     const writer = new SocketWriter(socket);
     let pending: Buffer[] = [];
     const flush = (): void => {
       corked = false;
+      turn++;
       const chunks = pending;
       pending = [];
       writer.write(chunks);
     };
     const write = (frame: Buffer): void => {
       if (socket.destroyed) return;
+      if (!corked && wroteInTurn !== turn) {
+        wroteInTurn = turn;
+        writer.write([frame]);
+        return;
+      }
       pending.push(frame);
       if (!corked) {
         corked = true;
@@ -339,7 +357,8 @@ export class Broker {
         for (const chunk of chunks) write(chunk);
       },
     };
-    socket.on('data', (chunk: Buffer) => {
+    readChunks(socket, (chunk) => {
+      turn++;
       reader.push(chunk);
       try {
         for (let frame = reader.next(); frame !== undefined; frame = reader.next()) {

@@ -49,6 +49,44 @@ interface LocalWait {
   finish: (result: LocalResult) => void;
 }
 
+/**
+ * A get or poll of the broker's own thread. A class rather than closures: one object per wait,
+ * which a round trip makes once per message.
+ */
+class HubWait<R> implements LocalWait {
+  done = false;
+  timer: Timer | undefined = undefined;
+  onAbort: (() => void) | undefined = undefined;
+
+  constructor(
+    readonly hub: ChannelHub,
+    readonly poll: boolean,
+    readonly stamp: number,
+    readonly settle: (value: R) => void,
+    readonly map: (result: LocalResult) => R,
+    readonly signal: AbortSignal | undefined,
+  ) {}
+
+  finish(result: LocalResult): void {
+    if (this.done) return;
+    this.#end();
+    this.settle(this.map(result));
+  }
+
+  abort(reject: (reason: unknown) => void): void {
+    if (this.done) return;
+    this.#end();
+    reject(this.signal?.reason);
+  }
+
+  #end(): void {
+    this.done = true;
+    this.timer?.clear();
+    if (this.onAbort !== undefined) this.signal?.removeEventListener('abort', this.onAbort);
+    this.hub.waitEnded(this.poll);
+  }
+}
+
 /** What differs between a queue and a pipe end. */
 interface ChannelPolicy {
   /** `true` if producers may send straight to a lone reader (no exact count needed at put). */
@@ -103,8 +141,29 @@ export class ChannelHub implements SharedState {
 
   /** The broker's own thread puts an item (no reply needed). @internal */
   localPut(packed: Packed): void {
-    this.arrive(this.localItem(packed));
+    const item = this.localItem(packed);
+    const r = this.#loneReaderWithRoom(item.origin);
+    if (r !== undefined) {
+      // The usual case of a pipe (and of a queue with one consumer): straight to its reader.
+      this.#give(r, item);
+      this.#send(r);
+      this.afterPump();
+      return;
+    }
+    this.arrive(item);
     this.pump();
+  }
+
+  /**
+   * The only reader, when an item of `origin` may go to it at once, with nothing to serve first:
+   * the store is empty, no local get or poll waits, nothing is dedicated or fenced, and its
+   * credit has room.
+   */
+  #loneReaderWithRoom(origin: string): Reader | undefined {
+    if (this.#readers.size !== 1 || this.#store.size !== 0 || this.#waits.size !== 0 || this.#pumping) return undefined;
+    const r = this.#readers.values().next().value as Reader;
+    if (r.dedicated.size !== 0 || r.fences.size !== 0 || r.origins.has(origin) || r.out.length !== 0) return undefined;
+    return r.unconsumed < r.pending + r.window ? r : undefined;
   }
 
   /** An item of the broker's own thread, numbered. */
@@ -146,6 +205,19 @@ export class ChannelHub implements SharedState {
       this.#keepCustody(batch.items);
     } else if (batch.flags & FLAG.RESEND) {
       this.#giveBack(batch.items.filter((item) => !this.#alreadyTaken(item)));
+    } else if (batch.items.length === 1 && this.#readers.size === 0 && this.#store.size === 0 && this.#polls === 0 && !this.#pumping) {
+      // The usual case of a pipe end the broker's own thread reads: one message, for its get.
+      const item = batch.items[0] as Item;
+      const wait = this.#firstWait();
+      if (wait === undefined) {
+        this.#store.push(item);
+      } else {
+        wait.finish(item);
+        this.taken(1);
+      }
+      if (this.#store.size > 0) this.pump();
+      else this.afterPump();
+      return;
     } else {
       for (const item of batch.items) this.arrive(item);
     }
@@ -436,36 +508,23 @@ export class ChannelHub implements SharedState {
     if (early !== undefined) return early[0] === 'ok' ? early[1] as boolean : early as [string, string];
     if (!block || timeout === 0) return poll ? false : this.#policy.timeoutError(0);
     return new Promise<R>((resolve, reject) => {
-      let timer: Timer | undefined;
-      const onAbort = (): void => {
-        if (wait.done) return;
-        end();
-        reject(signal?.reason);
-      };
-      const end = (): void => {
-        wait.done = true;
-        if (poll) this.#polls--;
-        timer?.clear();
-        signal?.removeEventListener('abort', onAbort);
-        this.context.keepAlive(-1);
-      };
-      const wait: LocalWait = {
-        poll,
-        stamp: ++this.#stamp,
-        done: false,
-        finish: (result) => {
-          if (wait.done) return;
-          end();
-          resolve(map(result));
-        },
-      };
-      if (timeout !== null) timer = startTimer(() => wait.finish(poll ? false : this.#policy.timeoutError(timeout)), timeout);
-      signal?.addEventListener('abort', onAbort, { once: true });
+      const wait = new HubWait<R>(this, poll, ++this.#stamp, resolve, map, signal);
+      if (timeout !== null) wait.timer = startTimer(() => wait.finish(poll ? false : this.#policy.timeoutError(timeout)), timeout);
+      if (signal !== undefined) {
+        wait.onAbort = () => wait.abort(reject);
+        signal.addEventListener('abort', wait.onAbort, { once: true });
+      }
       this.context.keepAlive(1);
       this.#waits.push(wait);
       if (poll) this.#polls++;
       if (this.#store.size > 0) this.pump();
     });
+  }
+
+  /** A wait of the broker's own thread ended. @internal */
+  waitEnded(poll: boolean): void {
+    if (poll) this.#polls--;
+    this.context.keepAlive(-1);
   }
 
   /** A get or poll that can be answered without an item (a pipe at end of file): `['ok', value]` or `[error, message]`. */

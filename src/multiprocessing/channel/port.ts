@@ -142,11 +142,18 @@ class RemotePort implements ChannelPort {
     if (ch.atEof) return fail('EOFError', '');
     if (!block || timeout === 0) return this.#getNow(signal);
     // The wait resolves with what the caller gets: no promise in between.
+    if (timeout === null) return ch.wait<Got>(false, null, signal, this.#gotOrEof);
     return ch.wait<Got>(false, timeout, signal, (got) => {
       if (got !== undefined && got !== true && got !== false) return got;
-      return ch.atEof ? fail('EOFError', '') : fail(...this.errors.timeout(timeout ?? 0));
+      return ch.atEof ? fail('EOFError', '') : fail(...this.errors.timeout(timeout));
     });
   }
+
+  /** What a wait without a timeout gives (made once: a get is often one per message). */
+  readonly #gotOrEof = (got: Item | boolean | undefined): Got => {
+    if (got !== undefined && got !== true && got !== false) return got;
+    return this.ch.atEof ? fail('EOFError', '') : fail(...this.errors.timeout(0));
+  };
 
   async #getNow(signal: AbortSignal | undefined): Promise<Got> {
     const ch = this.ch;

@@ -75,11 +75,43 @@ interface Origin {
   readonly held: Map<number, Entry>;
 }
 
-interface Wait {
-  readonly poll: boolean;
-  readonly resolve: (value: Item | boolean | undefined) => void;
-  timer: Timer | undefined;
-  done: boolean;
+/**
+ * A get, recv or poll waiting for an item. A class rather than closures: one object per wait,
+ * which a round trip makes once per message.
+ */
+class Wait<R = unknown> {
+  timer: Timer | undefined = undefined;
+  done = false;
+  onAbort: (() => void) | undefined = undefined;
+
+  constructor(
+    readonly reader: ChannelReader,
+    readonly poll: boolean,
+    readonly settle: (value: R) => void,
+    readonly map: WaitMap<R> | undefined,
+    readonly signal: AbortSignal | undefined,
+  ) {}
+
+  /** Ends the wait with `value` (an item, `true` for a poll, `undefined` when it timed out or was dropped). */
+  resolve(value: Item | boolean | undefined): void {
+    this.#end();
+    this.reader.returned(this.poll, value);
+    this.settle(this.map === undefined ? value as R : this.map(value));
+  }
+
+  /** Ends the wait without a value (its signal aborted). */
+  #end(): void {
+    this.done = true;
+    this.reader.waitEnded();
+    this.timer?.clear();
+    if (this.onAbort !== undefined) this.signal?.removeEventListener('abort', this.onAbort);
+  }
+
+  abort(reject: (reason: unknown) => void): void {
+    if (this.done) return;
+    this.#end();
+    reject(this.signal?.reason);
+  }
 }
 
 /** What a wait resolves with, mapped by its caller (so no further promise is needed). */
@@ -167,39 +199,29 @@ export class ChannelReader {
     this.#startReading();
     this.#measure();
     return new Promise<R>((resolve, reject) => {
-      let onAbort: (() => void) | undefined;
-      const wait: Wait = {
-        poll,
-        resolve: (value) => {
-          wait.done = true;
-          this.#live--;
-          waitsChanged(this.#link, -1);
-          wait.timer?.clear();
-          if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
-          if (!poll && value !== undefined) this.#returned();
-          resolve(map === undefined ? value as R : map(value));
-        },
-        timer: undefined,
-        done: false,
-      };
+      const wait = new Wait<R>(this, poll, resolve, map, signal);
       if (timeout !== null) wait.timer = startTimer(() => wait.resolve(undefined), timeout);
       if (signal !== undefined) {
-        onAbort = () => {
-          if (wait.done) return;
-          wait.done = true;
-          this.#live--;
-          waitsChanged(this.#link, -1);
-          wait.timer?.clear();
-          reject(signal.reason);
-        };
-        signal.addEventListener('abort', onAbort, { once: true });
+        wait.onAbort = () => wait.abort(reject);
+        signal.addEventListener('abort', wait.onAbort, { once: true });
       }
-      this.#waits.push(wait);
+      this.#waits.push(wait as Wait);
       this.#live++;
       waitsChanged(this.#link, 1);
       // The broker pushes to a hungry queue reader first: it must know this one waits.
       if (!this.#pipe && this.#sentPending === 0) markDirty(this.#owner);
     });
+  }
+
+  /** A wait ended. @internal */
+  waitEnded(): void {
+    this.#live--;
+    waitsChanged(this.#link, -1);
+  }
+
+  /** A wait ended with `value`: a get that got an item counts for the measure of the work. @internal */
+  returned(poll: boolean, value: Item | boolean | undefined): void {
+    if (!poll && value !== undefined) this.#returned();
   }
 
   /** The time the program spent between two gets: how much work one item is. */
@@ -212,7 +234,8 @@ export class ChannelReader {
 
   /** A get returned an item: every few gets, the time until the next one is measured (the clock costs). */
   #returned(): void {
-    if (this.#sampleIn-- > 0) return;
+    // A pipe's window does not depend on the work (its one reader gets everything ahead).
+    if (this.#pipe || this.#sampleIn-- > 0) return;
     this.#sampleIn = this.#work > 0.05 ? 0 : 7;
     this.#lastReturn = performance.now();
   }

@@ -11,7 +11,7 @@
  * @module
  */
 import type { Socket } from 'node:net';
-import { writevSync } from 'node:fs';
+import { writeSync, writevSync } from 'node:fs';
 
 const pause = new Int32Array(new SharedArrayBuffer(4));
 /** At most this many buffers per `writev` (under every platform's IOV_MAX). */
@@ -61,12 +61,38 @@ export class SocketWriter {
   /** Queues `chunks` and writes what the kernel takes now. */
   write(chunks: readonly Buffer[]): void {
     if (this.#broken) return;
+    if (chunks.length === 1 && this.#bytes === 0 && this.#retry === undefined && this.#writeAlone(chunks[0] as Buffer)) return;
     for (const chunk of chunks) {
       if (chunk.length === 0) continue;
       this.#queue.push(chunk);
       this.#bytes += chunk.length;
     }
     if (this.#retry === undefined) this.#pump();
+  }
+
+  /**
+   * One buffer with nothing queued before it (a message of a round trip): written without going
+   * through the queue. `false` when it could not try (no descriptor yet); what the kernel did not
+   * take is queued.
+   */
+  #writeAlone(chunk: Buffer): boolean {
+    if (this.#fd < 0) this.#fd = socketFd(this.#socket);
+    if (this.#fd < 0) return false;
+    let written = 0;
+    try {
+      written = writeSync(this.#fd, chunk);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'EAGAIN' && code !== 'EWOULDBLOCK') {
+        this.#fail();
+        return true;
+      }
+    }
+    if (written === chunk.length) return true;
+    this.#queue.push(written > 0 ? chunk.subarray(written) : chunk);
+    this.#bytes += chunk.length - written;
+    this.#pump();
+    return true;
   }
 
   /** Calls `fn` once everything queued so far is written (at once when nothing is). */

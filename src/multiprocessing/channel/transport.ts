@@ -27,6 +27,7 @@ import { CONTROL, encodeFrame, FrameReader, type ItemsFrame } from '../broker/fr
 import { decodeItems } from './items.js';
 import type { ArgsOf, BrokerEvent, ChannelOps, OpName } from '../broker/ops.js';
 import { SocketWriter } from './socket-writer.js';
+import { readChunks } from './socket-reader.js';
 import type { RemoteChannel } from './endpoint.js';
 
 /** This thread's key at the broker and in item origins: `pid:threadId`. */
@@ -46,37 +47,18 @@ export interface ChannelLink {
 }
 
 const waitCounts = new Map<ChannelLink, number>();
-const kept = new Set<ChannelLink>();
-let keepCheck = false;
 
 /**
  * A wait on a channel of `link` started (+1) or ended (-1). The link keeps the thread alive while
- * any waits; letting go is decided at the end of the turn (a consumer that takes an item and waits
- * for the next one does not toggle it).
+ * any waits. Letting go is at once: a reference flag costs less than scheduling a check for the
+ * end of the turn, which a round trip would pay once per message.
  */
 export function waitsChanged(link: ChannelLink, delta: number): void {
-  const after = (waitCounts.get(link) ?? 0) + delta;
+  const before = waitCounts.get(link) ?? 0;
+  const after = before + delta;
   waitCounts.set(link, after);
-  if (after > 0 && !kept.has(link)) {
-    kept.add(link);
-    link.keepAlive(true);
-  } else if (after === 0 && kept.has(link) && !keepCheck) {
-    // Checked with the end-of-turn flush (a consumer that waits again right away does not let go).
-    keepCheck = true;
-    if (!flushScheduled) {
-      flushScheduled = true;
-      queueMicrotask(afterJobs);
-    }
-  }
-}
-
-function checkKept(): void {
-  keepCheck = false;
-  for (const link of kept) {
-    if ((waitCounts.get(link) ?? 0) > 0) continue;
-    kept.delete(link);
-    link.keepAlive(false);
-  }
+  if (after > 0 && before === 0) link.keepAlive(true);
+  else if (after === 0 && before > 0) link.keepAlive(false);
 }
 
 const channels = new Map<string, RemoteChannel>();
@@ -116,7 +98,7 @@ export function markDirty(ch: RemoteChannel): void {
   dirty.add(ch);
   if (flushScheduled) return;
   flushScheduled = true;
-  queueMicrotask(afterJobs);
+  afterThisTurn();
 }
 
 /** `ch` took items without an ack being due: it is acked with this thread's next write. */
@@ -124,18 +106,38 @@ export function markLazy(ch: RemoteChannel): void {
   lazy.add(ch);
 }
 
+/** Counts the turns this thread's sockets start (see `itemQueued`). */
+let turn = 0;
+/** The turn in which a put was last written at once. */
+let wroteInTurn = -1;
+
+/** A socket of this thread delivered bytes: a new turn of the event loop (or a later part of one). */
+export function newTurn(): void {
+  turn++;
+}
+
 /**
  * A producer put an item. The first thing to write after a quiet spell goes at once (a program
  * that puts a result and then computes without yielding must not keep it); later ones in the same
- * turn are batched, and written at least every millisecond while the puts go on.
+ * turn are batched until its end, and written every `MAX_BATCH` items while the puts go on.
+ *
+ * Nothing is scheduled for a put that goes at once: a reply sent from the handler of a message
+ * costs its write, not also a promise job and a tick. Turns are told apart by `newTurn` (every
+ * read of a socket of this thread) and by the end-of-turn flush; a turn started by something else
+ * (a timer of the program) may look like the one before, so its second put is batched at once:
+ * written at the end of the turn, as any batch.
  */
 export function itemQueued(ch: RemoteChannel): void {
   dirty.add(ch);
   if (!flushScheduled) {
-    flushChannels(false);
+    if (wroteInTurn !== turn) {
+      wroteInTurn = turn;
+      flushChannels(false);
+      return;
+    }
     // Whatever else this turn puts waits for its end.
     flushScheduled = true;
-    queueMicrotask(afterJobs);
+    afterThisTurn();
     return;
   }
   if (++batched >= MAX_BATCH) {
@@ -149,14 +151,25 @@ export function batching(): boolean {
   return flushScheduled;
 }
 
+const settled = Promise.resolve();
+
+/**
+ * Runs `flushTick` at the end of this turn, once the promise jobs it set off have run: a promise
+ * job queues the tick (a tick queued from a promise job runs once every promise job is done).
+ * `settled.then` rather than `queueMicrotask`, which wraps every callback in an async resource
+ * (about a microsecond each, once per message in a round trip).
+ */
+function afterThisTurn(): void {
+  void settled.then(afterJobs);
+}
+
 function afterJobs(): void {
-  // A tick queued from a promise job runs once every promise job is done.
   process.nextTick(flushTick);
 }
 
 function flushTick(): void {
+  turn++;
   if (flushScheduled) flushChannels(false);
-  if (keepCheck) checkKept();
 }
 
 /**
@@ -169,12 +182,13 @@ export function flushChannels(force: boolean, causal = false): void {
   batched = 0;
   if (dirty.size === 0 && !force && (!causal || lazy.size === 0)) return;
   let visible = causal || force;
-  if (!visible) for (const ch of dirty) if (ch.outgoing) visible = true;
   if (dirty.size === 1 && !force) {
     // The usual case: one channel, one link, nothing else owing an ack.
-    const [ch] = dirty as unknown as [RemoteChannel];
+    const ch = dirty.values().next().value as RemoteChannel;
+    if (!visible) visible = ch.outgoing;
     if (!visible || lazy.size === 0 || (lazy.size === 1 && lazy.has(ch))) {
-      dirty.clear();
+      // `delete`, not `clear()`, which gives the set a new table every time.
+      dirty.delete(ch);
       ch.flush(false, visible);
       if (ch.unacked) lazy.add(ch);
       else lazy.delete(ch);
@@ -182,6 +196,7 @@ export function flushChannels(force: boolean, causal = false): void {
       return;
     }
   }
+  if (!visible) for (const ch of dirty) if (ch.outgoing) visible = true;
   const links = new Set<ChannelLink>();
   const list = force ? [...channels.values()] : visible ? [...new Set([...lazy, ...dirty])] : [...dirty];
   dirty.clear();
@@ -288,13 +303,14 @@ export class Peer {
     this.socket = connect(path);
     this.socket.unref();
     this.writer = new SocketWriter(this.socket);
-    this.socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    readChunks(this.socket, (chunk) => this.#onData(chunk));
     this.socket.on('error', () => {});
     this.socket.on('close', () => this.#onClose());
     this.writer.write([encodeFrame(['hello', SELF] satisfies InboxHello)]);
   }
 
   #onData(chunk: Buffer): void {
+    turn++;
     this.#reader.push(chunk);
     try {
       for (let frame = this.#reader.next(); frame !== undefined; frame = this.#reader.next()) {
@@ -338,12 +354,13 @@ export class InboxConnection {
   constructor(readonly socket: Socket) {
     socket.unref();
     this.writer = new SocketWriter(socket);
-    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    readChunks(socket, (chunk) => this.#onData(chunk));
     socket.on('error', () => {});
     socket.on('close', () => this.#onClose());
   }
 
   #onData(chunk: Buffer): void {
+    turn++;
     this.#reader.push(chunk);
     try {
       for (let frame = this.#reader.next(); frame !== undefined; frame = this.#reader.next()) {
