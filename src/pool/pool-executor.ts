@@ -771,8 +771,9 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
       const back: Array<TaskFuture<unknown>> = [];
       for (const seq of taken) {
         const task = bySeq.get(seq);
-        // Settled, cancelled or given back meanwhile: no longer this worker's to give.
-        if (task === undefined || task.slot !== slot) continue;
+        // Settled, cancelled or given back meanwhile: no longer this worker's to give (or sent to
+        // it again under another sequence number, which the revoker did not take).
+        if (task === undefined || task.slot !== slot || task.seq !== seq) continue;
         slot.drop(task);
         back.push(task);
       }
