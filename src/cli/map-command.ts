@@ -131,7 +131,8 @@ export async function runMap(spec: { url: string; name: string; shown: string },
     const ordered = options.unordered !== true;
     const held = new HeldInputs(ordered);
     const recorder = new TaskRecorder(executor, options.trace === undefined ? undefined : held);
-    const runs = log === undefined ? undefined : new TaskRuns(executor);
+    // Where each item ran: for the joblog, and so that a retry can go to another worker.
+    const runs = log === undefined && (options.retries ?? 0) === 0 ? undefined : new TaskRuns(executor);
     if (pool !== undefined) await probe(pool, spec);
     if (resume !== undefined && resume.doneCount > 0 && options.quiet !== true) {
       out.note(`resuming: ${resume.doneCount} ${resume.doneCount === 1 ? 'item' : 'items'} done by an earlier run are skipped`);
@@ -151,9 +152,12 @@ export async function runMap(spec: { url: string; name: string; shown: string },
       held, format, writer: out.writer, tally, runs, log, resume, ordered,
       outSize: file === undefined || log === undefined ? undefined : () => file.size,
       retries: options.retries ?? 0,
-      retry: (text) => {
+      retry: (text, worker) => {
         const value = parseLine(text, mode);
-        return executor._schedule(fn, mode === 'spread' ? value as unknown[] : [value], 'call', taskOptions);
+        const args = mode === 'spread' ? value as unknown[] : [value];
+        // On the pool, another worker than the one it failed on (a name of the pool's, not `main`).
+        if (pool !== undefined && worker !== undefined && worker !== 'main') return pool._scheduleAvoiding(fn, args, taskOptions, worker);
+        return executor._schedule(fn, args, 'call', taskOptions);
       },
       limit: options.buffersize ?? defaultBuffersize(executor._parallelism()),
     });

@@ -103,6 +103,27 @@ describe('concurrent-ts map --retries', () => {
     }
   });
 
+  test('a retry runs on another worker than the attempt that failed (thread ids and the joblog\'s worker differ)', async () => {
+    const counters = mkdtempSync(join(dir, 'once-'));
+    const log = fresh('log');
+    const r = await runCli(['map', `${ATTEMPTS}#failOnceOnThread`, '--json', '--retries', '1', '--joblog', log, '--workers', '2', '-q'], numbers(30),
+      { env: cliEnv({ CT_FLAKY_DIR: counters }) });
+    assert.equal(r.code, 0, r.stderr);
+    const results = lines(r.stdout).map((x) => JSON.parse(x) as string);
+    assert.equal(results.length, 30);
+    const { records } = readLog(log);
+    for (let line = 1; line <= 30; line++) {
+      const [first, second] = records.filter((x) => x.line === line);
+      assert.equal(first?.ok, false, `line ${line}`);
+      assert.equal(second?.ok, true, `line ${line}`);
+      const failedOn = /on thread (\d+)$/.exec(first?.message ?? '')?.[1];
+      const retriedOn = (results[line - 1] ?? '').split(':')[1];
+      assert.ok(failedOn !== undefined && retriedOn !== undefined, `line ${line}: ${first?.message ?? ''} / ${results[line - 1] ?? ''}`);
+      assert.notEqual(retriedOn, failedOn, `line ${line}: retried on the thread it failed on`);
+      assert.notEqual(second?.worker, first?.worker, `line ${line}: the joblog names the same worker for both attempts`);
+    }
+  });
+
   test('with too few retries the item fails, after its last attempt', async () => {
     const counters = mkdtempSync(join(dir, 'flaky-'));
     const log = fresh('log');
