@@ -33,6 +33,10 @@ const SAMPLE_ITEMS = 4096;
 const WARM_ITEMS = 1024;
 /** Inline items are timed in groups this big. */
 const GROUP = 16384;
+/** One call in this many is timed (reading the clock costs as much as a cheap call). */
+const TIME_EVERY = 8;
+/** Inline items share one record of where and when they ran (for the joblog) in batches of at most this many. */
+const BATCH = 1024;
 /**
  * About what an item costs the main thread on its way through the pool (posting it, taking its
  * result): a function whose calls take longer than this is better off on the workers.
@@ -102,8 +106,12 @@ export class SwitchingOutcomes implements AsyncIterator<MapOutcome<unknown>> {
   #seenItems = 0;
   #decided = false;
   #stopTimings: (() => void) | undefined;
-  /** Time the calls of the current group took. */
+  /** Time the calls of the current group took (estimated from those timed). */
   #groupMs = 0;
+  /** Time per call, as last measured: the joblog's time per inline item. */
+  #callMs = 0;
+  /** With the joblog: the index after the current inline batch. */
+  #batchEnd = 0;
   #groupItems = 0;
   #groups = 0;
   /** The outcome of an inline call that returned a promise. */
@@ -164,7 +172,8 @@ export class SwitchingOutcomes implements AsyncIterator<MapOutcome<unknown>> {
     this.#stopTimings?.();
     // The median chunk: a chunk during which the machine took the CPU from its worker does not count.
     const sorted = this.#samples.sort((a, b) => a - b);
-    if ((sorted[sorted.length >> 1] as number) >= CHEAP_MS) return;
+    this.#callMs = sorted[sorted.length >> 1] as number;
+    if (this.#callMs >= CHEAP_MS) return;
     this.#loading = loadHere(this.#p.url, this.#p.name);
     this.#gate.closed = true;
   }
@@ -172,7 +181,7 @@ export class SwitchingOutcomes implements AsyncIterator<MapOutcome<unknown>> {
   /** Back to the pool: a new map over the rest of the input, its indices after the inline ones. */
   #restartMap(): void {
     this.#base = this.#index;
-    this.#p.runs?.skip(this.#base - this.#p.runs.items);
+    this.#endBatch();
     this.#gate = new Gate(this.#p.input);
     this.#map = this.#p.startMap(this.#gate);
   }
@@ -200,6 +209,8 @@ export class SwitchingOutcomes implements AsyncIterator<MapOutcome<unknown>> {
     if (this.#groupItems === GROUP && this.#endGroup()) return this.next();
     const step = await this.#p.input.next();
     if (step.done === true) return step;
+    // The input kept us waiting: the items after the wait start a batch of their own.
+    this.#endBatch();
     const outcome = this.#call(fn, step.value);
     const later = this.#awaiting;
     if (later === undefined) return { done: false, value: outcome };
@@ -210,6 +221,7 @@ export class SwitchingOutcomes implements AsyncIterator<MapOutcome<unknown>> {
   /** Ends a group of inline items; `true` when their calls cost more than the pool would, and the rest went back to it. */
   #endGroup(): boolean {
     const perItem = this.#groupMs / GROUP;
+    this.#callMs = perItem;
     this.#groupItems = 0;
     this.#groupMs = 0;
     // The first group runs cold code; it is not held against the function.
@@ -222,29 +234,37 @@ export class SwitchingOutcomes implements AsyncIterator<MapOutcome<unknown>> {
 
   /** Calls the function on one item; a promise it returns is left in #awaiting, for next(). */
   #call(fn: Fn, item: unknown): MapOutcome<unknown> {
-    this.#groupItems++;
-    this.inlineItems++;
     const index = this.#index++;
-    const t0 = performance.now();
-    const start = performance.timeOrigin + t0;
+    const runs = this.#p.runs;
+    if (runs !== undefined && index >= this.#batchEnd) {
+      runs.inline(index, BATCH, epochNow(), this.#callMs);
+      this.#batchEnd = index + BATCH;
+    }
+    this.inlineItems++;
+    const timed = this.#groupItems++ % TIME_EVERY === 0;
+    const t0 = timed ? performance.now() : 0;
     try {
       const value = this.#p.spread ? fn(...(item as unknown[])) : fn(item);
-      this.#groupMs += Math.min(CALL_CAP_MS, performance.now() - t0);
+      if (timed) this.#groupMs += Math.min(CALL_CAP_MS, performance.now() - t0) * TIME_EVERY;
       if (typeof (value as PromiseLike<unknown> | null)?.then === 'function') {
+        // Its batch ends here: what comes after waits for the promise.
+        this.#endBatch();
         this.#awaiting = Promise.resolve(value).then(
-          (v): MapOutcome<unknown> => this.#done(index, start, { index, ok: true, value: v }),
-          (error: unknown): MapOutcome<unknown> => this.#done(index, start, { index, ok: false, error }));
+          (v): MapOutcome<unknown> => ({ index, ok: true, value: v }),
+          (error: unknown): MapOutcome<unknown> => ({ index, ok: false, error }));
         return { index, ok: true, value: undefined };
       }
-      return this.#done(index, start, { index, ok: true, value });
+      return { index, ok: true, value };
     } catch (error) {
-      return this.#done(index, start, { index, ok: false, error });
+      if (timed) this.#groupMs += Math.min(CALL_CAP_MS, performance.now() - t0) * TIME_EVERY;
+      return { index, ok: false, error };
     }
   }
 
-  #done(index: number, start: number, outcome: MapOutcome<unknown>): MapOutcome<unknown> {
-    this.#p.runs?.inline(index, start, epochNow());
-    return outcome;
+  /** Ends the current inline batch after the items called so far. */
+  #endBatch(): void {
+    this.#batchEnd = 0;
+    this.#p.runs?.inlineEnd(this.#index);
   }
 }
 
