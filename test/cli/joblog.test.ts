@@ -67,6 +67,23 @@ describe('concurrent-ts map --joblog', () => {
     }
   });
 
+  test('lines that are not ASCII: --output holds their UTF-8 bytes, and each record\'s `out` is the size up to its line', async () => {
+    const texts = ['plain', 'café', 'naïve ☃', '日本語', 'e\u0301', '𝄞 clef', 'end'];
+    const input = fresh('in.txt');
+    writeFileSync(input, texts.join('\n') + '\n');
+    const log = fresh('log');
+    const out = fresh('out');
+    // Run once on the CLI's thread (a cheap function) and once on the workers: both write the same bytes.
+    for (const where of [[], ['--no-inline']]) {
+      const r = await runCli(['map', `${TASKS}#echo`, '-i', input, '--joblog', log, '-o', out, '-q', '--workers', '2', ...where]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(readFileSync(out, 'utf8'), texts.join('\n') + '\n');
+      let size = 0;
+      const expected = texts.map((t) => (size += Buffer.byteLength(t) + 1));
+      assert.deepEqual(readLog(log).records.map((x) => x.out), expected);
+    }
+  });
+
   test('--processes: the workers are named too', async () => {
     const log = fresh('log');
     const r = await runCli(['map', `${TASKS}#double`, '--json', '--joblog', log, '--processes', '--workers', '2', '-q'], numbers(50));
