@@ -4,11 +4,9 @@
  *
  * @module
  */
-import type { AppendFile } from './append-file.js';
+import { NON_ASCII, type AppendFile } from './append-file.js';
 import type { ResultWriter } from './output.js';
 
-/** A character that takes more than one byte in UTF-8. */
-const NON_ASCII = /[\u0080-\uffff]/;
 /** Bytes on their way to the disk beyond which the run waits for it. */
 const MAX_IN_FLIGHT = 8 * 1024 * 1024;
 
@@ -29,9 +27,10 @@ export class FileLineWriter implements ResultWriter {
   }
 
   writeLine(line: string): Promise<void> | undefined {
-    this.#file.append(line);
-    this.#file.append('\n');
-    this.size += (NON_ASCII.test(line) ? Buffer.byteLength(line) : line.length) + 1;
+    const wide = NON_ASCII.test(line);
+    this.#file.append(line, !wide);
+    this.#file.append('\n', true);
+    this.size += (wide ? Buffer.byteLength(line) : line.length) + 1;
     if (this.#file.full) {
       const written = this.#flush();
       if (this.#file.inFlight > MAX_IN_FLIGHT) return written;

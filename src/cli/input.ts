@@ -40,6 +40,10 @@ interface InputSink {
  */
 export function parseLine(text: string, mode: InputMode): unknown {
   if (mode === 'text') return text;
+  if (mode === 'json') {
+    const n = plainInteger(text);
+    if (n !== undefined) return n;
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -50,6 +54,27 @@ export function parseLine(text: string, mode: InputMode): unknown {
     throw new Error(`--spread needs a JSON array of arguments, got ${describeJson(value)}`);
   }
   return value;
+}
+
+/**
+ * The value of a line that is a plain JSON integer of up to 15 digits (`-?(0|[1-9][0-9]*)`), the
+ * commonest input, read without JSON.parse (same value, a fraction of the time); else `undefined`.
+ */
+function plainInteger(text: string): number | undefined {
+  const length = text.length;
+  if (length === 0 || length > 16) return undefined;
+  const negative = text.charCodeAt(0) === 45;
+  let i = negative ? 1 : 0;
+  if (i === length || length - i > 15) return undefined;
+  const first = text.charCodeAt(i);
+  if (first < 48 || first > 57 || (first === 48 && length > i + 1)) return undefined;
+  let value = 0;
+  for (; i < length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return undefined;
+    value = value * 10 + (c - 48);
+  }
+  return negative ? -value : value;
 }
 
 /** A readable stream read with `read()` (paused mode). */

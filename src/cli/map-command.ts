@@ -32,7 +32,7 @@ import { FileLineWriter } from './file-line-writer.js';
 import { haltThreshold, type HaltPolicy } from './halt-policy.js';
 import { countItems, fileStream, InputSource, openInput, parseLine, type InputMode } from './input.js';
 import { HeldInputs } from './held-inputs.js';
-import { SwitchingOutcomes } from './inline-switch.js';
+import { loadHere, SwitchingOutcomes } from './inline-switch.js';
 import { JobLog } from './joblog.js';
 import { readJobLog, type ResumeState } from './joblog-reader.js';
 import { MemoryReport } from './memory-report.js';
@@ -131,8 +131,12 @@ export async function runMap(spec: { url: string; name: string; shown: string },
     const ordered = options.unordered !== true;
     const held = new HeldInputs(ordered);
     const recorder = new TaskRecorder(executor, options.trace === undefined ? undefined : held);
-    const runs = log === undefined ? undefined : new TaskRuns(executor);
-    if (pool !== undefined) await probe(pool, spec);
+    // Where each item ran: for the joblog, and so that a retry can go to another worker.
+    const runs = log === undefined && (options.retries ?? 0) === 0 ? undefined : new TaskRuns(executor);
+    // A function that can run on this thread starts here (inline-switch.ts), before any worker
+    // starts; else the workers check it first (a missing export is a usage error before any input).
+    const here = inlineAllowed(options, pool) ? await loadHere(spec.url, spec.name) : undefined;
+    if (pool !== undefined && here === undefined) await probe(pool, spec);
     if (resume !== undefined && resume.doneCount > 0 && options.quiet !== true) {
       out.note(`resuming: ${resume.doneCount} ${resume.doneCount === 1 ? 'item' : 'items'} done by an earlier run are skipped`);
     }
@@ -141,9 +145,12 @@ export async function runMap(spec: { url: string; name: string; shown: string },
       : { policy: options.halt, threshold: haltThreshold(options.halt, total), stopInput: () => void items.return() };
     const tally = new Tally(out, options.keepGoing === true, haltRule, resume?.doneCount ?? 0);
     const items = readItems(io, inputHandle, mode, held, tally, options.quiet !== true ? out : undefined, log, resume);
-    const results = inlineAllowed(options, pool)
-      ? new SwitchingOutcomes({ executor, input: items, startMap: (source) => mapItems(executor, spec, source, options, mode),
-        url: spec.url, name: spec.name, spread: mode === 'spread', runs })
+    const results = here !== undefined
+      ? new SwitchingOutcomes({
+        fn: here, input: items, startMap: (source) => mapItems(executor, spec, source, options, mode), spread: mode === 'spread', runs,
+        // The workers check the function as they start; a problem shows in the items' results.
+        warm: () => void probe(pool as PoolExecutor, spec).catch(() => {}),
+      })
       : mapItems(executor, spec, items, options, mode);
     const fn = taskRef(spec.url, spec.name);
     const taskOptions: TaskOptions | undefined = options.timeout === undefined ? undefined : { timeout: options.timeout };
@@ -151,9 +158,12 @@ export async function runMap(spec: { url: string; name: string; shown: string },
       held, format, writer: out.writer, tally, runs, log, resume, ordered,
       outSize: file === undefined || log === undefined ? undefined : () => file.size,
       retries: options.retries ?? 0,
-      retry: (text) => {
+      retry: (text, worker) => {
         const value = parseLine(text, mode);
-        return executor._schedule(fn, mode === 'spread' ? value as unknown[] : [value], 'call', taskOptions);
+        const args = mode === 'spread' ? value as unknown[] : [value];
+        // On the pool, another worker than the one it failed on (a name of the pool's, not `main`).
+        if (pool !== undefined && worker !== undefined && worker !== 'main') return pool._scheduleAvoiding(fn, args, taskOptions, worker);
+        return executor._schedule(fn, args, 'call', taskOptions);
       },
       limit: options.buffersize ?? defaultBuffersize(executor._parallelism()),
     });

@@ -1,8 +1,9 @@
 /**
  * A task module of the CLI itself. Before reading any input, `concurrent-ts map` runs
  * {@link describeExport} on one worker to check that `MODULE#EXPORT` names a function, so that a
- * wrong name fails at once with a clear message. The user's module is imported in a worker, never
- * in the CLI's own process: there `isMain()` is `false`, as it is for the tasks.
+ * wrong name fails at once with a clear message, unless the function was found on the CLI's own
+ * thread (inline-switch.ts): then it runs as the workers start, if the run goes to them. Here
+ * `isMain()` is `false`, as it is for the tasks.
  *
  * @module
  */

@@ -28,7 +28,7 @@ export interface PipelineParts {
   readonly format: Formatter;
   readonly writer: ResultWriter;
   readonly tally: Tally;
-  /** With `--joblog`: where each item ran, and the log. */
+  /** Where each item ran (with `--joblog` or `--retries`), and the log (with `--joblog`). */
   readonly runs: TaskRuns | undefined;
   readonly log: JobLog | undefined;
   /** With `--output FILE` and `--joblog`: the file's size, recorded with each result. */
@@ -37,8 +37,11 @@ export interface PipelineParts {
   readonly resume: ResumeState | undefined;
   /** `--retries`: further attempts of a failed item. */
   readonly retries: number;
-  /** Schedules one more attempt of the item read as `text`. */
-  readonly retry: (text: string) => Future<unknown>;
+  /**
+   * Schedules one more attempt of the item read as `text`, on another worker than `worker` (where
+   * the last attempt ran, when known) where possible.
+   */
+  readonly retry: (text: string, worker: string | undefined) => Future<unknown>;
   readonly ordered: boolean;
   /** Items held behind a retry before the pipeline waits for it. */
   readonly limit: number;
@@ -148,7 +151,7 @@ class ResultPipeline {
       p.tally.retried();
       item.ready = false;
       item.attempt++;
-      this.#startRetry(item);
+      this.#startRetry(item, run?.worker ?? undefined);
       return;
     }
     item.ready = true;
@@ -157,11 +160,11 @@ class ResultPipeline {
     item.run = run;
   }
 
-  #startRetry(item: Pending): void {
+  #startRetry(item: Pending, worker: string | undefined): void {
     const p = this.#p;
     let future: Future<unknown>;
     try {
-      future = p.retry(item.text);
+      future = p.retry(item.text, worker);
     } catch (error) {
       this.#failedAttempt(item, error, undefined);
       return;

@@ -18,10 +18,10 @@ export interface RunInfo {
   start: number;
   /** When it ended (epoch ms). */
   end: number;
-  /** Items it covered. */
-  readonly items: number;
-  /** The joblog's text for a successful first attempt of one of its items, built once per chunk. */
-  okTail: string | undefined;
+  /** Items it covered (a batch of the main thread's ends early when its run does). */
+  items: number;
+  /** The joblog's bytes for a successful first attempt of one of its items, after the line number; made once per chunk. */
+  okTail: Uint8Array | undefined;
 }
 
 interface ChunkEntry {
@@ -67,15 +67,27 @@ export class TaskRuns {
     return this.#items;
   }
 
-  /** Items that will not come from chunks (they ran on the main thread) and were not recorded with {@link inline}. */
-  skip(count: number): void {
-    this.#items += Math.max(0, count);
+  /**
+   * Items `first` on (up to `items` of them) run on the main thread (a cheap function, see
+   * inline-switch.ts) from `start` (epoch ms), about `ms` each: a batch, like a chunk on a worker,
+   * so that the joblog formats its time once. {@link inlineEnd} ends it early.
+   */
+  inline(first: number, items: number, start: number, ms: number): void {
+    this.#chunks.push({ first, info: { worker: 'main', start, end: start + ms * items, items, okTail: undefined }, taken: 0 });
+    this.#items = first + items;
   }
 
-  /** Item `index` ran on the main thread (a cheap function, see inline-switch.ts) from `start` to `end`. */
-  inline(index: number, start: number, end: number): void {
-    this.#chunks.push({ first: index, info: { worker: 'main', start, end, items: 1, okTail: undefined }, taken: 0 });
-    this.#items = index + 1;
+  /** The main thread's batch (if any) ends before item `next`, where the next batch or chunk starts. */
+  inlineEnd(next: number): void {
+    const last = this.#chunks.at(-1);
+    if (last !== undefined && last.info.worker === 'main' && this.#chunks.length > this.#head && last.first + last.info.items > next) {
+      const info = last.info;
+      const ms = (info.end - info.start) / info.items;
+      info.items = Math.max(0, next - last.first);
+      info.end = info.start + ms * info.items;
+      this.#dropTaken();
+    }
+    this.#items = next;
   }
 
   /** The run of the chunk that held item `index` (each index is looked up once). */

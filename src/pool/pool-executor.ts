@@ -300,13 +300,23 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
     return this.#schedule(fn, args, kind, options, null);
   }
 
+  /**
+   * @internal Submits a call that should run on another worker than `worker` (a name from its
+   * task events) whenever the pool has, or may start, another one: it waits for room there rather
+   * than run on `worker` (the CLI's `--retries`). With no other worker, it runs on `worker`.
+   */
+  _scheduleAvoiding(fn: unknown, args: unknown[], options: TaskOptions | undefined, worker: string): Future<unknown> {
+    return this.#schedule(fn, args, 'call', options, null, worker);
+  }
+
   /** Throws what a new task gets: the pool is broken, or shut down (unless `admission` is still open). */
   #checkUsable(admission: MapAdmission | null): void {
     if (this.#broken !== undefined) throw this.#transport.broken(this.#brokenForSubmit ?? this.#broken.message, { cause: this.#broken.cause });
     this.#admissions.check(admission);
   }
 
-  #schedule(fn: unknown, args: unknown[], kind: TaskKind, options: TaskOptions | undefined, admission: MapAdmission | null): Future<unknown> {
+  #schedule(fn: unknown, args: unknown[], kind: TaskKind, options: TaskOptions | undefined, admission: MapAdmission | null,
+    avoid?: string): Future<unknown> {
     this.#checkUsable(admission);
     if (interpreterExiting) throw new RuntimeError('cannot schedule new futures after interpreter shutdown');
     const wire = toWireFn(fn);
@@ -340,7 +350,8 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
     const priority = options?.priority === undefined ? 0 : checkPriority(options.priority);
     const traced = this.#tracing.enabled();
     const extra: TaskExtra | undefined = timeout === undefined && signal === undefined && priority === 0 && moves === undefined && !traced
-      ? undefined : newExtra(timeout, signal, priority);
+      && avoid === undefined ? undefined : newExtra(timeout, signal, priority);
+    if (extra !== undefined) extra.avoid = avoid;
     const task = new TaskFuture<unknown>(this, fnId, flags, payload, extra);
     if (extra !== undefined) {
       // Only a thread's message moves memory; a process's copies it (see transfer.md in the docs).
@@ -523,14 +534,23 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
     // A process worker is sent more once it holds half its limit or less: topping it up as each
     // report frees a few settles into a message per few tasks each way (~20k tasks/s).
     const most = this.#transport.crossProcess ? Math.max(0, Math.ceil(limit / 2) - 1) : limit - 1;
+    const avoid = head.extra?.avoid;
     let best: WorkerSlot | undefined;
     let bestWaiting = 0;
     let bestBusy = false;
     let bestScore = Infinity;
+    let avoided: WorkerSlot | undefined;
+    /** Another worker that will take tasks again: a retry waits for it rather than run where it failed. */
+    let other = false;
     for (const slot of this.#slots) {
+      if (avoid !== undefined && slot.name !== avoid && !slot.retiring && slot.killedFor === undefined && !slot.blocked) other = true;
       if (slot.retiring || slot.exclusive !== undefined || slot.killedFor !== undefined || slot.occupied()) continue;
       if (exclusive && !slot.empty()) continue;
       const waiting = slot.waiting();
+      if (avoid !== undefined && slot.name === avoid) {
+        if (waiting <= most) avoided = slot;
+        continue;
+      }
       if (waiting > most) continue;
       const busy = slot.busy();
       // Fewest tasks waiting first; then an idle worker before a busy one, a ready one before one still starting.
@@ -544,6 +564,9 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
     }
     // Like Python, prefer an idle worker, else start one, before piling onto a busy one.
     if ((best === undefined || bestWaiting > 0 || bestBusy) && this.#slots.length < this.#maxWorkers) return this.#spawn();
+    // The worker a retry should avoid only when no other will take it: there are none, or they
+    // are blocked in a wait (which could be for a task queued behind the retry).
+    if (best === undefined && !other) return avoided;
     return best;
   }
 
@@ -603,6 +626,8 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
     while (sent.length < budget && queue.size > 0) {
       const task = queue.peek() as TaskFuture<unknown>;
       if (task.exclusive !== exclusive) break;
+      // A retry that should run elsewhere goes only as the head of a message (#pickSlot chose for it).
+      if (sent.length > 0 && task.extra?.avoid === slot.name) break;
       const long = this.#mayBeLong(task);
       // A task that may be long goes to a worker holding nothing unstarted, with nothing behind it.
       if (long && !exclusive && (sent.length > 0 || waiting > 0)) break;
@@ -742,7 +767,7 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
       // Until it reports again, a stalled worker gets nothing: it would hold that too.
       if (stalled) victim.stuck = true;
       const all = stalled || victim.occupied() || !victim.ready || most === 1;
-      const taken = victim.reclaim(all ? most : Math.ceil(most / 2));
+      const taken = victim.reclaim(all ? most : Math.ceil(most / 2), thief.name);
       if (taken.length > 0) {
         this.#takeBack(victim, taken);
         stole = true;

@@ -33,6 +33,8 @@ export interface TaskExtra {
   /** Epoch milliseconds when it started and ended on its worker, when known. */
   startedAt: number;
   endedAt: number;
+  /** The name of a worker it should not run on while another can take it (a retry of a failed call). */
+  avoid: string | undefined;
 }
 
 /** A task's span (`pool/tracing.ts`), kept opaque here. */
@@ -43,7 +45,7 @@ export interface TaskTrace {
 
 /** The `extra` of a task with none of its options set. */
 export function newExtra(timeout: number | undefined, signal: AbortSignal | undefined, priority: number): TaskExtra {
-  return { timeout, signal, timer: undefined, onAbort: undefined, priority, transfer: undefined, trace: undefined, worker: undefined, startedAt: 0, endedAt: 0 };
+  return { timeout, signal, timer: undefined, onAbort: undefined, priority, transfer: undefined, trace: undefined, worker: undefined, startedAt: 0, endedAt: 0, avoid: undefined };
 }
 
 /** Set when the task ran on a worker that died and it goes round again. */

@@ -160,9 +160,10 @@ export class WorkerSlot {
    * Thread workers: takes back up to `max` tasks the worker has not claimed, from the end of its
    * stream; they are off the books and in sequence order. A process worker gives nothing back.
    * A task whose message moved values to this worker (`transfer()`) stays: it can run nowhere
-   * else, and the worker will start it after the others it keeps.
+   * else, and the worker will start it after the others it keeps. Taking stops at a retry that
+   * should not run on `thief` (the worker that would get them): it stays, with what is before it.
    */
-  reclaim(max: number): Array<TaskFuture<unknown>> {
+  reclaim(max: number, thief?: string): Array<TaskFuture<unknown>> {
     const control = this.control;
     const taken: Array<TaskFuture<unknown>> = [];
     if (control === null) return taken;
@@ -179,6 +180,7 @@ export class WorkerSlot {
         (kept ??= []).push(this.unsure.pop() as TaskFuture<unknown>);
         continue;
       }
+      if (thief !== undefined && task.extra?.avoid === thief) break;
       const tag = claimTag(task.seq);
       // The worker claims in order: once one is claimed, every task before it is too.
       if (Atomics.compareExchange(control, CTL_CLAIMS + (task.seq & CLAIM_MASK), tag, REVOKED) !== tag) break;

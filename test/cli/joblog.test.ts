@@ -47,7 +47,8 @@ describe('concurrent-ts map --joblog', () => {
     writeFileSync(input, '1\n2\n\n3\n4\n');
     const log = fresh('log');
     const out = fresh('out');
-    const r = await runCli(['map', `${TASKS}#failOnThree`, '--json', '-i', input, '--joblog', log, '-o', out, '-k', '-q', '--workers', '2']);
+    // On the workers (a function this cheap would run on the CLI's thread, `main`: tested below).
+    const r = await runCli(['map', `${TASKS}#failOnThree`, '--json', '-i', input, '--joblog', log, '-o', out, '-k', '-q', '--workers', '2', '--no-inline']);
     assert.equal(r.code, 1, r.stderr);
     assert.equal(r.stdout, '', 'the results go to --output');
     assert.equal(readFileSync(out, 'utf8'), '1\n2\n4\n');
@@ -63,6 +64,23 @@ describe('concurrent-ts map --joblog', () => {
       assert.equal(typeof x.start, 'number');
       assert.ok((x.ms as number) >= 0);
       assert.match(x.worker ?? '', /^worker_\d+$/);
+    }
+  });
+
+  test('lines that are not ASCII: --output holds their UTF-8 bytes, and each record\'s `out` is the size up to its line', async () => {
+    const texts = ['plain', 'café', 'naïve ☃', '日本語', 'e\u0301', '𝄞 clef', 'end'];
+    const input = fresh('in.txt');
+    writeFileSync(input, texts.join('\n') + '\n');
+    const log = fresh('log');
+    const out = fresh('out');
+    // Run once on the CLI's thread (a cheap function) and once on the workers: both write the same bytes.
+    for (const where of [[], ['--no-inline']]) {
+      const r = await runCli(['map', `${TASKS}#echo`, '-i', input, '--joblog', log, '-o', out, '-q', '--workers', '2', ...where]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(readFileSync(out, 'utf8'), texts.join('\n') + '\n');
+      let size = 0;
+      const expected = texts.map((t) => (size += Buffer.byteLength(t) + 1));
+      assert.deepEqual(readLog(log).records.map((x) => x.out), expected);
     }
   });
 
@@ -100,6 +118,29 @@ describe('concurrent-ts map --retries', () => {
       const mine = records.filter((x) => x.line === line);
       assert.deepEqual(mine.map((x) => [x.attempt, x.ok, x.retry ?? false]), [[1, false, true], [2, false, true], [3, true, false]], `line ${line}`);
       assert.equal(mine[0]?.error, 'EvalError');
+    }
+  });
+
+  test('a retry runs on another worker than the attempt that failed (thread ids and the joblog\'s worker differ)', async () => {
+    const counters = mkdtempSync(join(dir, 'once-'));
+    const log = fresh('log');
+    // --no-inline: the first attempts run on the pool's workers too, not on the CLI's thread.
+    const r = await runCli(['map', `${ATTEMPTS}#failOnceOnThread`, '--json', '--retries', '1', '--joblog', log, '--workers', '2', '-q', '--no-inline'], numbers(30),
+      { env: cliEnv({ CT_FLAKY_DIR: counters }) });
+    assert.equal(r.code, 0, r.stderr);
+    const results = lines(r.stdout).map((x) => JSON.parse(x) as string);
+    assert.equal(results.length, 30);
+    const { records } = readLog(log);
+    for (let line = 1; line <= 30; line++) {
+      const [first, second] = records.filter((x) => x.line === line);
+      assert.equal(first?.ok, false, `line ${line}`);
+      assert.equal(second?.ok, true, `line ${line}`);
+      const failedOn = /on thread (\d+)$/.exec(first?.message ?? '')?.[1];
+      const retriedOn = (results[line - 1] ?? '').split(':')[1];
+      assert.ok(failedOn !== undefined && retriedOn !== undefined, `line ${line}: ${first?.message ?? ''} / ${results[line - 1] ?? ''}`);
+      assert.notEqual(retriedOn, failedOn, `line ${line}: retried on the thread it failed on`);
+      assert.match(first?.worker ?? '', /^worker_\d+$/);
+      assert.notEqual(second?.worker, first?.worker, `line ${line}: the joblog names the same worker for both attempts`);
     }
   });
 
@@ -150,22 +191,32 @@ describe('concurrent-ts map --halt', () => {
 });
 
 describe('concurrent-ts map: a cheap function moves to the main thread', () => {
-  test('20,000 cheap items: after the first thousands on the workers the rest run on `main`; --no-inline keeps them on the workers', async () => {
+  test('20,000 cheap items run on `main` from the first, with no worker started; --no-inline keeps them on the workers', async () => {
     const log = fresh('log');
-    const r = await runCli(['map', `${TASKS}#double`, '--json', '--joblog', log, '-q', '--workers', '2'], numbers(20_000));
+    const r = await runCli(['map', `${TASKS}#double`, '--json', '--joblog', log, '--workers', '2'], numbers(20_000));
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, Array.from({ length: 20_000 }, (_, i) => `${(i + 1) * 2}\n`).join(''));
-    const workers = readLog(log).records.map((x) => x.worker);
-    assert.equal(workers.at(-1), 'main', 'the last items ran on the main thread');
-    assert.match(workers[0] ?? '', /^worker_\d+$/, 'the first ones on a worker');
-    const firstMain = workers.indexOf('main');
-    assert.ok(workers.slice(firstMain).every((w) => w === 'main'), 'once moved, they stay');
+    const records = readLog(log).records;
+    assert.ok(records.every((x) => x.worker === 'main'), 'every item ran on the main thread');
+    assert.match(r.stderr, /; 0 tasks on /, 'no task went to the pool');
 
     const pinned = fresh('log');
     const p = await runCli(['map', `${TASKS}#double`, '--json', '--joblog', pinned, '-q', '--workers', '2', '--no-inline'], numbers(20_000));
     assert.equal(p.code, 0, p.stderr);
     assert.equal(p.stdout, r.stdout);
     assert.ok(readLog(pinned).records.every((x) => x.worker !== 'main'));
+  });
+
+  test('an expensive function goes to the workers after a trial of a few items on `main`, in order', async () => {
+    const log = fresh('log');
+    const r = await runCli(['map', `${ATTEMPTS}#slowLine`, '--json', '--joblog', log, '-q', '--workers', '2'], numbers(400));
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(lines(r.stdout), Array.from({ length: 400 }, (_, i) => JSON.stringify(`${i + 1}:${((i + 1) * 7919) % 10007}`)));
+    const workers = readLog(log).records.map((x) => x.worker);
+    assert.equal(workers[0], 'main', 'the trial runs on the main thread');
+    const firstWorker = workers.findIndex((w) => w !== 'main');
+    assert.ok(firstWorker > 0 && firstWorker < 200, `the trial took ${firstWorker} items of ~0.2 ms (it has 20 ms)`);
+    assert.ok(workers.slice(firstWorker).every((w) => /^worker_\d+$/.test(w ?? '')), 'once on the workers, they stay');
   });
 
   test('items that turn expensive go back to the workers, in order', async () => {
