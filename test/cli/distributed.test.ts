@@ -1,5 +1,5 @@
 /**
- * `concurrent-ts worker` and `concurrent-ts map --redis`: the seed exercise across a Redis queue,
+ * `concurrent-ts worker` and `concurrent-ts map --redis`: the course chapter's exercise across a Redis queue,
  * with the worker as a separate process. Skipped (with the reason) when redis-server is missing.
  */
 import assert from 'node:assert/strict';
@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { DistributedExecutor } from '../../src/distributed/index.js';
 import { taskModule } from '../../src/index.js';
 import { needRedis, RedisServer, redisServerPath } from '../fixtures/distributed/redis-server.js';
-import { hasStackTrace, cliEnv, lines, runCli, SEED_LINES, startCli, TASKS } from './helpers/cli.js';
+import { hasStackTrace, cliEnv, lines, runCli, CHAPTER_LINES, startCli, TASKS } from './helpers/cli.js';
 
 const available = redisServerPath() !== null;
 const ATTEMPTS = 'test/fixtures/cli/attempts.ts';
@@ -48,7 +48,7 @@ describe('concurrent-ts worker + map --redis', () => {
     if (available) await server.stop();
   });
 
-  test('a worker process serves the map: the seed\'s six lines in order; Ctrl-C stops the worker cleanly', async (t) => {
+  test('a worker process serves the map: the course chapter\'s six lines in order; Ctrl-C stops the worker cleanly', async (t) => {
     if (!needRedis(t)) return;
     const queue = `cli-${process.pid}`;
     const worker = startCli(['worker', '--redis', server.url, '--queue', queue, '--allow', 'examples/primes.ts', '--concurrency', '2', '--workers', '1']);
@@ -64,7 +64,7 @@ describe('concurrent-ts worker + map --redis', () => {
       const r = await runCli(['map', 'examples/primes.ts#isPrime', '--json', '--input', 'examples/primes.txt',
         '--format', '{input} is prime: {result}', '--redis', server.url, '--queue', queue]);
       assert.equal(r.code, 0, r.stderr);
-      assert.deepEqual(lines(r.stdout), SEED_LINES);
+      assert.deepEqual(lines(r.stdout), CHAPTER_LINES);
       assert.match(r.stderr, /^concurrent-ts: 6 items in .*; \d+ tasks? on Redis queue "cli-\d+"\n$/);
     } finally {
       worker.kill('SIGINT');

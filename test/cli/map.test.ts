@@ -5,36 +5,36 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { hasStackTrace, lines, runCli, SEED_LINES, TASKS } from './helpers/cli.js';
+import { hasStackTrace, lines, runCli, CHAPTER_LINES, TASKS } from './helpers/cli.js';
 
 const PRIMES = ['examples/primes.ts#isPrime', '--json', '--input', 'examples/primes.txt'];
-const SEED_FORMAT = ['--format', '{input} is prime: {result}'];
+const CHAPTER_FORMAT = ['--format', '{input} is prime: {result}'];
 
-describe('concurrent-ts map: the seed exercise', () => {
-  test('threads: the six numbers print in input order with their primality, as the seed prints them', async () => {
-    const r = await runCli(['map', ...PRIMES, ...SEED_FORMAT, '--workers', '2']);
+describe("concurrent-ts map: the course chapter's exercise", () => {
+  test('threads: the six numbers print in input order with their primality, as the course chapter prints them', async () => {
+    const r = await runCli(['map', ...PRIMES, ...CHAPTER_FORMAT, '--workers', '2']);
     assert.equal(r.stderr.split('\n').filter((l) => l !== '' && !l.includes('items in')).join('\n'), '');
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(lines(r.stdout), SEED_LINES);
+    assert.deepEqual(lines(r.stdout), CHAPTER_LINES);
   });
 
   test('processes: the same six lines from a pool of child processes', async () => {
-    const r = await runCli(['map', ...PRIMES, ...SEED_FORMAT, '--processes', '--workers', '2', '--quiet']);
+    const r = await runCli(['map', ...PRIMES, ...CHAPTER_FORMAT, '--processes', '--workers', '2', '--quiet']);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stderr, '');
-    assert.deepEqual(lines(r.stdout), SEED_LINES);
+    assert.deepEqual(lines(r.stdout), CHAPTER_LINES);
   });
 
   test('--unordered: the same lines, as a multiset, in completion order', async () => {
-    const r = await runCli(['map', ...PRIMES, ...SEED_FORMAT, '--unordered', '--quiet']);
+    const r = await runCli(['map', ...PRIMES, ...CHAPTER_FORMAT, '--unordered', '--quiet']);
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(lines(r.stdout).sort(), [...SEED_LINES].sort());
+    assert.deepEqual(lines(r.stdout).sort(), [...CHAPTER_LINES].sort());
   });
 
   test('stdin: the same numbers piped in give the same lines', async () => {
-    const r = await runCli(['map', 'examples/primes.ts#isPrime', '--json', ...SEED_FORMAT, '-q'], readFileSync('examples/primes.txt', 'utf8'));
+    const r = await runCli(['map', 'examples/primes.ts#isPrime', '--json', ...CHAPTER_FORMAT, '-q'], readFileSync('examples/primes.txt', 'utf8'));
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(lines(r.stdout), SEED_LINES);
+    assert.deepEqual(lines(r.stdout), CHAPTER_LINES);
   });
 
   test('the summary line names items, wall time, throughput, tasks and each worker\'s busy share', async () => {

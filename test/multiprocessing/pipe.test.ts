@@ -25,7 +25,7 @@ describe('Pipe', () => {
     await p.join();
   });
 
-  test('PIPE-01 the seed: a child doubles 3, 4, 5 until it receives null', async () => {
+  test('PIPE-01 the course chapter: a child doubles 3, 4, 5 until it receives null', async () => {
     const [parentEnd, childEnd] = Pipe<number | null>();
     const p = new Process({ target: tasks.pipeDoubler, args: [childEnd] });
     p.start();

@@ -39,7 +39,7 @@ describe('Pool', () => {
     assert.equal(await pool.apply(Math.max, [3, 9, 4]), 9);
   });
 
-  test('POOL-05 map returns the results in input order; an empty input gives []; the seed: Pool(3).map(Math.abs) is [2, 8, 3, 0]', async () => {
+  test('POOL-05 map returns the results in input order; an empty input gives []; the course chapter: Pool(3).map(Math.abs) is [2, 8, 3, 0]', async () => {
     await using pool = new Pool(3);
     assert.deepEqual(await pool.map(Math.abs, [-2, 8, -3, 0]), [2, 8, 3, 0]);
     assert.deepEqual(await pool.map(tasks.square, []), []);

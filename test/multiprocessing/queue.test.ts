@@ -25,7 +25,7 @@ describe('Queue', () => {
     assert.deepEqual([await q.get(), await q.get()], [2, 3]);
   });
 
-  test('MQ-01 the seed: a child puts [x*2, x*3] and the parent gets [6, 9]', async () => {
+  test('MQ-01 the course chapter: a child puts [x*2, x*3] and the parent gets [6, 9]', async () => {
     const q = new Queue<number[]>();
     const p = new Process({ target: tasks.double, args: [q, 3] });
     p.start();

@@ -227,7 +227,7 @@ describe('Semaphore, Event, Condition, Barrier across processes', () => {
 });
 
 describe('deadlock detection across processes', () => {
-  test('the seed: a child that holds a Lock and takes it again gets DeadlockError naming itself and the lock (async form)', async () => {
+  test('the course chapter: a child that holds a Lock and takes it again gets DeadlockError naming itself and the lock (async form)', async () => {
     const lock = new Lock({ name: 'output' });
     const q = new Queue<{ error: string; message: string; cycle: Array<{ thread: string; lock: string }> }>();
     const p = new Process({ target: tasks.reacquire, args: [lock, false, q], name: 'Chapter-G' });

@@ -1,5 +1,5 @@
 // The course chapter's threading exercises, ported in examples/, run as programs (as a reader would run
-// them) and checked against what the seed says they print. They import the package by name,
+// them) and checked against what the course chapter says they print. They import the package by name,
 // which resolves to dist/: `npm test` builds first.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -15,7 +15,7 @@ function run(name: string): { stdout: string[]; stderr: string; status: number |
 
 const sorted = (lines: string[]): string[] => [...lines].sort();
 
-test('seed deadlock, as written: ends with a DeadlockError naming both threads and locks instead of hanging', () => {
+test('the course chapter\'s deadlock, as written: ends with a DeadlockError naming both threads and locks instead of hanging', () => {
   const r = run('threading-deadlock');
   assert.equal(r.status, 0, r.stderr);
   const survivor = r.stdout.find((l) => l.endsWith('acquired 2 locks!'));
@@ -55,7 +55,7 @@ test('the same exercise written with await: also ends with a DeadlockError, with
   assert.ok(took < 20_000, `took ${took} ms`);
 });
 
-test('seed deadlock, fixed: all six lines, each thread in order', () => {
+test('the course chapter\'s deadlock, fixed: all six lines, each thread in order', () => {
   const r = run('threading-deadlock-fixed');
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stderr, '');
@@ -67,13 +67,13 @@ test('seed deadlock, fixed: all six lines, each thread in order', () => {
   }
 });
 
-test('seed race, as written: an update is lost (the counter does not reach 3)', () => {
+test('the course chapter\'s race, as written: an update is lost (the counter does not reach 3)', () => {
   const r = run('race');
   assert.equal(r.status, 0, r.stderr);
   assert.deepEqual(sorted(r.stdout), ['counter=1', 'counter=2']);
 });
 
-test('seed race, fixed with a Lock: the counter reaches 3', () => {
+test('the course chapter\'s race, fixed with a Lock: the counter reaches 3', () => {
   const r = run('race-fixed');
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout.length, 2);

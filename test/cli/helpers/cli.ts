@@ -16,7 +16,7 @@ export const MAIN = fileURLToPath(new URL('../../../src/cli/main.ts', import.met
 export const TASKS = 'test/fixtures/cli/tasks.ts';
 
 /** The course chapter's six numbers and the lines its `is_prime` exercise prints (with JS booleans). */
-export const SEED_LINES = [
+export const CHAPTER_LINES = [
   '112272535095293 is prime: true',
   '112582705942171 is prime: true',
   '102272535065492 is prime: false',

@@ -31,7 +31,7 @@ class Point {
 
 export function shippingTests({ factory, kind }: SuiteContext): void {
   describe('how a function reaches a worker', () => {
-    test('a self-contained function travels as source text (the seed\'s isPrime)', async () => {
+    test('a self-contained function travels as source text (the course chapter\'s isPrime)', async () => {
       await using executor = factory({ maxWorkers: 2 });
       const results = await Promise.all([...PRIMES, ...NOT_PRIMES].map((n) => executor.submit(isPrime, n).result()));
       assert.deepEqual(results, [true, true, true, true, false, false]);
