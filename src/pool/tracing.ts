@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { createRequire } from 'node:module';
+import { loadOtelApi } from '../worker/trace-context.js';
 import type { TaskKind } from '../core/backend.js';
 import type { TaskFuture, TaskTrace } from './task-future.js';
 
@@ -47,19 +47,9 @@ interface OtelApi {
 /** The API's `SpanStatusCode.ERROR` and `SpanKind.INTERNAL`. */
 const STATUS_ERROR = 2;
 const KIND_INTERNAL = 0;
-const PACKAGE = '@opentelemetry/api';
-
-let loaded: OtelApi | null | undefined;
-
 /** The program's `@opentelemetry/api`, or `null` when it has none. */
 function loadApi(): OtelApi | null {
-  if (loaded !== undefined) return loaded;
-  try {
-    loaded = createRequire(import.meta.url)(PACKAGE) as OtelApi;
-  } catch {
-    loaded = null;
-  }
-  return loaded;
+  return loadOtelApi() as OtelApi | null;
 }
 
 /** One pool's tracing. */

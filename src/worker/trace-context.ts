@@ -16,16 +16,24 @@ interface OtelApi {
 }
 
 const PACKAGE = '@opentelemetry/api';
-let loaded: OtelApi | null | undefined;
+let loaded: object | null | undefined;
 
-function loadApi(): OtelApi | null {
+/**
+ * The program's `@opentelemetry/api` (an optional peer dependency), or `null` when it has none;
+ * loaded once, on first use, in whichever thread asks (the pool's spans use it too).
+ */
+export function loadOtelApi(): object | null {
   if (loaded !== undefined) return loaded;
   try {
-    loaded = createRequire(import.meta.url)(PACKAGE) as OtelApi;
+    loaded = createRequire(import.meta.url)(PACKAGE) as object;
   } catch {
     loaded = null;
   }
   return loaded;
+}
+
+function loadApi(): OtelApi | null {
+  return loadOtelApi() as OtelApi | null;
 }
 
 /** Calls `fn` under the context of `traceparent` (`00-<trace id>-<span id>-<flags>`). */
