@@ -207,10 +207,17 @@ export class ChannelProducer {
   }
 
   #toHub(item: Item, flags: number): void {
-    const last = this.#runs[this.#runs.length - 1];
-    const tail = last?.items[last.items.length - 1];
-    if (last !== undefined && last.flags === flags && tail !== undefined && tail.seq + 1 === item.seq) last.items.push(item);
-    else this.#runs.push({ flags, items: [item] });
+    // Index only a non-empty array: `runs[-1]` is a named-property lookup (a runtime call, every message).
+    const runs = this.#runs;
+    if (runs.length > 0) {
+      const last = runs[runs.length - 1] as Run;
+      const tail = last.items[last.items.length - 1] as Item;
+      if (last.flags === flags && tail.seq + 1 === item.seq) {
+        last.items.push(item);
+        return;
+      }
+    }
+    runs.push({ flags, items: [item] });
   }
 
   /**

@@ -62,7 +62,29 @@ export function waitsChanged(link: ChannelLink, delta: number): void {
 }
 
 const channels = new Map<string, RemoteChannel>();
-const dirty = new Set<RemoteChannel>();
+/**
+ * Channels with something to write. A list with a flag on each channel rather than a `Set`: a set
+ * emptied by `delete` gets a new table (a runtime call), and a round trip empties it every message.
+ */
+const dirty: RemoteChannel[] = [];
+let dirtyCount = 0;
+
+function addDirty(ch: RemoteChannel): void {
+  if (ch.dirty) return;
+  ch.dirty = true;
+  dirty[dirtyCount++] = ch;
+}
+
+/** The dirty channels, and none any more. */
+function takeDirty(): RemoteChannel[] {
+  const list = dirty.slice(0, dirtyCount);
+  for (let i = 0; i < dirtyCount; i++) {
+    (dirty[i] as RemoteChannel).dirty = false;
+    dirty[i] = undefined as unknown as RemoteChannel;
+  }
+  dirtyCount = 0;
+  return list;
+}
 /** Channels with takes not acked yet (acked as soon as the thread writes anything else). */
 const lazy = new Set<RemoteChannel>();
 let flushScheduled = false;
@@ -86,7 +108,13 @@ export function addChannel(ch: RemoteChannel): void {
 /** Forgets a channel of this thread (its last handle here is gone). @internal */
 export function removeChannel(ch: RemoteChannel): void {
   if (channels.get(ch.id) === ch) channels.delete(ch.id);
-  dirty.delete(ch);
+  if (ch.dirty) {
+    const i = dirty.indexOf(ch);
+    dirty.splice(i, 1);
+    dirty.push(undefined as unknown as RemoteChannel);
+    dirtyCount--;
+    ch.dirty = false;
+  }
   lazy.delete(ch);
 }
 
@@ -95,7 +123,7 @@ export function removeChannel(ch: RemoteChannel): void {
  * set off have run (a consumer that takes an item and sends a reply writes both in one go).
  */
 export function markDirty(ch: RemoteChannel): void {
-  dirty.add(ch);
+  addDirty(ch);
   if (flushScheduled) return;
   flushScheduled = true;
   afterThisTurn();
@@ -128,7 +156,7 @@ export function newTurn(): void {
  * written at the end of the turn, as any batch.
  */
 export function itemQueued(ch: RemoteChannel): void {
-  dirty.add(ch);
+  addDirty(ch);
   if (!flushScheduled) {
     if (wroteInTurn !== turn) {
       wroteInTurn = turn;
@@ -180,15 +208,16 @@ function flushTick(): void {
 export function flushChannels(force: boolean, causal = false): void {
   flushScheduled = false;
   batched = 0;
-  if (dirty.size === 0 && !force && (!causal || lazy.size === 0)) return;
+  if (dirtyCount === 0 && !force && (!causal || lazy.size === 0)) return;
   let visible = causal || force;
-  if (dirty.size === 1 && !force) {
+  if (dirtyCount === 1 && !force) {
     // The usual case: one channel, one link, nothing else owing an ack.
-    const ch = dirty.values().next().value as RemoteChannel;
+    const ch = dirty[0] as RemoteChannel;
     if (!visible) visible = ch.outgoing;
     if (!visible || lazy.size === 0 || (lazy.size === 1 && lazy.has(ch))) {
-      // `delete`, not `clear()`, which gives the set a new table every time.
-      dirty.delete(ch);
+      dirty[0] = undefined as unknown as RemoteChannel;
+      dirtyCount = 0;
+      ch.dirty = false;
       ch.flush(false, visible);
       if (ch.unacked) lazy.add(ch);
       else lazy.delete(ch);
@@ -196,10 +225,10 @@ export function flushChannels(force: boolean, causal = false): void {
       return;
     }
   }
-  if (!visible) for (const ch of dirty) if (ch.outgoing) visible = true;
+  const marked = takeDirty();
+  if (!visible) for (const ch of marked) if (ch.outgoing) visible = true;
   const links = new Set<ChannelLink>();
-  const list = force ? [...channels.values()] : visible ? [...new Set([...lazy, ...dirty])] : [...dirty];
-  dirty.clear();
+  const list = force ? [...channels.values()] : visible ? [...new Set([...lazy, ...marked])] : marked;
   // Acks first: a channel that took items is flushed before those that send.
   list.sort((a, b) => Number(a.outgoing) - Number(b.outgoing));
   for (const ch of list) {
