@@ -12,7 +12,7 @@
  */
 import { RingQueue } from '../../core/ring-queue.js';
 import { dataLength, encodeItems, FLAG, type Item, type Packed } from './items.js';
-import { batching, itemQueued, markDirty, peer, SELF, type ChannelLink, type Peer } from './transport.js';
+import { batching, itemQueued, markDirty, peer, SELF, writesAlone, type ChannelLink, type Peer } from './transport.js';
 import type { RemoteChannel } from './endpoint.js';
 
 /** Items a producer sends straight to a reader that has not said yet how many it wants. */
@@ -102,6 +102,13 @@ export class ChannelProducer {
 
   /** Puts an item (it never waits). */
   put(packed: Packed): void {
+    if (this.#known && !this.#direct && this.#runs.length === 0 && writesAlone()) {
+      // Through the broker, alone in its turn: encoded and written now, with none of the
+      // batching's bookkeeping (no run, no flush of the channels).
+      this.#link.queueItems(encodeItems(this.#name, 0, [packed], ++this.#seq, 0));
+      this.#link.writeQueued();
+      return;
+    }
     const item: Item = { origin: SELF, seq: ++this.#seq, tag: packed.tag, data: packed.data };
     if (!this.#known) {
       if (this.#unrouted.length === 0 && !batching()) {

@@ -174,6 +174,18 @@ export function itemQueued(ch: RemoteChannel): void {
   }
 }
 
+/**
+ * A put may be written at once, alone, without the channels' flush: it is the first write of this
+ * turn and nothing else waits to be written or acked (a message of a round trip). The caller
+ * writes it straight away; the turn counts as written.
+ */
+export function writesAlone(): boolean {
+  if (flushScheduled || wroteInTurn === turn || dirtyCount !== 0 || lazy.size !== 0) return false;
+  wroteInTurn = turn;
+  batched = 0;
+  return true;
+}
+
 /** `true` while something queued waits for the end of the turn. */
 export function batching(): boolean {
   return flushScheduled;
