@@ -44,9 +44,9 @@ export interface ChannelLink {
   writeQueued(): void;
   /** Keeps the thread alive (a get or recv waits, as a blocked Python get keeps its process) or lets it end. */
   keepAlive(on: boolean): void;
+  /** Gets, recvs and polls of this thread's channels on this link that wait (kept by `waitsChanged`). */
+  channelWaits: number;
 }
-
-const waitCounts = new Map<ChannelLink, number>();
 
 /**
  * A wait on a channel of `link` started (+1) or ended (-1). The link keeps the thread alive while
@@ -54,9 +54,9 @@ const waitCounts = new Map<ChannelLink, number>();
  * end of the turn, which a round trip would pay once per message.
  */
 export function waitsChanged(link: ChannelLink, delta: number): void {
-  const before = waitCounts.get(link) ?? 0;
+  const before = link.channelWaits;
   const after = before + delta;
-  waitCounts.set(link, after);
+  link.channelWaits = after;
   if (after > 0 && before === 0) link.keepAlive(true);
   else if (after === 0 && before > 0) link.keepAlive(false);
 }
@@ -272,7 +272,7 @@ export function onChannelEvent(event: BrokerEvent): void {
 
 /** How many gets, recvs and polls of this thread's channels on `link` wait: they keep the thread alive. */
 export function waiting(link: ChannelLink): number {
-  return waitCounts.get(link) ?? 0;
+  return link.channelWaits;
 }
 
 let holding: NodeJS.Timeout | undefined;
