@@ -255,6 +255,8 @@ let quiescenceHook = false;
  * the broker pushes to it (ITEMS frames); a channel's frames queued before a request go first.
  */
 class RemoteLink extends Link implements ChannelLink {
+  /** Gets, recvs and polls of this thread's channels on this link that wait (see `waitsChanged`). */
+  channelWaits = 0;
   readonly #socket: Socket;
   readonly #writer: SocketWriter;
   readonly #reader = new FrameReader();

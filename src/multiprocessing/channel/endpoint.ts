@@ -21,6 +21,8 @@ export class RemoteChannel {
   readonly #producer: ChannelProducer;
   readonly #reader: ChannelReader;
   #refs = 0;
+  /** Queued for this thread's next flush (kept by `transport.ts`). @internal */
+  dirty = false;
 
   /**
    * @param pipe - a pipe end (one reader: no credit for producers, lazy acks).

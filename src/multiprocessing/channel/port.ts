@@ -42,6 +42,13 @@ export interface ChannelPort {
   putWait(packed: Packed, block: boolean, timeout: number | null, signal: AbortSignal | undefined): Promise<Reply>;
   /** Takes the next item, waiting at most `timeout` ms (`null`: no limit; `block: false`: not at all). */
   get(block: boolean, timeout: number | null, signal: AbortSignal | undefined): Got | Promise<Got>;
+  /**
+   * Takes the next item, waiting as long as it takes (no timeout, no signal), and gives `map` of
+   * it (or of the error reply): at once when one is at hand, else when it comes. The caller's
+   * promise is the wait's own, with no async function in between (a round trip makes one per
+   * message on each side).
+   */
+  getMapped<R>(map: (got: Got) => R): R | Promise<R>;
   /** `true` when an item (or a pipe's end of file) is there, waiting at most `timeout` ms. */
   poll(timeout: number | null, signal: AbortSignal | undefined): boolean | Reply | Promise<boolean | Reply>;
   /** The sequence number of the last item this thread put (a pipe end reports it when it closes). */
@@ -102,6 +109,21 @@ class LocalPort implements ChannelPort {
     return result instanceof Promise ? result : localResult(result) as Got;
   }
 
+  #map: ((got: Got) => unknown) | undefined;
+  #mapLocal: ((result: LocalResult) => unknown) | undefined;
+
+  getMapped<R>(map: (got: Got) => R): R | Promise<R> {
+    const hub = this.#hub;
+    if (hub === undefined) return map(fail(...GONE));
+    // One composed function per map (a handle passes the same one every time).
+    if (this.#map !== map) {
+      this.#map = map;
+      this.#mapLocal = (result: LocalResult) => map(localResult(result) as Got);
+    }
+    const result = hub.localWait(false, true, null, undefined, this.#mapLocal as (result: LocalResult) => R);
+    return result instanceof Promise ? result : map(localResult(result) as Got);
+  }
+
   poll(timeout: number | null, signal: AbortSignal | undefined): boolean | Reply | Promise<boolean | Reply> {
     const hub = this.#hub;
     if (hub === undefined) return fail(...GONE);
@@ -148,6 +170,21 @@ class RemotePort implements ChannelPort {
       return ch.atEof ? fail('EOFError', '') : fail(...this.errors.timeout(timeout));
     });
   }
+
+  getMapped<R>(map: (got: Got) => R): R | Promise<R> {
+    const ch = this.ch;
+    const item = ch.take();
+    if (item !== undefined) return map(item);
+    if (ch.atEof) return map(fail('EOFError', ''));
+    if (this.#map !== map) {
+      this.#map = map;
+      this.#mapWait = (got: Item | boolean | undefined) => map(this.#gotOrEof(got));
+    }
+    return ch.wait<R>(false, null, undefined, this.#mapWait as (got: Item | boolean | undefined) => R);
+  }
+
+  #map: ((got: Got) => unknown) | undefined;
+  #mapWait: ((got: Item | boolean | undefined) => unknown) | undefined;
 
   /** What a wait without a timeout gives (made once: a get is often one per message). */
   readonly #gotOrEof = (got: Item | boolean | undefined): Got => {

@@ -12,7 +12,7 @@
  */
 import { RingQueue } from '../../core/ring-queue.js';
 import { dataLength, encodeItems, FLAG, type Item, type Packed } from './items.js';
-import { batching, itemQueued, markDirty, peer, SELF, type ChannelLink, type Peer } from './transport.js';
+import { batching, itemQueued, markDirty, peer, SELF, writesAlone, type ChannelLink, type Peer } from './transport.js';
 import type { RemoteChannel } from './endpoint.js';
 
 /** Items a producer sends straight to a reader that has not said yet how many it wants. */
@@ -102,6 +102,13 @@ export class ChannelProducer {
 
   /** Puts an item (it never waits). */
   put(packed: Packed): void {
+    if (this.#known && !this.#direct && this.#runs.length === 0 && writesAlone()) {
+      // Through the broker, alone in its turn: encoded and written now, with none of the
+      // batching's bookkeeping (no run, no flush of the channels).
+      this.#link.queueItems(encodeItems(this.#name, 0, [packed], ++this.#seq, 0));
+      this.#link.writeQueued();
+      return;
+    }
     const item: Item = { origin: SELF, seq: ++this.#seq, tag: packed.tag, data: packed.data };
     if (!this.#known) {
       if (this.#unrouted.length === 0 && !batching()) {
@@ -207,10 +214,17 @@ export class ChannelProducer {
   }
 
   #toHub(item: Item, flags: number): void {
-    const last = this.#runs[this.#runs.length - 1];
-    const tail = last?.items[last.items.length - 1];
-    if (last !== undefined && last.flags === flags && tail !== undefined && tail.seq + 1 === item.seq) last.items.push(item);
-    else this.#runs.push({ flags, items: [item] });
+    // Index only a non-empty array: `runs[-1]` is a named-property lookup (a runtime call, every message).
+    const runs = this.#runs;
+    if (runs.length > 0) {
+      const last = runs[runs.length - 1] as Run;
+      const tail = last.items[last.items.length - 1] as Item;
+      if (last.flags === flags && tail.seq + 1 === item.seq) {
+        last.items.push(item);
+        return;
+      }
+    }
+    runs.push({ flags, items: [item] });
   }
 
   /**

@@ -287,6 +287,22 @@ export class ChannelReader {
     }
     const { items, firstN } = batch;
     const origin = this.#origin(batch.origin);
+    if (from === undefined && items.length === 1 && this.#fences.size === 0 && origin.phase !== 'merge') {
+      // One message from the broker for the get that waits first (a round trip): what `#place`
+      // and `#deliver` would do, without an entry.
+      const w = this.#waits.peek();
+      if (w !== undefined && !w.done && !w.poll) {
+        const item = items[0] as Item;
+        const taken = this.#hub;
+        if (firstN + 1 > taken.received) taken.received = firstN + 1;
+        if (item.seq > origin.delivered) origin.delivered = item.seq;
+        this.#waits.shift();
+        this.#took(taken, origin, item.seq, firstN, false);
+        w.resolve(item);
+        this.#checkEof();
+        return;
+      }
+    }
     for (let i = 0; i < items.length; i++) {
       const item = items[i] as Item;
       const entry: Entry = { item, from, taken, origin, n: firstN + i };
@@ -375,14 +391,17 @@ export class ChannelReader {
   }
 
   #consume(entry: Entry): void {
-    const taken = entry.taken;
-    taken.take(entry.n);
-    const origin = entry.origin;
-    if (entry.item.seq > origin.taken) {
-      origin.taken = entry.item.seq;
+    this.#took(entry.taken, entry.origin, entry.item.seq, entry.n, entry.from !== undefined);
+  }
+
+  /** Item `seq` of `origin`, number `n` of the stream `taken`, was taken. */
+  #took(taken: Taken, origin: Origin, seq: number, n: number, direct: boolean): void {
+    taken.take(n);
+    if (seq > origin.taken) {
+      origin.taken = seq;
       this.#takenDirty = true;
     }
-    if (entry.from !== undefined) this.#directTaken++;
+    if (direct) this.#directTaken++;
     // Acks are lazy: due ones are written at the end of the turn, the others with the next write.
     if (this.#ackNeeded(taken)) markDirty(this.#owner);
     else if (!this.#pipe) markLazy(this.#owner);

@@ -44,9 +44,9 @@ export interface ChannelLink {
   writeQueued(): void;
   /** Keeps the thread alive (a get or recv waits, as a blocked Python get keeps its process) or lets it end. */
   keepAlive(on: boolean): void;
+  /** Gets, recvs and polls of this thread's channels on this link that wait (kept by `waitsChanged`). */
+  channelWaits: number;
 }
-
-const waitCounts = new Map<ChannelLink, number>();
 
 /**
  * A wait on a channel of `link` started (+1) or ended (-1). The link keeps the thread alive while
@@ -54,15 +54,37 @@ const waitCounts = new Map<ChannelLink, number>();
  * end of the turn, which a round trip would pay once per message.
  */
 export function waitsChanged(link: ChannelLink, delta: number): void {
-  const before = waitCounts.get(link) ?? 0;
+  const before = link.channelWaits;
   const after = before + delta;
-  waitCounts.set(link, after);
+  link.channelWaits = after;
   if (after > 0 && before === 0) link.keepAlive(true);
   else if (after === 0 && before > 0) link.keepAlive(false);
 }
 
 const channels = new Map<string, RemoteChannel>();
-const dirty = new Set<RemoteChannel>();
+/**
+ * Channels with something to write. A list with a flag on each channel rather than a `Set`: a set
+ * emptied by `delete` gets a new table (a runtime call), and a round trip empties it every message.
+ */
+const dirty: RemoteChannel[] = [];
+let dirtyCount = 0;
+
+function addDirty(ch: RemoteChannel): void {
+  if (ch.dirty) return;
+  ch.dirty = true;
+  dirty[dirtyCount++] = ch;
+}
+
+/** The dirty channels, and none any more. */
+function takeDirty(): RemoteChannel[] {
+  const list = dirty.slice(0, dirtyCount);
+  for (let i = 0; i < dirtyCount; i++) {
+    (dirty[i] as RemoteChannel).dirty = false;
+    dirty[i] = undefined as unknown as RemoteChannel;
+  }
+  dirtyCount = 0;
+  return list;
+}
 /** Channels with takes not acked yet (acked as soon as the thread writes anything else). */
 const lazy = new Set<RemoteChannel>();
 let flushScheduled = false;
@@ -86,7 +108,13 @@ export function addChannel(ch: RemoteChannel): void {
 /** Forgets a channel of this thread (its last handle here is gone). @internal */
 export function removeChannel(ch: RemoteChannel): void {
   if (channels.get(ch.id) === ch) channels.delete(ch.id);
-  dirty.delete(ch);
+  if (ch.dirty) {
+    const i = dirty.indexOf(ch);
+    dirty.splice(i, 1);
+    dirty.push(undefined as unknown as RemoteChannel);
+    dirtyCount--;
+    ch.dirty = false;
+  }
   lazy.delete(ch);
 }
 
@@ -95,7 +123,7 @@ export function removeChannel(ch: RemoteChannel): void {
  * set off have run (a consumer that takes an item and sends a reply writes both in one go).
  */
 export function markDirty(ch: RemoteChannel): void {
-  dirty.add(ch);
+  addDirty(ch);
   if (flushScheduled) return;
   flushScheduled = true;
   afterThisTurn();
@@ -128,7 +156,7 @@ export function newTurn(): void {
  * written at the end of the turn, as any batch.
  */
 export function itemQueued(ch: RemoteChannel): void {
-  dirty.add(ch);
+  addDirty(ch);
   if (!flushScheduled) {
     if (wroteInTurn !== turn) {
       wroteInTurn = turn;
@@ -144,6 +172,18 @@ export function itemQueued(ch: RemoteChannel): void {
     flushChannels(false);
     flushScheduled = true;
   }
+}
+
+/**
+ * A put may be written at once, alone, without the channels' flush: it is the first write of this
+ * turn and nothing else waits to be written or acked (a message of a round trip). The caller
+ * writes it straight away; the turn counts as written.
+ */
+export function writesAlone(): boolean {
+  if (flushScheduled || wroteInTurn === turn || dirtyCount !== 0 || lazy.size !== 0) return false;
+  wroteInTurn = turn;
+  batched = 0;
+  return true;
 }
 
 /** `true` while something queued waits for the end of the turn. */
@@ -180,15 +220,16 @@ function flushTick(): void {
 export function flushChannels(force: boolean, causal = false): void {
   flushScheduled = false;
   batched = 0;
-  if (dirty.size === 0 && !force && (!causal || lazy.size === 0)) return;
+  if (dirtyCount === 0 && !force && (!causal || lazy.size === 0)) return;
   let visible = causal || force;
-  if (dirty.size === 1 && !force) {
+  if (dirtyCount === 1 && !force) {
     // The usual case: one channel, one link, nothing else owing an ack.
-    const ch = dirty.values().next().value as RemoteChannel;
+    const ch = dirty[0] as RemoteChannel;
     if (!visible) visible = ch.outgoing;
     if (!visible || lazy.size === 0 || (lazy.size === 1 && lazy.has(ch))) {
-      // `delete`, not `clear()`, which gives the set a new table every time.
-      dirty.delete(ch);
+      dirty[0] = undefined as unknown as RemoteChannel;
+      dirtyCount = 0;
+      ch.dirty = false;
       ch.flush(false, visible);
       if (ch.unacked) lazy.add(ch);
       else lazy.delete(ch);
@@ -196,10 +237,10 @@ export function flushChannels(force: boolean, causal = false): void {
       return;
     }
   }
-  if (!visible) for (const ch of dirty) if (ch.outgoing) visible = true;
+  const marked = takeDirty();
+  if (!visible) for (const ch of marked) if (ch.outgoing) visible = true;
   const links = new Set<ChannelLink>();
-  const list = force ? [...channels.values()] : visible ? [...new Set([...lazy, ...dirty])] : [...dirty];
-  dirty.clear();
+  const list = force ? [...channels.values()] : visible ? [...new Set([...lazy, ...marked])] : marked;
   // Acks first: a channel that took items is flushed before those that send.
   list.sort((a, b) => Number(a.outgoing) - Number(b.outgoing));
   for (const ch of list) {
@@ -231,7 +272,7 @@ export function onChannelEvent(event: BrokerEvent): void {
 
 /** How many gets, recvs and polls of this thread's channels on `link` wait: they keep the thread alive. */
 export function waiting(link: ChannelLink): number {
-  return waitCounts.get(link) ?? 0;
+  return link.channelWaits;
 }
 
 let holding: NodeJS.Timeout | undefined;
