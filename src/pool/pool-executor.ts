@@ -119,6 +119,8 @@ const PROCESS_MAX_HELD = 512;
 const MAP_CHUNK_MS = 4;
 /** A task expected to take this long (ms), or never measured, goes to a worker holding nothing unstarted, alone. */
 const LONG_MS = HELD_MS;
+/** Cores this process may use (`taskset` and cgroup limits included). */
+const CORES = availableParallelism();
 /** How soon an idle thread worker looks again at a worker that holds tasks it has not started, and how long such a worker may start none before they are taken back. */
 const STEAL_RECHECK_MS = 1;
 /** A worker that holds tasks and has started none for this long (ms) while another idles is stalled. */
@@ -466,6 +468,18 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
     if (wait) await this.#allExited;
   }
 
+  /**
+   * Whether this thread, `slot`'s worker and every other worker running code each have a core:
+   * spinning for a reply helps only then. With the other cores taken (a long task on one of two),
+   * the spin takes the core from the very worker it waits for (a tiny task behind a long one
+   * answered in ~150 µs instead of ~40).
+   */
+  #coreToSpare(slot: WorkerSlot): boolean {
+    let running = 2;
+    for (const other of this.#slots) if (other !== slot && other.busy() && ++running > CORES) return false;
+    return true;
+  }
+
   /** Cancels a task taken off the queue; counts it if it is cancelled now (not already settled). */
   #cancelQueued(task: TaskFuture<unknown>, force: boolean): void {
     if (!task.done() && task.cancel({ force })) this.#metrics.cancelled++;
@@ -678,7 +692,7 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
     try {
       slot.channel.post(traces === undefined ? { op: 'run', seq: firstSeq, defs, tasks } : { op: 'run', seq: firstSeq, defs, tasks, traces },
         moves === undefined ? undefined : [...new Set(moves)]);
-      if (slot.channel.poll !== undefined) this.#replySpin.sent(idle ? expectedMs : Infinity);
+      if (slot.channel.poll !== undefined && this.#coreToSpare(slot)) this.#replySpin.sent(idle ? expectedMs : Infinity);
     } catch (error) {
       this.#sendOneByOne(slot, sent, tasks, defs, error as Error, traces);
     }
