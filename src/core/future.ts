@@ -69,7 +69,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
   #listeners: Listener[] | undefined;
   /** Made on the first `await`/`then`/`result()`; every later one shares it. */
   #promise: Promise<T> | undefined;
-  #resolvers: [(value: any) => void, (error: unknown) => void] | undefined;
+  /** The shared promise's settle functions, two fields rather than a pair: one allocation less per awaited future. */
+  #resolve: ((value: any) => void) | undefined;
+  #reject: ((error: unknown) => void) | undefined;
 
   /**
    * The current state. States only move forward: `PENDING` → `RUNNING` → `FINISHED`, or
@@ -327,7 +329,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
     if (this.#promise !== undefined) return this.#promise;
     if (this.done()) return (this.#promise = this.#outcome());
     return (this.#promise = new Promise<T>((resolve, reject) => {
-      this.#resolvers = [resolve, reject];
+      this.#resolve = resolve;
+      this.#reject = reject;
     }));
   }
 
@@ -365,12 +368,14 @@ export class Future<T = unknown> implements PromiseLike<T> {
   }
 
   #settled(): void {
-    const resolvers = this.#resolvers;
-    if (resolvers !== undefined) {
-      this.#resolvers = undefined;
-      if (this.#state === 'CANCELLED') resolvers[1](new CancelledError('the future was cancelled'));
-      else if (this.#failed) resolvers[1](this.#value);
-      else resolvers[0](this.#value);
+    const resolve = this.#resolve;
+    const reject = this.#reject;
+    if (resolve !== undefined && reject !== undefined) {
+      this.#resolve = undefined;
+      this.#reject = undefined;
+      if (this.#state === 'CANCELLED') reject(new CancelledError('the future was cancelled'));
+      else if (this.#failed) reject(this.#value);
+      else resolve(this.#value);
     }
     const listeners = this.#listeners;
     const callbacks = this.#callbacks;
