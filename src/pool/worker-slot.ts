@@ -32,6 +32,9 @@ interface Orphans {
   readonly culprit: TaskFuture<unknown> | undefined;
 }
 
+/** How long a stalled worker is sent nothing, at most, if it does not report first (ms). */
+const STUCK_MS = 100;
+
 export class WorkerSlot {
   channel!: WorkerChannel;
   /** Thread workers: the control block with the claim words; `null` for processes. */
@@ -54,8 +57,20 @@ export class WorkerSlot {
   solo = false;
   /** The worker is about to block and gave back what it held: send it nothing until it reports. */
   blocked = false;
-  /** Held tasks and started none for a while (see {@link WorkerSlot.stalled}); sent nothing until it next reports. */
-  stuck = false;
+  /**
+   * Held tasks and started none for a while (see {@link WorkerSlot.stalled}); sent nothing until
+   * it next reports, or for {@link STUCK_MS} at most (a worker that never says a word again must
+   * not be shut out for good).
+   */
+  get stuck(): boolean {
+    return this.#stuckAt >= 0 && performance.now() - this.#stuckAt < STUCK_MS;
+  }
+
+  set stuck(on: boolean) {
+    this.#stuckAt = on ? performance.now() : -1;
+  }
+
+  #stuckAt = -1;
   /** Process workers: when the pool last heard from it or sent it tasks (`performance.now()`). */
   heardAt = performance.now();
   /** Process workers: a take-back was asked of its revoker and not answered yet. */
