@@ -1,16 +1,16 @@
 /**
  * `npm run soak`: the reliability runs of test/reliability at soak sizes, for local runs.
- * Fault injection on thread and process pools (several seeds each), then load runs; prints one
+ * Fault injection on thread and process pools (several random runs each), then load runs; prints one
  * table: faults injected, tasks submitted, settled, lost and duplicated (both must be 0), RSS
  * before and after. Exits 1 if any guarantee broke.
  *
  * Sizes scale with CT_SOAK (default 1): `CT_SOAK=4 npm run soak` runs four times as many tasks.
- * `CT_REPLAY=<n>` fixes the seed of every fault run.
+ * `CT_REPLAY=<n>` replays every fault run with that key.
  */
 import { runFaults, summary, type FaultReport } from '../test/fixtures/reliability/faults.js';
 import { loadSummary, mb, measure, runLoad, type LoadReport, type Memory } from '../test/fixtures/reliability/load.js';
 import type { PoolKind } from '../test/fixtures/reliability/pools.js';
-import { runSeed } from '../test/fixtures/reliability/rng.js';
+import { runReplayKey } from '../test/fixtures/reliability/rng.js';
 
 const scale = Number(process.env.CT_SOAK ?? 1);
 if (!(scale > 0)) throw new RangeError(`CT_SOAK must be a positive number, got ${process.env.CT_SOAK}`);
@@ -34,10 +34,10 @@ const started = performance.now();
 
 for (const kind of ['thread', 'process'] as PoolKind[]) {
   for (let round = 0; round < 3; round++) {
-    const seed = runSeed();
+    const key = runReplayKey();
     const before = await measure();
     const report: FaultReport = await runFaults({
-      kind, seed, tasks: n(50_000), maxWorkers: 2, kills: n(20),
+      kind, replayKey: key, tasks: n(50_000), maxWorkers: 2, kills: n(20),
       faults: { exit: n(10), throwAfterReturn: n(10), throwWhileRunning: n(10), blockForever: n(4), outOfMemory: n(4) },
       deadlineMs: 600_000,
     });
@@ -45,7 +45,7 @@ for (const kind of ['thread', 'process'] as PoolKind[]) {
     console.error(summary(report));
     const ok = report.lost === 0 && report.duplicated === 0 && report.unexpected.length === 0 && report.shutdownReturned;
     rows.push({
-      run: `faults ${kind} key ${seed}`, faults: report.faultsInjected, submitted: report.submitted, settled: report.settled,
+      run: `faults ${kind} key ${key}`, faults: report.faultsInjected, submitted: report.submitted, settled: report.settled,
       lost: report.lost, duplicated: report.duplicated, before, after, ok,
       note: ok ? '' : report.unexpected.slice(0, 5).join('; '),
     });

@@ -152,13 +152,7 @@ export class Connection<T = unknown> extends SharedObject {
   }
 
   async #recvWith(options: number | WaitOptions | undefined): Promise<T> {
-    this.#checkReadable();
-    const { timeout, signal } = toWait(options);
-    throwIfAborted(signal);
-    let got = this.#in.get(true, timeout, signal);
-    if (got instanceof Promise) got = await got;
-    if (isReply(got)) unwrap(got, signal);
-    return unpackValue(got as Item, reviveHandles) as T;
+    return unpackValue(await this.#receive(options), reviveHandles) as T;
   }
 
   /**

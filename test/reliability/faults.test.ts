@@ -8,13 +8,13 @@
  * log); the pool replaces its workers and finishes the rest; `shutdown()` returns with every
  * worker gone.
  *
- * A failing run prints its seed; `CT_REPLAY=<seed>` replays it.
+ * A failing run prints its replay key; `CT_REPLAY=<key>` replays it.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { runFaults, summary, type FaultReport } from '../fixtures/reliability/faults.js';
 import type { PoolKind } from '../fixtures/reliability/pools.js';
-import { runSeed } from '../fixtures/reliability/rng.js';
+import { runReplayKey } from '../fixtures/reliability/rng.js';
 import { captureReports } from '../helpers/reporter.js';
 import { captureStderr } from '../helpers/stderr.js';
 
@@ -22,7 +22,7 @@ import { captureStderr } from '../helpers/stderr.js';
 const DEADLINE_MS = Number(process.env.CT_FAULT_DEADLINE_MS ?? 90_000);
 
 function check(report: FaultReport, faults: Record<string, number>): void {
-  const replay = `(replay with CT_REPLAY=${report.seed})`;
+  const replay = `(replay with CT_REPLAY=${report.replayKey})`;
   assert.deepEqual(report.unexpected, [], `outcomes that break a guarantee ${replay}`);
   assert.equal(report.submitted, report.settled, `submitted = settled ${replay}`);
   assert.equal(report.lost, 0, `no future lost ${replay}`);
@@ -47,7 +47,7 @@ describe('faults: every future settles once, the pool heals, shutdown returns', 
       // A child process that reaches its heap limit prints V8's fatal error, which the pool passes through.
       using _stderr = captureStderr();
       const faults = { exit: 3, throwAfterReturn: 3, throwWhileRunning: 3, blockForever: 2, outOfMemory: 2 };
-      const report = await runFaults({ kind, seed: runSeed(), tasks: 10_000, maxWorkers: 2, faults, kills: 4, deadlineMs: DEADLINE_MS });
+      const report = await runFaults({ kind, replayKey: runReplayKey(), tasks: 10_000, maxWorkers: 2, faults, kills: 4, deadlineMs: DEADLINE_MS });
       t.diagnostic(summary(report));
       check(report, faults);
       for (const r of reports.reports) assert.match(r.message, /worker .* ended (while idle|while \d+ tasks? ran)/, 'only worker endings are reported');
