@@ -34,6 +34,15 @@ export const CTL_BUSY = 3;
  */
 export const CTL_LONG = 4;
 /**
+ * Int32 index in the control block: set to 1 (and the doorbell rung) when the pool stops the
+ * worker. A worker never sleeps on the doorbell once it is set. `worker.terminate()` alone is not
+ * enough: its termination unwinds whatever JavaScript is running and is then spent, and if Node
+ * calls into the worker's JavaScript once more before its event loop turns (a message already on
+ * the port), that code could go to sleep on the doorbell with nothing left to wake it, and the
+ * worker would never exit.
+ */
+export const CTL_STOP = 5;
+/**
  * Int32 index in the control block where the claim words start: one word per task, at
  * `CTL_CLAIMS + (seq & CLAIM_MASK)`. The main side writes {@link claimTag}(seq) when it sends a
  * task; the worker swaps it for {@link CLAIMED} before starting the task, and the main side swaps

@@ -14,7 +14,7 @@
  * @module
  */
 import { parentPort, receiveMessageOnPort, threadId, workerData, type TransferListItem } from 'node:worker_threads';
-import { CTL_DOORBELL, CTL_REPLIES } from '../control-block.js';
+import { CTL_DOORBELL, CTL_REPLIES, CTL_STOP } from '../control-block.js';
 import { PROTOCOL_VERSION, type WorkerInit } from '../protocol.js';
 import { setContext } from '../sync/current-thread.js';
 import { adoptRegistry } from '../sync/registry.js';
@@ -60,6 +60,8 @@ function sleepWhileIdle(): void {
   if (control === null) return;
   while (runtime.isIdle() && quiet()) {
     const rung = Atomics.load(control, CTL_DOORBELL);
+    // Being stopped: stay in the event loop, where Node ends the worker (see CTL_STOP).
+    if (Atomics.load(control, CTL_STOP) !== 0) return;
     const message = receiveMessageOnPort(port as NonNullable<typeof port>);
     if (message !== undefined) {
       runtime.receive(message.message);

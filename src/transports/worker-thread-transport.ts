@@ -12,7 +12,7 @@
  */
 import { MessageChannel, receiveMessageOnPort, Worker, type ResourceLimits, type TransferListItem } from 'node:worker_threads';
 import { BrokenThreadPool, type ErrorOptions } from '../errors.js';
-import { CTL_BYTES, CTL_DOORBELL, CTL_REPLIES } from '../control-block.js';
+import { CTL_BYTES, CTL_DOORBELL, CTL_REPLIES, CTL_STOP } from '../control-block.js';
 import { PROTOCOL_VERSION, type WorkerInit } from '../protocol.js';
 import type { Transport, WorkerChannel, WorkerEvents, WorkerSpec } from '../pool/transport.js';
 import { processRegistry } from '../sync/registry.js';
@@ -92,6 +92,13 @@ export class WorkerThreadTransport implements Transport {
       replies.close();
       events.exit({ code, signal: null, error: lastError });
     });
+    /** Ends the worker; see {@link CTL_STOP} for why the flag and the doorbell come first. */
+    const end = (): void => {
+      Atomics.store(counters, CTL_STOP, 1);
+      Atomics.add(counters, CTL_DOORBELL, 1);
+      Atomics.notify(counters, CTL_DOORBELL);
+      void worker.terminate();
+    };
     return {
       pid: process.pid,
       ident: worker.threadId,
@@ -101,8 +108,8 @@ export class WorkerThreadTransport implements Transport {
         Atomics.add(counters, CTL_DOORBELL, 1);
         Atomics.notify(counters, CTL_DOORBELL, 1);
       },
-      stop: () => void worker.terminate(),
-      terminate: () => void worker.terminate(),
+      stop: end,
+      terminate: end,
       ref: () => worker.ref(),
       unref: () => worker.unref(),
       control: counters,

@@ -18,7 +18,7 @@
  */
 import { constants as osConstants } from 'node:os';
 import { packValues, type WireChunk } from '../chunk-values.js';
-import { CLAIM_MASK, CLAIMED, CTL_BUSY, CTL_CLAIMS, CTL_LONG, CTL_STARTED, claimTag, startClaim } from '../control-block.js';
+import { CLAIM_MASK, CLAIMED, CTL_BUSY, CTL_CLAIMS, CTL_LONG, CTL_STARTED, CTL_STOP, claimTag, startClaim } from '../control-block.js';
 import { containsError, decodeValue, encodeThrown, encodeValue, type WireThrown } from '../error-codec.js';
 import {
   RESULT_STRIDE, STATUS_ERROR, STATUS_OK, STATUS_OK_ENCODED, TASK_ERRORS, timingKey, TASK_CALL, TASK_KIND_MASK, TASK_SHARED,
@@ -255,6 +255,8 @@ export class Runtime {
         continue;
       }
       if (control !== null) {
+        // Being stopped: start nothing more (the termination may already be spent, see CTL_STOP).
+        if (Atomics.load(control, CTL_STOP) !== 0) break;
         // Taken back by the main side (another worker runs it): not ours to start.
         const tag = claimTag(seq);
         if (Atomics.compareExchange(control, CTL_CLAIMS + (seq & CLAIM_MASK), tag, CLAIMED) !== tag) {
