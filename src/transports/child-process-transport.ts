@@ -116,6 +116,10 @@ export class ChildProcessTransport implements Transport {
     let stopTimer: NodeJS.Timeout | undefined;
     child.on('message', (message: unknown) => events.message(message));
     child.on('error', (error) => {
+      // A write to a child that is already gone fails (EPIPE): a consequence of its end, not a
+      // cause to report beside its exit code. Spawn failures (ENOENT, EACCES…) are kept.
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EPIPE' || code === 'ECONNRESET' || code === 'ERR_IPC_CHANNEL_CLOSED') return;
       lastError = error;
     });
     child.on('disconnect', () => {
