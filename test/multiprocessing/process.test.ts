@@ -144,21 +144,22 @@ describe('Process', () => {
     assert.equal(p.exitcode, 0);
   });
 
-  test('PROC-11 a child waits for its own non-daemon threading.Thread before exiting', { timeout: 30_000 }, async () => {
+  // Generous waits: a child that starts a thread of its own under a loaded CI took over 15 s.
+  test('PROC-11 a child waits for its own non-daemon threading.Thread before exiting', { timeout: 150_000 }, async () => {
     const returned = new Event();
     const go = new Event();
     const q = new Queue<string>();
     const p = new Process({ target: tasks.startThreadAndReturn, args: [returned, go, q] });
     p.start();
     try {
-      assert.equal(await returned.wait(15_000), true, 'the target started its thread and returned');
+      assert.equal(await returned.wait(60_000), true, 'the target started its thread and returned');
       // The target has returned and the thread waits for `go`: a child that did not wait for its
       // threads would end within milliseconds (join returns early); one that waits is still alive.
       await p.join(1000);
       assert.equal(p.isAlive(), true, 'the child ended while its non-daemon thread was still running');
       go.set();
-      assert.equal(await q.get({ timeout: 15_000 }), 'from the thread');
-      await p.join(15_000);
+      assert.equal(await q.get({ timeout: 60_000 }), 'from the thread');
+      await p.join(20_000);
       assert.equal(p.exitcode, 0);
     } finally {
       go.set();
