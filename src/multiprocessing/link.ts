@@ -325,6 +325,17 @@ class RemoteLink extends Link implements ChannelLink {
     this.#flush();
   }
 
+  writeItems(chunks: readonly Buffer[]): void {
+    if (this.#closed) return;
+    this.#sent++;
+    if (this.#queue.length === 0) {
+      this.#writer.write(chunks);
+      return;
+    }
+    for (const chunk of chunks) this.#queue.push(chunk);
+    this.#flush();
+  }
+
   keepAlive(on: boolean): void {
     if (this.#closed) return;
     if (on) this.#socket.ref();
