@@ -379,8 +379,10 @@ class RemoteLink extends Link implements ChannelLink {
 
   #onData(chunk: Buffer): void {
     newTurn();
-    this.#reader.push(chunk);
+    const whole = this.#reader.whole(chunk);
+    if (whole === undefined) this.#reader.push(chunk);
     try {
+      if (whole !== undefined) onHubItems(whole);
       for (let frame = this.#reader.next(); frame !== undefined; frame = this.#reader.next()) {
         if (frame.type !== CONTROL_FRAME) {
           onHubItems(frame);
