@@ -325,6 +325,17 @@ class RemoteLink extends Link implements ChannelLink {
     this.#flush();
   }
 
+  writeItems(chunks: readonly Buffer[]): void {
+    if (this.#closed) return;
+    this.#sent++;
+    if (this.#queue.length === 0) {
+      this.#writer.write(chunks);
+      return;
+    }
+    for (const chunk of chunks) this.#queue.push(chunk);
+    this.#flush();
+  }
+
   keepAlive(on: boolean): void {
     if (this.#closed) return;
     if (on) this.#socket.ref();
@@ -368,8 +379,10 @@ class RemoteLink extends Link implements ChannelLink {
 
   #onData(chunk: Buffer): void {
     newTurn();
-    this.#reader.push(chunk);
+    const whole = this.#reader.whole(chunk);
+    if (whole === undefined) this.#reader.push(chunk);
     try {
+      if (whole !== undefined) onHubItems(whole);
       for (let frame = this.#reader.next(); frame !== undefined; frame = this.#reader.next()) {
         if (frame.type !== CONTROL_FRAME) {
           onHubItems(frame);

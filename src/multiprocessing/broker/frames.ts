@@ -21,6 +21,8 @@
  * @module
  */
 
+import { readU32, writeU32 } from './little-endian.js';
+
 const EMPTY = Buffer.alloc(0);
 
 /** Frame type: a request, reply or event with a JSON header. */
@@ -50,9 +52,9 @@ export function encodeFrame(header: readonly unknown[], payload: Uint8Array = EM
   const text = JSON.stringify(header);
   const headerBytes = Buffer.byteLength(text);
   const out = Buffer.allocUnsafe(9 + headerBytes + payload.length);
-  out.writeUInt32LE(5 + headerBytes + payload.length, 0);
+  writeU32(out, 0, 5 + headerBytes + payload.length);
   out[4] = CONTROL;
-  out.writeUInt32LE(headerBytes, 5);
+  writeU32(out, 5, headerBytes);
   out.write(text, 9, 'utf8');
   if (payload.length > 0) out.set(payload, 9 + headerBytes);
   return out;
@@ -70,6 +72,17 @@ export class FrameReader {
   #filled = 0;
   /** A completed spanning frame, returned by the next `next()`. */
   #ready: Buffer | undefined;
+
+  /**
+   * `chunk` as one ITEMS frame, when it is exactly one and nothing of an earlier chunk is pending
+   * (a message of a round trip): the frame without the reassembly's steps. `undefined` otherwise,
+   * and the chunk is then to be pushed.
+   */
+  whole(chunk: Buffer): ItemsFrame | undefined {
+    if (this.#at !== this.#buf.length || this.#stub.length > 0 || this.#partial !== undefined || this.#ready !== undefined) return undefined;
+    if (chunk.length < 5 || chunk[4] !== ITEMS || readU32(chunk, 0) + 4 !== chunk.length) return undefined;
+    return { type: ITEMS, buf: chunk, start: 5, end: chunk.length };
+  }
 
   /** Adds bytes read from the socket. */
   push(chunk: Buffer): void {
@@ -121,7 +134,7 @@ export class FrameReader {
       this.#at = 0;
       return undefined;
     }
-    const total = buf.readUInt32LE(at);
+    const total = readU32(buf, at);
     if (total < 1) throw new Error('malformed frame: empty');
     if (available - 4 < total) {
       // The frame spans chunks: give it a buffer of its own and fill it as they arrive.
@@ -142,7 +155,7 @@ function parse(buf: Buffer, at: number, end: number, own: boolean): Frame {
   const type = buf[at + 4];
   if (type === ITEMS) return { type: ITEMS, buf, start: at + 5, end };
   if (type !== CONTROL) throw new Error(`malformed frame: unknown type ${type}`);
-  const headerBytes = buf.readUInt32LE(at + 5);
+  const headerBytes = readU32(buf, at + 5);
   if (at + 9 + headerBytes > end) throw new Error('malformed frame: header longer than the frame');
   const header: unknown = JSON.parse(buf.toString('utf8', at + 9, at + 9 + headerBytes));
   if (!Array.isArray(header)) throw new Error('malformed frame: the header is not an array');

@@ -26,6 +26,7 @@ import { deserialize, serialize } from 'node:v8';
 import { TASK_SHARED } from '../../protocol.js';
 import { checkArgs } from '../../task-ref/check-args.js';
 import { ITEMS } from '../broker/frames.js';
+import { readF64, readU32, writeF64, writeU32 } from '../broker/little-endian.js';
 
 /** Tags: how an item's bytes become a value again. */
 export const TAG = {
@@ -180,6 +181,10 @@ export function frameName(channel: string, origin: string): Buffer {
  */
 export function encodeItems(name: Buffer, flags: number, items: readonly Packed[], firstSeq: number,
   firstN: number, from = 0, count = items.length - from): Buffer[] {
+  if (count === 1) {
+    const one = encodeOne(name, flags, items[from] as Packed, firstSeq, firstN);
+    if (one !== undefined) return [one];
+  }
   const head = 4 + 1 + 1 + name.length + 8 + 8 + 4;
   let inline = head;
   let total = head;
@@ -189,14 +194,14 @@ export function encodeItems(name: Buffer, flags: number, items: readonly Packed[
     inline += n > INLINE_LIMIT ? 5 : 5 + n;
   }
   const out = Buffer.allocUnsafe(inline);
-  out.writeUInt32LE(total - 4, 0);
+  writeU32(out, 0, total - 4);
   out[4] = ITEMS;
   out[5] = flags;
-  let at = 6;
-  for (let i = 0; i < name.length; i++) out[at++] = name[i] as number;
-  out.writeDoubleLE(firstSeq, at);
-  out.writeDoubleLE(firstN, at + 8);
-  out.writeUInt32LE(count, at + 16);
+  out.set(name, 6);
+  let at = 6 + name.length;
+  writeF64(out, at, firstSeq);
+  writeF64(out, at + 8, firstN);
+  writeU32(out, at + 16, count);
   at += 20;
   const chunks: Buffer[] = [];
   let inlineFrom = 0;
@@ -205,31 +210,57 @@ export function encodeItems(name: Buffer, flags: number, items: readonly Packed[
     const { data } = item;
     out[at] = item.tag;
     if (data === undefined) {
-      out.writeUInt32LE(0, at + 1);
+      writeU32(out, at + 1, 0);
       at += 5;
     } else if (typeof data === 'number') {
-      out.writeUInt32LE(8, at + 1);
-      out.writeDoubleLE(data, at + 5);
+      writeU32(out, at + 1, 8);
+      writeF64(out, at + 5, data);
       at += 13;
     } else if (typeof data === 'string') {
-      const n = out.write(data, at + 5, 'utf8');
-      out.writeUInt32LE(n, at + 1);
+      const n = out.utf8Write(data, at + 5);
+      writeU32(out, at + 1, n);
       at += 5 + n;
     } else if (data.length > INLINE_LIMIT) {
       // The frame points at a large item instead of copying it.
-      out.writeUInt32LE(data.length, at + 1);
+      writeU32(out, at + 1, data.length);
       at += 5;
       chunks.push(out.subarray(inlineFrom, at), data);
       inlineFrom = at;
     } else {
-      out.writeUInt32LE(data.length, at + 1);
-      data.copy(out, at + 5);
+      writeU32(out, at + 1, data.length);
+      out.set(data, at + 5);
       at += 5 + data.length;
     }
   }
   if (chunks.length === 0) return [out];
   if (at > inlineFrom) chunks.push(out.subarray(inlineFrom, at));
   return chunks;
+}
+
+/**
+ * One item that fits in its frame (`undefined` otherwise), without the loops of the general case:
+ * a message of a round trip, encoded by a process that has just started and runs this in V8's
+ * interpreter (every step there costs; see `broker/little-endian.ts`).
+ */
+function encodeOne(name: Buffer, flags: number, item: Packed, seq: number, n: number): Buffer | undefined {
+  const { data } = item;
+  const length = data === undefined ? 0 : typeof data === 'number' ? 8 : typeof data === 'string' ? Buffer.byteLength(data) : data.length;
+  if (length > INLINE_LIMIT) return undefined;
+  const at = 6 + name.length;
+  const out = Buffer.allocUnsafe(at + 25 + length);
+  writeU32(out, 0, out.length - 4);
+  out[4] = ITEMS;
+  out[5] = flags;
+  out.set(name, 6);
+  writeF64(out, at, seq);
+  writeF64(out, at + 8, n);
+  writeU32(out, at + 16, 1);
+  out[at + 20] = item.tag;
+  writeU32(out, at + 21, length);
+  if (typeof data === 'number') writeF64(out, at + 25, data);
+  else if (typeof data === 'string') out.utf8Write(data, at + 25);
+  else if (data !== undefined) out.set(data, at + 25);
+  return out;
 }
 
 /** A decoded ITEMS frame. Item bytes are views of the frame's buffer. */
@@ -250,34 +281,34 @@ export interface ItemsBatch {
 export function decodeItems(buf: Buffer, start: number, end: number): ItemsBatch {
   let at = start;
   const flags = buf[at++] as number;
-  const nameStart = at;
   const channelLength = buf[at] as number;
   const originLength = buf[at + 1 + channelLength] as number;
   const nameEnd = at + 2 + channelLength + originLength;
-  let channel: string;
-  let origin: string;
-  if (sameName(buf, nameStart, nameEnd)) {
-    channel = lastChannel;
-    origin = lastOrigin;
-  } else {
-    channel = buf.latin1Slice(at + 1, at + 1 + channelLength);
-    origin = buf.latin1Slice(at + 2 + channelLength, nameEnd);
-    remember(buf, nameStart, nameEnd, channel, origin);
+  if (nameEnd + 20 > end) throw new Error('malformed items frame: truncated');
+  // Frames come in runs from one channel and origin: one native slice and a string comparison
+  // tell whether this one's name is the last one's.
+  const name = buf.latin1Slice(at, nameEnd);
+  if (name !== lastName) {
+    lastChannel = buf.latin1Slice(at + 1, at + 1 + channelLength);
+    lastOrigin = buf.latin1Slice(at + 2 + channelLength, nameEnd);
+    lastName = name;
   }
+  const channel = lastChannel;
+  const origin = lastOrigin;
   at = nameEnd;
-  const firstSeq = buf.readDoubleLE(at);
-  const firstN = buf.readDoubleLE(at + 8);
-  const count = buf.readUInt32LE(at + 16);
+  const firstSeq = readF64(buf, at);
+  const firstN = readF64(buf, at + 8);
+  const count = readU32(buf, at + 16);
   at += 20;
   const items: Item[] = new Array<Item>(count);
   for (let i = 0; i < count; i++) {
     if (at + 5 > end) throw new Error('malformed items frame: truncated');
     const tag = buf[at] as number;
-    const n = buf.readUInt32LE(at + 1);
+    const n = readU32(buf, at + 1);
     at += 5;
     if (at + n > end) throw new Error('malformed items frame: item longer than the frame');
     // Numbers and strings are read at once (no view of the frame to keep); the rest stays bytes.
-    const data = n === 0 ? undefined : tag === TAG.NUMBER && n === 8 ? buf.readDoubleLE(at)
+    const data = n === 0 ? undefined : tag === TAG.NUMBER && n === 8 ? readF64(buf, at)
       : tag === TAG.STRING ? buf.utf8Slice(at, at + n) : buf.subarray(at, at + n);
     items[i] = { origin, seq: firstSeq + i, tag, data };
     at += n;
@@ -285,26 +316,10 @@ export function decodeItems(buf: Buffer, start: number, end: number): ItemsBatch
   return { flags, channel, origin, firstN, items };
 }
 
-/** The last frame name decoded (frames come in runs from one channel and origin): its bytes and strings. */
-let lastName = Buffer.alloc(64);
-let lastNameLength = -1;
+/** The last frame name decoded (`len channel len origin`, as latin1) and its two parts. */
+let lastName = '';
 let lastChannel = '';
 let lastOrigin = '';
-
-function sameName(buf: Buffer, start: number, end: number): boolean {
-  const n = end - start;
-  if (n !== lastNameLength) return false;
-  for (let i = 0; i < n; i++) if (buf[start + i] !== lastName[i]) return false;
-  return true;
-}
-
-function remember(buf: Buffer, start: number, end: number, channel: string, origin: string): void {
-  if (end - start > lastName.length) lastName = Buffer.alloc(end - start);
-  buf.copy(lastName, 0, start, end);
-  lastNameLength = end - start;
-  lastChannel = channel;
-  lastOrigin = origin;
-}
 
 declare global {
   interface Buffer {
@@ -312,5 +327,6 @@ declare global {
     latin1Slice(start: number, end: number): string;
     utf8Slice(start: number, end: number): string;
     latin1Write(text: string, offset: number): number;
+    utf8Write(text: string, offset: number): number;
   }
 }

@@ -105,8 +105,7 @@ export class ChannelProducer {
     if (this.#known && !this.#direct && this.#runs.length === 0 && writesAlone()) {
       // Through the broker, alone in its turn: encoded and written now, with none of the
       // batching's bookkeeping (no run, no flush of the channels).
-      this.#link.queueItems(encodeItems(this.#name, 0, [packed], ++this.#seq, 0));
-      this.#link.writeQueued();
+      this.#link.writeItems(encodeItems(this.#name, 0, [packed], ++this.#seq, 0));
       return;
     }
     const item: Item = { origin: SELF, seq: ++this.#seq, tag: packed.tag, data: packed.data };

@@ -45,7 +45,7 @@ class Taken {
       return;
     }
     this.prefix++;
-    while (this.extras.delete(this.prefix)) this.prefix++;
+    if (this.extras.size > 0) while (this.extras.delete(this.prefix)) this.prefix++;
   }
 }
 

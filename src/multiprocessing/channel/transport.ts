@@ -42,6 +42,8 @@ export interface ChannelLink {
   queueItems(chunks: readonly Buffer[]): void;
   /** Writes what is queued, as far as the socket takes it now. */
   writeQueued(): void;
+  /** Queues an ITEMS frame and writes it with what is queued (`queueItems` then `writeQueued`, in fewer steps). */
+  writeItems(chunks: readonly Buffer[]): void;
   /** Keeps the thread alive (a get or recv waits, as a blocked Python get keeps its process) or lets it end. */
   keepAlive(on: boolean): void;
   /** Gets, recvs and polls of this thread's channels on this link that wait (kept by `waitsChanged`). */
