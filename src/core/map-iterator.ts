@@ -15,7 +15,7 @@ import { describe } from '../describe.js';
 import { checkTimeout, startTimer, type Timer } from '../sync/deadline.js';
 import type { Backend, ChunkOutcome, MapAdmission, TaskKind, TaskOptions } from './backend.js';
 import type { Future } from './future.js';
-import { orderedNext } from './ordered-next.js';
+import { OrderedNext } from './ordered-next.js';
 import { RingQueue } from './ring-queue.js';
 
 /** Options of `executor.map()` and `executor.starmap()`. */
@@ -63,6 +63,8 @@ interface Chunk {
   readonly size: number;
   readonly future: Future<unknown>;
   outcome: ChunkOutcome | undefined;
+  /** The values as they are yielded (booleans decoded), when every item of the chunk succeeded. */
+  plain: ArrayLike<unknown> | undefined;
   /** Set when the whole chunk failed (its worker died, it was cancelled…). */
   failure: unknown;
   settled: boolean;
@@ -121,6 +123,9 @@ export class MapIterator<R> implements AsyncIterableIterator<R> {
   /** Chunks sent and not settled, at most: a few milliseconds of work per worker (see #learn). */
   #maxOutstanding: number;
   #source: AnySource | undefined;
+  /** The input when it is a plain array: read by index, a chunk at a time, not item by item. */
+  #array: readonly unknown[] | undefined;
+  #arrayAt = 0;
   #isAsync = false;
   #sourceDone = false;
   #sourceError: unknown = noSourceError;
@@ -136,6 +141,11 @@ export class MapIterator<R> implements AsyncIterableIterator<R> {
   /** Items pulled and not yet yielded. */
   #held = 0;
   #closed = false;
+  /**
+   * The chunk being yielded, when its next values can be handed out with no further check: it is
+   * at the front, settled, and every item of it succeeded. `next()` answers from it directly.
+   */
+  #fast: Chunk | undefined;
   #wake: (() => void) | undefined;
   /** Set while the executor counts this map as submitted in full; closed once input is done. */
   #admission: MapAdmission | undefined;
@@ -162,6 +172,7 @@ export class MapIterator<R> implements AsyncIterableIterator<R> {
       this.#isAsync = true;
     } else if (source !== null && source !== undefined && typeof (source)[Symbol.iterator] === 'function') {
       this.#source = (source)[Symbol.iterator]();
+      if (isPlainArray(source, this.#source)) this.#array = source;
     } else {
       throw new TypeError(`map() needs an iterable or async iterable input, got ${source === null ? 'null' : typeof source}`);
     }
@@ -193,11 +204,22 @@ export class MapIterator<R> implements AsyncIterableIterator<R> {
    * `CancelledError` if the executor was shut down with `cancelFutures`.
    */
   next(): Promise<IteratorResult<R>> {
-    return this.#next();
+    // The common case, once per item: a value of the current chunk is ready and no other call waits.
+    // The last item of a chunk goes the long way, which moves on to the next chunk.
+    const chunk = this.#fast;
+    if (chunk !== undefined && this.#turns.waiting === 0) {
+      const at = chunk.pos;
+      if (at < chunk.size - 1) {
+        chunk.pos = at + 1;
+        this.#held--;
+        return Promise.resolve({ done: false, value: (chunk.plain as ArrayLike<R>)[at] as R });
+      }
+    }
+    return this.#turns.next();
   }
 
   /** Calls in flight at once take turns, as an async generator's do. */
-  readonly #next = orderedNext<R>(() => this.#step(), () => this.#sleep());
+  readonly #turns = new OrderedNext<R>(() => this.#step(), () => this.#sleep());
 
   #step(): IteratorResult<R> | undefined {
     if (this.#closed) return { done: true, value: undefined };
@@ -231,13 +253,18 @@ export class MapIterator<R> implements AsyncIterableIterator<R> {
     this.#held--;
     if (chunk.pos === chunk.size) {
       queue.shift();
+      this.#fast = undefined;
       this.#pump();
+    } else if (chunk.plain !== undefined && !this.#mode.outcomes) {
+      this.#fast = chunk;
     }
     const index = chunk.base + at;
     let failed = chunk.failure !== undefined;
     let error: unknown = chunk.failure;
     let value: unknown;
-    if (!failed) {
+    if (chunk.plain !== undefined) {
+      value = chunk.plain[at];
+    } else if (!failed) {
       const outcome = chunk.outcome as ChunkOutcome;
       if (outcome.errors?.has(at) === true) {
         failed = true;
@@ -309,6 +336,7 @@ export class MapIterator<R> implements AsyncIterableIterator<R> {
   #close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#fast = undefined;
     this.#closeAdmission();
     for (const chunk of this.#pending) chunk.future.cancel();
     this.#pending.clear();
@@ -341,6 +369,10 @@ export class MapIterator<R> implements AsyncIterableIterator<R> {
       void this.#pumpAsync();
       return;
     }
+    if (this.#array !== undefined) {
+      this.#pumpArray(this.#array);
+      return;
+    }
     const source = this.#source as Iterator<unknown>;
     for (let room = this.#room(); room > 0; room = this.#room()) {
       const items: unknown[] = [];
@@ -358,6 +390,26 @@ export class MapIterator<R> implements AsyncIterableIterator<R> {
         this.#sourceError = error;
       }
       if (items.length > 0) this.#submit(items);
+      if (this.#sourceDone) this.#notify();
+    }
+    this.#closeAdmission();
+  }
+
+  /**
+   * `#pump` over an array: the same items an array iterator would give at this moment (it too reads
+   * the length at every step), copied a chunk at a time.
+   */
+  #pumpArray(array: readonly unknown[]): void {
+    for (let room = this.#room(); room > 0; room = this.#room()) {
+      const start = this.#arrayAt;
+      const end = Math.min(array.length, start + room);
+      if (end >= array.length) this.#sourceDone = true;
+      if (end > start) {
+        const items = new Array<unknown>(end - start);
+        for (let i = start; i < end; i++) items[i - start] = array[i];
+        this.#arrayAt = end;
+        this.#submit(items);
+      }
       if (this.#sourceDone) this.#notify();
     }
     this.#closeAdmission();
@@ -430,7 +482,9 @@ export class MapIterator<R> implements AsyncIterableIterator<R> {
       this.#sourceError = error;
       return;
     }
-    const chunk: Chunk = { base: this.#pulled, size: items.length, future, outcome: undefined, failure: undefined, settled: false, pos: 0 };
+    const chunk: Chunk = {
+      base: this.#pulled, size: items.length, future, outcome: undefined, plain: undefined, failure: undefined, settled: false, pos: 0,
+    };
     this.#pulled += items.length;
     this.#held += items.length;
     this.#pending.add(chunk);
@@ -443,7 +497,10 @@ export class MapIterator<R> implements AsyncIterableIterator<R> {
     chunk.settled = true;
     const outcome = chunk.future._outcome();
     if (outcome.ok) {
-      chunk.outcome = outcome.value as ChunkOutcome;
+      const result = outcome.value as ChunkOutcome;
+      chunk.outcome = result;
+      // Decoded once for the whole chunk, so that yielding an item is one read.
+      if (result.errors === null) chunk.plain = result.bools === true ? decodeBools(result.values) : result.values;
       this.#learn(chunk);
     } else {
       chunk.failure = outcome.error;
@@ -469,4 +526,20 @@ export class MapIterator<R> implements AsyncIterableIterator<R> {
     const wanted = chunkMs <= 0 ? MAX_OUTSTANDING : Math.ceil((2 * target * this.#host._parallelism()) / chunkMs);
     this.#maxOutstanding = Math.max(this.#minOutstanding, Math.min(MAX_OUTSTANDING, wanted));
   }
+}
+
+/** `source` is an array whose iteration nobody changed: reading it by index gives what iterating it gives. */
+function isPlainArray(source: unknown, iterator: unknown): source is readonly unknown[] {
+  return Array.isArray(source) && Object.getPrototypeOf(iterator) === arrayIteratorPrototype && arrayIteratorPrototype.next === arrayIteratorNext
+    && (source as unknown[])[Symbol.iterator] === arrayValues;
+}
+
+const arrayValues = Array.prototype[Symbol.iterator];
+const arrayIteratorPrototype = Object.getPrototypeOf([][Symbol.iterator]()) as Iterator<unknown>;
+const arrayIteratorNext = arrayIteratorPrototype.next;
+
+function decodeBools(values: ArrayLike<unknown>): boolean[] {
+  const out = new Array<boolean>(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = values[i] === 1;
+  return out;
 }
