@@ -403,7 +403,8 @@ export class MapIterator<R> implements AsyncIterableIterator<R> {
     for (let room = this.#room(); room > 0; room = this.#room()) {
       const start = this.#arrayAt;
       const end = Math.min(array.length, start + room);
-      if (end >= array.length) this.#sourceDone = true;
+      // Done only when the input fell short, as an iterator is: items appended later are still read.
+      if (end - start < room) this.#sourceDone = true;
       if (end > start) {
         const items = new Array<unknown>(end - start);
         for (let i = start; i < end; i++) items[i - start] = array[i];
@@ -516,13 +517,16 @@ export class MapIterator<R> implements AsyncIterableIterator<R> {
     const perItem = chunk.outcome.ms / chunk.size;
     this.#perItemMs = this.#perItemMs === undefined ? perItem : 0.5 * this.#perItemMs + 0.5 * perItem;
     const target = this.#host._chunkTargetMs();
+    let aimed = this.#chunkSize;
     if (this.#fixedChunk === undefined) {
-      const ideal = this.#perItemMs <= 0 ? MAX_CHUNK : Math.floor(target / this.#perItemMs);
-      this.#chunkSize = Math.max(1, Math.min(MAX_CHUNK, ideal, this.#chunkSize * GROWTH));
+      aimed = this.#perItemMs <= 0 ? MAX_CHUNK : Math.max(1, Math.min(MAX_CHUNK, Math.floor(target / this.#perItemMs)));
+      this.#chunkSize = Math.min(aimed, this.#chunkSize * GROWTH);
     }
     // Quick chunks: keep about two chunk-targets of work per worker in flight, so that a worker
-    // finds its next chunk waiting instead of sleeping until the program sends one.
-    const chunkMs = this.#perItemMs * this.#chunkSize;
+    // finds its next chunk waiting instead of sleeping until the program sends one. Counted in the
+    // chunks the size is growing toward, not the small ones of the first steps: else a quick
+    // function fills the look-ahead with a thousand chunks of 8 items, each a task to send and settle.
+    const chunkMs = this.#perItemMs * aimed;
     const wanted = chunkMs <= 0 ? MAX_OUTSTANDING : Math.ceil((2 * target * this.#host._parallelism()) / chunkMs);
     this.#maxOutstanding = Math.max(this.#minOutstanding, Math.min(MAX_OUTSTANDING, wanted));
   }
@@ -535,7 +539,7 @@ function isPlainArray(source: unknown, iterator: unknown): source is readonly un
 }
 
 const arrayValues = Array.prototype[Symbol.iterator];
-const arrayIteratorPrototype = Object.getPrototypeOf([][Symbol.iterator]()) as Iterator<unknown>;
+const arrayIteratorPrototype = Object.getPrototypeOf([][Symbol.iterator]()) as { next: unknown };
 const arrayIteratorNext = arrayIteratorPrototype.next;
 
 function decodeBools(values: ArrayLike<unknown>): boolean[] {
