@@ -76,6 +76,8 @@ interface Chunk {
 const MAX_OUTSTANDING = 1024;
 const MAX_CHUNK = 16384;
 const GROWTH = 8;
+/** How long a consumer reads ready results before the event loop gets a turn, where the results need it (ms). */
+const BREATHE_MS = 0.5;
 const noSourceError = Symbol('none');
 
 type AnySource = Iterator<unknown> | AsyncIterator<unknown>;
@@ -146,6 +148,9 @@ export class MapIterator<R> implements AsyncIterableIterator<R> {
    * at the front, settled, and every item of it succeeded. `next()` answers from it directly.
    */
   #fast: Chunk | undefined;
+  /** The next call gives the event loop a turn first (see #breatheIfDue). */
+  #breathe = false;
+  #breatheAt = 0;
   #wake: (() => void) | undefined;
   /** Set while the executor counts this map as submitted in full; closed once input is done. */
   #admission: MapAdmission | undefined;
@@ -223,6 +228,7 @@ export class MapIterator<R> implements AsyncIterableIterator<R> {
 
   #step(): IteratorResult<R> | undefined {
     if (this.#closed) return { done: true, value: undefined };
+    if (this.#breathe) return undefined;
     return this.#mode.unordered ? this.#nextUnordered() : this.#nextOrdered();
   }
 
@@ -254,6 +260,9 @@ export class MapIterator<R> implements AsyncIterableIterator<R> {
     if (chunk.pos === chunk.size) {
       queue.shift();
       this.#fast = undefined;
+      // Once per chunk: results that came in while the consumer read this one settle their chunks,
+      // and their workers get more to do, before the consumer needs them.
+      if (this.#host._poll?.() !== true) this.#breatheIfDue();
       this.#pump();
     } else if (chunk.plain !== undefined && !this.#mode.outcomes) {
       this.#fast = chunk;
@@ -297,7 +306,24 @@ export class MapIterator<R> implements AsyncIterableIterator<R> {
     return undefined;
   }
 
+  /**
+   * Where results can only come in through the event loop (a process's pipe), gives it a turn every
+   * {@link BREATHE_MS} of reading: a consumer that finds every result ready runs in microtasks only,
+   * and would leave the results that arrive meanwhile, and the workers that wait for more work
+   * behind them, until it runs dry.
+   */
+  #breatheIfDue(): void {
+    const now = performance.now();
+    if (now < this.#breatheAt) return;
+    this.#breatheAt = now + BREATHE_MS;
+    this.#breathe = true;
+  }
+
   #sleep(): Promise<void> {
+    if (this.#breathe) {
+      this.#breathe = false;
+      return new Promise<void>((resolve) => setImmediate(resolve));
+    }
     return new Promise<void>((resolve, reject) => {
       let timer: Timer | undefined;
       const expire = (): void => {

@@ -109,6 +109,49 @@ describe('MapIterator', () => {
     assert.deepEqual(await iterator.next(), { done: true, value: undefined });
   });
 
+  test('results the backend takes in when polled, at the end of each chunk, are read without waiting for the event loop', { timeout: 30_000 }, async () => {
+    const { backend, sent, finish } = fakeBackend();
+    let polls = 0;
+    // Chunks finish only when polled: an iterator that waited for them instead would never end.
+    backend._poll = () => {
+      polls++;
+      const next = sent.findIndex((c) => !c.future.done());
+      if (next >= 0) finish(next);
+      return true;
+    };
+    const input = Array.from({ length: 40 }, (_, i) => i);
+    const iterator = new MapIterator<unknown>(backend, null, input, { chunksize: 4 });
+    finish(0);
+    let turned = false;
+    setImmediate(() => {
+      turned = true;
+    });
+    const seen: unknown[] = [];
+    for await (const value of iterator) seen.push(value);
+    assert.deepEqual(seen, input);
+    assert.equal(turned, false, 'the event loop had no turn: no result was waited for');
+    assert.ok(polls >= 9, `polled once per chunk (${polls})`);
+  });
+
+  test('where results come in only through the event loop, a consumer of ready results gives it a turn', async () => {
+    const { backend, sent, finish } = fakeBackend();
+    const input = Array.from({ length: 40 }, (_, i) => i);
+    const iterator = new MapIterator<unknown>(backend, null, input, { chunksize: 4 });
+    for (let i = 0; i < sent.length; i++) finish(i);
+    let turnedAt: number | undefined;
+    const seen: unknown[] = [];
+    setImmediate(() => {
+      turnedAt = seen.length;
+    });
+    for await (const value of iterator) {
+      seen.push(value);
+      // Chunks are sent as earlier ones are read: finish each as soon as it is sent.
+      for (let i = 0; i < sent.length; i++) if (!(sent[i]?.future.done() ?? true)) finish(i);
+    }
+    assert.deepEqual(seen, input);
+    assert.ok(turnedAt !== undefined && turnedAt < input.length, `the event loop had a turn before the end (at ${String(turnedAt)})`);
+  });
+
   test('return() in the middle of a ready chunk ends the iteration at once', async () => {
     const { backend, sent, finish } = fakeBackend();
     const iterator = new MapIterator<unknown>(backend, null, [1, 2, 3, 4, 5, 6], { chunksize: 3 });
