@@ -27,8 +27,14 @@ export function packValues(values: readonly unknown[]): { values: unknown[] | Fl
   if (n < 16) return { values: values as unknown[] };
   const first = typeof values[0];
   if (first === 'number') {
-    for (let i = 1; i < n; i++) if (typeof values[i] !== 'number') return { values: values as unknown[] };
-    return { values: Float64Array.from(values as number[]) };
+    // Checked and copied in one pass: the copy is thrown away in the rare case of a mixed array.
+    const out = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const v = values[i];
+      if (typeof v !== 'number') return { values: values as unknown[] };
+      out[i] = v;
+    }
+    return { values: out };
   }
   if (first === 'boolean') {
     const out = new Uint8Array(n);

@@ -75,4 +75,13 @@ export interface Backend {
   _timed(options: TaskOptions | undefined): boolean;
   /** How many calls can run at once; sizes `map`'s look-ahead. */
   _parallelism(): number;
+  /**
+   * Takes in the results workers have already sent, now, without waiting for a turn of the event
+   * loop, where the transport can read them so (a thread's reply port). A `map` consumer that reads
+   * ready results runs in microtasks only, and results that arrive meanwhile would otherwise wait
+   * (and their workers with them) until it runs dry.
+   *
+   * @returns `false` when results only come in through the event loop (a process's pipe).
+   */
+  _poll?(): boolean;
 }

@@ -15,7 +15,7 @@ import { describe } from '../describe.js';
 import { checkTimeout, startTimer, type Timer } from '../sync/deadline.js';
 import type { Backend, ChunkOutcome, MapAdmission, TaskKind, TaskOptions } from './backend.js';
 import type { Future } from './future.js';
-import { orderedNext } from './ordered-next.js';
+import { OrderedNext } from './ordered-next.js';
 import { RingQueue } from './ring-queue.js';
 
 /** Options of `executor.map()` and `executor.starmap()`. */
@@ -63,6 +63,8 @@ interface Chunk {
   readonly size: number;
   readonly future: Future<unknown>;
   outcome: ChunkOutcome | undefined;
+  /** The values as they are yielded (booleans decoded), when every item of the chunk succeeded. */
+  plain: ArrayLike<unknown> | undefined;
   /** Set when the whole chunk failed (its worker died, it was cancelled…). */
   failure: unknown;
   settled: boolean;
@@ -74,6 +76,8 @@ interface Chunk {
 const MAX_OUTSTANDING = 1024;
 const MAX_CHUNK = 16384;
 const GROWTH = 8;
+/** How long a consumer reads ready results before the event loop gets a turn, where the results need it (ms). */
+const BREATHE_MS = 0.5;
 const noSourceError = Symbol('none');
 
 type AnySource = Iterator<unknown> | AsyncIterator<unknown>;
@@ -121,6 +125,9 @@ export class MapIterator<R> implements AsyncIterableIterator<R> {
   /** Chunks sent and not settled, at most: a few milliseconds of work per worker (see #learn). */
   #maxOutstanding: number;
   #source: AnySource | undefined;
+  /** The input when it is a plain array: read by index, a chunk at a time, not item by item. */
+  #array: readonly unknown[] | undefined;
+  #arrayAt = 0;
   #isAsync = false;
   #sourceDone = false;
   #sourceError: unknown = noSourceError;
@@ -136,6 +143,14 @@ export class MapIterator<R> implements AsyncIterableIterator<R> {
   /** Items pulled and not yet yielded. */
   #held = 0;
   #closed = false;
+  /**
+   * The chunk being yielded, when its next values can be handed out with no further check: it is
+   * at the front, settled, and every item of it succeeded. `next()` answers from it directly.
+   */
+  #fast: Chunk | undefined;
+  /** The next call gives the event loop a turn first (see #breatheIfDue). */
+  #breathe = false;
+  #breatheAt = 0;
   #wake: (() => void) | undefined;
   /** Set while the executor counts this map as submitted in full; closed once input is done. */
   #admission: MapAdmission | undefined;
@@ -162,6 +177,7 @@ export class MapIterator<R> implements AsyncIterableIterator<R> {
       this.#isAsync = true;
     } else if (source !== null && source !== undefined && typeof (source)[Symbol.iterator] === 'function') {
       this.#source = (source)[Symbol.iterator]();
+      if (isPlainArray(source, this.#source)) this.#array = source;
     } else {
       throw new TypeError(`map() needs an iterable or async iterable input, got ${source === null ? 'null' : typeof source}`);
     }
@@ -193,14 +209,26 @@ export class MapIterator<R> implements AsyncIterableIterator<R> {
    * `CancelledError` if the executor was shut down with `cancelFutures`.
    */
   next(): Promise<IteratorResult<R>> {
-    return this.#next();
+    // The common case, once per item: a value of the current chunk is ready and no other call waits.
+    // The last item of a chunk goes the long way, which moves on to the next chunk.
+    const chunk = this.#fast;
+    if (chunk !== undefined && this.#turns.waiting === 0) {
+      const at = chunk.pos;
+      if (at < chunk.size - 1) {
+        chunk.pos = at + 1;
+        this.#held--;
+        return Promise.resolve({ done: false, value: (chunk.plain as ArrayLike<R>)[at] as R });
+      }
+    }
+    return this.#turns.next();
   }
 
   /** Calls in flight at once take turns, as an async generator's do. */
-  readonly #next = orderedNext<R>(() => this.#step(), () => this.#sleep());
+  readonly #turns = new OrderedNext<R>(() => this.#step(), () => this.#sleep());
 
   #step(): IteratorResult<R> | undefined {
     if (this.#closed) return { done: true, value: undefined };
+    if (this.#breathe) return undefined;
     return this.#mode.unordered ? this.#nextUnordered() : this.#nextOrdered();
   }
 
@@ -231,13 +259,21 @@ export class MapIterator<R> implements AsyncIterableIterator<R> {
     this.#held--;
     if (chunk.pos === chunk.size) {
       queue.shift();
+      this.#fast = undefined;
+      // Once per chunk: results that came in while the consumer read this one settle their chunks,
+      // and their workers get more to do, before the consumer needs them.
+      if (this.#host._poll?.() !== true) this.#breatheIfDue();
       this.#pump();
+    } else if (chunk.plain !== undefined && !this.#mode.outcomes) {
+      this.#fast = chunk;
     }
     const index = chunk.base + at;
     let failed = chunk.failure !== undefined;
     let error: unknown = chunk.failure;
     let value: unknown;
-    if (!failed) {
+    if (chunk.plain !== undefined) {
+      value = chunk.plain[at];
+    } else if (!failed) {
       const outcome = chunk.outcome as ChunkOutcome;
       if (outcome.errors?.has(at) === true) {
         failed = true;
@@ -270,7 +306,24 @@ export class MapIterator<R> implements AsyncIterableIterator<R> {
     return undefined;
   }
 
+  /**
+   * Where results can only come in through the event loop (a process's pipe), gives it a turn every
+   * {@link BREATHE_MS} of reading: a consumer that finds every result ready runs in microtasks only,
+   * and would leave the results that arrive meanwhile, and the workers that wait for more work
+   * behind them, until it runs dry.
+   */
+  #breatheIfDue(): void {
+    const now = performance.now();
+    if (now < this.#breatheAt) return;
+    this.#breatheAt = now + BREATHE_MS;
+    this.#breathe = true;
+  }
+
   #sleep(): Promise<void> {
+    if (this.#breathe) {
+      this.#breathe = false;
+      return new Promise<void>((resolve) => setImmediate(resolve));
+    }
     return new Promise<void>((resolve, reject) => {
       let timer: Timer | undefined;
       const expire = (): void => {
@@ -309,6 +362,7 @@ export class MapIterator<R> implements AsyncIterableIterator<R> {
   #close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#fast = undefined;
     this.#closeAdmission();
     for (const chunk of this.#pending) chunk.future.cancel();
     this.#pending.clear();
@@ -341,6 +395,10 @@ export class MapIterator<R> implements AsyncIterableIterator<R> {
       void this.#pumpAsync();
       return;
     }
+    if (this.#array !== undefined) {
+      this.#pumpArray(this.#array);
+      return;
+    }
     const source = this.#source as Iterator<unknown>;
     for (let room = this.#room(); room > 0; room = this.#room()) {
       const items: unknown[] = [];
@@ -358,6 +416,27 @@ export class MapIterator<R> implements AsyncIterableIterator<R> {
         this.#sourceError = error;
       }
       if (items.length > 0) this.#submit(items);
+      if (this.#sourceDone) this.#notify();
+    }
+    this.#closeAdmission();
+  }
+
+  /**
+   * `#pump` over an array: the same items an array iterator would give at this moment (it too reads
+   * the length at every step), copied a chunk at a time.
+   */
+  #pumpArray(array: readonly unknown[]): void {
+    for (let room = this.#room(); room > 0; room = this.#room()) {
+      const start = this.#arrayAt;
+      const end = Math.min(array.length, start + room);
+      // Done only when the input fell short, as an iterator is: items appended later are still read.
+      if (end - start < room) this.#sourceDone = true;
+      if (end > start) {
+        const items = new Array<unknown>(end - start);
+        for (let i = start; i < end; i++) items[i - start] = array[i];
+        this.#arrayAt = end;
+        this.#submit(items);
+      }
       if (this.#sourceDone) this.#notify();
     }
     this.#closeAdmission();
@@ -430,7 +509,9 @@ export class MapIterator<R> implements AsyncIterableIterator<R> {
       this.#sourceError = error;
       return;
     }
-    const chunk: Chunk = { base: this.#pulled, size: items.length, future, outcome: undefined, failure: undefined, settled: false, pos: 0 };
+    const chunk: Chunk = {
+      base: this.#pulled, size: items.length, future, outcome: undefined, plain: undefined, failure: undefined, settled: false, pos: 0,
+    };
     this.#pulled += items.length;
     this.#held += items.length;
     this.#pending.add(chunk);
@@ -443,7 +524,10 @@ export class MapIterator<R> implements AsyncIterableIterator<R> {
     chunk.settled = true;
     const outcome = chunk.future._outcome();
     if (outcome.ok) {
-      chunk.outcome = outcome.value as ChunkOutcome;
+      const result = outcome.value as ChunkOutcome;
+      chunk.outcome = result;
+      // Decoded once for the whole chunk, so that yielding an item is one read.
+      if (result.errors === null) chunk.plain = result.bools === true ? decodeBools(result.values) : result.values;
       this.#learn(chunk);
     } else {
       chunk.failure = outcome.error;
@@ -459,14 +543,33 @@ export class MapIterator<R> implements AsyncIterableIterator<R> {
     const perItem = chunk.outcome.ms / chunk.size;
     this.#perItemMs = this.#perItemMs === undefined ? perItem : 0.5 * this.#perItemMs + 0.5 * perItem;
     const target = this.#host._chunkTargetMs();
+    let aimed = this.#chunkSize;
     if (this.#fixedChunk === undefined) {
-      const ideal = this.#perItemMs <= 0 ? MAX_CHUNK : Math.floor(target / this.#perItemMs);
-      this.#chunkSize = Math.max(1, Math.min(MAX_CHUNK, ideal, this.#chunkSize * GROWTH));
+      aimed = this.#perItemMs <= 0 ? MAX_CHUNK : Math.max(1, Math.min(MAX_CHUNK, Math.floor(target / this.#perItemMs)));
+      this.#chunkSize = Math.min(aimed, this.#chunkSize * GROWTH);
     }
     // Quick chunks: keep about two chunk-targets of work per worker in flight, so that a worker
-    // finds its next chunk waiting instead of sleeping until the program sends one.
-    const chunkMs = this.#perItemMs * this.#chunkSize;
+    // finds its next chunk waiting instead of sleeping until the program sends one. Counted in the
+    // chunks the size is growing toward, not the small ones of the first steps: else a quick
+    // function fills the look-ahead with a thousand chunks of 8 items, each a task to send and settle.
+    const chunkMs = this.#perItemMs * aimed;
     const wanted = chunkMs <= 0 ? MAX_OUTSTANDING : Math.ceil((2 * target * this.#host._parallelism()) / chunkMs);
     this.#maxOutstanding = Math.max(this.#minOutstanding, Math.min(MAX_OUTSTANDING, wanted));
   }
+}
+
+/** `source` is an array whose iteration nobody changed: reading it by index gives what iterating it gives. */
+function isPlainArray(source: unknown, iterator: unknown): source is readonly unknown[] {
+  return Array.isArray(source) && Object.getPrototypeOf(iterator) === arrayIteratorPrototype && arrayIteratorPrototype.next === arrayIteratorNext
+    && (source as unknown[])[Symbol.iterator] === arrayValues;
+}
+
+const arrayValues = Array.prototype[Symbol.iterator];
+const arrayIteratorPrototype = Object.getPrototypeOf([][Symbol.iterator]()) as { next: unknown };
+const arrayIteratorNext = arrayIteratorPrototype.next;
+
+function decodeBools(values: ArrayLike<unknown>): boolean[] {
+  const out = new Array<boolean>(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = values[i] === 1;
+  return out;
 }

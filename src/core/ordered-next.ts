@@ -10,45 +10,59 @@
  */
 
 /**
- * Builds a `next()` from two steps.
+ * Calls of `next()` taking turns over two steps.
  *
- * @param step - answers now if it can: a result, or `undefined` for "nothing yet". It may throw
- * (the call rejects with that error). Called again after every `sleep()`.
- * @param sleep - resolves when `step` may have an answer; rejects to end the call with an error
- * (a deadline). Only one `sleep()` is ever pending: the calls take turns.
- * @returns `next()`: a call made while earlier ones are pending waits for them to settle, then
- * takes its own turn, so results and errors come out in call order.
+ * `step` answers now if it can: a result, or `undefined` for "nothing yet". It may throw (the call
+ * rejects with that error), and it is called again after every `sleep()`. `sleep` resolves when
+ * `step` may have an answer, and rejects to end the call with an error (a deadline). Only one
+ * `sleep()` is ever pending: a call made while earlier ones are pending waits for them to settle,
+ * then takes its own turn, so results and errors come out in call order.
  */
-export function orderedNext<T>(
-  step: () => IteratorResult<T> | undefined,
-  sleep: () => Promise<void>,
-): () => Promise<IteratorResult<T>> {
-  let waiting = 0;
-  let tail: Promise<unknown> = Promise.resolve();
-  const slow = async (): Promise<IteratorResult<T>> => {
+export class OrderedNext<T> {
+  /** Calls that have not settled yet. An iterator may answer on its own only while this is 0. */
+  waiting = 0;
+  #tail: Promise<unknown> = Promise.resolve();
+  readonly #step: () => IteratorResult<T> | undefined;
+  readonly #sleep: () => Promise<void>;
+  readonly #slow = async (): Promise<IteratorResult<T>> => {
     for (;;) {
-      const answer = step();
+      const answer = this.#step();
       if (answer !== undefined) return answer;
-      await sleep();
+      await this.#sleep();
     }
   };
-  const done = (): void => {
-    waiting--;
+  readonly #done = (): void => {
+    this.waiting--;
   };
-  return () => {
+
+  constructor(step: () => IteratorResult<T> | undefined, sleep: () => Promise<void>) {
+    this.#step = step;
+    this.#sleep = sleep;
+  }
+
+  next(): Promise<IteratorResult<T>> {
     // Most calls find an answer ready and nobody ahead of them: no promise chain, no async frame.
-    if (waiting === 0) {
+    if (this.waiting === 0) {
       let answer: IteratorResult<T> | undefined;
       try {
-        answer = step();
+        answer = this.#step();
       } catch (error) {
         return Promise.reject(error);
       }
       if (answer !== undefined) return Promise.resolve(answer);
     }
-    waiting++;
-    const result = tail.then(slow, slow);
-    tail = result.then(done, done);
+    this.waiting++;
+    const result = this.#tail.then(this.#slow, this.#slow);
+    this.#tail = result.then(this.#done, this.#done);
     return result;
-  };
+  }
+}
+
+/** A `next()` function over {@link OrderedNext}. */
+export function orderedNext<T>(
+  step: () => IteratorResult<T> | undefined,
+  sleep: () => Promise<void>,
+): () => Promise<IteratorResult<T>> {
+  const turns = new OrderedNext(step, sleep);
+  return () => turns.next();
 }

@@ -176,11 +176,13 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
   readonly #fnByContent = new Map<string, number>();
   readonly #fnWires: WireFn[] = [];
   readonly #fnNames: string[] = [];
-  readonly #replySpin = new ReplySpin(() => {
+  /** Delivers the replies already sent by the workers that can be read without the event loop. */
+  readonly #pollReplies = (): boolean => {
     let any = false;
     for (const slot of this.#slots) if (!slot.empty() && slot.channel.poll?.() === true) any = true;
     return any;
-  });
+  };
+  readonly #replySpin = new ReplySpin(this.#pollReplies);
   #nextId = 1;
   #spawned = 0;
   #completed = 0;
@@ -280,6 +282,13 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
   /** @internal See {@link Backend._parallelism}. */
   _parallelism(): number {
     return this.#maxWorkers;
+  }
+
+  /** @internal See {@link Backend._poll}. */
+  _poll(): boolean {
+    if (this.#transport.crossProcess) return false;
+    this.#pollReplies();
+    return true;
   }
 
   /** @internal See {@link Backend._chunkTargetMs}. */

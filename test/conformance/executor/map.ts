@@ -40,6 +40,26 @@ export function mapTests({ factory, kind }: SuiteContext): void {
       assert.deepEqual(await executor.starmap(tasks.gated, steps, { chunksize: 1 }).toArray(), ['a', 'b', 'c']);
     });
 
+    test('MAP-01 a chunk\'s results are yielded while the next chunk is still running', { timeout: 60_000 }, async () => {
+      const board = kind().board();
+      await using executor = factory({ maxWorkers: 2 });
+      // The second chunk blocks until the test opens gate 0, which it does only after reading the
+      // first chunk: a map that held results back until later chunks finished would time out.
+      const steps: Array<[Board, Step, string]> = [
+        [board, {}, 'a'], [board, {}, 'b'], [board, { gate: 0 }, 'c'], [board, {}, 'd'],
+      ];
+      const iterator = executor.starmap(tasks.gated, steps, { chunksize: 2 });
+      const safety = setTimeout(() => bump(board, 0), 30_000);
+      try {
+        assert.deepEqual([(await iterator.next()).value, (await iterator.next()).value], ['a', 'b']);
+        assert.equal(read(board, 0), 0, 'the first chunk came before the second could finish');
+      } finally {
+        bump(board, 0);
+        clearTimeout(safety);
+      }
+      assert.deepEqual(await iterator.toArray(), ['c', 'd']);
+    });
+
     test('MAP-01 starmap zips several inputs: fn(...tuple) per item', async () => {
       await using executor = factory({ maxWorkers: 2 });
       const xs = [1, 2, 3, 4];
