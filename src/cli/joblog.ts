@@ -30,14 +30,74 @@ export interface JobLogHeader {
 
 /** Bytes of records gathered in one buffer before it goes to the file. */
 const BUFFER = 4 * 1024 * 1024;
-/** Room for a successful record beyond its tail: `{"line":`, two numbers of up to 16 digits, `,"out":`, `}\n`. */
+/** Room for a successful record beyond its tail: `{"line":`, two numbers of up to 16 digits, `}\n`. */
 const OK_ROOM = 64;
+/** `{"line":` as two little-endian words. */
+const LINE_KEY_0 = 0x696c227b;
+const LINE_KEY_1 = 0x3a22656e;
 
+/**
+ * What the successful first attempts of one chunk's items share, between the line's digits and
+ * the end: `,"start":…,"ms":…,"worker":…,"attempt":1,"ok":true`, and `,"out":` with `-o`. Encoded
+ * once per chunk; a record copies it in one call.
+ */
+export type RecordTail = Uint8Array;
+
+/** Two decimal digits of each number below 100, as ASCII. */
+const PAIRS = new Uint8Array(200);
+for (let i = 0; i < 100; i++) {
+  PAIRS[2 * i] = 0x30 + Math.floor(i / 10);
+  PAIRS[2 * i + 1] = 0x30 + (i % 10);
+}
+
+/**
+ * Writes the digits of `n`, a whole number ≥ 0, at `pos`; returns the position after them. Two
+ * digits per division, and integer arithmetic below 2^31 (line numbers and most output sizes).
+ */
+function putInteger(buf: Buffer, pos: number, n: number): number {
+  if (n > 0x7fffffff) return putLarge(buf, pos, n);
+  const digits = n < 10 ? 1 : n < 100 ? 2 : n < 1e3 ? 3 : n < 1e4 ? 4 : n < 1e5 ? 5 : n < 1e6 ? 6 : n < 1e7 ? 7 : n < 1e8 ? 8 : n < 1e9 ? 9 : 10;
+  let at = pos + digits;
+  let k = n | 0;
+  while (k >= 100) {
+    const q = (k / 100) | 0;
+    const r = (k - q * 100) << 1;
+    buf[--at] = PAIRS[r + 1] as number;
+    buf[--at] = PAIRS[r] as number;
+    k = q;
+  }
+  if (k >= 10) {
+    buf[--at] = PAIRS[(k << 1) + 1] as number;
+    buf[--at] = PAIRS[k << 1] as number;
+  } else {
+    buf[--at] = 0x30 + k;
+  }
+  return pos + digits;
+}
+
+function putLarge(buf: Buffer, pos: number, n: number): number {
+  let digits = 1;
+  for (let k = n; k >= 10; k = Math.floor(k / 10)) digits++;
+  let at = pos + digits;
+  let k = n;
+  do {
+    const q = Math.floor(k / 10);
+    buf[--at] = 0x30 + (k - q * 10);
+    k = q;
+  } while (k > 0);
+  return pos + digits;
+}
+
+/** Whether `n` is a whole number that {@link putInteger} writes as JSON does. */
+function countable(n: number): boolean {
+  return Number.isSafeInteger(n) && n >= 0;
+}
 
 /**
  * Writes joblog records; they reach the file at the end of each event-loop turn, after the results
  * they describe. A successful record (nearly all of them) is put together in bytes: the part its
- * chunk's items share is encoded once per chunk, so a record costs two numbers' digits.
+ * chunk's items share is encoded once per chunk ({@link RecordTail}), so a record costs two
+ * numbers' digits and one copy.
  */
 export class JobLog {
   readonly #file: AppendFile;
@@ -46,6 +106,7 @@ export class JobLog {
   #scheduled = false;
   /** Where records are put together; the bytes before `#start` were handed to the file, and stay as they are. */
   #buf: Buffer = Buffer.allocUnsafe(BUFFER);
+  #view = new DataView(this.#buf.buffer, this.#buf.byteOffset, this.#buf.length);
   #start = 0;
   #pos = 0;
   /** Buffers whose bytes are written: reused, since fresh memory costs a page fault per page. */
@@ -69,41 +130,30 @@ export class JobLog {
 
   /** A successful attempt; `out` is the size of `--output FILE` once its line is in it. */
   ok(line: number, run: RunInfo | undefined, attempt: number, out: number | undefined): void {
-    if (run === undefined || attempt !== 1) {
+    if (run === undefined || attempt !== 1 || !countable(line) || (out !== undefined && !countable(out))) {
       const tail = `${runFields(run)},"attempt":${attempt},"ok":true`;
       this.#text(out === undefined ? `{"line":${line}${tail}}\n` : `{"line":${line}${tail},"out":${out}}\n`);
       return;
     }
-    const tail = run.okTail ??= Buffer.from(`${runFields(run)},"attempt":1,"ok":true`, 'utf8');
+    let tail = out === undefined ? run.okTail : run.okOutTail;
+    if (tail === undefined) {
+      const text = `${runFields(run)},"attempt":1,"ok":true`;
+      if (out === undefined) tail = run.okTail = Buffer.from(text, 'utf8');
+      else tail = run.okOutTail = Buffer.from(`${text},"out":`, 'utf8');
+    }
     if (this.#pos + tail.length + OK_ROOM > this.#buf.length) this.#next(tail.length + OK_ROOM);
     const buf = this.#buf;
+    const view = this.#view;
     let pos = this.#pos;
-    // {"line":
-    buf[pos] = 0x7b;
-    buf[pos + 1] = 0x22;
-    buf[pos + 2] = 0x6c;
-    buf[pos + 3] = 0x69;
-    buf[pos + 4] = 0x6e;
-    buf[pos + 5] = 0x65;
-    buf[pos + 6] = 0x22;
-    buf[pos + 7] = 0x3a;
+    view.setInt32(pos, LINE_KEY_0, true);
+    view.setInt32(pos + 4, LINE_KEY_1, true);
     pos = putInteger(buf, pos + 8, line);
     buf.set(tail, pos);
     pos += tail.length;
-    if (out !== undefined) {
-      // ,"out":
-      buf[pos] = 0x2c;
-      buf[pos + 1] = 0x22;
-      buf[pos + 2] = 0x6f;
-      buf[pos + 3] = 0x75;
-      buf[pos + 4] = 0x74;
-      buf[pos + 5] = 0x22;
-      buf[pos + 6] = 0x3a;
-      pos = putInteger(buf, pos + 7, out);
-    }
-    buf[pos++] = 0x7d; // }
-    buf[pos++] = 0x0a; // \n
-    this.#pos = pos;
+    if (out !== undefined) pos = putInteger(buf, pos, out);
+    buf[pos] = 0x7d; // }
+    buf[pos + 1] = 0x0a; // \n
+    this.#pos = pos + 2;
     this.#added();
   }
 
@@ -158,6 +208,7 @@ export class JobLog {
       void this.#written.then(() => free.push(old));
     }
     this.#buf = room <= BUFFER ? this.#free.pop() ?? Buffer.allocUnsafe(BUFFER) : Buffer.allocUnsafe(room);
+    this.#view = new DataView(this.#buf.buffer, this.#buf.byteOffset, this.#buf.length);
     this.#start = 0;
     this.#pos = 0;
   }
@@ -195,35 +246,6 @@ export class JobLog {
  * into small writes.
  */
 const FLUSH_BYTES = 2 * 1024 * 1024;
-
-/** Writes the digits of `n`, a whole number ≥ 0, at `pos`; returns the position after them. */
-function putInteger(buf: Buffer, pos: number, n: number): number {
-  if (n > 0x7fffffff) return putLarge(buf, pos, n);
-  // Below 2^31: integer division, which the compiler keeps in registers.
-  let digits = 1;
-  for (let k = n; k >= 10; k = (k / 10) | 0) digits++;
-  let at = pos + digits;
-  let k = n | 0;
-  do {
-    const q = (k / 10) | 0;
-    buf[--at] = 0x30 + k - q * 10;
-    k = q;
-  } while (k > 0);
-  return pos + digits;
-}
-
-function putLarge(buf: Buffer, pos: number, n: number): number {
-  let digits = 1;
-  for (let k = n; k >= 10; k = Math.floor(k / 10)) digits++;
-  let at = pos + digits;
-  let k = n;
-  do {
-    const q = Math.floor(k / 10);
-    buf[--at] = 0x30 + (k - q * 10);
-    k = q;
-  } while (k > 0);
-  return pos + digits;
-}
 
 /** `,"start":…,"ms":…,"worker":…`: the chunk's start, its time per item, its worker. */
 function runFields(run: RunInfo | undefined): string {

@@ -268,7 +268,7 @@ function readItems(io: CommandIO, handle: FileHandle | undefined, mode: InputMod
       log?.failed(record.line, undefined, 0, 'InputError', message, false);
       tally.fail(record, message);
     },
-    skipLine: resume === undefined ? undefined : (line) => resume.done(line),
+    skipLine: resume === undefined || resume.doneCount === 0 ? undefined : (line) => resume.done(line),
   });
 }
 

@@ -9,6 +9,7 @@
 import type { Executor } from '../core/executor.js';
 import type { Future } from '../core/future.js';
 import type { TaskEvent } from '../core/task-events.js';
+import type { RecordTail } from './joblog.js';
 
 /** Where and when a task ran, as well as the run knows it. */
 export interface RunInfo {
@@ -20,8 +21,12 @@ export interface RunInfo {
   end: number;
   /** Items it covered (a batch of the main thread's ends early when its run does). */
   items: number;
-  /** The joblog's bytes for a successful first attempt of one of its items, after the line number; made once per chunk. */
-  okTail: Uint8Array | undefined;
+  /**
+   * The joblog's bytes for a successful first attempt of one of its items, between the line
+   * number and the end (`okOutTail`: and the size of `--output`); made once per chunk.
+   */
+  okTail: RecordTail | undefined;
+  okOutTail: RecordTail | undefined;
 }
 
 interface ChunkEntry {
@@ -73,7 +78,7 @@ export class TaskRuns {
    * so that the joblog formats its time once. {@link inlineEnd} ends it early.
    */
   inline(first: number, items: number, start: number, ms: number): void {
-    this.#chunks.push({ first, info: { worker: 'main', start, end: start + ms * items, items, okTail: undefined }, taken: 0 });
+    this.#chunks.push({ first, info: { worker: 'main', start, end: start + ms * items, items, okTail: undefined, okOutTail: undefined }, taken: 0 });
     this.#items = first + items;
   }
 
@@ -133,7 +138,7 @@ export class TaskRuns {
     const task = event.task;
     if (event.type === 'submitted') {
       if (task.kind === 'call') return;
-      const info: RunInfo = { worker: null, start: event.at, end: event.at, items: task.items, okTail: undefined };
+      const info: RunInfo = { worker: null, start: event.at, end: event.at, items: task.items, okTail: undefined, okOutTail: undefined };
       this.#chunks.push({ first: this.#items, info, taken: 0 });
       this.#items += task.items;
       this.#byFuture.set(task.future, info);
@@ -143,7 +148,7 @@ export class TaskRuns {
     if (event.type === 'started') {
       let info = this.#byFuture.get(task.future);
       if (info === undefined) {
-        info = { worker: null, start: event.at, end: event.at, items: 1, okTail: undefined };
+        info = { worker: null, start: event.at, end: event.at, items: 1, okTail: undefined, okOutTail: undefined };
         this.#byFuture.set(task.future, info);
       }
       info.worker = event.worker ?? null;
@@ -152,7 +157,7 @@ export class TaskRuns {
       let info = this.#byFuture.get(task.future);
       if (task.kind !== 'call') this.#byFuture.delete(task.future);
       if (info === undefined) {
-        info = { worker: null, start: event.at, end: event.at, items: 1, okTail: undefined };
+        info = { worker: null, start: event.at, end: event.at, items: 1, okTail: undefined, okOutTail: undefined };
         this.#byFuture.set(task.future, info);
       }
       const run = event.run;

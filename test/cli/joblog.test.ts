@@ -93,6 +93,20 @@ describe('concurrent-ts map --joblog', () => {
     assert.ok(records.every((x) => x.ok && typeof x.worker === 'string' && x.worker !== ''));
   });
 
+  test('an error message with quotes, a backslash, a tab and non-ASCII is recorded as its first line (… for the rest), and --resume-failed reads it back', async () => {
+    const log = fresh('log');
+    const args = ['map', `${ATTEMPTS}#failQuoted`, '--json', '--joblog', log, '-k', '-q'];
+    const r = await runCli(args, numbers(4));
+    assert.equal(r.code, 1);
+    assert.deepEqual(lines(r.stdout), ['1', '3']);
+    const failed = readLog(log).records.filter((x) => !x.ok);
+    assert.deepEqual(failed.map((x) => [x.line, x.error, x.message]), [2, 4].map((n) => [n, 'SyntaxError', `line "${n}" \\ has\ta naïve café ☃ 𝄞 …`]));
+    const again = await runCli([...args, '--resume-failed'], numbers(4));
+    assert.equal(again.code, 1);
+    assert.equal(again.stdout, '', 'the items that succeeded are not run again');
+    assert.deepEqual(readLog(log).records.filter((x) => x.line === 4).map((x) => x.attempt), [1, 2]);
+  });
+
   test('a malformed line is a failed record of attempt 0 (it never ran)', async () => {
     const log = fresh('log');
     const r = await runCli(['map', `${TASKS}#double`, '--json', '--joblog', log, '-k', '-q'], '1\n{oops\n3\n');
