@@ -43,6 +43,13 @@ export const CTL_LONG = 4;
  */
 export const CTL_STOP = 5;
 /**
+ * Int32 index in the control block: 1 when the worker may spin for its next message before it
+ * sleeps, 0 when it must not. The pool writes it with each batch: with every core taken (a long
+ * task on one of two), the worker's spin would take the core from the main thread that is about
+ * to send that message.
+ */
+export const CTL_SPIN = 6;
+/**
  * Int32 index in the control block where the claim words start: one word per task, at
  * `CTL_CLAIMS + (seq & CLAIM_MASK)`. The main side writes {@link claimTag}(seq) when it sends a
  * task; the worker swaps it for {@link CLAIMED} before starting the task, and the main side swaps

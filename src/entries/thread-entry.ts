@@ -14,7 +14,7 @@
  * @module
  */
 import { parentPort, receiveMessageOnPort, threadId, workerData, type TransferListItem } from 'node:worker_threads';
-import { CTL_DOORBELL, CTL_REPLIES, CTL_STOP } from '../control-block.js';
+import { CTL_DOORBELL, CTL_REPLIES, CTL_SPIN, CTL_STOP } from '../control-block.js';
 import { PROTOCOL_VERSION, type WorkerInit } from '../protocol.js';
 import { setContext } from '../sync/current-thread.js';
 import { adoptRegistry } from '../sync/registry.js';
@@ -68,7 +68,8 @@ function sleepWhileIdle(): void {
       scheduleSleep();
       return;
     }
-    if (spinPays && spinUntil(() => Atomics.load(control, CTL_DOORBELL) !== rung)) continue;
+    // The pool says whether a core is free for the spin (CTL_SPIN).
+    if (spinPays && Atomics.load(control, CTL_SPIN) !== 0 && spinUntil(() => Atomics.load(control, CTL_DOORBELL) !== rung)) continue;
     const asleep = performance.now();
     Atomics.wait(control, CTL_DOORBELL, rung);
     spinPays = spinAllowed && performance.now() - asleep < SHORT_IDLE_MS;

@@ -698,10 +698,12 @@ export abstract class PoolExecutor extends Executor implements ForceCanceller {
     if (exclusive) slot.exclusive = sent[0];
     if (this.#keepAlive) slot.ref();
     if (this.taskEvents.active) for (const task of sent) this.taskEvents.started(task, slot.name);
+    const spare = slot.control !== null && this.#coreToSpare(slot);
+    slot.allowSpin(spare);
     try {
       slot.channel.post(traces === undefined ? { op: 'run', seq: firstSeq, defs, tasks } : { op: 'run', seq: firstSeq, defs, tasks, traces },
         moves === undefined ? undefined : [...new Set(moves)]);
-      if (slot.channel.poll !== undefined && this.#coreToSpare(slot)) this.#replySpin.sent(idle ? expectedMs : Infinity);
+      if (spare && slot.channel.poll !== undefined) this.#replySpin.sent(idle ? expectedMs : Infinity);
     } catch (error) {
       this.#sendOneByOne(slot, sent, tasks, defs, error as Error, traces);
     }

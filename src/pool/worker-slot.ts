@@ -15,7 +15,7 @@
  * @module
  */
 import { RingQueue } from '../core/ring-queue.js';
-import { CLAIM_MASK, CTL_BUSY, CTL_CLAIMS, CTL_LONG, CTL_STARTED, REVOKED, claimTag } from '../control-block.js';
+import { CLAIM_MASK, CTL_BUSY, CTL_CLAIMS, CTL_LONG, CTL_SPIN, CTL_STARTED, REVOKED, claimTag } from '../control-block.js';
 import type { FaultMessage } from '../protocol.js';
 import { MOVED, type TaskFuture } from './task-future.js';
 import type { WorkerChannel } from './transport.js';
@@ -113,6 +113,12 @@ export class WorkerSlot {
     this.#idleSince = -1;
     const control = this.control;
     if (control !== null) Atomics.store(control, CTL_CLAIMS + (task.seq & CLAIM_MASK), claimTag(task.seq));
+  }
+
+  /** Thread workers: whether the worker may spin for its next message before it sleeps (see `CTL_SPIN`). */
+  allowSpin(on: boolean): void {
+    const control = this.control;
+    if (control !== null) Atomics.store(control, CTL_SPIN, on ? 1 : 0);
   }
 
   /** Takes `task` off the books (it settled, or left for another worker). */
