@@ -327,13 +327,14 @@ class RemoteLink extends Link implements ChannelLink {
 
   writeItems(chunks: readonly Buffer[]): void {
     if (this.#closed) return;
-    this.#sent++;
-    if (this.#queue.length === 0) {
-      this.#writer.write(chunks);
+    if (this.#queue.length > 0) {
+      this.queueItems(chunks);
+      this.#flush();
       return;
     }
-    for (const chunk of chunks) this.#queue.push(chunk);
-    this.#flush();
+    // Nothing queued ahead of them: straight to the writer, without the queue's copy.
+    this.#sent++;
+    this.#writer.write(chunks);
   }
 
   keepAlive(on: boolean): void {
@@ -379,10 +380,8 @@ class RemoteLink extends Link implements ChannelLink {
 
   #onData(chunk: Buffer): void {
     newTurn();
-    const whole = this.#reader.whole(chunk);
-    if (whole === undefined) this.#reader.push(chunk);
+    this.#reader.push(chunk);
     try {
-      if (whole !== undefined) onHubItems(whole);
       for (let frame = this.#reader.next(); frame !== undefined; frame = this.#reader.next()) {
         if (frame.type !== CONTROL_FRAME) {
           onHubItems(frame);

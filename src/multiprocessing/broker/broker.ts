@@ -359,13 +359,8 @@ export class Broker {
     };
     readChunks(socket, (chunk) => {
       turn++;
-      const whole = client === undefined ? undefined : reader.whole(chunk);
-      if (whole === undefined) reader.push(chunk);
+      reader.push(chunk);
       try {
-        if (whole !== undefined) {
-          this.receiveItems(client as BrokerClient, whole);
-          this.#frameArrived(client as BrokerClient);
-        }
         for (let frame = reader.next(); frame !== undefined; frame = reader.next()) {
           if (frame.type !== CONTROL) {
             if (client === undefined) throw new Error('the first frame must be hello');

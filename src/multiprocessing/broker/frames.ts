@@ -73,17 +73,6 @@ export class FrameReader {
   /** A completed spanning frame, returned by the next `next()`. */
   #ready: Buffer | undefined;
 
-  /**
-   * `chunk` as one ITEMS frame, when it is exactly one and nothing of an earlier chunk is pending
-   * (a message of a round trip): the frame without the reassembly's steps. `undefined` otherwise,
-   * and the chunk is then to be pushed.
-   */
-  whole(chunk: Buffer): ItemsFrame | undefined {
-    if (this.#at !== this.#buf.length || this.#stub.length > 0 || this.#partial !== undefined || this.#ready !== undefined) return undefined;
-    if (chunk.length < 5 || chunk[4] !== ITEMS || readU32(chunk, 0) + 4 !== chunk.length) return undefined;
-    return { type: ITEMS, buf: chunk, start: 5, end: chunk.length };
-  }
-
   /** Adds bytes read from the socket. */
   push(chunk: Buffer): void {
     if (this.#stub.length > 0) {
