@@ -64,6 +64,10 @@ export class AppendFile {
       }
     } catch (error) {
       if (error instanceof CliError) throw error;
+      if (keep > 0 && (error as NodeJS.ErrnoException).code === 'ENOENT') {
+        throw new CliError(`cannot resume: ${what} ${path} does not exist, where the joblog says ${keep} bytes were written; ` +
+          'it was removed since the run (start again without --resume)', EXIT.usage);
+      }
       throw new CliError(`cannot write ${what} ${path}: ${(error as Error).message}`, EXIT.usage);
     }
     this.kept = keep;

@@ -271,4 +271,15 @@ describe('concurrent-ts map: usage errors of the joblog options (exit 2)', () =>
     assert.equal(r.code, 2);
     assert.match(r.stderr, /cannot resume: the joblog .* is of a run with another function/);
   });
+
+  test('--resume after the output file was removed says so', async () => {
+    const log = fresh('log');
+    const out = fresh('removed-out');
+    const first = await runCli(['map', `${TASKS}#double`, '--json', '--joblog', log, '-o', out, '-q'], '1\n2\n');
+    assert.equal(first.code, 0, first.stderr);
+    rmSync(out);
+    const r = await runCli(['map', `${TASKS}#double`, '--json', '--joblog', log, '-o', out, '--resume', '-q'], '1\n2\n');
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /cannot resume: --output .* does not exist, where the joblog says 4 bytes were written; it was removed since the run/);
+  });
 });
