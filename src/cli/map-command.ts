@@ -37,6 +37,7 @@ import { JobLog } from './joblog.js';
 import { readJobLog, type ResumeState } from './joblog-reader.js';
 import { MemoryReport } from './memory-report.js';
 import { NumberLinesHint } from './number-hint.js';
+import { checkDistinctFiles } from './same-file.js';
 import { createTarget, probe } from './map-target.js';
 import { compileFormat, LineWriter, type ResultWriter } from './output.js';
 import { ProgressBar, wantsProgress } from './progress.js';
@@ -401,6 +402,7 @@ function checkCombinations(options: MapCommandOptions): void {
   if (options.timeout !== undefined && options.chunksize !== undefined && options.chunksize > 1) {
     throw new CliError('--timeout is per item and needs --chunksize 1 (the default with --timeout)');
   }
+  checkDistinctFiles([['--input', options.input], ['--output', options.output], ['--joblog', options.joblog], ['--trace', options.trace]]);
   if (options.redis !== undefined) {
     const local = options.processes === true ? '--processes' : options.workers !== undefined ? '--workers' : options.trace !== undefined ? '--trace' : undefined;
     if (local !== undefined) throw new CliError(`${local} is for a local pool; with --redis the workers are the ones started by \`concurrent-ts worker\``);

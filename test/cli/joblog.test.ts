@@ -272,6 +272,27 @@ describe('concurrent-ts map: usage errors of the joblog options (exit 2)', () =>
     assert.match(r.stderr, /cannot resume: the joblog .* is of a run with another function/);
   });
 
+  test('--input and --output naming one file: a usage error, and the input is left whole', async () => {
+    const data = fresh('data.txt');
+    writeFileSync(data, '1\n2\n3\n');
+    const r = await runCli(['map', `${TASKS}#double`, '--json', '-i', data, '-o', data, '-q']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--input .* and --output .* are the same file/);
+    assert.equal(readFileSync(data, 'utf8'), '1\n2\n3\n');
+  });
+
+  test('--output and --joblog naming one file: a usage error', async () => {
+    const both = fresh('both.txt');
+    const r = await runCli(['map', `${TASKS}#double`, '--json', '-o', both, '--joblog', both, '-q'], '1\n');
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--output .* and --joblog .* are the same file/);
+  });
+
+  test('a device is not "the same file": -o /dev/null --joblog /dev/null runs', async () => {
+    const r = await runCli(['map', `${TASKS}#double`, '--json', '-o', '/dev/null', '--joblog', '/dev/null', '-q'], '1\n2\n');
+    assert.equal(r.code, 0, r.stderr);
+  });
+
   test('--resume after the output file was removed says so', async () => {
     const log = fresh('log');
     const out = fresh('removed-out');
