@@ -19,8 +19,7 @@
  * then takes its own turn, so results and errors come out in call order.
  */
 export class OrderedNext<T> {
-  /** Calls that have not settled yet. An iterator may answer on its own only while this is 0. */
-  waiting = 0;
+  #waiting = 0;
   #tail: Promise<unknown> = Promise.resolve();
   readonly #step: () => IteratorResult<T> | undefined;
   readonly #sleep: () => Promise<void>;
@@ -32,7 +31,7 @@ export class OrderedNext<T> {
     }
   };
   readonly #done = (): void => {
-    this.waiting--;
+    this.#waiting--;
   };
 
   constructor(step: () => IteratorResult<T> | undefined, sleep: () => Promise<void>) {
@@ -40,9 +39,14 @@ export class OrderedNext<T> {
     this.#sleep = sleep;
   }
 
+  /** Calls that have not settled yet. An iterator may answer on its own only while this is 0. */
+  get waiting(): number {
+    return this.#waiting;
+  }
+
   next(): Promise<IteratorResult<T>> {
     // Most calls find an answer ready and nobody ahead of them: no promise chain, no async frame.
-    if (this.waiting === 0) {
+    if (this.#waiting === 0) {
       let answer: IteratorResult<T> | undefined;
       try {
         answer = this.#step();
@@ -51,7 +55,7 @@ export class OrderedNext<T> {
       }
       if (answer !== undefined) return Promise.resolve(answer);
     }
-    this.waiting++;
+    this.#waiting++;
     const result = this.#tail.then(this.#slow, this.#slow);
     this.#tail = result.then(this.#done, this.#done);
     return result;

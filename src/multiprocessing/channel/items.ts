@@ -194,15 +194,7 @@ export function encodeItems(name: Buffer, flags: number, items: readonly Packed[
     inline += n > INLINE_LIMIT ? 5 : 5 + n;
   }
   const out = Buffer.allocUnsafe(inline);
-  writeU32(out, 0, total - 4);
-  out[4] = ITEMS;
-  out[5] = flags;
-  out.set(name, 6);
-  let at = 6 + name.length;
-  writeF64(out, at, firstSeq);
-  writeF64(out, at + 8, firstN);
-  writeU32(out, at + 16, count);
-  at += 20;
+  let at = writeHead(out, total - 4, flags, name, firstSeq, firstN, count);
   const chunks: Buffer[] = [];
   let inlineFrom = 0;
   for (let i = from; i < from + count; i++) {
@@ -246,21 +238,30 @@ function encodeOne(name: Buffer, flags: number, item: Packed, seq: number, n: nu
   const { data } = item;
   const length = data === undefined ? 0 : typeof data === 'number' ? 8 : typeof data === 'string' ? Buffer.byteLength(data) : data.length;
   if (length > INLINE_LIMIT) return undefined;
-  const at = 6 + name.length;
-  const out = Buffer.allocUnsafe(at + 25 + length);
-  writeU32(out, 0, out.length - 4);
+  const out = Buffer.allocUnsafe(6 + name.length + 25 + length);
+  const at = writeHead(out, out.length - 4, flags, name, seq, n, 1);
+  out[at] = item.tag;
+  writeU32(out, at + 1, length);
+  if (typeof data === 'number') writeF64(out, at + 5, data);
+  else if (typeof data === 'string') out.utf8Write(data, at + 5);
+  else if (data !== undefined) out.set(data, at + 5);
+  return out;
+}
+
+/**
+ * Writes an ITEMS frame's head: its length (what follows the length word), type, flags, name,
+ * first sequence number, first count and number of items. Returns where the first item goes.
+ */
+function writeHead(out: Buffer, length: number, flags: number, name: Buffer, firstSeq: number, firstN: number, count: number): number {
+  writeU32(out, 0, length);
   out[4] = ITEMS;
   out[5] = flags;
   out.set(name, 6);
-  writeF64(out, at, seq);
-  writeF64(out, at + 8, n);
-  writeU32(out, at + 16, 1);
-  out[at + 20] = item.tag;
-  writeU32(out, at + 21, length);
-  if (typeof data === 'number') writeF64(out, at + 25, data);
-  else if (typeof data === 'string') out.utf8Write(data, at + 25);
-  else if (data !== undefined) out.set(data, at + 25);
-  return out;
+  const at = 6 + name.length;
+  writeF64(out, at, firstSeq);
+  writeF64(out, at + 8, firstN);
+  writeU32(out, at + 16, count);
+  return at + 20;
 }
 
 /** A decoded ITEMS frame. Item bytes are views of the frame's buffer. */
