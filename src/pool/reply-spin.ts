@@ -20,14 +20,24 @@
  */
 import { SPIN_MS, spinAllowed, spinUntil } from '../sync/spin.js';
 
-/** A reply this long after its spin started was not a small task's. */
-const LATE_MS = 4 * SPIN_MS;
+/** A reply this many spins' time after its spin started was not a small task's. */
+const LATE_SPINS = 4;
 /** Most chances to spin skipped after a run of late replies. */
 const MAX_SKIP = 64;
+
+/** How a spin is done, when not with {@link spinUntil} for {@link SPIN_MS}. */
+export interface SpinOptions {
+  /** How long a spin lasts, in milliseconds. */
+  readonly ms: number;
+  /** Spins: calls `ready` until it returns true (then returns true) or `ms` pass (false). */
+  readonly spin: (ready: () => boolean, ms: number) => boolean;
+}
 
 export class ReplySpin {
   readonly #poll: () => boolean;
   readonly #now: () => number;
+  readonly #ms: number;
+  readonly #spinFor: (ready: () => boolean, ms: number) => boolean;
   #scheduled = false;
   /** Chances to skip before the next spin. */
   #skip = 0;
@@ -39,15 +49,18 @@ export class ReplySpin {
   /**
    * @param poll - delivers replies already sent; returns whether there were any.
    * @param now - the clock, in milliseconds, that tells a prompt reply from a late one.
+   * @param options - how long and how to spin (a poll that costs microseconds checks the clock every time).
    */
-  constructor(poll: () => boolean, now: () => number = () => performance.now()) {
+  constructor(poll: () => boolean, now: () => number = () => performance.now(), options: SpinOptions = { ms: SPIN_MS, spin: spinUntil }) {
     this.#poll = poll;
     this.#now = now;
+    this.#ms = options.ms;
+    this.#spinFor = options.spin;
   }
 
   /** Tasks were just sent; their first reply should take about `expectedMs`. */
   sent(expectedMs: number): void {
-    if (!spinAllowed || this.#scheduled || !(expectedMs < SPIN_MS / 2)) return;
+    if (!spinAllowed || this.#scheduled || !(expectedMs < this.#ms / 2)) return;
     if (this.#skip > 0) {
       this.#skip--;
       return;
@@ -59,7 +72,7 @@ export class ReplySpin {
   /** A reply came, by whatever path. */
   replied(): void {
     if (this.#missedAt === 0) return;
-    if (this.#now() - this.#missedAt < LATE_MS) {
+    if (this.#now() - this.#missedAt < LATE_SPINS * this.#ms) {
       this.#late = 0;
     } else {
       this.#late++;
@@ -71,7 +84,7 @@ export class ReplySpin {
   readonly #spin = (): void => {
     this.#scheduled = false;
     const start = this.#now();
-    if (spinUntil(this.#poll)) this.#late = 0;
+    if (this.#spinFor(this.#poll, this.#ms)) this.#late = 0;
     else this.#missedAt = start;
   };
 }

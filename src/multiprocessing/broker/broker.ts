@@ -38,6 +38,7 @@ import { decodeItems } from '../channel/items.js';
 import { CONTROL, encodeFrame, FrameReader, type ItemsFrame } from './frames.js';
 import { SocketWriter } from '../channel/socket-writer.js';
 import { readChunks } from '../channel/socket-reader.js';
+import { waitsChanged as threadWaitsChanged } from '../channel/reply-poll.js';
 import { ERR, serve, type ArgsOf, type LinkOps } from './ops.js';
 import type { Call, MakeState, SharedState, StateContext } from './state.js';
 
@@ -99,6 +100,7 @@ export class Broker {
       local: this.local,
       keepAlive: (delta) => {
         this.#channelWaits += delta;
+        threadWaitsChanged(delta);
         // Letting go is left to the probe (within 50 ms): a program that takes an item and waits
         // for the next one does not toggle it every time.
         if (this.#channelWaits > 0) this.#keepAliveIfWaiting();

@@ -11,12 +11,16 @@
  * @module
  */
 import type { Socket } from 'node:net';
+import { delivered } from './reply-poll.js';
 
 /** Calls `onChunk` with every chunk `socket` reads, in order, and starts reading. */
 export function readChunks(socket: Socket, onChunk: (chunk: Buffer) => void): void {
   const push = socket.push.bind(socket);
+  // Also the source a round trip's spin polls (reply-poll.ts), which hands what it reads to `onChunk` too.
+  const source = { socket, onChunk };
   socket.push = (chunk: unknown, encoding?: BufferEncoding): boolean => {
     if (!Buffer.isBuffer(chunk) || chunk.length === 0) return push(chunk, encoding);
+    delivered(source);
     onChunk(chunk);
     return true;
   };

@@ -12,6 +12,7 @@
  */
 import type { Socket } from 'node:net';
 import { writeSync, writevSync } from 'node:fs';
+import { wrote } from './reply-poll.js';
 
 const pause = new Int32Array(new SharedArrayBuffer(4));
 /** At most this many buffers per `writev` (under every platform's IOV_MAX). */
@@ -61,6 +62,7 @@ export class SocketWriter {
   /** Queues `chunks` and writes what the kernel takes now. */
   write(chunks: readonly Buffer[]): void {
     if (this.#broken) return;
+    wrote();
     if (chunks.length === 1 && this.#bytes === 0 && this.#retry === undefined && this.#writeAlone(chunks[0] as Buffer)) return;
     for (const chunk of chunks) {
       if (chunk.length === 0) continue;

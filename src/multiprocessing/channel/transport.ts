@@ -28,6 +28,7 @@ import { decodeItems } from './items.js';
 import type { ArgsOf, BrokerEvent, ChannelOps, OpName } from '../broker/ops.js';
 import { SocketWriter } from './socket-writer.js';
 import { readChunks } from './socket-reader.js';
+import { waitsChanged as threadWaitsChanged } from './reply-poll.js';
 import type { RemoteChannel } from './endpoint.js';
 
 /** This thread's key at the broker and in item origins: `pid:threadId`. */
@@ -56,6 +57,7 @@ export interface ChannelLink {
  * end of the turn, which a round trip would pay once per message.
  */
 export function waitsChanged(link: ChannelLink, delta: number): void {
+  threadWaitsChanged(delta);
   const before = link.channelWaits;
   const after = before + delta;
   link.channelWaits = after;
