@@ -74,6 +74,8 @@ interface Chunk {
 
 /** Chunks in flight, at most, however quick they are. */
 const MAX_OUTSTANDING = 1024;
+/** Work (ms) a map keeps in flight per worker for quick chunks: a worker finds its next chunk waiting. */
+const AHEAD_MS = 8;
 const MAX_CHUNK = 16384;
 const GROWTH = 8;
 /** How long a consumer reads ready results before the event loop gets a turn, where the results need it (ms). */
@@ -548,12 +550,12 @@ export class MapIterator<R> implements AsyncIterableIterator<R> {
       aimed = this.#perItemMs <= 0 ? MAX_CHUNK : Math.max(1, Math.min(MAX_CHUNK, Math.floor(target / this.#perItemMs)));
       this.#chunkSize = Math.min(aimed, this.#chunkSize * GROWTH);
     }
-    // Quick chunks: keep about two chunk-targets of work per worker in flight, so that a worker
-    // finds its next chunk waiting instead of sleeping until the program sends one. Counted in the
+    // Quick chunks: keep about 8 ms of work per worker in flight, so that a worker finds its next
+    // chunk waiting instead of sleeping until the program sends one. Counted in the
     // chunks the size is growing toward, not the small ones of the first steps: else a quick
     // function fills the look-ahead with a thousand chunks of 8 items, each a task to send and settle.
     const chunkMs = this.#perItemMs * aimed;
-    const wanted = chunkMs <= 0 ? MAX_OUTSTANDING : Math.ceil((2 * target * this.#host._parallelism()) / chunkMs);
+    const wanted = chunkMs <= 0 ? MAX_OUTSTANDING : Math.ceil((AHEAD_MS * this.#host._parallelism()) / chunkMs);
     this.#maxOutstanding = Math.max(this.#minOutstanding, Math.min(MAX_OUTSTANDING, wanted));
   }
 }

@@ -115,8 +115,11 @@ const HELD_MS = 4;
 /** What a process worker may hold unstarted: this much expected work (ms), and at most this many tasks. */
 const PROCESS_HELD_MS = 1;
 const PROCESS_MAX_HELD = 512;
-/** Milliseconds of work a map chunk should hold (docs/decisions/map-chunking.md). */
-const MAP_CHUNK_MS = 4;
+/**
+ * Milliseconds of work a map chunk should hold (docs/decisions/map-chunking.md): each chunk costs
+ * a reply and a next message, and the wake-ups that go with them, whatever its size.
+ */
+const MAP_CHUNK_MS = 16;
 /** A task expected to take this long (ms), or never measured, goes to a worker holding nothing unstarted, alone. */
 const LONG_MS = HELD_MS;
 /** Cores this process may use (`taskset` and cgroup limits included). */

@@ -74,13 +74,13 @@ describe('concurrent-ts worker + map --redis', () => {
     assert.match(log, /stopped: /);
   });
 
-  test('map --redis sends the chunks DistributedExecutor.map sends (about chunkTargetMs of work each), not a local pool\'s 4 ms ones', async (t) => {
+  test('map --redis sends the chunks DistributedExecutor.map sends (about chunkTargetMs of work each), not a local pool\'s 16 ms ones', async (t) => {
     if (!needRedis(t)) return;
     const queue = `cli-chunks-${process.pid}`;
     const worker = await startWorker(server.url, queue, TASKS);
     // 600 items of 2 ms. Until the first result comes back the map sends one item per task (up to
     // 3 × parallelism of them, 48); then chunks of ~100 ms hold ~40 items: some 65 tasks in all.
-    // Chunks of 4 ms would hold 1 or 2 items: 300 tasks and more.
+    // A local pool's chunks of 16 ms would hold about 8 items: 75 tasks and more.
     const items = Array.from({ length: 600 }, () => 2);
     try {
       const executor = new DistributedExecutor({ connection: server.url, queue });
