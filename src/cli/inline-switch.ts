@@ -103,12 +103,7 @@ export class SwitchingOutcomes implements AsyncIterator<MapOutcome<unknown>> {
       return { done: false, value: await awaiting };
     }
     const map = this.#map;
-    if (map !== undefined) {
-      const step = await map.next();
-      if (step.done === true || this.#base === 0) return step;
-      const o = step.value;
-      return { done: false, value: o.ok ? { index: o.index + this.#base, ok: true, value: o.value } : { index: o.index + this.#base, ok: false, error: o.error } };
-    }
+    if (map !== undefined) return this.#rebased(await map.next());
     if (this.#groupItems === GROUP) this.#endGroup();
     if (this.#map !== undefined) return this.next();
     const step = await this.#p.input.next();
@@ -127,7 +122,12 @@ export class SwitchingOutcomes implements AsyncIterator<MapOutcome<unknown>> {
    * function that returns (not a promise). The pipeline reads this way first.
    */
   nextSync(): IteratorResult<MapOutcome<unknown>> | undefined {
-    if (this.#closed || this.#map !== undefined || this.#awaiting !== undefined) return undefined;
+    if (this.#closed || this.#awaiting !== undefined) return undefined;
+    const map = this.#map;
+    if (map !== undefined) {
+      const step = map.nextSync();
+      return step === undefined ? undefined : this.#rebased(step);
+    }
     if (this.#groupItems === GROUP && this.#endGroup()) return undefined;
     const step = this.#p.input.nextSync();
     if (step === undefined || step.done === true) return step;
@@ -141,6 +141,13 @@ export class SwitchingOutcomes implements AsyncIterator<MapOutcome<unknown>> {
     if (this.#map !== undefined) await this.#map.return();
     else await this.#p.input.return();
     return { done: true, value: undefined };
+  }
+
+  /** A step of the pool's map, its index counted from the start of the input. */
+  #rebased(step: IteratorResult<MapOutcome<unknown>>): IteratorResult<MapOutcome<unknown>> {
+    if (step.done === true || this.#base === 0) return step;
+    const o = step.value;
+    return { done: false, value: o.ok ? { index: o.index + this.#base, ok: true, value: o.value } : { index: o.index + this.#base, ok: false, error: o.error } };
   }
 
   /** To the pool, for good: a map over the rest of the input, its indices after the inline ones. */

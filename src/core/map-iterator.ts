@@ -225,6 +225,16 @@ export class MapIterator<R> implements AsyncIterableIterator<R> {
     return this.#turns.next();
   }
 
+  /**
+   * The next result if it is ready now and no `next()` call is pending; `undefined` otherwise
+   * (then call `next()`). A consumer that reads results in a loop saves a promise and a microtask
+   * per item. Throws what `next()` would reject with.
+   * @internal
+   */
+  nextSync(): IteratorResult<R> | undefined {
+    return this.#turns.waiting === 0 ? this.#step() : undefined;
+  }
+
   /** Calls in flight at once take turns, as an async generator's do. */
   readonly #turns = new OrderedNext<R>(() => this.#step(), () => this.#sleep());
 
