@@ -26,7 +26,7 @@ function fdOf(socket: Socket): number {
 }
 
 /** A connected pair: `client` read with `readChunks` (its chunks in `chunks`), `server` the peer. */
-async function pair(name: string): Promise<{ client: Socket; server: Socket; chunks: string[]; next: (fn: (chunk: string) => void) => void }> {
+async function pair(name: string): Promise<{ client: Socket; server: Socket; chunks: string[]; stacks: number[]; next: (fn: (chunk: string) => void) => void }> {
   const path = join(dir, name);
   const accepted = new Promise<Socket>((resolve) => {
     const server = createServer((socket) => {
@@ -37,24 +37,27 @@ async function pair(name: string): Promise<{ client: Socket; server: Socket; chu
   });
   const client = createConnection(path);
   const chunks: string[] = [];
+  const stacks: number[] = [];
   let onNext: ((chunk: string) => void) | undefined;
   readChunks(client, (chunk) => {
     const text = chunk.toString();
     chunks.push(text);
+    // The handler's own errors keep their stack, whichever path read the chunk.
+    stacks.push(String(new Error('in the handler').stack).split('\n').length);
     const fn = onNext;
     onNext = undefined;
     fn?.(text);
   });
   await once(client, 'connect');
-  return { client, server: await accepted, chunks, next: (fn) => (onNext = fn) };
+  return { client, server: await accepted, chunks, stacks, next: (fn) => (onNext = fn) };
 }
 
 /**
  * From the handler of a first chunk (the event loop's read): the peer writes `b` straight into
  * the kernel, this thread "writes" too, and a `setImmediate` records what had arrived by then.
  */
-async function replyDuringTurn(name: string, waiting: boolean): Promise<{ atImmediate: string[]; all: string[] }> {
-  const { client, server, chunks, next } = await pair(name);
+async function replyDuringTurn(name: string, waiting: boolean): Promise<{ atImmediate: string[]; all: string[]; stacks: number[] }> {
+  const { client, server, chunks, stacks, next } = await pair(name);
   const atImmediate = new Promise<string[]>((resolve) => {
     next(() => {
       if (waiting) waitsChanged(1);
@@ -73,14 +76,15 @@ async function replyDuringTurn(name: string, waiting: boolean): Promise<{ atImme
   const all = [...chunks];
   server.end();
   await once(client, 'close');
-  return { atImmediate: seen, all };
+  return { atImmediate: seen, all, stacks };
 }
 
 test('a thread that writes while it waits reads the reply in the same turn, through the socket\'s own handler', async () => {
-  const { atImmediate, all } = await replyDuringTurn('spin', true);
+  const { atImmediate, all, stacks } = await replyDuringTurn('spin', true);
   // One CPU: the poll would take the time from the very process it waits for, so it never runs.
   assert.deepEqual(atImmediate, spinAllowed ? ['a', 'b'] : ['a']);
   assert.deepEqual(all, ['a', 'b']);
+  assert.ok(stacks.every((lines) => lines > 1), `stack lines seen by the handler: ${stacks.join(', ')}`);
 });
 
 test('with no wait pending, a write does not poll: the reply comes through the event loop', async () => {
