@@ -69,8 +69,12 @@ export interface Backend {
   _checkOpen(): void;
   /** Admits a map as if every call had been submitted now (see {@link MapAdmission}). */
   _admitMap(): MapAdmission;
-  /** Milliseconds of work a map chunk should hold: a few on a local pool, more where a task costs a network round trip. */
-  _chunkTargetMs(): number;
+  /**
+   * Milliseconds of work a map chunk should hold: a few on a local pool, more where a task costs a
+   * network round trip. `deadline`: the map has a `timeout`, and a chunk's results wait for its
+   * last item, so what finished before the deadline matters more than the cost per chunk.
+   */
+  _chunkTargetMs(deadline: boolean): number;
   /** `true` when tasks scheduled with `options` have a per-task timeout: `map` then sends one item per task. */
   _timed(options: TaskOptions | undefined): boolean;
   /** How many calls can run at once; sizes `map`'s look-ahead. */

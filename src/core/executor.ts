@@ -205,7 +205,7 @@ export abstract class Executor implements Backend, AsyncDisposable {
   abstract _admitMap(): MapAdmission;
 
   /** @internal See {@link Backend._chunkTargetMs}. */
-  abstract _chunkTargetMs(): number;
+  abstract _chunkTargetMs(deadline: boolean): number;
 
   /** @internal See {@link Backend._timed}. */
   abstract _timed(options: TaskOptions | undefined): boolean;

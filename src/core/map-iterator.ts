@@ -554,7 +554,7 @@ export class MapIterator<R> implements AsyncIterableIterator<R> {
     if (chunk.outcome === undefined) return;
     const perItem = chunk.outcome.ms / chunk.size;
     this.#perItemMs = this.#perItemMs === undefined ? perItem : 0.5 * this.#perItemMs + 0.5 * perItem;
-    const target = this.#host._chunkTargetMs();
+    const target = this.#host._chunkTargetMs(this.#deadline !== undefined);
     let aimed = this.#chunkSize;
     if (this.#fixedChunk === undefined) {
       aimed = this.#perItemMs <= 0 ? MAX_CHUNK : Math.max(1, Math.min(MAX_CHUNK, Math.floor(target / this.#perItemMs)));

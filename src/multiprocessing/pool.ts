@@ -247,8 +247,8 @@ export class Pool implements Backend, AsyncDisposable {
   }
 
   /** @internal */
-  _chunkTargetMs(): number {
-    return this.#executor._chunkTargetMs();
+  _chunkTargetMs(deadline: boolean): number {
+    return this.#executor._chunkTargetMs(deadline);
   }
 
   /** @internal */

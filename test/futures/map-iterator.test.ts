@@ -14,7 +14,9 @@ interface SentChunk {
 }
 
 /** A backend that records each chunk and leaves it pending until the test finishes it. */
-function fakeBackend(): { backend: Backend; sent: SentChunk[]; finish: (at: number, map?: (x: unknown) => unknown) => void } {
+function fakeBackend(targetMs: (deadline: boolean) => number = () => 4): {
+  backend: Backend; sent: SentChunk[]; finish: (at: number, map?: (x: unknown) => unknown, ms?: number) => void;
+} {
   const sent: SentChunk[] = [];
   const schedule = (_fn: unknown, items: unknown[]): Future<unknown> => {
     const future = new Future<ChunkOutcome>();
@@ -26,19 +28,40 @@ function fakeBackend(): { backend: Backend; sent: SentChunk[]; finish: (at: numb
     _schedule: schedule,
     _checkOpen: () => {},
     _admitMap: () => admission,
-    _chunkTargetMs: () => 4,
+    _chunkTargetMs: targetMs,
     _timed: () => false,
     _parallelism: () => 2,
   };
-  const finish = (at: number, map: (x: unknown) => unknown = (x) => x): void => {
+  const finish = (at: number, map: (x: unknown) => unknown = (x) => x, ms = 0.01): void => {
     const chunk = sent[at];
     assert.ok(chunk !== undefined, `chunk ${at} was sent`);
-    chunk.future.setResult({ values: chunk.items.map(map), errors: null, ms: 0.01 });
+    chunk.future.setResult({ values: chunk.items.map(map), errors: null, ms });
   };
   return { backend, sent, finish };
 }
 
 describe('MapIterator', () => {
+  test('the automatic chunk size aims at the backend\'s target, which a map with a timeout asks for as such', async () => {
+    const sizes = async (timeout: number | undefined): Promise<{ asked: boolean[]; size: number }> => {
+      const asked: boolean[] = [];
+      const { backend, sent, finish } = fakeBackend((deadline) => {
+        asked.push(deadline);
+        return deadline ? 4 : 16;
+      });
+      const iterator = new MapIterator<unknown>(backend, null, Array.from({ length: 100 }, (_, i) => i), { timeout });
+      // The first chunks hold one item; one that took 1 ms makes the next aim at the target (growing 8× at most).
+      const firstBatch = sent.length;
+      finish(0, (x) => x, 1);
+      await iterator.next();
+      const next = sent[firstBatch];
+      assert.ok(next !== undefined, 'a chunk was sent after the first finished');
+      await iterator.return();
+      return { asked, size: next.items.length };
+    };
+    assert.deepEqual(await sizes(undefined), { asked: [false], size: 8 });
+    assert.deepEqual(await sizes(60_000), { asked: [true], size: 4 });
+  });
+
   test('the results of a finished chunk are yielded while the chunk after it is still running', async () => {
     const { backend, sent, finish } = fakeBackend();
     const iterator = new MapIterator<unknown>(backend, null, [1, 2, 3, 4, 5, 6], { chunksize: 3 });
