@@ -138,8 +138,11 @@ for (const kind of kinds) {
         const blocker = executor.submit(tasks.spinUntil, board, 1, 2, 1);
         const behind = Array.from({ length: 100 }, () => executor.submit(tasks.spinUntil, board, 3, 6, 0));
         await waitFor(board, 1, 1);
-        assert.ok(behind.every((f) => f.running()), 'the tasks behind were sent to the worker');
-        assert.deepEqual(behind.map((f) => f.cancel()), behind.map(() => true), 'each one is cancelled');
+        // How many go along depends on the tasks' measured time (a busy machine measures them
+        // slower, and a worker is sent less): those sent are the ones this test is about.
+        const sent = behind.filter((f) => f.running());
+        assert.ok(sent.length > 0, 'some of the tasks behind were sent to the worker');
+        assert.deepEqual(behind.map((f) => f.cancel()), behind.map(() => true), 'each one is cancelled, sent or not');
         assert.ok(behind.every((f) => f.cancelled()));
         assert.equal(blocker.cancel(), false, 'a task that has started is not cancelled');
         bump(board, 2);
