@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeSync } from 'node:fs';
-import { createConnection, createServer, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
@@ -17,6 +17,7 @@ import { after, test } from 'node:test';
 import { readChunks } from '../../src/multiprocessing/channel/socket-reader.js';
 import { waitsChanged, wrote } from '../../src/multiprocessing/channel/reply-poll.js';
 import { spinAllowed } from '../../src/sync/spin.js';
+import { socketPair } from '../helpers/socket-pair.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ct-reply-poll-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -27,15 +28,7 @@ function fdOf(socket: Socket): number {
 
 /** A connected pair: `client` read with `readChunks` (its chunks in `chunks`), `server` the peer. */
 async function pair(name: string): Promise<{ client: Socket; server: Socket; chunks: string[]; stacks: number[]; next: (fn: (chunk: string) => void) => void }> {
-  const path = join(dir, name);
-  const accepted = new Promise<Socket>((resolve) => {
-    const server = createServer((socket) => {
-      server.close();
-      resolve(socket);
-    });
-    server.listen(path);
-  });
-  const client = createConnection(path);
+  const { client, server: accepted } = socketPair(join(dir, name));
   const chunks: string[] = [];
   const stacks: number[] = [];
   let onNext: ((chunk: string) => void) | undefined;

@@ -4,26 +4,18 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createConnection, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { after, test } from 'node:test';
 import { readChunks } from '../../src/multiprocessing/channel/socket-reader.js';
+import { socketPair } from '../helpers/socket-pair.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ct-reader-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 test('every byte arrives in order, in chunks as the socket reads them, and the end of the stream still closes the socket', async () => {
-  const path = join(dir, 'sock');
-  const accepted = new Promise<Socket>((resolve) => {
-    const server = createServer((socket) => {
-      server.close();
-      resolve(socket);
-    });
-    server.listen(path);
-  });
-  const client = createConnection(path);
+  const { client, server: accepted } = socketPair(join(dir, 'sock'));
   const chunks: Buffer[] = [];
   let emitted = 0;
   client.on('data', () => emitted++);
