@@ -25,10 +25,10 @@ const CHECKS_PER_CLOCK = 64;
  * Busy-waits until `ready()` returns true, for at most `ms` milliseconds. Returns whether it did.
  * `ready` should be a load or two of shared memory: it runs millions of times a second.
  */
-export function spinUntil(ready: () => boolean, ms: number = SPIN_MS): boolean {
+export function spinUntil(ready: () => boolean, ms: number = SPIN_MS, checksPerClock: number = CHECKS_PER_CLOCK): boolean {
   const end = performance.now() + ms;
   for (;;) {
-    for (let i = 0; i < CHECKS_PER_CLOCK; i++) if (ready()) return true;
+    for (let i = 0; i < checksPerClock; i++) if (ready()) return true;
     if (performance.now() >= end) return false;
   }
 }

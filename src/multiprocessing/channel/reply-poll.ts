@@ -26,6 +26,8 @@
 import type { Socket } from 'node:net';
 import { readSync } from 'node:fs';
 import { ReplySpin } from '../../pool/reply-spin.js';
+import { spinUntil } from '../../sync/spin.js';
+import { socketFd } from './socket-fd.js';
 
 /**
  * How long one spin polls, in milliseconds: a warm peer's answer. Longer spins caught more of a
@@ -69,7 +71,7 @@ function poll(): boolean {
   if (waits === 0) return true;
   const source = last;
   if (source === undefined || source.socket.destroyed) return true;
-  const fd = (source.socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
+  const fd = socketFd(source.socket);
   if (fd < 0) return true;
   scratch ??= Buffer.allocUnsafe(CHUNK);
   let n: number;
@@ -90,13 +92,5 @@ function poll(): boolean {
   return true;
 }
 
-/** Polls until `ready()` or `ms` pass, reading the clock after every poll (a poll costs microseconds). */
-function pollFor(ready: () => boolean, ms: number): boolean {
-  const end = performance.now() + ms;
-  do {
-    if (ready()) return true;
-  } while (performance.now() < end);
-  return false;
-}
-
-const spin = new ReplySpin(poll, undefined, { ms: POLL_MS, spin: pollFor });
+/** A poll costs microseconds: the clock is read after every one. */
+const spin = new ReplySpin(poll, undefined, { ms: POLL_MS, spin: (ready, ms) => spinUntil(ready, ms, 1) });

@@ -13,17 +13,13 @@
 import type { Socket } from 'node:net';
 import { writeSync, writevSync } from 'node:fs';
 import { wrote } from './reply-poll.js';
+import { socketFd } from './socket-fd.js';
 
 const pause = new Int32Array(new SharedArrayBuffer(4));
 /** At most this many buffers per `writev` (under every platform's IOV_MAX). */
 const IOV = 256;
 /** Retries on the next turn of the event loop for this long, then every millisecond. */
 const SPIN_MS = 4;
-
-/** The socket's file descriptor, or -1 when Node does not expose it. */
-function socketFd(socket: Socket): number {
-  return (socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
-}
 
 /** An ordered, non-blocking writer of buffers to one socket. */
 export class SocketWriter {
